@@ -1,0 +1,171 @@
+#include "compiler/json_writer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace qcfg {
+namespace {
+
+void write_string(std::string& out, const std::string& s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+// json.dumps converts non-string keys with its own rules: True -> "true", None -> "null".
+std::string key_text(const Value& k) {
+  switch (k.kind()) {
+    case Kind::String:
+      return k.as_string();
+    case Kind::Bool:
+      return k.as_bool() ? "true" : "false";
+    case Kind::Null:
+      return "null";
+    case Kind::Float:
+      if (std::isnan(k.as_float())) return "NaN";
+      if (std::isinf(k.as_float())) return k.as_float() > 0 ? "Infinity" : "-Infinity";
+      return python_float_repr(k.as_float());
+    default:
+      return k.str();
+  }
+}
+
+class Writer {
+ public:
+  explicit Writer(const JsonStyle& style) : style_(style) {}
+
+  void write(const Value& v, int depth) {
+    switch (v.kind()) {
+      case Kind::Null:
+        out_ += "null";
+        break;
+      case Kind::Bool:
+        out_ += v.as_bool() ? "true" : "false";
+        break;
+      case Kind::Int:
+        out_ += v.int_text();
+        break;
+      case Kind::Float: {
+        double d = v.as_float();
+        if (std::isnan(d)) {
+          out_ += "NaN";
+        } else if (std::isinf(d)) {
+          out_ += d > 0 ? "Infinity" : "-Infinity";
+        } else {
+          out_ += python_float_repr(d);
+        }
+        break;
+      }
+      case Kind::String:
+        write_string(out_, v.as_string());
+        break;
+      case Kind::Opaque:
+        write_string(out_, v.opaque_text());
+        break;
+      case Kind::List:
+        write_list(v, depth);
+        break;
+      case Kind::Map:
+        write_map(v, depth);
+        break;
+    }
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  void newline(int depth) {
+    if (style_.indent < 0) return;
+    out_ += '\n';
+    out_.append(static_cast<size_t>(depth * style_.indent), ' ');
+  }
+  void separator() { out_ += style_.indent < 0 ? ", " : ","; }
+
+  void write_list(const Value& v, int depth) {
+    if (v.items().empty()) {
+      out_ += "[]";
+      return;
+    }
+    out_ += '[';
+    bool first = true;
+    for (const Value& item : v.items()) {
+      if (!first) separator();
+      first = false;
+      newline(depth + 1);
+      write(item, depth + 1);
+    }
+    newline(depth);
+    out_ += ']';
+  }
+
+  void write_map(const Value& v, int depth) {
+    if (v.entries().empty()) {
+      out_ += "{}";
+      return;
+    }
+    std::vector<std::pair<std::string, const Value*>> pairs;
+    for (const MapEntry& e : v.entries()) pairs.emplace_back(key_text(e.key), &e.value);
+    if (style_.sort_keys) {
+      std::stable_sort(pairs.begin(), pairs.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
+    out_ += '{';
+    bool first = true;
+    for (const auto& [key, value] : pairs) {
+      if (!first) separator();
+      first = false;
+      newline(depth + 1);
+      write_string(out_, key);
+      out_ += ": ";
+      write(*value, depth + 1);
+    }
+    newline(depth);
+    out_ += '}';
+  }
+
+  const JsonStyle& style_;
+  std::string out_;
+};
+
+}  // namespace
+
+std::string to_json(const Value& v, const JsonStyle& style) {
+  Writer w(style);
+  w.write(v, 0);
+  return w.take();
+}
+
+}  // namespace qcfg
