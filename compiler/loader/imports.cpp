@@ -1,0 +1,309 @@
+// `imports` / `$import` resolution (quant_cfg.md 3.6-3.10) and load_config (3.4).
+#include <filesystem>
+#include <map>
+
+#include "compiler/loader/loader.h"
+
+namespace qcfg::loader {
+
+struct Loader::ImportedSnippet {
+  Value name;
+  Value data;  // resolved plain data (defaults not filled in)
+  SchemaKind schema = SchemaKind::None;
+  std::string header_text;
+};
+
+// Marks one file as "being loaded" for the cycle check while it is in scope.
+class Loader::ImportScope {
+ public:
+  ImportScope(Loader& loader, std::string key) : loader_(loader), key_(std::move(key)) {
+    loader_.loading_.insert(key_);
+    loader_.chain_.push_back(key_);
+  }
+  ~ImportScope() {
+    loader_.loading_.erase(key_);
+    loader_.chain_.pop_back();
+  }
+  ImportScope(const ImportScope&) = delete;
+  ImportScope& operator=(const ImportScope&) = delete;
+
+ private:
+  Loader& loader_;
+  std::string key_;
+};
+
+namespace {
+
+[[noreturn]] void fail(SourceLocation loc, std::string message, std::string rule) {
+  throw CompileError(loc, std::move(message), std::move(rule));
+}
+
+std::string quoted_name(const Value& name) { return name.repr(); }
+
+// Depth-first search for the first mapping holding `$import` (ModelOpt's "no imports" check).
+const Value* find_first_import(const Value& v, const std::string& context, std::string* where) {
+  if (v.is_map()) {
+    if (const Value* ref = v.find("$import")) {
+      *where = context;
+      return ref;
+    }
+    for (const MapEntry& e : v.entries()) {
+      if (const Value* r = find_first_import(e.value, context + "." + e.key.str(), where)) {
+        return r;
+      }
+    }
+  } else if (v.is_list()) {
+    for (size_t i = 0; i < v.items().size(); ++i) {
+      const std::string ctx = context + "[" + std::to_string(i) + "]";
+      if (const Value* r = find_first_import(v.items()[i], ctx, where)) return r;
+    }
+  }
+  return nullptr;
+}
+
+std::string canonical_key(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path : p.string();
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += (i ? ", '" : "'") + items[i] + "'";
+  }
+  return out + "]";
+}
+
+// Resolves `$import` markers below one node, given the file's import table.
+class MarkerResolver {
+ public:
+  MarkerResolver(const std::vector<Value>& names, const std::vector<Value>& data,
+                 const std::vector<SchemaKind>& schemas, const std::vector<std::string>& headers)
+      : names_(names), data_(data), schemas_(schemas), headers_(headers) {}
+
+  Value resolve(const Value& node, SchemaKind schema, const std::string& context) const {
+    if (node.is_map()) {
+      if (node.has("$import")) return merge_imports(node, schema, context);
+      Value out = Value::map(node.loc());
+      for (const MapEntry& e : node.entries()) {
+        SchemaKind child =
+            e.key.is_string() ? child_schema(schema, e.key.as_string()) : SchemaKind::None;
+        out.entries().push_back(
+            MapEntry{e.key, resolve(e.value, child, context + "." + e.key.str())});
+      }
+      return out;
+    }
+    if (node.is_list()) return resolve_list(node, schema, context);
+    return node;
+  }
+
+ private:
+  size_t lookup(const Value& name, const std::string& position, const std::string& context) const {
+    if (name.is_list() || name.is_map()) {
+      fail(name.loc(),
+           "TypeError: unhashable type: '" + name.python_type() + "' as $import reference at " +
+               context + "; name one import (a list of names only works in a mapping)",
+           "import-reference");
+    }
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (python_equal(names_[i], name)) return i;
+    }
+    std::vector<std::string> available;
+    for (const Value& n : names_) available.push_back(n.str());
+    fail(name.loc(),
+         "Unknown $import reference " + quoted_name(name) + " in " + position + " at " + context +
+             ". Available imports: " + joined(available),
+         "import-unknown");
+  }
+
+  Value merge_imports(const Value& node, SchemaKind schema, const std::string& context) const {
+    const Value& ref = *node.find("$import");
+    std::vector<Value> refs = ref.is_list() ? ref.items() : std::vector<Value>{ref};
+    Value merged = Value::map(node.loc());
+    for (const Value& name : refs) {
+      const size_t i = lookup(name, "dict value", context);
+      if (!data_[i].is_map()) {
+        fail(name.loc(),
+             "$import " + quoted_name(name) + " in dict must resolve to a dict, got " +
+                 data_[i].python_type() + ". A list snippet can only be spliced into a list",
+             "import-type");
+      }
+      for (const MapEntry& e : data_[i].entries()) merged.insert(e.key, e.value);
+    }
+    for (const MapEntry& e : node.entries()) {
+      if (e.key.is_string() && e.key.as_string() == "$import") continue;
+      merged.insert(e.key, e.value);  // inline keys win (a shallow merge)
+    }
+    return resolve(merged, schema, context);
+  }
+
+  Value resolve_list(const Value& node, SchemaKind schema, const std::string& context) const {
+    const SchemaKind element = list_element_schema(schema);
+    Value out = Value::list(node.loc());
+    out.set_tuple(node.is_tuple());
+    for (size_t i = 0; i < node.items().size(); ++i) {
+      const Value& item = node.items()[i];
+      const std::string ctx = context + "[" + std::to_string(i) + "]";
+      if (!(item.is_map() && item.size() == 1 && item.has("$import"))) {
+        out.push_back(resolve(item, element, ctx));
+        continue;
+      }
+      const Value& ref = *item.find("$import");
+      if (ref.is_list() || ref.is_map()) lookup(ref, "list", ctx);  // raises TypeError
+      if (!is_typed_list(schema)) {
+        fail(ref.loc(),
+             "$import " + quoted_name(ref) + " in list at " + ctx +
+                 " requires a typed list schema (expected list[ElementType]); this list has "
+                 "no schema, so nothing can be spliced or appended here",
+             "import-untyped-list");
+      }
+      const size_t s = lookup(ref, "list", ctx);
+      if (schemas_[s] == schema) {
+        if (!data_[s].is_list()) {
+          fail(ref.loc(), "$import " + quoted_name(ref) + " in list at " + ctx +
+                              " has a list schema but its data is a " + data_[s].python_type(),
+               "import-type");
+        }
+        for (const Value& spliced : data_[s].items()) out.push_back(spliced);
+      } else if (element != SchemaKind::None && schemas_[s] == element) {
+        out.push_back(data_[s]);
+      } else {
+        fail(ref.loc(),
+             "$import " + quoted_name(ref) + " in list at " + ctx + " has schema '" +
+                 headers_[s] + "'; expected either the list schema 'list' for splicing or the "
+                 "element schema '" + schema_class_name(element) + "' for appending",
+             "import-schema-mismatch");
+      }
+    }
+    return out;
+  }
+
+  const std::vector<Value>& names_;
+  const std::vector<Value>& data_;
+  const std::vector<SchemaKind>& schemas_;
+  const std::vector<std::string>& headers_;
+};
+
+CompileError with_note(const CompileError& e, const std::string& note) {
+  std::vector<Diagnostic> ds = e.diagnostics();
+  if (!ds.empty()) ds.front().notes.push_back(note);
+  return CompileError(std::move(ds));
+}
+
+}  // namespace
+
+Value Loader::resolve_imports(const Value& data, const Value& imports, SchemaKind schema,
+                              const SourceFile& file) {
+  Value body = data;
+  if (body.is_map()) body.erase("imports");
+  if (!imports.truthy()) {
+    std::string where;
+    if (const Value* ref = find_first_import(body, "root", &where)) {
+      fail(ref->loc(),
+           "Unknown $import reference " + ref->repr() + " in " + where +
+               ". No imports are declared: add an `imports:` section naming it",
+           "import-undeclared");
+    }
+    return body;
+  }
+  if (!imports.is_map()) {
+    fail(imports.loc(),
+         "'imports' must be a dict mapping names to config paths, got: " + imports.python_type(),
+         "import-section");
+  }
+  if (chain_.size() >= options_.max_import_depth) {
+    fail(imports.loc(),
+         "imports nested deeper than " + std::to_string(options_.max_import_depth) + " files",
+         "input-limit");
+  }
+  std::vector<Value> names, snippets;
+  std::vector<SchemaKind> schemas;
+  std::vector<std::string> headers;
+  for (const MapEntry& e : imports.entries()) {
+    const Value& path = e.value;
+    if (!path.truthy()) {
+      fail(path.loc().known() ? path.loc() : e.key.loc(),
+           "Import '" + e.key.str() + "' has an empty config path.", "import-path");
+    }
+    if (!path.is_string()) {
+      fail(path.loc(), "Invalid config file of " + path.repr() + ": an import path is a string",
+           "import-path");
+    }
+    std::vector<std::string> checked;
+    std::optional<std::string> found = locate_config(path.as_string(), &checked);
+    if (!found) {
+      fail(path.loc(),
+           "Cannot find config file of " + path.as_string() + ", paths checked: " +
+               joined(checked),
+           "import-not-found");
+    }
+    const std::string key = canonical_key(*found);
+    if (loading_.count(key)) {
+      std::vector<std::string> sorted(loading_.begin(), loading_.end());
+      fail(path.loc(),
+           "Circular import detected: '" + path.as_string() + "' (resolves to '" + key +
+               "') is already being loaded. Import chain: " + joined(sorted),
+           "import-cycle");
+    }
+    ImportScope scope(*this, key);
+    try {
+      RawFile raw = load_raw(*found, path.loc());
+      if (raw.declared_schema_text.empty()) {
+        fail(path.loc(),
+             "Import '" + e.key.str() + "' (" + path.as_string() +
+                 ") must reference a snippet with a modelopt-schema comment",
+             "import-no-schema");
+      }
+      SchemaLookup lookup = schema_from_header_path(raw.declared_schema_text);
+      if (!lookup.error.empty()) fail(raw.declared_schema_loc, lookup.error, "schema-header");
+      Value resolved = raw.data;
+      if (raw.list_snippet) {
+        resolved = resolve_imports(raw.data, raw.header_imports, lookup.kind, *raw.file);
+      } else if (raw.data.is_map() && raw.data.has("imports")) {
+        resolved = resolve_imports(raw.data, *raw.data.find("imports"), lookup.kind, *raw.file);
+      }
+      if (validator_) {
+        std::vector<Diagnostic> errors =
+            validator_(lookup.kind, resolved, *raw.file, raw.declared_schema_text);
+        if (!errors.empty()) throw CompileError(std::move(errors));
+      }
+      names.push_back(e.key);
+      snippets.push_back(std::move(resolved));
+      schemas.push_back(lookup.kind);
+      headers.push_back(raw.declared_schema_text);
+    } catch (const CompileError& err) {
+      throw with_note(err, "while importing '" + e.key.str() + "' at " + path.loc().str());
+    }
+  }
+  (void)file;
+  MarkerResolver resolver(names, snippets, schemas, headers);
+  return resolver.resolve(body, schema, "root");
+}
+
+LoadedConfig Loader::load_config(const std::string& path, SchemaKind schema) {
+  LoadedConfig out;
+  out.raw = load_raw(path);
+  RawFile& raw = out.raw;
+  if (!raw.declared_schema_text.empty()) {
+    SchemaLookup lookup = schema_from_header_path(raw.declared_schema_text);
+    if (!lookup.error.empty()) fail(raw.declared_schema_loc, lookup.error, "schema-header");
+    raw.declared_schema = lookup.kind;
+  }
+  out.effective_schema = schema != SchemaKind::None ? schema : raw.declared_schema;
+  out.schema_label = !raw.declared_schema_text.empty() ? raw.declared_schema_text
+                                                       : schema_class_name(out.effective_schema);
+  out.data = raw.data;
+  if (raw.is_json) return out;
+  // ModelOpt's cycle set starts empty: the top file itself is not in it.
+  if (raw.list_snippet) {
+    out.data = resolve_imports(raw.data, raw.header_imports, out.effective_schema, *raw.file);
+  } else if (raw.data.is_map()) {
+    const Value* imports = raw.data.find("imports");
+    out.data = resolve_imports(raw.data, imports ? *imports : Value::null(), out.effective_schema,
+                               *raw.file);
+  }
+  return out;
+}
+
+}  // namespace qcfg::loader

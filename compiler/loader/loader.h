@@ -1,0 +1,106 @@
+// The recipe-tree loader: reads one file the way ModelOpt's config loader does (schema header,
+// YAML documents rule, ExMy strings), finds imported files (working directory first, then the
+// recipe root) and resolves `imports` / `$import` with the schema threaded down to each position.
+// It validates imported snippets through an injected SnippetValidator, so this stage never
+// depends on the schema stage that comes after it.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compiler/diagnostic.h"
+#include "compiler/document/reader.h"
+#include "compiler/loader/schema_kind.h"
+#include "compiler/source.h"
+#include "compiler/value.h"
+
+namespace qcfg::loader {
+
+struct LoaderOptions {
+  std::string recipe_root;  // ModelOpt's installed `modelopt_recipes`; empty: none
+  std::string cwd = ".";    // relative imports are tried here first (ModelOpt: process cwd)
+  ReadLimits limits;
+  size_t max_import_depth = 64;
+};
+
+// Checks `data` against `schema`; returns the errors (empty when valid). `label` is the schema
+// name ModelOpt prints (the header text, or the class name).
+using SnippetValidator =
+    std::function<std::vector<Diagnostic>(SchemaKind schema, const Value& data,
+                                          const SourceFile& file, const std::string& label)>;
+
+// A file as read, before imports are resolved.
+struct RawFile {
+  const SourceFile* file = nullptr;
+  bool is_json = false;
+  Value data;                 // after the documents rule and ExMy conversion
+  bool list_snippet = false;  // two YAML documents: imports header + list body
+  Value header_imports;       // list snippet only: the header's `imports` value
+  std::string declared_schema_text;  // `# modelopt-schema:` value, empty when none
+  SourceLocation declared_schema_loc;
+  SchemaKind declared_schema = SchemaKind::None;
+  size_t document_count = 0;
+};
+
+// A file after load_config: imports resolved with the effective schema.
+struct LoadedConfig {
+  RawFile raw;
+  Value data;
+  SchemaKind effective_schema = SchemaKind::None;
+  std::string schema_label;  // for "does not match modelopt-schema '<label>'" messages
+};
+
+class Loader {
+ public:
+  Loader(SourceManager& sources, LoaderOptions options, SnippetValidator validator);
+
+  // ModelOpt's import lookup (`_resolve_config_path`): returns the first existing file among the
+  // candidates, filling `checked` with every candidate tried.
+  std::optional<std::string> locate_config(const std::string& path,
+                                           std::vector<std::string>* checked) const;
+  // load_recipe's lookup: recipe root first, then the working directory; files or directories.
+  std::optional<std::string> locate_recipe(const std::string& path) const;
+
+  // Reads and parses `path` (no imports). Throws CompileError.
+  RawFile load_raw(const std::string& path, SourceLocation requested_at = {});
+
+  // `load_config(path, schema_type)`: raw load, then imports resolved with `schema` (None: the
+  // declared one). A single-document list is never import-resolved. Throws CompileError.
+  LoadedConfig load_config(const std::string& path, SchemaKind schema = SchemaKind::None);
+
+  // Resolves the `imports` of a mapping (or of a list snippet's header) and every `$import`
+  // inside it. `data` is the whole mapping (its `imports` key is removed) or the list body.
+  Value resolve_imports(const Value& data, const Value& imports, SchemaKind schema,
+                        const SourceFile& file);
+
+  SourceManager& sources() { return sources_; }
+  const LoaderOptions& options() const { return options_; }
+
+ private:
+  struct ImportedSnippet;
+  class ImportScope;
+
+  std::set<std::string> loading_;  // cycle keys of the files being loaded (ModelOpt's rule)
+  std::vector<std::string> chain_;  // the same, in import order, for messages
+  SourceManager& sources_;
+  LoaderOptions options_;
+  SnippetValidator validator_;
+};
+
+// The `# modelopt-schema:` header of a file's text (ModelOpt's scan rules).
+struct SchemaHeader {
+  std::string value;  // empty when none
+  uint32_t line = 0;
+  uint32_t column = 0;
+  bool duplicated = false;  // a second header line: an error
+  uint32_t duplicate_line = 0;
+};
+SchemaHeader scan_schema_header(std::string_view text);
+
+// Replaces `eXmY` strings under `num_bits` / `scale_bits` keys by (X, Y) tuples, in place.
+void convert_exmy_strings(Value& v);
+
+}  // namespace qcfg::loader

@@ -1,0 +1,18 @@
+// Output helpers shared by the commands: diagnostics on stderr, atomic file writes.
+#pragma once
+
+#include <string>
+
+#include "compiler/diagnostic.h"
+
+namespace qcfg::cli {
+
+// Prints every diagnostic (text with source excerpt and caret) on stderr.
+void print_diagnostics(const Diagnostics& diags);
+
+// Writes `content` to `path` atomically: a temporary file in the same directory, then a rename.
+// On failure the original file is untouched and `error` says why.
+bool write_file_atomically(const std::string& path, const std::string& content,
+                           std::string* error);
+
+}  // namespace qcfg::cli
