@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs qcfg's build dependencies from Debian packages (idempotent; run as root).
+set -euo pipefail
+packages=(g++ meson ninja-build pkg-config libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
+          doctest-dev libtorch-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
