@@ -19,7 +19,7 @@ bool is_file(const fs::path& p) {
   return fs::is_regular_file(p, ec);
 }
 
-bool exists(const fs::path& p) {
+bool path_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
 }
@@ -58,7 +58,7 @@ std::optional<std::string> Loader::locate_config(const std::string& path,
 
 std::optional<std::string> Loader::locate_recipe(const std::string& path) const {
   if (fs::path(path).is_absolute()) {
-    return exists(path) ? std::optional<std::string>(path) : std::nullopt;
+    return path_exists(path) ? std::optional<std::string>(path) : std::nullopt;
   }
   const std::vector<std::string> names = {path, path + ".yml", path + ".yaml"};
   std::vector<fs::path> candidates;
@@ -67,7 +67,7 @@ std::optional<std::string> Loader::locate_recipe(const std::string& path) const 
   }
   for (const std::string& n : names) candidates.push_back(under(options_.cwd, n));
   for (const fs::path& c : candidates) {
-    if (exists(c)) return c.string();
+    if (path_exists(c)) return c.string();
   }
   return std::nullopt;
 }
