@@ -407,27 +407,6 @@ bool check_constant_amax_modes(const QacState& st, ValidationContext& ctx) {
   return true;
 }
 
-std::string accepted_names(const std::vector<std::string_view>& names) {
-  std::string out;
-  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
-
-// Extra keys are forbidden: one error per unknown key, located at the key.
-void reject_extra_keys(const Value& raw, const std::vector<std::string_view>& names,
-                       std::string_view model, ValidationContext& ctx) {
-  for (const MapEntry& e : raw.entries()) {
-    bool known = false;
-    for (std::string_view n : names) known = known || is_string(e.key, n);
-    if (known) continue;
-    auto scope = ctx.enter(e.key.str(), e.key.loc());
-    ctx.error(e.key.loc(),
-              fmt::format("unknown key {} (extra keys are not permitted in {}); accepted: {}",
-                          e.key.repr(), model, accepted_names(names)),
-              kRuleSchemaExtraKey);
-  }
-}
-
 }  // namespace
 
 const std::vector<std::string_view>& attribute_field_names() {

@@ -1,5 +1,7 @@
 #include "schema/validation_context.h"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 namespace qcfg {
@@ -42,6 +44,22 @@ void ValidationContext::warning(SourceLocation loc, std::string text, std::strin
 
 void ValidationContext::add_errors(std::vector<Diagnostic> more) {
   for (Diagnostic& d : more) errors_.push_back(std::move(d));
+}
+
+void reject_extra_keys(const Value& mapping, const std::vector<std::string_view>& names,
+                       std::string_view model, ValidationContext& ctx) {
+  std::string accepted;
+  for (std::string_view n : names) accepted += (accepted.empty() ? "" : ", ") + std::string(n);
+  for (const MapEntry& e : mapping.entries()) {
+    bool known = false;
+    for (std::string_view n : names) known = known || (e.key.is_string() && e.key.as_string() == n);
+    if (known) continue;
+    auto scope = ctx.enter(e.key.str(), e.key.loc());
+    ctx.error(e.key.loc(),
+              fmt::format("unknown key {} (extra keys are not permitted in {}); accepted: {}",
+                          e.key.repr(), model, accepted),
+              kRuleSchemaExtraKey);
+  }
 }
 
 }  // namespace qcfg

@@ -59,4 +59,8 @@ class ValidationContext {
   std::vector<Diagnostic> warnings_;
 };
 
+// Extra keys are forbidden: one error per key that is not in `names`, located at the key.
+void reject_extra_keys(const Value& mapping, const std::vector<std::string_view>& names,
+                       std::string_view model, ValidationContext& ctx);
+
 }  // namespace qcfg
