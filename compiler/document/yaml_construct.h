@@ -1,0 +1,13 @@
+// Stage two of the YAML reader: a composed node graph -> qcfg::Value, as PyYAML's SafeConstructor
+// builds Python objects (tags, merge keys, key rules; quant_cfg.md sections 2.3 to 2.6).
+#pragma once
+
+#include "compiler/document/yaml_compose.h"
+#include "compiler/value.h"
+
+namespace qcfg::document {
+
+// Throws CompileError ("yaml-constructor") where PyYAML's constructor raises.
+Value construct_document(const YamlNode& root);
+
+}  // namespace qcfg::document
