@@ -1,0 +1,162 @@
+// Per-element and per-block formulas of the numerics spec, shared verbatim by the CPU reference
+// and the CUDA kernels. Every line is one fp32 operation rounded to nearest even, in the order
+// the spec prescribes; comments cite the spec section.
+#pragma once
+
+#include "kernels/cpu/minifloat.h"
+
+namespace qcfg::numerics {
+
+// ---------------------------------------------------------------- integers (spec §1.6, §2)
+struct IntRange {
+  float min_bound;
+  float max_bound;
+};
+
+QCFG_HD IntRange int_range(int num_bits, bool is_unsigned, bool narrow_range) {
+  const float max_bound = static_cast<float>((1 << (num_bits - 1 + (is_unsigned ? 1 : 0))) - 1);
+  const float min_bound = is_unsigned ? 0.0f : (narrow_range ? -max_bound : -max_bound - 1.0f);
+  return IntRange{min_bound, max_bound};
+}
+
+// Which tiny-amax rule zeroes a channel: Python `amax <= 2^-24` or CUDA `amax < 2^-24`.
+enum class TinyAmaxRule : uint8_t { python_le, cuda_lt };
+
+QCFG_HD bool int_amax_is_tiny(float amax, TinyAmaxRule rule) {
+  const float eps = pow2f(-24);
+  return rule == TinyAmaxRule::python_le ? amax <= eps : amax < eps;
+}
+
+// q = clamp(rint(x * scale)), y = q / scale (a division by the fp32 scale, spec §2).
+QCFG_HD float int_qdq(float x, float scale, IntRange r) {
+  const float q = clamp_keep_nan(rint_f(x * scale), r.min_bound, r.max_bound);
+  return q / scale;
+}
+
+// Output of a channel whose amax is tiny: Python keeps the input's sign, CUDA returns +0.
+QCFG_HD float int_tiny_output(float x, TinyAmaxRule rule) {
+  return rule == TinyAmaxRule::python_le ? bits_float(float_bits(x) & 0x80000000u) : 0.0f;
+}
+
+// ---------------------------------------------------------------- FP8 E4M3 (spec §3)
+struct Fp8Scale {
+  float scale;  // f32(448 / a)
+  float inv;    // f32(1 / scale)
+};
+
+QCFG_HD Fp8Scale fp8_scale(float amax) {
+  const float a = amax <= pow2f(-24) ? 1.0f : amax;
+  const float scale = 448.0f / a;
+  return Fp8Scale{scale, 1.0f / scale};
+}
+
+QCFG_HD float fp8_qdq(float x, Fp8Scale s) { return e4m3_satfinite(x * s.scale) * s.inv; }
+
+// ---------------------------------------------------------------- NVFP4 (spec §4.2, §5.2)
+// Sign re-application of the Triton kernels: x >= 0 => +, so -0 => +0 and NaN => negative.
+QCFG_HD float apply_sign_ge0(float x, float magnitude) { return x >= 0.0f ? magnitude : neg_f(magnitude); }
+
+// y = sign(x) * f32(E2M1(f32(|x| / s)) * s).
+QCFG_HD float e2m1_qdq_div(float x, float s) {
+  return apply_sign_ge0(x, e2m1_round_magnitude(abs_f(x) / s) * s);
+}
+
+QCFG_HD float nvfp4_global_scale(float global_amax) {
+  const float gs = global_amax / 2688.0f;
+  return gs > 0.0f ? gs : 1e-12f;  // `not gs > 0` also catches NaN
+}
+
+// Dequantized block scale of the canonical (Triton) dynamic path.
+QCFG_HD float nvfp4_dynamic_block_scale(float block_max, float gs) {
+  float sr = block_max / (6.0f * gs);
+  sr = sr < 448.0f ? sr : (is_nan(sr) ? sr : 448.0f);
+  const float s = e4m3_satfinite(sr) * gs;
+  return s >= 1e-5f ? s : 1.0f;  // quirk §12.2; NaN => 1
+}
+
+// Static NVFP4: the FP8 fake quant (§3) of s_raw = a_b/6 against A = G*(448/N)/6.
+QCFG_HD Fp8Scale nvfp4_static_scale_quantizer(float global_amax, float norm) {
+  const float a = (global_amax * (448.0f / norm)) / 6.0f;
+  return fp8_scale(a);
+}
+
+QCFG_HD float nvfp4_static_block_scale(float block_amax, Fp8Scale scale_q) {
+  const float s_raw = block_amax / 6.0f;
+  const float s = fp8_qdq(s_raw, scale_q);
+  return is_finite(s) ? s : 1.0f;
+}
+
+// s == 0 => block output 0 (spec §5.2).
+QCFG_HD float nvfp4_static_qdq(float x, float s) { return s == 0.0f ? 0.0f : e2m1_qdq_div(x, s); }
+
+// ---------------------------------------------------------------- MX / E8M0 (spec §4.1, §10.5)
+enum class MxElement : uint8_t { e2m1, e3m2, e2m3, e1m2, e0m3, e3m0, e4m3, e5m2, int8 };
+
+QCFG_HD MiniFloatFormat mx_minifloat(MxElement e) {
+  switch (e) {
+    case MxElement::e2m1: return kE2M1;
+    case MxElement::e3m2: return kE3M2;
+    case MxElement::e2m3: return kE2M3;
+    case MxElement::e1m2: return kE1M2;
+    case MxElement::e0m3: return kE0M3;
+    case MxElement::e3m0: return kE3M0;
+    case MxElement::e4m3: return kE4M3;
+    case MxElement::e5m2: return kE5M2;
+    default: return kE4M3;  // int8 has no minifloat grid
+  }
+}
+
+QCFG_HD float mx_element_max(MxElement e) { return e == MxElement::int8 ? 127.0f : mx_minifloat(e).max_value; }
+
+// Shared exponent k of a block (the "ceil" rule of the CUDA extension, spec §4.1).
+QCFG_HD int mx_fake_exponent(float block_max, MxElement e) {
+  if (block_max == 0.0f || !is_finite(block_max)) return 0;
+  const float r = block_max / mx_element_max(e);
+  const uint32_t b = float_bits(r);
+  const int exp_field = static_cast<int>((b >> 23) & 0xffu);
+  const uint32_t frac = b & 0x7fffffu;
+  const bool floor_rule = frac == 0 || exp_field == 0xfe || (exp_field == 0 && frac <= 0x400000u);
+  return floor_rule ? exp_field - 127 : exp_field - 126;
+}
+
+QCFG_HD int highest_set_bit(uint32_t v) {
+#if defined(__CUDA_ARCH__)
+  return 31 - __clz(static_cast<int>(v));
+#else
+  return 31 - __builtin_clz(v);
+#endif
+}
+
+// Exponent of the real-quant path: ceil(log2(f32(bm/max))) clamped to [-127, 127], computed
+// exactly from the bits (the reference's double log2 is exact here); zero block => -127.
+QCFG_HD int mx_real_exponent(float block_max, float element_max) {
+  if (!is_finite(block_max)) return 0;  // not specified by ModelOpt; matches the fake path
+  const float r = block_max / element_max;
+  if (r == 0.0f) return -127;
+  const uint32_t b = float_bits(r);
+  const int exp_field = static_cast<int>((b >> 23) & 0xffu);
+  const uint32_t frac = b & 0x7fffffu;
+  int k;
+  if (exp_field == 0) {  // subnormal r = frac * 2^-149
+    const int top = highest_set_bit(frac);
+    k = top - 149 + ((frac & (frac - 1u)) != 0u ? 1 : 0);
+  } else {
+    k = exp_field - 127 + (frac != 0u ? 1 : 0);
+  }
+  return k < -127 ? -127 : (k > 127 ? 127 : k);
+}
+
+// Q_fmt of a magnitude v >= 0 (NaN/inf saturate for tables; E4M3/E5M2 satfinite; INT8 rint).
+QCFG_HD float mx_quantize_magnitude(float v, MxElement e) {
+  if (e == MxElement::int8) return clamp_keep_nan(rint_f(v), -127.0f, 127.0f);
+  const bool fp8 = e == MxElement::e4m3 || e == MxElement::e5m2;
+  return quantize_minifloat(v, mx_minifloat(e), fp8 ? Overflow::satfinite : Overflow::saturate_all);
+}
+
+// y = sign(x) * f32(Q(f32(|x| * 2^-k)) * 2^k).
+QCFG_HD float mx_qdq(float x, int k, MxElement e) {
+  const float v = mx_quantize_magnitude(abs_f(x) * pow2f(-k), e);
+  return apply_sign_ge0(x, v * pow2f(k));
+}
+
+}  // namespace qcfg::numerics
