@@ -1,0 +1,286 @@
+// Deriving ModelOpt quantizer names from checkpoint tensor names (see docs in safetensors.h and
+// the choices listed at inventory_from_tensors).
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "resolver/safetensors.h"
+
+namespace qcfg::resolver {
+namespace {
+
+std::pair<std::string, std::string> split_last(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string::npos) return {"", name};
+  return {name.substr(0, dot), name.substr(dot + 1)};
+}
+
+std::string leaf(const std::string& module) { return split_last(module).second; }
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Sibling order as Hugging Face modules register them, so the inventory reads like
+// named_modules() rather than like the alphabetical safetensors header.
+int segment_rank(std::string_view s) {
+  static const std::map<std::string_view, int> ranks = {
+      {"embed_tokens", 0}, {"self_attn", 10}, {"mlp", 20},     {"q_proj", 0},
+      {"k_proj", 1},       {"v_proj", 2},     {"o_proj", 3},    {"gate", 4},
+      {"gate_proj", 5},    {"up_proj", 6},    {"down_proj", 7}, {"experts", 8},
+      {"shared_experts", 9}, {"norm", 900},   {"lm_head", 1000}};
+  auto it = ranks.find(s);
+  return it == ranks.end() ? 100 : it->second;
+}
+
+bool natural_less(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const size_t ea = std::min(a.find('.', i), a.size());
+    const size_t eb = std::min(b.find('.', j), b.size());
+    std::string_view sa(a.data() + i, ea - i), sb(b.data() + j, eb - j);
+    if (sa != sb) {
+      if (all_digits(sa) && all_digits(sb))
+        return sa.size() != sb.size() ? sa.size() < sb.size() : sa < sb;
+      const int ra = segment_rank(sa), rb = segment_rank(sb);
+      return ra != rb ? ra < rb : sa < sb;
+    }
+    i = ea + 1;
+    j = eb + 1;
+  }
+  return a.size() < b.size();
+}
+
+struct ModuleTensors {
+  std::string name;
+  std::vector<const TensorInfo*> weights;  // `weight`, or `weight0..N` of a grouped module
+  bool grouped = false;
+  bool has_bias = false;
+  bool has_running_stats = false;
+  std::vector<const TensorInfo*> fused_experts;  // 3-D [E, ...] parameters of an experts module
+};
+
+bool is_fused_expert_param(const std::string& module, const std::string& param,
+                           const TensorInfo& t) {
+  static const std::set<std::string> params = {"gate_up_proj", "down_proj", "up_proj",
+                                               "gate_proj", "w1", "w2", "w3"};
+  return leaf(module) == "experts" && params.count(param) && t.shape.size() == 3;
+}
+
+std::vector<ModuleTensors> group_by_module(const std::vector<TensorInfo>& tensors) {
+  std::vector<ModuleTensors> modules;
+  std::map<std::string, size_t> index;
+  for (const TensorInfo& t : tensors) {
+    auto [module, param] = split_last(t.name);
+    auto [it, fresh] = index.emplace(module, modules.size());
+    if (fresh) {
+      modules.emplace_back();
+      modules.back().name = module;
+    }
+    ModuleTensors& m = modules[it->second];
+    if (param == "weight") {
+      m.weights.push_back(&t);
+    } else if (param.size() > 6 && param.compare(0, 6, "weight") == 0 &&
+               all_digits(std::string_view(param).substr(6))) {
+      m.weights.push_back(&t);
+      m.grouped = true;
+    } else if (param == "bias") {
+      m.has_bias = true;
+    } else if (param == "running_mean" || param == "running_var") {
+      m.has_running_stats = true;
+    } else if (is_fused_expert_param(module, param, t)) {
+      m.fused_experts.push_back(&t);
+    }
+  }
+  return modules;
+}
+
+class Deriver {
+ public:
+  Deriver(const std::optional<CheckpointConfig>& config, Inventory& inv)
+      : config_(config), inv_(inv) {
+    if (config_) prefix_ = architecture_prefix(config_->architecture);
+  }
+
+  void run(const std::vector<ModuleTensors>& modules) {
+    conv_model_ = std::any_of(modules.begin(), modules.end(), [](const ModuleTensors& m) {
+      return !m.weights.empty() && m.weights[0]->shape.size() == 4;
+    });
+    for (const ModuleTensors& m : modules) derive(m);
+    add_attention_quantizers();
+  }
+
+ private:
+  static std::string architecture_prefix(std::string arch) {
+    for (std::string_view suffix : {"ForCausalLM", "ForConditionalGeneration", "LMHeadModel",
+                                    "ForSequenceClassification", "Model"}) {
+      if (arch.size() > suffix.size() &&
+          arch.compare(arch.size() - suffix.size(), suffix.size(), suffix) == 0)
+        return arch.substr(0, arch.size() - suffix.size());
+    }
+    return arch;
+  }
+
+  std::string classify_2d(const ModuleTensors& m) const {
+    static const std::set<std::string> heads = {"lm_head", "embed_out", "output", "classifier",
+                                                "score"};
+    static const std::set<std::string> embeddings = {
+        "embed_tokens", "wte", "wpe", "word_embeddings", "embed_in", "tok_embeddings",
+        "embed_positions", "position_embeddings", "token_type_embeddings", "embeddings",
+        "shared", "embedding"};
+    const std::string l = leaf(m.name);
+    if (heads.count(l)) return "nn.Linear";
+    if (embeddings.count(l)) return "nn.Embedding";
+    const bool vocab_rows = config_ && config_->vocab_size > 0 &&
+                            m.weights[0]->shape[0] == config_->vocab_size;
+    if (vocab_rows && l.find("embed") != std::string::npos) return "nn.Embedding";
+    return "nn.Linear";
+  }
+
+  static bool is_norm_name(const std::string& l) {
+    return l.find("norm") != std::string::npos || l.rfind("ln", 0) == 0;
+  }
+
+  // Registry key of a module, or "" when ModelOpt would not convert it.
+  std::string classify(const ModuleTensors& m) const {
+    if (m.grouped) return "te.pytorch.GroupedLinear";
+    const size_t rank = m.weights[0]->shape.size();
+    if (rank == 2) return classify_2d(m);
+    if (rank == 4) return "nn.Conv2d";
+    if (rank == 5) return "nn.Conv3d";
+    if (rank == 3) return "nn.Conv1d";
+    if (rank == 1 && m.has_running_stats) return conv_model_ ? "nn.BatchNorm2d" : "nn.BatchNorm1d";
+    // LayerNorm has a bias; a weight-only norm is an RMSNorm, which ModelOpt does not register.
+    if (rank == 1 && m.has_bias && is_norm_name(leaf(m.name))) return "nn.LayerNorm";
+    return "";
+  }
+
+  void add(const std::string& name, std::optional<std::string> parent,
+           std::vector<TensorInfo> tensors = {}) {
+    InventoryQuantizer q;
+    q.name = name;
+    q.parent_class = std::move(parent);
+    q.tensors = std::move(tensors);
+    inv_.quantizers.push_back(std::move(q));
+  }
+
+  void note_module(const std::string& name, const std::string& key) {
+    inv_.modules.push_back({name, key});
+    if (std::find(keys_.begin(), keys_.end(), key) == keys_.end()) keys_.push_back(key);
+  }
+
+  void derive(const ModuleTensors& m) {
+    if (!m.fused_experts.empty()) derive_fused_experts(m);
+    if (m.weights.empty()) return;
+    const std::string key = classify(m);
+    if (key.empty()) return;
+    note_module(m.name, key);
+    const std::string prefix = m.name.empty() ? "" : m.name + ".";
+    if (key.rfind("nn.LayerNorm", 0) == 0 || key.rfind("nn.BatchNorm", 0) == 0) {
+      add(prefix + "input_quantizer", key);
+      add(prefix + "output_quantizer", key);
+      return;
+    }
+    std::vector<TensorInfo> weights;
+    for (const TensorInfo* t : m.weights) weights.push_back(*t);
+    add(prefix + "weight_quantizer", key, std::move(weights));
+    add(prefix + "input_quantizer", key);
+    add(prefix + "output_quantizer", key);
+    if (is_attention_projection(leaf(m.name))) note_attention(split_last(m.name).first);
+  }
+
+  // Fused experts ([E, out, in] parameters on one module): ModelOpt's HF plugin adds a shared
+  // `<param>_input_quantizer` and a ModuleList `<param>_weight_quantizers` with one TQ per expert.
+  void derive_fused_experts(const ModuleTensors& m) {
+    const std::string key = "hf." + (prefix_.empty() ? std::string("") : prefix_) + "Experts";
+    note_module(m.name, key);
+    for (const TensorInfo* t : m.fused_experts) {
+      const std::string param = leaf(t->name);
+      add(m.name + "." + param + "_input_quantizer", key);
+      const int64_t experts = t->shape[0];
+      for (int64_t e = 0; e < experts; ++e) {
+        TensorInfo slice = *t;
+        slice.expert_slice = e;
+        slice.nbytes = experts > 0 ? t->nbytes / static_cast<uint64_t>(experts) : 0;
+        add(m.name + "." + param + "_weight_quantizers." + std::to_string(e), std::nullopt,
+            {slice});
+      }
+    }
+  }
+
+  static bool is_attention_projection(const std::string& l) {
+    static const std::set<std::string> names = {"q_proj", "k_proj", "v_proj", "qkv_proj",
+                                                "query_key_value", "c_attn", "Wqkv", "q_a_proj",
+                                                "kv_a_proj_with_mqa"};
+    return names.count(l) > 0;
+  }
+
+  void note_attention(const std::string& module) {
+    const std::string l = leaf(module);
+    if (l.find("attn") == std::string::npos && l.find("attention") == std::string::npos) return;
+    if (std::find(attention_.begin(), attention_.end(), module) == attention_.end())
+      attention_.push_back(module);
+  }
+
+  // The HF attention plugin adds q/k/v BMM quantizers to each attention module (after its
+  // projections, as named_modules() lists them). Only with a config.json naming the
+  // architecture: the parent key is `hf.<Arch>Attention`.
+  void add_attention_quantizers() {
+    if (prefix_.empty()) return;
+    const std::string key = "hf." + prefix_ + "Attention";
+    for (const std::string& module : attention_) {
+      const std::string under = module + ".";
+      size_t last = 0;
+      for (size_t i = 0; i < inv_.quantizers.size(); ++i)
+        if (inv_.quantizers[i].name.rfind(under, 0) == 0) last = i + 1;
+      std::vector<InventoryQuantizer> bmm;
+      for (const char* q : {"q_bmm_quantizer", "k_bmm_quantizer", "v_bmm_quantizer"})
+        bmm.push_back({under + q, key, std::nullopt, std::nullopt, std::nullopt, {}});
+      inv_.quantizers.insert(inv_.quantizers.begin() + static_cast<std::ptrdiff_t>(last),
+                             bmm.begin(), bmm.end());
+      note_module(module, key);
+    }
+    inv_.registry_keys = keys_;
+  }
+
+ public:
+  std::vector<std::string> keys_;
+
+ private:
+  const std::optional<CheckpointConfig>& config_;
+  Inventory& inv_;
+  std::string prefix_;
+  bool conv_model_ = false;
+  std::vector<std::string> attention_;
+};
+
+}  // namespace
+
+// Choices (documented for users in docs and in `qcfg inventory --help`):
+//  * 2-D `X.weight` -> nn.Linear, unless X is an embedding by name (embed_tokens, wte, ...) or by
+//    config vocab size (rows == vocab_size and "embed" in the name) -> nn.Embedding; heads
+//    (lm_head, embed_out, output) stay nn.Linear.
+//  * 3/4/5-D `X.weight` -> nn.Conv1d/2d/3d (transposed convolutions cannot be told apart).
+//  * 1-D norm weights: with a bias -> nn.LayerNorm; with running stats -> nn.BatchNorm*d; a
+//    weight-only norm is an RMSNorm, which ModelOpt does not register, so it gets no quantizers.
+//  * `X.weight0..N` -> one module `te.pytorch.GroupedLinear` whose weight_quantizer reads them all.
+//  * `*.experts.<param>` 3-D -> fused experts (`hf.<Arch>Experts`), per-expert quantizers under a
+//    ModuleList (parent null).
+//  * attention modules (parents of q/k/v projections named *attn*/*attention*) -> q/k/v BMM
+//    quantizers under `hf.<Arch>Attention` when config.json names the architecture.
+Inventory inventory_from_tensors(std::vector<TensorInfo> tensors,
+                                 const std::optional<CheckpointConfig>& config,
+                                 const std::string& origin) {
+  std::sort(tensors.begin(), tensors.end(),
+            [](const TensorInfo& a, const TensorInfo& b) { return natural_less(a.name, b.name); });
+  Inventory inv;
+  inv.origin = origin;
+  if (config && !config->architecture.empty())
+    inv.description = "derived from " + config->architecture + " checkpoint";
+  Deriver d(config, inv);
+  d.run(group_by_module(tensors));
+  inv.registry_keys = d.keys_;
+  return inv;
+}
+
+}  // namespace qcfg::resolver

@@ -1,0 +1,63 @@
+// Python 3.11 `fnmatch.fnmatch` on POSIX (what ModelOpt matches quantizer names with), compiled
+// once per pattern into a token list and matched without regular expressions.
+//
+// Semantics follow CPython's `fnmatch.translate`: `*` matches any run of characters including
+// dots and newlines (consecutive stars collapse), `?` one character, `[seq]` / `[!seq]` a set with
+// ranges; a `]` right after `[` or `[!` is a member, an unclosed `[` is a literal, a reversed range
+// matches nothing, backslash is ordinary, matching is case-sensitive and anchored at both ends.
+// Characters are Unicode code points (names and patterns are UTF-8).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qcfg::resolver {
+
+class GlobPattern {
+ public:
+  explicit GlobPattern(std::string_view pattern);
+
+  bool matches(std::string_view name) const;
+  const std::string& text() const { return text_; }
+  // True when the pattern can tell ASCII digits apart from each other or count them (a digit
+  // literal, `?`, a set, or a literal '#'); otherwise every run of digits in a name can be
+  // abstracted to one placeholder character without changing the result (see names.h).
+  bool distinguishes_digits() const { return distinguishes_digits_; }
+
+ private:
+  enum class Op : uint8_t { Literal, AnyChar, Set, Star };
+  struct CharRange {
+    char32_t lo, hi;
+  };
+  struct Token {
+    explicit Token(Op o) : op(o) {}
+    Op op;
+    std::string literal;  // Literal: UTF-8 bytes
+    // Set: members as ranges (single characters are lo == hi); `negated` for `[!...]`.
+    std::vector<CharRange> ranges;
+    bool negated = false;
+  };
+
+  void compile(const std::u32string& pat);
+  size_t compile_set(const std::u32string& pat, size_t open);
+  void add_literal(char32_t c);
+  bool token_matches_at(const Token& t, std::string_view name, size_t& pos) const;
+  static bool set_contains(const Token& t, char32_t c);
+
+  std::string text_;
+  std::vector<Token> tokens_;
+  bool distinguishes_digits_ = false;
+};
+
+// One-shot convenience (compiles the pattern each call; tests and tools only).
+bool fnmatch(std::string_view name, std::string_view pattern);
+
+// UTF-8 helpers shared by the matcher: decode one code point at `pos` and advance; invalid bytes
+// decode to U+DC80+byte (Python's surrogateescape) so that no input is rejected.
+char32_t decode_utf8(std::string_view s, size_t& pos);
+std::u32string to_code_points(std::string_view s);
+void append_utf8(std::string& out, char32_t c);
+
+}  // namespace qcfg::resolver

@@ -1,0 +1,203 @@
+#include "resolver/plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "resolver/attributes.h"
+#include "resolver/names.h"
+
+namespace qcfg::resolver {
+namespace {
+
+Value index_or_null(int32_t i) { return i < 0 ? Value::null() : Value::integer(i); }
+
+Value loc_value(const SourceLocation& loc) {
+  return loc.known() ? Value::string(loc.str()) : Value::null();
+}
+
+Value entry_loc_or_null(const Resolution& r, int32_t i) {
+  if (i < 0) return Value::null();
+  return loc_value((*r.entries)[static_cast<size_t>(i)].loc);
+}
+
+Value index_list(const std::vector<uint32_t>& v) {
+  Value list = Value::list();
+  for (uint32_t i : v) list.push_back(Value::integer(i));
+  return list;
+}
+
+Value entries_value(const Resolution& r) {
+  Value list = Value::list();
+  for (size_t i = 0; i < r.entries->size(); ++i) {
+    const QuantizerEntry& e = (*r.entries)[i];
+    Value v = Value::map();
+    v.set("index", Value::integer(static_cast<int64_t>(i)));
+    v.set("quantizer_name", Value::string(e.quantizer_name));
+    v.set("parent_class", e.parent_class ? Value::string(*e.parent_class) : Value::null());
+    v.set("enable", Value::boolean(e.enable));
+    v.set("applied_as", Value::string(e.cfg_kind == CfgKind::None ? "enable_only" : "full_replace"));
+    v.set("loc", loc_value(e.loc));
+    list.push_back(std::move(v));
+  }
+  return list;
+}
+
+Value quantizer_value(const Resolution& r, size_t i, const PlanOptions& options) {
+  const InventoryQuantizer& q = r.inventory->quantizers[i];
+  const ResolvedQuantizer& rq = r.quantizers[i];
+  Value v = Value::map();
+  v.set("name", Value::string(q.name));
+  v.set("parent_class", q.parent_class ? Value::string(*q.parent_class) : Value::null());
+  v.set("kind", Value::string(rq.node.sequential ? "sequential" : "tensor"));
+  v.set("enabled", node_enabled_value(rq.node));
+  if (!rq.node.sequential) v.set("hard_disabled", Value::boolean(rq.node.hard_disabled));
+  v.set("attributes", node_attributes_value(rq.node));
+  v.set("last_cfg_entry", index_or_null(rq.node.last_cfg_entry));
+  v.set("last_enable_entry", index_or_null(rq.node.last_enable_entry));
+  if (options.provenance) {
+    v.set("matched_entries", index_list(rq.matched_entries));
+    v.set("overridden_entries", index_list(overridden_entries(rq)));
+    Value prov = Value::map();
+    prov.set("last_cfg_entry", entry_loc_or_null(r, rq.node.last_cfg_entry));
+    prov.set("last_enable_entry", entry_loc_or_null(r, rq.node.last_enable_entry));
+    v.set("provenance", std::move(prov));
+  }
+  return v;
+}
+
+}  // namespace
+
+Value node_enabled_value(const QuantizerNode& node) {
+  if (!node.sequential) return Value::boolean(node.enabled());
+  Value list = Value::list();
+  for (const QuantizerNode& c : node.children) list.push_back(node_enabled_value(c));
+  return list;
+}
+
+Value node_attributes_value(const QuantizerNode& node) {
+  if (!node.sequential) return node.attributes ? *node.attributes : default_attributes();
+  Value list = Value::list();
+  for (const QuantizerNode& c : node.children) list.push_back(node_attributes_value(c));
+  return list;
+}
+
+std::string node_format_label(const QuantizerNode& node) {
+  if (!node.sequential) return node.enabled() ? format_label(*node.attributes) : "disabled";
+  std::string out;
+  for (const QuantizerNode& c : node.children) {
+    if (!out.empty()) out += " + ";
+    out += node_format_label(c);
+  }
+  return "[" + out + "]";
+}
+
+std::vector<uint32_t> overridden_entries(const ResolvedQuantizer& q) {
+  std::vector<uint32_t> out;
+  const int32_t last_cfg = q.node.last_cfg_entry;
+  const int32_t last_enable = q.node.last_enable_entry;
+  for (uint32_t e : q.matched_entries) {
+    const auto i = static_cast<int32_t>(e);
+    if (i == last_cfg || i == last_enable) continue;
+    if (i < last_cfg || i < last_enable) out.push_back(e);
+  }
+  return out;
+}
+
+Value plan_to_value(const Resolution& r, const PlanOptions& options) {
+  Value plan = Value::map();
+  plan.set("plan_version", Value::integer(1));
+  plan.set("inventory", Value::string(r.inventory->origin));
+  plan.set("entries", entries_value(r));
+  Value list = Value::list();
+  list.items().reserve(r.quantizers.size());
+  for (size_t i = 0; i < r.quantizers.size(); ++i) list.push_back(quantizer_value(r, i, options));
+  plan.set("quantizers", std::move(list));
+  return plan;
+}
+
+std::string human_bytes(uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+namespace {
+
+struct Tally {
+  size_t quantizers = 0;
+  uint64_t bytes = 0;
+};
+
+uint64_t weight_bytes(const InventoryQuantizer& q) {
+  uint64_t sum = 0;
+  for (const TensorInfo& t : q.tensors) sum += t.nbytes;
+  return sum;
+}
+
+std::string dtype_of(const InventoryQuantizer& q) {
+  return q.tensors.empty() ? std::string("?") : q.tensors[0].dtype;
+}
+
+void print_table(std::string& out, const std::map<std::string, Tally>& rows, bool with_bytes) {
+  for (const auto& [label, t] : rows) {
+    out += fmt::format("  {:<34} {:>9} quantizers", label, t.quantizers);
+    if (with_bytes) out += fmt::format("  {:>10}", human_bytes(t.bytes));
+    out += '\n';
+  }
+}
+
+}  // namespace
+
+std::string plan_summary_text(const Resolution& r) {
+  std::map<std::string, Tally> weights, others, unquantized;
+  uint64_t total_weight = 0, unquantized_weight = 0;
+  size_t enabled = 0;
+  bool any_tensors = false;
+  for (size_t i = 0; i < r.quantizers.size(); ++i) {
+    const InventoryQuantizer& q = r.inventory->quantizers[i];
+    const QuantizerNode& node = r.quantizers[i].node;
+    const std::string label = node_format_label(node);
+    const bool on = label != "disabled";
+    enabled += on;
+    if (q.tensors.empty()) {
+      others[label].quantizers++;
+      continue;
+    }
+    any_tensors = true;
+    const uint64_t bytes = weight_bytes(q);
+    total_weight += bytes;
+    Tally& t = weights[on ? label : "unquantized (" + dtype_of(q) + ")"];
+    t.quantizers++;
+    t.bytes += bytes;
+    if (!on) {
+      unquantized_weight += bytes;
+      Tally& u = unquantized[name_shape(q.name)];
+      u.quantizers++;
+      u.bytes += bytes;
+    }
+  }
+  std::string out = fmt::format("{} quantizers, {} enabled; {} entries applied of {}\n",
+                                r.quantizers.size(), enabled, r.entries_applied,
+                                r.entries->size());
+  if (any_tensors) {
+    out += fmt::format("Weights ({} total):\n", human_bytes(total_weight));
+    print_table(out, weights, true);
+  }
+  out += any_tensors ? "Other quantizers (activations, KV cache):\n" : "Quantizers by format:\n";
+  print_table(out, others, false);
+  if (!unquantized.empty()) {
+    out += fmt::format("Stays unquantized ({:.1f}% of weight bytes):\n",
+                       total_weight ? 100.0 * unquantized_weight / total_weight : 0.0);
+    print_table(out, unquantized, true);
+  }
+  return out;
+}
+
+}  // namespace qcfg::resolver

@@ -1,0 +1,37 @@
+// The resolved plan: contract.md §2 shape as a Value (plan_version 1, quantizers in inventory
+// order with enabled / attributes / last_cfg_entry / last_enable_entry) plus provenance, and a
+// human summary (quantizers and weight bytes per resolved format, what stays unquantized).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/value.h"
+#include "resolver/resolve.h"
+
+namespace qcfg::resolver {
+
+struct PlanOptions {
+  bool provenance = true;  // matched/overridden entries and entry locations per quantizer
+};
+
+Value plan_to_value(const Resolution& r, const PlanOptions& options = {});
+
+// One quantizer's final state: `enabled` (bool, or nested lists for an SQ) and `attributes`
+// (mapping without enable, or nested lists).
+Value node_enabled_value(const QuantizerNode& node);
+Value node_attributes_value(const QuantizerNode& node);
+
+// "NVFP4", "disabled", or "INT4 block 128 + FP8 E4M3" for a sequential quantizer.
+std::string node_format_label(const QuantizerNode& node);
+
+// Entries whose effect on this quantizer a later entry replaced: full replacements before the
+// last one, and enable-only entries that are neither the last enable nor followed by nothing.
+std::vector<uint32_t> overridden_entries(const ResolvedQuantizer& q);
+
+std::string plan_summary_text(const Resolution& r);
+
+// "1.5 GiB", "12.0 MiB", "512 B".
+std::string human_bytes(uint64_t bytes);
+
+}  // namespace qcfg::resolver
