@@ -123,7 +123,8 @@ Value make_integer_from_decimal(bool negative, std::string_view digits, SourceLo
   if (!fits) return Value::big_integer((negative ? "-" : "") + std::string(digits), loc);
   uint64_t magnitude = 0;
   for (char c : digits) magnitude = magnitude * 10 + static_cast<uint64_t>(c - '0');
-  const int64_t value = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
+  const int64_t value =
+      negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
   return Value::integer(value, loc);
 }
 

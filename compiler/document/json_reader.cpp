@@ -165,7 +165,8 @@ class JsonParser {
     }
     const size_t int_end = pos_;
     bool is_float = false;
-    if (peek() == '.' && pos_ + 1 < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_ + 1]))) {
+    if (peek() == '.' && pos_ + 1 < text_.size() &&
+        std::isdigit(static_cast<unsigned char>(text_[pos_ + 1]))) {
       ++pos_, digits(), is_float = true;
     }
     if (peek() == 'e' || peek() == 'E') {

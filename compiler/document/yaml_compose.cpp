@@ -88,16 +88,14 @@ std::shared_ptr<YamlNode> YamlComposer::new_node(YamlNode::Type type, const YAML
 
 void YamlComposer::check_expanded_limits(const YamlNode& node, SourceLocation where) const {
   if (node.expanded_depth > limits_.max_depth) {
-    throw CompileError(where,
-                       fmt::format("nesting deeper than {} levels (aliases included)",
-                                   limits_.max_depth),
-                       "yaml-limit");
+    throw CompileError(
+        where, fmt::format("nesting deeper than {} levels (aliases included)", limits_.max_depth),
+        "yaml-limit");
   }
   if (node.expanded_nodes > limits_.max_nodes) {
-    throw CompileError(where,
-                       fmt::format("aliases expand the document to more than {} values",
-                                   limits_.max_nodes),
-                       "yaml-limit");
+    throw CompileError(
+        where, fmt::format("aliases expand the document to more than {} values", limits_.max_nodes),
+        "yaml-limit");
   }
 }
 
@@ -132,11 +130,12 @@ void YamlComposer::OnScalar(const YAML::Mark& mark, const std::string& tag, YAML
 void YamlComposer::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
   const auto it = anchors_.find(anchor);
   if (it == anchors_.end()) {
-    throw CompileError(location(mark), "alias refers to no anchor defined before it in this document",
+    throw CompileError(location(mark),
+                       "alias refers to no anchor defined before it in this document",
                        "yaml-alias");
   }
-  const bool still_open = std::any_of(open_.begin(), open_.end(),
-                                      [&](const auto& open) { return open == it->second; });
+  const bool still_open =
+      std::any_of(open_.begin(), open_.end(), [&](const auto& open) { return open == it->second; });
   if (still_open) {
     throw CompileError(location(mark),
                        fmt::format("alias refers to the node that contains it (anchored at line "
@@ -173,8 +172,8 @@ void YamlComposer::OnSequenceStart(const YAML::Mark& mark, const std::string& ta
   open_collection(std::move(node));
 }
 
-void YamlComposer::OnMapStart(const YAML::Mark& mark, const std::string& tag,
-                              YAML::anchor_t anchor, YAML::EmitterStyle::value) {
+void YamlComposer::OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                              YAML::EmitterStyle::value) {
   std::shared_ptr<YamlNode> node = new_node(YamlNode::Type::Mapping, mark, anchor);
   node->tag = tag;
   open_collection(std::move(node));

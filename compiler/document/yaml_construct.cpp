@@ -131,8 +131,9 @@ class Constructor {
       case PlainType::Merge:
         fail(node.loc, "'<<' (merge key) can only be a mapping key; quote it to use the text '<<'");
       case PlainType::Value:
-        fail(node.loc, "a plain '=' is YAML's value key, which safe_load cannot construct; quote "
-                       "it: '='");
+        fail(node.loc,
+             "a plain '=' is YAML's value key, which safe_load cannot construct; quote "
+             "it: '='");
       case PlainType::Str:
         break;
     }
@@ -157,8 +158,8 @@ class Constructor {
     for (const auto& child : node.children) {
       const YamlNode& item = child->deref();
       if (item.type != YamlNode::Type::Mapping || item.children.size() != 2) {
-        fail(item.loc, fmt::format("!!{} needs a list of single-pair mappings (- key: value)",
-                                   name));
+        fail(item.loc,
+             fmt::format("!!{} needs a list of single-pair mappings (- key: value)", name));
       }
       Value pair = Value::tuple(item.loc);
       pair.push_back(construct(*item.children[0]));
@@ -206,8 +207,8 @@ class Constructor {
     if (is_plain(target) && target.text == "=") return Value::string("=", node.loc);
     Value key = construct(node);
     if (is_unhashable(key)) {
-      fail(node.loc, fmt::format("found unhashable key: {} cannot be a mapping key",
-                                 key.python_type()));
+      fail(node.loc,
+           fmt::format("found unhashable key: {} cannot be a mapping key", key.python_type()));
     }
     return key;
   }

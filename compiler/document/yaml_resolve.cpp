@@ -37,9 +37,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_digit_(char c) { return is_digit(c) || c == '_'; }
 bool is_octal_(char c) { return (c >= '0' && c <= '7') || c == '_'; }
 bool is_binary_(char c) { return c == '0' || c == '1' || c == '_'; }
-bool is_hex_(char c) {
-  return is_digit_(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool is_hex_(char c) { return is_digit_(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // `(:[0-5]?[0-9])+`; greedy is exact here since a digit may never follow a group.
 bool eat_sexagesimal_groups(Cursor& c) {
@@ -110,13 +108,12 @@ bool is_special_float(std::string_view s) {
 }
 
 bool is_float(std::string_view s) {
-  return is_decimal_float(s) || is_dot_float(s) || is_sexagesimal_float(s) ||
-         is_special_float(s);
+  return is_decimal_float(s) || is_dot_float(s) || is_sexagesimal_float(s) || is_special_float(s);
 }
 
 bool is_bool(std::string_view s) {
-  for (std::string_view w : {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
-                             "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"}) {
+  for (std::string_view w : {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false",
+                             "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"}) {
     if (s == w) return true;
   }
   return false;

@@ -1,6 +1,8 @@
 // Constructors of the core scalar tags, following PyYAML's SafeConstructor step by step (strip
 // `_`, take the sign, pick the base by prefix, then Python's int()/float()), so that explicit
 // tags such as `!!int ' 12 '` or `!!float 1e3` behave as in Python too.
+#include "compiler/document/yaml_scalar.h"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -10,7 +12,6 @@
 
 #include "compiler/diagnostic.h"
 #include "compiler/document/big_int.h"
-#include "compiler/document/yaml_scalar.h"
 
 namespace qcfg::document {
 
@@ -135,7 +136,8 @@ Value construct_float(std::string_view text, SourceLocation loc) {
   const double sign = take_sign(&value) ? -1.0 : 1.0;
   if (value == ".inf") return Value::real(sign * INFINITY, loc);
   if (value == ".nan") return Value::real(NAN, loc);
-  if (value.find(':') == std::string::npos) return Value::real(sign * float_or_fail(value, loc), loc);
+  if (value.find(':') == std::string::npos)
+    return Value::real(sign * float_or_fail(value, loc), loc);
   // Base 60, least significant part first, in PyYAML's order of float operations.
   std::vector<std::string> parts;
   for (size_t start = 0;;) {

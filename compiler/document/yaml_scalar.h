@@ -23,7 +23,7 @@ struct Timestamp {
   bool has_time = false;
   int hour = 0, minute = 0, second = 0, microsecond = 0;
   bool has_zone = false;
-  int zone_seconds = 0;  // offset east of UTC
+  int zone_seconds = 0;     // offset east of UTC
   bool short_date = false;  // month or day written with one digit
 };
 
