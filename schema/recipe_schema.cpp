@@ -384,4 +384,58 @@ std::optional<ValidatedRecipe> validate_recipe(RecipeType type, const Value& dat
   return recipe;
 }
 
+namespace {
+
+template <class Fn>
+RecipeResult collect(const Value& data, Fn&& fn) {
+  ValidationContext ctx(data.loc());
+  RecipeResult r;
+  r.auto_quantize = Value::null(data.loc());
+  std::vector<NamedQuantizeConfig> configs;
+  fn(ctx, r, configs);
+  r.errors = std::move(ctx.errors());
+  r.warnings = std::move(ctx.warnings());
+  if (r.errors.empty()) {
+    for (NamedQuantizeConfig& c : configs) r.quantize_configs.emplace_back(c.path, c.config);
+  }
+  return r;
+}
+
+RecipeResult recipe_result(RecipeType type, const Value& data) {
+  return collect(data, [&](ValidationContext& ctx, RecipeResult& r, auto& configs) {
+    if (auto recipe = validate_recipe(type, data, ctx)) {
+      r.metadata = recipe->metadata;
+      r.auto_quantize = recipe->auto_quantize;
+      configs = std::move(recipe->quantize_configs);
+    }
+  });
+}
+
+}  // namespace
+
+RecipeResult validate_ptq_recipe(const Value& data) { return recipe_result(RecipeType::Ptq, data); }
+
+RecipeResult validate_auto_quantize_recipe(const Value& data) {
+  return recipe_result(RecipeType::AutoQuantize, data);
+}
+
+RecipeResult validate_speculative_recipe(const Value& data, std::string_view section) {
+  RecipeType type = section == "dflash"   ? RecipeType::SpeculativeDflash
+                    : section == "medusa" ? RecipeType::SpeculativeMedusa
+                                          : RecipeType::SpeculativeEagle;
+  return recipe_result(type, data);
+}
+
+RecipeResult validate_recipe_metadata(const Value& data) {
+  return collect(data, [&](ValidationContext& ctx, RecipeResult& r, auto&) {
+    r.metadata = validate_recipe_metadata(data, ctx);
+  });
+}
+
+RecipeResult validate_auto_quantize_config(const Value& data) {
+  return collect(data, [&](ValidationContext& ctx, RecipeResult& r, auto& configs) {
+    if (auto aq = validate_auto_quantize_config(data, "$", ctx, &configs)) r.auto_quantize = *aq;
+  });
+}
+
 }  // namespace qcfg

@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "compiler/diagnostic.h"
 #include "compiler/value.h"
 #include "schema/entry.h"
 #include "schema/validation_context.h"
@@ -64,5 +66,22 @@ std::optional<Value> validate_module_search_space(const Value& data, const std::
 // list[str] (LayerPatternList, disabled_layers, module_name_patterns...).
 std::optional<std::vector<std::string>> validate_string_list(const Value& data,
                                                              ValidationContext& ctx);
+
+// Standalone entry points (driver, snippets): each collects its own diagnostics.
+struct RecipeResult {
+  std::vector<Diagnostic> errors;
+  std::vector<Diagnostic> warnings;
+  std::vector<std::pair<std::string, QuantizeConfig>> quantize_configs;  // by path
+  std::optional<RecipeMetadata> metadata;
+  Value auto_quantize;  // AutoQuantizeConfig dump (auto_quantize recipes / section)
+  bool ok() const { return errors.empty(); }
+};
+RecipeResult validate_ptq_recipe(const Value& data);
+RecipeResult validate_auto_quantize_recipe(const Value& data);
+// `section` is "eagle", "dflash" or "medusa".
+RecipeResult validate_speculative_recipe(const Value& data, std::string_view section);
+RecipeResult validate_recipe_metadata(const Value& data);
+// The section alone; nested QuantizeConfig paths start with "$".
+RecipeResult validate_auto_quantize_config(const Value& data);
 
 }  // namespace qcfg

@@ -134,3 +134,18 @@ TEST_CASE("speculative recipes take free-form sections") {
                              from_yaml("{metadata: {recipe_type: speculative_eagle}, medusa: {}}"));
   CHECK_FALSE(bad.ok());
 }
+
+TEST_CASE("standalone recipe entry points") {
+  auto r = qcfg::validate_ptq_recipe(from_yaml("{metadata: {recipe_type: ptq}, quantize: {}}"));
+  REQUIRE(r.ok());
+  REQUIRE(r.quantize_configs.size() == 1);
+  CHECK(r.quantize_configs[0].first == "quantize");
+  CHECK_FALSE(qcfg::validate_recipe_metadata(from_yaml("{recipe_type: qat}")).ok());
+  CHECK(qcfg::validate_speculative_recipe(
+            from_yaml("{metadata: {recipe_type: speculative_medusa}, medusa: {}}"), "medusa")
+            .ok());
+  auto aq =
+      qcfg::validate_auto_quantize_config(from_yaml("{constraints: {}, candidate_formats: [{}]}"));
+  REQUIRE(aq.ok());
+  CHECK(aq.quantize_configs[0].first == "$.candidate_formats[0]");
+}
