@@ -120,7 +120,11 @@ Value make_integer_from_decimal(bool negative, std::string_view digits, SourceLo
   // int64 holds every 18-digit number; compare 19-digit ones with the bound as text.
   const std::string_view bound = negative ? "9223372036854775808" : "9223372036854775807";
   const bool fits = digits.size() < 19 || (digits.size() == 19 && digits <= bound);
-  if (!fits) return Value::big_integer((negative ? "-" : "") + std::string(digits), loc);
+  if (!fits) {
+    std::string text(negative ? "-" : "");
+    text.append(digits);
+    return Value::big_integer(std::move(text), loc);
+  }
   uint64_t magnitude = 0;
   for (char c : digits) magnitude = magnitude * 10 + static_cast<uint64_t>(c - '0');
   const int64_t value =
