@@ -69,6 +69,9 @@ struct Resolution {
 // The inventory and entries must outlive the result.
 Resolution resolve(const Inventory& inventory, const std::vector<QuantizerEntry>& entries,
                    const ResolveOptions& options = {});
+// The result points into both: temporaries would dangle.
+Resolution resolve(Inventory&&, const std::vector<QuantizerEntry>&, const ResolveOptions& = {}) = delete;
+Resolution resolve(const Inventory&, std::vector<QuantizerEntry>&&, const ResolveOptions& = {}) = delete;
 
 // Registry keys accepted as `parent_class`: ModelOpt's built-in keys plus every key the inventory
 // mentions (quantizer parents, modules, registry_keys).

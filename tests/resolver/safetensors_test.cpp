@@ -1,0 +1,201 @@
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "resolver/safetensors.h"
+#include "tests/resolver/helpers.h"
+
+using namespace qcfg;
+using namespace qcfg::resolver;
+using qcfg::test::temp_dir;
+using qcfg::test::write_file;
+
+namespace {
+
+struct FakeTensor {
+  std::string name;
+  std::string dtype;
+  std::vector<int64_t> shape;
+};
+
+std::string le64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  return s;
+}
+
+// A valid file: header + zero-filled data, tensors laid out one after another.
+std::string safetensors_bytes(const std::vector<FakeTensor>& tensors) {
+  nlohmann::json header = nlohmann::json::object();
+  uint64_t offset = 0;
+  for (const FakeTensor& t : tensors) {
+    uint64_t numel = 1;
+    for (int64_t d : t.shape) numel *= static_cast<uint64_t>(d);
+    const uint64_t bytes = numel * dtype_bits(t.dtype) / 8;
+    header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  header["__metadata__"] = {{"format", "pt"}};
+  const std::string text = header.dump();
+  return le64(text.size()) + text + std::string(offset, '\0');
+}
+
+std::string raw_file(const std::string& header_text, size_t data_bytes) {
+  return le64(header_text.size()) + header_text + std::string(data_bytes, '\0');
+}
+
+const InventoryQuantizer* find(const Inventory& inv, const std::string& name) {
+  for (const InventoryQuantizer& q : inv.quantizers)
+    if (q.name == name) return &q;
+  return nullptr;
+}
+
+std::vector<FakeTensor> dense_layer(const std::string& p) {
+  return {{p + ".self_attn.q_proj.weight", "BF16", {8, 8}},
+          {p + ".self_attn.k_proj.weight", "BF16", {4, 8}},
+          {p + ".self_attn.v_proj.weight", "BF16", {4, 8}},
+          {p + ".self_attn.o_proj.weight", "BF16", {8, 8}},
+          {p + ".mlp.gate_proj.weight", "BF16", {16, 8}},
+          {p + ".mlp.up_proj.weight", "BF16", {16, 8}},
+          {p + ".mlp.down_proj.weight", "BF16", {8, 16}},
+          {p + ".input_layernorm.weight", "BF16", {8}}};
+}
+
+}  // namespace
+
+TEST_CASE("dense checkpoint: linears, embedding, attention BMM quantizers, RMSNorm skipped") {
+  const std::string dir = temp_dir("dense");
+  std::vector<FakeTensor> tensors = {{"model.embed_tokens.weight", "BF16", {64, 8}},
+                                     {"model.norm.weight", "BF16", {8}},
+                                     {"lm_head.weight", "BF16", {64, 8}}};
+  for (int layer : {0, 1, 10, 2}) {
+    auto more = dense_layer("model.layers." + std::to_string(layer));
+    tensors.insert(tensors.end(), more.begin(), more.end());
+  }
+  write_file(dir + "/model.safetensors", safetensors_bytes(tensors));
+  write_file(dir + "/config.json", R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 64})");
+  const Inventory inv = load_inventory(dir);
+
+  const InventoryQuantizer* emb = find(inv, "model.embed_tokens.input_quantizer");
+  REQUIRE(emb);
+  CHECK(emb->parent_class == "nn.Embedding");
+  const InventoryQuantizer* q = find(inv, "model.layers.0.self_attn.q_proj.weight_quantizer");
+  REQUIRE(q);
+  CHECK(q->parent_class == "nn.Linear");
+  REQUIRE(q->tensors.size() == 1);
+  CHECK(q->tensors[0].dtype == "BF16");
+  CHECK(q->tensors[0].shape == std::vector<int64_t>{8, 8});
+  CHECK(q->tensors[0].nbytes == 128);
+  const InventoryQuantizer* bmm = find(inv, "model.layers.0.self_attn.k_bmm_quantizer");
+  REQUIRE(bmm);
+  CHECK(bmm->parent_class == "hf.LlamaAttention");
+  CHECK(find(inv, "model.layers.0.input_layernorm.input_quantizer") == nullptr);
+  CHECK(find(inv, "lm_head.output_quantizer") != nullptr);
+  // Natural order: layer 2 before layer 10, lm_head last.
+  size_t i2 = 0, i10 = 0;
+  for (size_t i = 0; i < inv.quantizers.size(); ++i) {
+    if (inv.quantizers[i].name.rfind("model.layers.2.", 0) == 0 && !i2) i2 = i;
+    if (inv.quantizers[i].name.rfind("model.layers.10.", 0) == 0 && !i10) i10 = i;
+  }
+  CHECK(i2 < i10);
+  CHECK(inv.quantizers.back().name.rfind("lm_head.", 0) == 0);
+}
+
+TEST_CASE("sharded MoE checkpoint: fused experts, per-expert linears, grouped weights") {
+  const std::string dir = temp_dir("moe");
+  std::vector<FakeTensor> shard1 = {{"model.layers.0.mlp.experts.gate_up_proj", "BF16", {4, 32, 8}},
+                                    {"model.layers.0.mlp.experts.down_proj", "BF16", {4, 8, 16}},
+                                    {"model.layers.0.mlp.gate.weight", "BF16", {4, 8}}};
+  std::vector<FakeTensor> shard2 = {{"model.layers.1.mlp.experts.0.up_proj.weight", "F8_E4M3", {16, 8}},
+                                    {"model.layers.1.mlp.experts.1.up_proj.weight", "F8_E4M3", {16, 8}},
+                                    {"model.layers.1.mlp.grouped.weight0", "BF16", {8, 8}},
+                                    {"model.layers.1.mlp.grouped.weight1", "BF16", {8, 8}},
+                                    {"conv.weight", "F32", {4, 3, 3, 3}}};
+  write_file(dir + "/a.safetensors", safetensors_bytes(shard1));
+  write_file(dir + "/b.safetensors", safetensors_bytes(shard2));
+  nlohmann::json index = {{"weight_map", nlohmann::json::object()}};
+  for (const auto& t : shard1) index["weight_map"][t.name] = "a.safetensors";
+  for (const auto& t : shard2) index["weight_map"][t.name] = "b.safetensors";
+  write_file(dir + "/model.safetensors.index.json", index.dump());
+  write_file(dir + "/config.json", R"({"architectures": ["Qwen3MoeForCausalLM"]})");
+  const Inventory inv = load_inventory(dir);
+
+  const auto* in = find(inv, "model.layers.0.mlp.experts.gate_up_proj_input_quantizer");
+  REQUIRE(in);
+  CHECK(in->parent_class == "hf.Qwen3MoeExperts");
+  const auto* e3 = find(inv, "model.layers.0.mlp.experts.down_proj_weight_quantizers.3");
+  REQUIRE(e3);
+  CHECK_FALSE(e3->parent_class.has_value());
+  REQUIRE(e3->tensors.size() == 1);
+  CHECK(e3->tensors[0].expert_slice == 3);
+  CHECK(e3->tensors[0].nbytes == 8 * 16 * 2);
+  CHECK(find(inv, "model.layers.0.mlp.experts.down_proj_weight_quantizers.4") == nullptr);
+  const auto* per_expert = find(inv, "model.layers.1.mlp.experts.1.up_proj.weight_quantizer");
+  REQUIRE(per_expert);
+  CHECK(per_expert->tensors[0].dtype == "F8_E4M3");
+  const auto* grouped = find(inv, "model.layers.1.mlp.grouped.weight_quantizer");
+  REQUIRE(grouped);
+  CHECK(grouped->tensors.size() == 2);
+  const auto* conv = find(inv, "conv.weight_quantizer");
+  REQUIRE(conv);
+  CHECK(conv->parent_class == "nn.Conv2d");
+}
+
+TEST_CASE("index naming a tensor its shard lacks is an error") {
+  const std::string dir = temp_dir("missing");
+  write_file(dir + "/a.safetensors", safetensors_bytes({{"x.weight", "BF16", {2, 2}}}));
+  write_file(dir + "/model.safetensors.index.json",
+             R"({"weight_map": {"x.weight": "a.safetensors", "y.weight": "a.safetensors"}})");
+  CHECK_THROWS_WITH_AS(load_inventory(dir), doctest::Contains("'y.weight'"), InventoryError);
+}
+
+TEST_CASE("malformed safetensors headers are rejected with the file and tensor named") {
+  const std::string dir = temp_dir("bad");
+  auto expect_error = [&](const std::string& bytes, const char* fragment) {
+    const std::string path = dir + "/model.safetensors";
+    write_file(path, bytes);
+    CAPTURE(fragment);
+    CHECK_THROWS_WITH_AS(read_safetensors_header(path), doctest::Contains(fragment), InventoryError);
+    CHECK_THROWS_WITH_AS(read_safetensors_header(path), doctest::Contains("model.safetensors"),
+                         InventoryError);
+  };
+  expect_error("abc", "too short");
+  expect_error(le64(1000) + "{}", "exceeds the file size");
+  expect_error(raw_file("{\"x\": ", 0), "not valid JSON");
+  expect_error(raw_file("[1, 2]", 0), "not a JSON object");
+  expect_error(raw_file(R"({"w": {"dtype": "BF16", "shape": [2, 2], "data_offsets": [0, 8]}})", 4),
+               "run past the data section");
+  expect_error(raw_file(R"({"w": {"dtype": "BF16", "shape": [2, 2], "data_offsets": [0, 6]}})", 8),
+               "does not match dtype");
+  expect_error(raw_file(R"({"w": {"dtype": "Q9", "shape": [2], "data_offsets": [0, 2]}})", 8),
+               "unknown dtype");
+  expect_error(raw_file(R"({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [4, 0]}})", 8),
+               "reversed");
+  expect_error(raw_file(R"({"a": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]},
+                           "b": {"dtype": "BF16", "shape": [2], "data_offsets": [2, 6]}})",
+                        8),
+               "overlaps");
+  expect_error(raw_file(R"({"w": {"dtype": "BF16", "shape": [-2], "data_offsets": [0, 4]}})", 8),
+               "tensor 'w'");
+}
+
+TEST_CASE("JSON inventory: list and object forms, optional fields") {
+  Inventory a = inventory_from_json_text(R"([{"name": "fc.weight_quantizer", "parent_class": "nn.Linear"}])", "a.json");
+  REQUIRE(a.quantizers.size() == 1);
+  CHECK(a.quantizers[0].parent_class == "nn.Linear");
+  Inventory b = inventory_from_json_text(
+      R"({"quantizers": [{"name": "x.input_quantizer", "parent_class": null, "initial": {"num_bits": 4, "block_sizes": {"-1": 16}}, "initial_enabled": false}],
+          "modules": [{"name": "x", "class": "MyMod"}], "registry_keys": ["hf.Foo"]})",
+      "b.json");
+  REQUIRE(b.quantizers.size() == 1);
+  CHECK_FALSE(b.quantizers[0].parent_class.has_value());
+  REQUIRE(b.quantizers[0].initial.has_value());
+  const Value* bs = b.quantizers[0].initial->find("block_sizes");
+  REQUIRE(bs);
+  CHECK(bs->entries()[0].key.is_int());  // "-1" read back as the integer axis
+  CHECK(b.modules[0].class_key == "MyMod");
+  CHECK(b.registry_keys == std::vector<std::string>{"hf.Foo"});
+  CHECK_THROWS_AS(inventory_from_json_text("{\"nope\": 1}", "c.json"), InventoryError);
+  CHECK_THROWS_AS(inventory_from_json_text("[{\"parent_class\": \"nn.Linear\"}]", "d.json"),
+                  InventoryError);
+}
