@@ -1,0 +1,71 @@
+// `qcfg compile`: apply FILE's quant_cfg to a model's quantizers and print the plan.
+#include <fmt/format.h>
+
+#include "compiler/json_writer.h"
+#include "resolver/plan.h"
+#include "tools/qcfg/cmd_resolve_common.h"
+#include "tools/qcfg/output.h"
+
+namespace qcfg::cli {
+namespace {
+
+int emit(const std::string& text, const Args& args) {
+  const auto out = args.value("-o");
+  if (!out) {
+    fmt::print("{}", text);
+    return kExitOk;
+  }
+  std::string error;
+  if (!write_file_atomically(*out, text, &error)) {
+    fmt::print(stderr, "{}: error: {}\n", *out, error);
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+int run_compile(const std::vector<std::string>& argv) {
+  std::set<std::string> value_options = kResolveValueOptions;
+  value_options.insert({"--format", "-o"});
+  Args args(argv, value_options, {"--no-provenance"});
+  if (args.positionals().size() != 1) throw UsageError{"expected exactly one FILE"};
+  const std::string format = args.choice("--format", {"json", "text"}, "json");
+  std::optional<resolver::Inventory> inv = load_model_inventory(args);
+  if (!inv) return kExitInvalid;
+  SourceManager sources;
+  std::optional<QuantizeConfig> qc = load_config_for_resolve(args.positionals()[0], args, sources);
+  if (!qc) return kExitInvalid;
+  const resolver::Resolution r = resolver::resolve(*inv, qc->quant_cfg, resolve_options(args));
+  print_diagnostics(r.diagnostics);
+  if (!r.ok()) return kExitInvalid;
+  if (format == "text") return emit(resolver::plan_summary_text(r), args);
+  resolver::PlanOptions po;
+  po.provenance = !args.flag("--no-provenance");
+  return emit(to_json(resolver::plan_to_value(r, po)) + "\n", args);
+}
+
+const char* kUsage = R"(usage: qcfg compile FILE (--model DIR | --inventory INV.json) [--format json|text] [-o plan.json]
+                    [--initial modelopt|defaults] [--recipe-root DIR] [--no-provenance]
+
+Applies the quant_cfg of FILE (a recipe's `quantize` section) to every quantizer of the model, in
+list order, exactly as ModelOpt's set_quantizer_by_cfg does, and prints the plan.
+
+  --model DIR          Hugging Face checkpoint (model.safetensors or its index + shards, and
+                       config.json); only the safetensors headers are read
+  --inventory INV      quantizer inventory in JSON (see `qcfg inventory`)
+  --format json|text   json: the plan (plan_version 1, one record per quantizer with enabled,
+                       attributes, last_cfg_entry, last_enable_entry and provenance);
+                       text: quantizers and weight bytes per resolved format
+  -o FILE              write there (atomically) instead of stdout
+  --initial MODE       modelopt: quantizers start as QuantModule._setup makes them (default);
+                       defaults: every quantizer starts at QuantizerAttributeConfig(), enabled
+  --no-provenance      leave out matched/overridden entries and entry locations
+
+Exit status: 0 ok, 1 invalid config or inventory, or an entry ModelOpt would fail on (unknown
+parent_class), 2 usage error.
+)";
+
+QCFG_REGISTER_COMMAND(Command{"compile", "resolve a quant_cfg against a model: the plan", kUsage,
+                              run_compile});
+
+}  // namespace
+}  // namespace qcfg::cli

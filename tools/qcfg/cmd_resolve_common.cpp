@@ -1,0 +1,43 @@
+#include "tools/qcfg/cmd_resolve_common.h"
+
+#include <fmt/format.h>
+
+#include "driver/pipeline.h"
+#include "tools/qcfg/output.h"
+
+namespace qcfg::cli {
+
+std::optional<resolver::Inventory> load_model_inventory(const Args& args) {
+  const auto model = args.value("--model");
+  const auto inventory = args.value("--inventory");
+  if (model.has_value() == inventory.has_value())
+    throw UsageError{"give exactly one of --model DIR and --inventory INV.json"};
+  try {
+    return model ? resolver::load_inventory(*model)
+                 : resolver::load_inventory_file(*inventory);
+  } catch (const resolver::InventoryError& e) {
+    fmt::print(stderr, "{}: error: {} [inventory]\n", model ? *model : *inventory, e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<QuantizeConfig> load_config_for_resolve(const std::string& path, const Args& args,
+                                                      SourceManager& sources) {
+  LoadOptions options;
+  options.mode = ReadMode::Config;  // as `qcfg normalize` reads it (contract §1-2)
+  options.recipe_root = args.value_or("--recipe-root", "");
+  Diagnostics diags;
+  std::optional<QuantizeConfig> qc = load_quantize_config(path, options, sources, diags);
+  print_diagnostics(diags);
+  if (diags.has_errors()) return std::nullopt;
+  return qc;
+}
+
+resolver::ResolveOptions resolve_options(const Args& args) {
+  resolver::ResolveOptions o;
+  if (args.choice("--initial", {"modelopt", "defaults"}, "modelopt") == "defaults")
+    o.initial = resolver::InitialMode::Defaults;
+  return o;
+}
+
+}  // namespace qcfg::cli

@@ -1,0 +1,31 @@
+// What `qcfg compile`, `explain` and `diff` share: loading the quantize config of FILE and the
+// model inventory (--model DIR | --inventory INV.json), then resolving.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/diagnostic.h"
+#include "compiler/source.h"
+#include "resolver/resolve.h"
+#include "schema/entry.h"
+#include "tools/qcfg/cli.h"
+
+namespace qcfg::cli {
+
+// Value options every resolving command accepts.
+inline const std::set<std::string> kResolveValueOptions = {"--model", "--inventory",
+                                                          "--recipe-root", "--initial"};
+
+// The inventory named by --model or --inventory (exactly one). Prints the error and returns
+// nullopt when it cannot be read; throws UsageError when neither or both are given.
+std::optional<resolver::Inventory> load_model_inventory(const Args& args);
+
+// FILE's QuantizeConfig (a recipe's `quantize` section). Diagnostics are printed.
+std::optional<QuantizeConfig> load_config_for_resolve(const std::string& path, const Args& args,
+                                                      SourceManager& sources);
+
+resolver::ResolveOptions resolve_options(const Args& args);
+
+}  // namespace qcfg::cli
