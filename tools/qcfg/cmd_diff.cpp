@@ -26,7 +26,10 @@ std::string changed_attributes(const resolver::QuantizerNode& a, const resolver:
   return out;
 }
 
-bool same_state(const resolver::QuantizerNode& a, const resolver::QuantizerNode& b) {
+// Two disabled TQs count as the same unless asked: their dormant attributes do not act.
+bool same_state(const resolver::QuantizerNode& a, const resolver::QuantizerNode& b,
+                bool dormant_too) {
+  if (!dormant_too && !a.sequential && !b.sequential && !a.enabled() && !b.enabled()) return true;
   return python_equal(resolver::node_enabled_value(a), resolver::node_enabled_value(b)) &&
          python_equal(resolver::node_attributes_value(a), resolver::node_attributes_value(b));
 }
@@ -53,7 +56,7 @@ std::optional<resolver::Resolution> resolve_file(const std::string& path, const 
 int run_diff(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kResolveValueOptions;
   value_options.insert("--format");
-  Args args(argv, value_options, {});
+  Args args(argv, value_options, {"--include-disabled"});
   if (args.positionals().size() != 2) throw UsageError{"expected two files A and B"};
   const std::string format = args.choice("--format", {"text", "json"}, "text");
   std::optional<resolver::Inventory> inv = load_model_inventory(args);
@@ -67,7 +70,7 @@ int run_diff(const std::vector<std::string>& argv) {
   for (size_t i = 0; i < inv->quantizers.size(); ++i) {
     const auto& na = a->quantizers[i].node;
     const auto& nb = b->quantizers[i].node;
-    if (same_state(na, nb)) continue;
+    if (same_state(na, nb, args.flag("--include-disabled"))) continue;
     const resolver::InventoryQuantizer& q = inv->quantizers[i];
     Change& c = changes[{resolver::name_shape(q.name), resolver::node_format_label(na),
                          resolver::node_format_label(nb), changed_attributes(na, nb)}];
@@ -102,11 +105,12 @@ int run_diff(const std::vector<std::string>& argv) {
 }
 
 const char* kUsage = R"(usage: qcfg diff A B (--model DIR | --inventory INV.json) [--format text|json]
-                    [--initial modelopt|defaults] [--recipe-root DIR]
+                    [--include-disabled] [--initial modelopt|defaults] [--recipe-root DIR]
 
 Resolves both configs on the same model and lists every quantizer whose final state differs,
 grouped by name shape (layer and expert numbers abstracted) and by the change (format A -> format
-B, or the attributes that differ when the format label is the same), with weight bytes affected.
+B, or the attributes that differ when the format label is the same), with weight bytes affected. Quantizers disabled in both plans are equal unless
+--include-disabled is given (their dormant attributes matter only if re-enabled).
 
 Exit status (GNU diff): 0 same plans, 1 plans differ, 2 trouble (invalid input, usage).
 )";
