@@ -20,14 +20,24 @@ struct MiniFloatFormat {
   uint8_t nan_code;   // magnitude code used for NaN (0 if the format has none)
 };
 
-inline constexpr MiniFloatFormat kE4M3{3, -6, 8, 7, 448.0f, false, 0x7f};
-inline constexpr MiniFloatFormat kE5M2{2, -14, 15, 7, 57344.0f, false, 0x7f};
-inline constexpr MiniFloatFormat kE2M1{1, 0, 2, 3, 6.0f, false, 0};
-inline constexpr MiniFloatFormat kE3M2{2, -2, 4, 5, 28.0f, false, 0};
-inline constexpr MiniFloatFormat kE2M3{3, 0, 2, 5, 7.5f, false, 0};
-inline constexpr MiniFloatFormat kE1M2{2, 1, 1, 3, 3.5f, false, 0};
-inline constexpr MiniFloatFormat kE0M3{2, 2, 2, 3, 7.0f, false, 0};  // integers 0..7
-inline constexpr MiniFloatFormat kE3M0{0, -2, 4, 3, 16.0f, true, 0};
+QCFG_HD constexpr MiniFloatFormat fmt_e4m3() { return MiniFloatFormat{3, -6, 8, 7, 448.0f, false, 0x7f}; }
+QCFG_HD constexpr MiniFloatFormat fmt_e5m2() { return MiniFloatFormat{2, -14, 15, 7, 57344.0f, false, 0x7f}; }
+QCFG_HD constexpr MiniFloatFormat fmt_e2m1() { return MiniFloatFormat{1, 0, 2, 3, 6.0f, false, 0}; }
+QCFG_HD constexpr MiniFloatFormat fmt_e3m2() { return MiniFloatFormat{2, -2, 4, 5, 28.0f, false, 0}; }
+QCFG_HD constexpr MiniFloatFormat fmt_e2m3() { return MiniFloatFormat{3, 0, 2, 5, 7.5f, false, 0}; }
+QCFG_HD constexpr MiniFloatFormat fmt_e1m2() { return MiniFloatFormat{2, 1, 1, 3, 3.5f, false, 0}; }
+QCFG_HD constexpr MiniFloatFormat fmt_e0m3() { return MiniFloatFormat{2, 2, 2, 3, 7.0f, false, 0}; }  // integers 0..7
+QCFG_HD constexpr MiniFloatFormat fmt_e3m0() { return MiniFloatFormat{0, -2, 4, 3, 16.0f, true, 0}; }
+
+// Host-side names (device code calls the functions: constexpr objects are not visible there).
+inline constexpr MiniFloatFormat kE4M3 = fmt_e4m3();
+inline constexpr MiniFloatFormat kE5M2 = fmt_e5m2();
+inline constexpr MiniFloatFormat kE2M1 = fmt_e2m1();
+inline constexpr MiniFloatFormat kE3M2 = fmt_e3m2();
+inline constexpr MiniFloatFormat kE2M3 = fmt_e2m3();
+inline constexpr MiniFloatFormat kE1M2 = fmt_e1m2();
+inline constexpr MiniFloatFormat kE0M3 = fmt_e0m3();
+inline constexpr MiniFloatFormat kE3M0 = fmt_e3m0();
 
 // What happens to values beyond the format's range (and to inf/NaN).
 enum class Overflow : uint8_t {
@@ -133,22 +143,22 @@ QCFG_HD float decode_minifloat(uint32_t code, const MiniFloatFormat& fmt) {
 }
 
 // Convenience wrappers for the formats used most.
-QCFG_HD float e4m3_satfinite(float x) { return quantize_minifloat(x, kE4M3, Overflow::satfinite); }
-QCFG_HD uint8_t e4m3_code(float x, Overflow ovf) { return encode_minifloat(x, kE4M3, ovf); }
-QCFG_HD float e4m3_value(uint8_t code) { return decode_minifloat(code, kE4M3); }
+QCFG_HD float e4m3_satfinite(float x) { return quantize_minifloat(x, fmt_e4m3(), Overflow::satfinite); }
+QCFG_HD uint8_t e4m3_code(float x, Overflow ovf) { return encode_minifloat(x, fmt_e4m3(), ovf); }
+QCFG_HD float e4m3_value(uint8_t code) { return decode_minifloat(code, fmt_e4m3()); }
 
 // E2M1 magnitude by index (the FP4 table).
-QCFG_HD float e2m1_magnitude(uint32_t index) { return decode_minifloat(index & 7u, kE2M1); }
+QCFG_HD float e2m1_magnitude(uint32_t index) { return decode_minifloat(index & 7u, fmt_e2m1()); }
 
 // E2M1 round-to-nearest-even of a magnitude; NaN and inf saturate to 6 (index 7).
 QCFG_HD float e2m1_round_magnitude(float a) {
   if (!is_finite(a)) return 6.0f;
-  const float v = round_to_grid(a, kE2M1).value;
+  const float v = round_to_grid(a, fmt_e2m1()).value;
   return v > 6.0f ? 6.0f : v;
 }
 QCFG_HD uint32_t e2m1_index_rne(float a) {
   if (!is_finite(a)) return 7u;
-  const GridPoint p = round_to_grid(a, kE2M1);
+  const GridPoint p = round_to_grid(a, fmt_e2m1());
   return p.value > 6.0f ? 7u : p.code;
 }
 

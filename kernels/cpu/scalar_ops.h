@@ -94,15 +94,15 @@ enum class MxElement : uint8_t { e2m1, e3m2, e2m3, e1m2, e0m3, e3m0, e4m3, e5m2,
 
 QCFG_HD MiniFloatFormat mx_minifloat(MxElement e) {
   switch (e) {
-    case MxElement::e2m1: return kE2M1;
-    case MxElement::e3m2: return kE3M2;
-    case MxElement::e2m3: return kE2M3;
-    case MxElement::e1m2: return kE1M2;
-    case MxElement::e0m3: return kE0M3;
-    case MxElement::e3m0: return kE3M0;
-    case MxElement::e4m3: return kE4M3;
-    case MxElement::e5m2: return kE5M2;
-    default: return kE4M3;  // int8 has no minifloat grid
+    case MxElement::e2m1: return fmt_e2m1();
+    case MxElement::e3m2: return fmt_e3m2();
+    case MxElement::e2m3: return fmt_e2m3();
+    case MxElement::e1m2: return fmt_e1m2();
+    case MxElement::e0m3: return fmt_e0m3();
+    case MxElement::e3m0: return fmt_e3m0();
+    case MxElement::e4m3: return fmt_e4m3();
+    case MxElement::e5m2: return fmt_e5m2();
+    default: return fmt_e4m3();  // int8 has no minifloat grid
   }
 }
 

@@ -1,0 +1,66 @@
+// Device helpers shared by the kernel files: typed 16-byte vector loads/stores and dtype dispatch.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "kernels/cpu/storage.h"
+#include "kernels/cuda/kernels.h"
+
+namespace qcfg::cuda::detail {
+
+using numerics::BFloat16;
+using numerics::Half;
+
+// N elements of T moved as one 16-byte transaction.
+template <class T>
+struct VecTraits {
+  static constexpr int kBytes = 16;
+  static constexpr int kElems = kBytes / static_cast<int>(sizeof(T));
+  static_assert(kElems * sizeof(T) == kBytes, "element size must divide 16 bytes");
+  static_assert(alignof(uint4) == 16, "vector type must be 16-byte aligned");
+};
+
+template <class T>
+__device__ __forceinline__ void load_vec(const T* p, float (&out)[VecTraits<T>::kElems]) {
+  const uint4 raw = *reinterpret_cast<const uint4*>(p);
+  T tmp[VecTraits<T>::kElems];
+  memcpy(tmp, &raw, sizeof raw);
+#pragma unroll
+  for (int i = 0; i < VecTraits<T>::kElems; ++i) out[i] = numerics::to_float(tmp[i]);
+}
+
+template <class T>
+__device__ __forceinline__ void store_vec(T* p, const float (&in)[VecTraits<T>::kElems]) {
+  T tmp[VecTraits<T>::kElems];
+#pragma unroll
+  for (int i = 0; i < VecTraits<T>::kElems; ++i) tmp[i] = numerics::from_float<T>(in[i]);
+  uint4 raw;
+  memcpy(&raw, tmp, sizeof raw);
+  *reinterpret_cast<uint4*>(p) = raw;
+}
+
+template <class T>
+__device__ __forceinline__ float load1(const T* p) { return numerics::to_float(*p); }
+template <class T>
+__device__ __forceinline__ void store1(T* p, float v) { *p = numerics::from_float<T>(v); }
+
+inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+
+inline unsigned grid_for(int64_t work, int threads) {
+  const int64_t blocks = (work + threads - 1) / threads;
+  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > 65535 * 8 ? 65535 * 8 : blocks));
+}
+
+// Calls fn(T{}) with the storage type of dtype.
+template <class Fn>
+cudaError_t dispatch_dtype(DType dtype, Fn&& fn) {
+  switch (dtype) {
+    case DType::f32: fn(float{}); break;
+    case DType::f16: fn(Half{}); break;
+    case DType::bf16: fn(BFloat16{}); break;
+    default: return cudaErrorInvalidValue;
+  }
+  return cudaGetLastError();
+}
+
+}  // namespace qcfg::cuda::detail

@@ -1,0 +1,76 @@
+// Host launchers of the qcfg CUDA numerics kernels. Raw device pointers, element counts, a dtype
+// tag and a stream; no LibTorch. Every kernel is bit-exact to the CPU reference in kernels/cpu
+// (they share kernels/cpu/scalar_ops.h and hadamard_core.h; the library is built with
+// -fmad=false). Launchers return cudaErrorInvalidValue for bad arguments, else the launch status.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/cpu/scalar_ops.h"
+
+namespace qcfg::cuda {
+
+using numerics::MxElement;
+using numerics::TinyAmaxRule;
+
+enum class DType : uint8_t { f32, f16, bf16 };
+
+// Which amax entry governs element i of a contiguous tensor (mirrors numerics::AmaxLayout for
+// per tensor, per axis, and 1-D blocks along the last dim).
+struct AmaxIndexing {
+  enum class Kind : uint8_t { tensor, axis, block } kind = Kind::tensor;
+  int64_t stride = 1;  // axis: stride of the axis
+  int64_t size = 1;    // axis: size of the axis
+  int64_t cols = 1;    // block: last dim
+  int64_t block = 1;   // block: block size along the last dim
+
+  QCFG_HD int64_t index(int64_t i) const {
+    if (kind == Kind::tensor) return 0;
+    if (kind == Kind::axis) return (i / stride) % size;
+    const int64_t col_blocks = (cols + block - 1) / block;
+    return (i / cols) * col_blocks + (i % cols) / block;
+  }
+  static AmaxIndexing per_tensor() { return {}; }
+  static AmaxIndexing per_axis(int64_t stride, int64_t size) { return {Kind::axis, stride, size, 1, 1}; }
+  static AmaxIndexing per_block(int64_t cols, int64_t block) { return {Kind::block, 1, 1, cols, block}; }
+};
+
+struct IntQuantParams {
+  int num_bits = 8;  // 2..8
+  bool is_unsigned = false;
+  bool narrow_range = false;
+  TinyAmaxRule tiny_amax = TinyAmaxRule::python_le;
+};
+
+// ---- fake quant (x may equal y) -------------------------------------------------------------
+cudaError_t int_fake_quant(const void* x, void* y, int64_t numel, DType dtype, const float* amax,
+                           AmaxIndexing indexing, IntQuantParams params, cudaStream_t stream);
+cudaError_t fp8_fake_quant(const void* x, void* y, int64_t numel, DType dtype, const float* amax,
+                           AmaxIndexing indexing, cudaStream_t stream);
+// Dynamic NVFP4, canonical (Triton) arithmetic, 16-wide blocks along cols (partial last block
+// allowed); global_amax: one device fp32.
+cudaError_t nvfp4_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
+                             const float* global_amax, cudaStream_t stream);
+// MX with E8M0 shared exponent; block 8, 16 or 32 along cols.
+cudaError_t mx_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
+                          MxElement element, int block, cudaStream_t stream);
+
+// ---- fused amax reductions (max |x|; NaN propagates like torch.max) --------------------------
+// amax_out: one device fp32 (overwritten).
+cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* amax_out, cudaStream_t stream);
+// amax_out: rows * ceil(cols/16) fp32.
+cudaError_t amax_per_block16(const void* x, int64_t rows, int64_t cols, DType dtype, float* amax_out,
+                             cudaStream_t stream);
+
+// ---- Hadamard --------------------------------------------------------------------------------
+// Normalized Hadamard on consecutive blocks of `block` (power of two, 2..32768, dividing cols).
+cudaError_t hadamard(const void* x, void* y, int64_t rows, int64_t cols, DType dtype, int64_t block,
+                     cudaStream_t stream);
+// Single pass H(Q(H(x))) with Q = dynamic NVFP4 (16-wide), each stage rounded to dtype, for
+// block 16, 32, 64 or 128 (cols a multiple of block).
+cudaError_t rotate_nvfp4_rotate_back(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
+                                     int64_t block, const float* global_amax, cudaStream_t stream);
+
+}  // namespace qcfg::cuda
