@@ -79,7 +79,7 @@ Validated validate_quant_cfg_value(const Value& quant_cfg, const std::string& pa
 Validated validate_as(SchemaKind schema, const Value& data) {
   switch (schema) {
     case SchemaKind::QuantizeConfig:
-      return validate_quantize_config(data, "$");
+      return driver::validate_quantize_config(data, "$");
     case SchemaKind::AttributeConfig: {
       AttributeConfigResult r = validate_attribute_config(data);
       Validated v;
