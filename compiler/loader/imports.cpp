@@ -185,9 +185,13 @@ class MarkerResolver {
   const std::vector<std::string>& headers_;
 };
 
-CompileError with_note(const CompileError& e, const std::string& note) {
+// Adds "while importing ..." to an error raised inside an imported file (not to one located at
+// the import itself, which already points there).
+CompileError with_note(const CompileError& e, const std::string& note, SourceLocation at) {
   std::vector<Diagnostic> ds = e.diagnostics();
-  if (!ds.empty()) ds.front().notes.push_back(note);
+  const bool at_import = !ds.empty() && ds.front().loc.file == at.file &&
+                         ds.front().loc.line == at.line && ds.front().loc.column == at.column;
+  if (!ds.empty() && !at_import) ds.front().notes.push_back(note);
   return CompileError(std::move(ds));
 }
 
@@ -273,7 +277,8 @@ Value Loader::resolve_imports(const Value& data, const Value& imports, SchemaKin
       schemas.push_back(lookup.kind);
       headers.push_back(raw.declared_schema_text);
     } catch (const CompileError& err) {
-      throw with_note(err, "while importing '" + e.key.str() + "' at " + path.loc().str());
+      throw with_note(err, "while importing '" + e.key.str() + "' at " + path.loc().str(),
+                      path.loc());
     }
   }
   (void)file;
