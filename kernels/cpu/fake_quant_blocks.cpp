@@ -86,7 +86,8 @@ void nvfp4_static_fake_quant(std::span<const float> x, std::span<float> y, const
   check_nvfp4_block(block);
   const AmaxLayout layout(shape, PerBlock{block});
   detail::check_amax_count(block_amax.size(), layout.size(), "nvfp4_static_fake_quant");
-  const Fp8Scale scale_q = nvfp4_static_scale_quantizer(global_amax, four_over_six ? 256.0f : 448.0f);
+  const Fp8Scale scale_q =
+      nvfp4_static_scale_quantizer(global_amax, four_over_six ? 256.0f : 448.0f);
   for_each_block(shape, block, [&](int64_t b, int64_t begin, int64_t len) {
     const float s = nvfp4_static_block_scale(block_amax[b], scale_q);
     for (int64_t i = begin; i < begin + len; ++i) y[i] = nvfp4_static_qdq(x[i], s);

@@ -36,7 +36,8 @@ void int_fake_quant(std::span<const float> x, std::span<float> y, const Shape& s
   check_amax_values(amax);
   if (fmt.is_unsigned) {
     for (float v : x) {
-      if (v < 0.0f) throw std::invalid_argument("Negative values encountered in unsigned quantization");
+      if (v < 0.0f)
+        throw std::invalid_argument("Negative values encountered in unsigned quantization");
     }
   }
   const IntRange range = int_range(fmt.num_bits, fmt.is_unsigned, fmt.narrow_range);
@@ -57,7 +58,8 @@ void fp8_fake_quant(std::span<const float> x, std::span<float> y, const Shape& s
   check_amax_values(amax);
   std::vector<Fp8Scale> scales(amax.size());
   for (size_t i = 0; i < amax.size(); ++i) scales[i] = fp8_scale(amax[i]);
-  for (size_t i = 0; i < x.size(); ++i) y[i] = fp8_qdq(x[i], scales[layout.index(static_cast<int64_t>(i))]);
+  for (size_t i = 0; i < x.size(); ++i)
+    y[i] = fp8_qdq(x[i], scales[layout.index(static_cast<int64_t>(i))]);
 }
 
 }  // namespace qcfg::numerics

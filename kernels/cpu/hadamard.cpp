@@ -24,7 +24,8 @@ int64_t hadamard_block_size(int64_t dim, std::optional<int64_t> block) {
     }
   }
   if (!is_power_of_two(n)) {
-    throw std::invalid_argument("Hadamard: block size " + std::to_string(n) + " is not a power of two");
+    throw std::invalid_argument("Hadamard: block size " + std::to_string(n) +
+                                " is not a power of two");
   }
   if (dim % n != 0) {
     throw std::invalid_argument("Hadamard: block size " + std::to_string(n) +
@@ -51,7 +52,8 @@ void hadamard_transform(std::span<const float> x, std::span<float> y, const Shap
         if ((i & h) == 0) hadamard_butterfly(buf[i], buf[i + h]);
       }
     }
-    for (int64_t i = 0; i < n; ++i) y[base + i] = n == 1 ? x[base + i] : hadamard_finish(buf[i], scale);
+    for (int64_t i = 0; i < n; ++i)
+      y[base + i] = n == 1 ? x[base + i] : hadamard_finish(buf[i], scale);
   }
 }
 

@@ -63,6 +63,8 @@ QCFG_HD float fmax_nan_skip(float a, float b) {
 }
 
 // Clamp that propagates NaN (torch.clamp semantics).
-QCFG_HD float clamp_keep_nan(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+QCFG_HD float clamp_keep_nan(float v, float lo, float hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
 
 }  // namespace qcfg::numerics

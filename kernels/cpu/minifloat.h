@@ -11,23 +11,33 @@
 namespace qcfg::numerics {
 
 struct MiniFloatFormat {
-  int mbits;          // mantissa bits
-  int min_exp;        // exponent of the smallest normal binade (1 - bias)
-  int max_exp;        // exponent of the largest binade holding finite values
-  int magnitude_bits; // sign bit position
-  float max_value;    // largest finite magnitude
-  bool ties_away;     // E3M0 rounds ties away from zero, all others to even
-  uint8_t nan_code;   // magnitude code used for NaN (0 if the format has none)
+  int mbits;           // mantissa bits
+  int min_exp;         // exponent of the smallest normal binade (1 - bias)
+  int max_exp;         // exponent of the largest binade holding finite values
+  int magnitude_bits;  // sign bit position
+  float max_value;     // largest finite magnitude
+  bool ties_away;      // E3M0 rounds ties away from zero, all others to even
+  uint8_t nan_code;    // magnitude code used for NaN (0 if the format has none)
 };
 
-QCFG_HD constexpr MiniFloatFormat fmt_e4m3() { return MiniFloatFormat{3, -6, 8, 7, 448.0f, false, 0x7f}; }
-QCFG_HD constexpr MiniFloatFormat fmt_e5m2() { return MiniFloatFormat{2, -14, 15, 7, 57344.0f, false, 0x7f}; }
+QCFG_HD constexpr MiniFloatFormat fmt_e4m3() {
+  return MiniFloatFormat{3, -6, 8, 7, 448.0f, false, 0x7f};
+}
+QCFG_HD constexpr MiniFloatFormat fmt_e5m2() {
+  return MiniFloatFormat{2, -14, 15, 7, 57344.0f, false, 0x7f};
+}
 QCFG_HD constexpr MiniFloatFormat fmt_e2m1() { return MiniFloatFormat{1, 0, 2, 3, 6.0f, false, 0}; }
-QCFG_HD constexpr MiniFloatFormat fmt_e3m2() { return MiniFloatFormat{2, -2, 4, 5, 28.0f, false, 0}; }
+QCFG_HD constexpr MiniFloatFormat fmt_e3m2() {
+  return MiniFloatFormat{2, -2, 4, 5, 28.0f, false, 0};
+}
 QCFG_HD constexpr MiniFloatFormat fmt_e2m3() { return MiniFloatFormat{3, 0, 2, 5, 7.5f, false, 0}; }
 QCFG_HD constexpr MiniFloatFormat fmt_e1m2() { return MiniFloatFormat{2, 1, 1, 3, 3.5f, false, 0}; }
-QCFG_HD constexpr MiniFloatFormat fmt_e0m3() { return MiniFloatFormat{2, 2, 2, 3, 7.0f, false, 0}; }  // integers 0..7
-QCFG_HD constexpr MiniFloatFormat fmt_e3m0() { return MiniFloatFormat{0, -2, 4, 3, 16.0f, true, 0}; }
+QCFG_HD constexpr MiniFloatFormat fmt_e0m3() {
+  return MiniFloatFormat{2, 2, 2, 3, 7.0f, false, 0};
+}  // integers 0..7
+QCFG_HD constexpr MiniFloatFormat fmt_e3m0() {
+  return MiniFloatFormat{0, -2, 4, 3, 16.0f, true, 0};
+}
 
 // Host-side names (device code calls the functions: constexpr objects are not visible there).
 inline constexpr MiniFloatFormat kE4M3 = fmt_e4m3();
@@ -65,9 +75,11 @@ QCFG_HD GridPoint round_to_grid(float a, const MiniFloatFormat& fmt) {
   if (a >= limit) return GridPoint{limit, 0xffffffffu};
   const int e = grid_exponent(a, fmt);
   const float scaled = a * pow2f(fmt.mbits - e);  // exact: multiplication by a power of two
-  const float n = fmt.ties_away ? static_cast<float>(static_cast<int>(scaled + 0.5f)) : rint_f(scaled);
-  const float value = n * pow2f(e - fmt.mbits);   // exact
-  const uint32_t code = (static_cast<uint32_t>(e - fmt.min_exp) << fmt.mbits) + static_cast<uint32_t>(n);
+  const float n =
+      fmt.ties_away ? static_cast<float>(static_cast<int>(scaled + 0.5f)) : rint_f(scaled);
+  const float value = n * pow2f(e - fmt.mbits);  // exact
+  const uint32_t code =
+      (static_cast<uint32_t>(e - fmt.min_exp) << fmt.mbits) + static_cast<uint32_t>(n);
   return GridPoint{value, code};
 }
 
@@ -78,15 +90,17 @@ QCFG_HD float quantize_minifloat(float x, const MiniFloatFormat& fmt, Overflow o
   const float a = abs_f(x);
   float v;
   if (!is_finite(a)) {
-    v = (ovf == Overflow::torch_cast) ? (fmt.nan_code == 0x7f && fmt.mbits == 3 ? bits_float(0x7fc00000u) : a)
-                                      : fmt.max_value;
+    v = (ovf == Overflow::torch_cast)
+            ? (fmt.nan_code == 0x7f && fmt.mbits == 3 ? bits_float(0x7fc00000u) : a)
+            : fmt.max_value;
   } else {
     v = round_to_grid(a, fmt).value;
     if (v > fmt.max_value) {
       if (ovf != Overflow::torch_cast) {
         v = fmt.max_value;
       } else {
-        v = fmt.mbits == 3 ? bits_float(0x7fc00000u) : bits_float(0x7f800000u);  // E4M3: NaN, E5M2: inf
+        v = fmt.mbits == 3 ? bits_float(0x7fc00000u)
+                           : bits_float(0x7f800000u);  // E4M3: NaN, E5M2: inf
       }
     }
   }
@@ -143,7 +157,9 @@ QCFG_HD float decode_minifloat(uint32_t code, const MiniFloatFormat& fmt) {
 }
 
 // Convenience wrappers for the formats used most.
-QCFG_HD float e4m3_satfinite(float x) { return quantize_minifloat(x, fmt_e4m3(), Overflow::satfinite); }
+QCFG_HD float e4m3_satfinite(float x) {
+  return quantize_minifloat(x, fmt_e4m3(), Overflow::satfinite);
+}
 QCFG_HD uint8_t e4m3_code(float x, Overflow ovf) { return encode_minifloat(x, fmt_e4m3(), ovf); }
 QCFG_HD float e4m3_value(uint8_t code) { return decode_minifloat(code, fmt_e4m3()); }
 

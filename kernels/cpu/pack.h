@@ -22,8 +22,9 @@ struct Nvfp4Packed {
 };
 // cols must be a multiple of 16.
 Nvfp4Packed pack_nvfp4_dynamic(std::span<const float> x, Matrix2D m, float global_amax);
-Nvfp4Packed pack_nvfp4_static(std::span<const float> x, Matrix2D m, std::span<const float> block_amax,
-                              float global_amax, bool four_over_six = false);
+Nvfp4Packed pack_nvfp4_static(std::span<const float> x, Matrix2D m,
+                              std::span<const float> block_amax, float global_amax,
+                              bool four_over_six = false);
 void unpack_nvfp4(const Nvfp4Packed& p, Matrix2D m, std::span<float> out);
 
 // ---------------------------------------------------------------- INT4 export (§10.4)
@@ -38,7 +39,8 @@ void unpack_int4_export(const Int4Packed& p, Matrix2D m, int64_t block, std::spa
 
 // ---------------------------------------------------------------- MX (§10.5, §10.6)
 struct MxPacked {
-  std::vector<uint8_t> codes;   // MXFP4: numel/2 nibble pairs (even low); MXFP8: one E4M3 per element
+  std::vector<uint8_t>
+      codes;  // MXFP4: numel/2 nibble pairs (even low); MXFP8: one E4M3 per element
   std::vector<uint8_t> scales;  // E8M0 bytes (k + 127), one per block of 32
 };
 // MXFP4: blocks cut from the flat tensor viewed as (-1, 32): numel must be a multiple of 32.
@@ -64,6 +66,7 @@ struct Int8Packed {
 };
 Int8Packed pack_int8(std::span<const float> x, const Shape& shape, const Granularity& g,
                      std::span<const float> amax);
-void unpack_int8(const Int8Packed& p, const Shape& shape, const Granularity& g, std::span<float> out);
+void unpack_int8(const Int8Packed& p, const Shape& shape, const Granularity& g,
+                 std::span<float> out);
 
 }  // namespace qcfg::numerics

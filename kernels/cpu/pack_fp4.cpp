@@ -16,7 +16,8 @@ constexpr int64_t kMxBlock = 32;
 
 void check_matrix(size_t size, Matrix2D m) {
   if (m.rows <= 0 || m.cols <= 0) throw std::invalid_argument("empty tensor");
-  if (static_cast<int64_t>(size) != m.rows * m.cols) throw std::invalid_argument("buffer size does not match rows*cols");
+  if (static_cast<int64_t>(size) != m.rows * m.cols)
+    throw std::invalid_argument("buffer size does not match rows*cols");
 }
 
 // E4M3 code of a per-block scale ratio: clamp(pbs, 2^-9, 448), then the PyTorch cast.
@@ -36,7 +37,8 @@ void encode_nvfp4_blocks(std::span<const float> x, Nvfp4Packed& p) {
     const float denom = e4m3_value(p.scales[b]) * p.global_scale;
     for (int64_t j = 0; j < kNvfp4Block; j += 2) {
       const size_t i = b * kNvfp4Block + j;
-      p.codes[i / 2] = static_cast<uint8_t>(nvfp4_nibble(x[i], denom) | nvfp4_nibble(x[i + 1], denom) << 4);
+      p.codes[i / 2] =
+          static_cast<uint8_t>(nvfp4_nibble(x[i], denom) | nvfp4_nibble(x[i + 1], denom) << 4);
     }
   }
 }
@@ -44,7 +46,8 @@ void encode_nvfp4_blocks(std::span<const float> x, Nvfp4Packed& p) {
 Nvfp4Packed make_nvfp4(std::span<const float> x, Matrix2D m) {
   check_matrix(x.size(), m);
   if (m.cols % kNvfp4Block != 0) {
-    throw std::invalid_argument("NVFP4 packing: cols " + std::to_string(m.cols) + " not a multiple of 16");
+    throw std::invalid_argument("NVFP4 packing: cols " + std::to_string(m.cols) +
+                                " not a multiple of 16");
   }
   Nvfp4Packed p;
   p.codes.resize(x.size() / 2);
@@ -83,10 +86,12 @@ Nvfp4Packed pack_nvfp4_dynamic(std::span<const float> x, Matrix2D m, float globa
   return p;
 }
 
-Nvfp4Packed pack_nvfp4_static(std::span<const float> x, Matrix2D m, std::span<const float> block_amax,
-                              float global_amax, bool four_over_six) {
+Nvfp4Packed pack_nvfp4_static(std::span<const float> x, Matrix2D m,
+                              std::span<const float> block_amax, float global_amax,
+                              bool four_over_six) {
   Nvfp4Packed p = make_nvfp4(x, m);
-  detail::check_amax_count(block_amax.size(), static_cast<int64_t>(p.scales.size()), "pack_nvfp4_static");
+  detail::check_amax_count(block_amax.size(), static_cast<int64_t>(p.scales.size()),
+                           "pack_nvfp4_static");
   const float norm = four_over_six ? 256.0f : 448.0f;
   p.global_scale = global_amax / (6.0f * norm);
   const float per_block_max = global_amax / 6.0f;
@@ -123,7 +128,8 @@ MxPacked pack_mxfp4(std::span<const float> x) {
     for (size_t j = 0; j < kMxBlock; ++j) {
       const size_t i = b * kMxBlock + j;
       const float v = x[i] / unit;
-      const uint32_t nibble = (v > 0.0f ? 0u : 8u) | e2m1_index_ties_down(abs_f(v));  // +0 => 0x8 (§12.9)
+      const uint32_t nibble =
+          (v > 0.0f ? 0u : 8u) | e2m1_index_ties_down(abs_f(v));  // +0 => 0x8 (§12.9)
       p.codes[i / 2] |= static_cast<uint8_t>(nibble << (4 * (i % 2)));
     }
   }

@@ -15,7 +15,8 @@ constexpr int64_t kMxBlock = 32;
 
 void check_matrix(size_t size, Matrix2D m) {
   if (m.rows <= 0 || m.cols <= 0) throw std::invalid_argument("empty tensor");
-  if (static_cast<int64_t>(size) != m.rows * m.cols) throw std::invalid_argument("buffer size does not match rows*cols");
+  if (static_cast<int64_t>(size) != m.rows * m.cols)
+    throw std::invalid_argument("buffer size does not match rows*cols");
 }
 
 int8_t int_code(float x, float scale, IntRange r) {
@@ -34,7 +35,8 @@ Int4Packed pack_int4_export(std::span<const float> w, Matrix2D m, int64_t block,
   detail::check_amax_count(block_amax.size(), m.rows * col_blocks, "pack_int4_export");
   Int4Packed p;
   p.scales.resize(block_amax.size());
-  for (size_t i = 0; i < block_amax.size(); ++i) p.scales[i] = export_amax(block_amax[i], 7.0f) / 7.0f;
+  for (size_t i = 0; i < block_amax.size(); ++i)
+    p.scales[i] = export_amax(block_amax[i], 7.0f) / 7.0f;
   p.codes.resize(static_cast<size_t>(m.rows / 2 * m.cols));
   const IntRange r = int_range(4, false, false);
   for (int64_t row = 0; row < m.rows; ++row) {
@@ -75,7 +77,8 @@ MxPacked pack_mxfp8(std::span<const float> x, Matrix2D m) {
       p.scales[row * col_blocks + b] = static_cast<uint8_t>(k + 127);
       const float unit_inv = pow2f(-k);
       for (int64_t i = begin; i < begin + len; ++i) {
-        p.codes[i] = e4m3_code(clamp_keep_nan(x[i] * unit_inv, -448.0f, 448.0f), Overflow::torch_cast);
+        p.codes[i] =
+            e4m3_code(clamp_keep_nan(x[i] * unit_inv, -448.0f, 448.0f), Overflow::torch_cast);
       }
     }
   }
@@ -103,12 +106,14 @@ Fp8Packed pack_fp8(std::span<const float> x, const Shape& shape, const Granulari
   for (size_t i = 0; i < amax.size(); ++i) p.scales[i] = export_amax(amax[i], 448.0f) / 448.0f;
   p.codes.resize(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
-    p.codes[i] = e4m3_code(x[i] / p.scales[layout.index(static_cast<int64_t>(i))], Overflow::torch_cast);
+    p.codes[i] =
+        e4m3_code(x[i] / p.scales[layout.index(static_cast<int64_t>(i))], Overflow::torch_cast);
   }
   return p;
 }
 
-void unpack_fp8(const Fp8Packed& p, const Shape& shape, const Granularity& g, std::span<float> out) {
+void unpack_fp8(const Fp8Packed& p, const Shape& shape, const Granularity& g,
+                std::span<float> out) {
   detail::check_buffers(out.size(), p.codes.size(), shape);
   const AmaxLayout layout(shape, g);
   for (size_t i = 0; i < out.size(); ++i) {
@@ -132,7 +137,8 @@ Int8Packed pack_int8(std::span<const float> x, const Shape& shape, const Granula
   return p;
 }
 
-void unpack_int8(const Int8Packed& p, const Shape& shape, const Granularity& g, std::span<float> out) {
+void unpack_int8(const Int8Packed& p, const Shape& shape, const Granularity& g,
+                 std::span<float> out) {
   detail::check_buffers(out.size(), p.codes.size(), shape);
   const AmaxLayout layout(shape, g);
   for (size_t i = 0; i < out.size(); ++i) {

@@ -9,7 +9,9 @@ struct Dispatch {
   std::span<float> y;
   const Shape& shape;
 
-  void operator()(const IntQuant& q) const { int_fake_quant(x, y, shape, q.format, q.granularity, q.amax); }
+  void operator()(const IntQuant& q) const {
+    int_fake_quant(x, y, shape, q.format, q.granularity, q.amax);
+  }
   void operator()(const Fp8Quant& q) const { fp8_fake_quant(x, y, shape, q.granularity, q.amax); }
   void operator()(const Nvfp4DynamicQuant& q) const {
     nvfp4_dynamic_fake_quant(x, y, shape, q.global_amax, q.block, q.path);
@@ -22,7 +24,8 @@ struct Dispatch {
 
 }  // namespace
 
-void fake_quant(const QuantSpec& spec, std::span<const float> x, std::span<float> y, const Shape& shape) {
+void fake_quant(const QuantSpec& spec, std::span<const float> x, std::span<float> y,
+                const Shape& shape) {
   std::visit(Dispatch{x, y, shape}, spec);
 }
 

@@ -44,7 +44,8 @@ template <class T>
 concept StorageType = std::same_as<T, float> || std::same_as<T, Half> || std::same_as<T, BFloat16>;
 
 // Fake quant in fp32 (x and y may alias).
-void fake_quant(const QuantSpec& spec, std::span<const float> x, std::span<float> y, const Shape& shape);
+void fake_quant(const QuantSpec& spec, std::span<const float> x, std::span<float> y,
+                const Shape& shape);
 
 // Any storage type: exact widening to fp32, fp32 arithmetic, one RNE rounding of the output.
 template <StorageType T>

@@ -54,7 +54,9 @@ QCFG_HD float fp8_qdq(float x, Fp8Scale s) { return e4m3_satfinite(x * s.scale) 
 
 // ---------------------------------------------------------------- NVFP4 (spec §4.2, §5.2)
 // Sign re-application of the Triton kernels: x >= 0 => +, so -0 => +0 and NaN => negative.
-QCFG_HD float apply_sign_ge0(float x, float magnitude) { return x >= 0.0f ? magnitude : neg_f(magnitude); }
+QCFG_HD float apply_sign_ge0(float x, float magnitude) {
+  return x >= 0.0f ? magnitude : neg_f(magnitude);
+}
 
 // y = sign(x) * f32(E2M1(f32(|x| / s)) * s).
 QCFG_HD float e2m1_qdq_div(float x, float s) {
@@ -94,19 +96,30 @@ enum class MxElement : uint8_t { e2m1, e3m2, e2m3, e1m2, e0m3, e3m0, e4m3, e5m2,
 
 QCFG_HD MiniFloatFormat mx_minifloat(MxElement e) {
   switch (e) {
-    case MxElement::e2m1: return fmt_e2m1();
-    case MxElement::e3m2: return fmt_e3m2();
-    case MxElement::e2m3: return fmt_e2m3();
-    case MxElement::e1m2: return fmt_e1m2();
-    case MxElement::e0m3: return fmt_e0m3();
-    case MxElement::e3m0: return fmt_e3m0();
-    case MxElement::e4m3: return fmt_e4m3();
-    case MxElement::e5m2: return fmt_e5m2();
-    default: return fmt_e4m3();  // int8 has no minifloat grid
+    case MxElement::e2m1:
+      return fmt_e2m1();
+    case MxElement::e3m2:
+      return fmt_e3m2();
+    case MxElement::e2m3:
+      return fmt_e2m3();
+    case MxElement::e1m2:
+      return fmt_e1m2();
+    case MxElement::e0m3:
+      return fmt_e0m3();
+    case MxElement::e3m0:
+      return fmt_e3m0();
+    case MxElement::e4m3:
+      return fmt_e4m3();
+    case MxElement::e5m2:
+      return fmt_e5m2();
+    default:
+      return fmt_e4m3();  // int8 has no minifloat grid
   }
 }
 
-QCFG_HD float mx_element_max(MxElement e) { return e == MxElement::int8 ? 127.0f : mx_minifloat(e).max_value; }
+QCFG_HD float mx_element_max(MxElement e) {
+  return e == MxElement::int8 ? 127.0f : mx_minifloat(e).max_value;
+}
 
 // Shared exponent k of a block (the "ceil" rule of the CUDA extension, spec §4.1).
 QCFG_HD int mx_fake_exponent(float block_max, MxElement e) {

@@ -32,7 +32,8 @@ void validate(const Shape& shape, const Granularity& g) {
   }
   if (const auto* a = std::get_if<PerAxis>(&g)) normalize_axis(a->axis, shape.size());
   if (const auto* b = std::get_if<PerBlock>(&g)) {
-    if (b->block <= 0 || b->block_rows <= 0) throw std::invalid_argument("block size must be positive");
+    if (b->block <= 0 || b->block_rows <= 0)
+      throw std::invalid_argument("block size must be positive");
     if (b->block_rows > 1 && shape.size() < 2) {
       throw std::invalid_argument("2-D blocks need a tensor of rank >= 2");
     }
@@ -69,8 +70,10 @@ AmaxLayout::AmaxLayout(const Shape& shape, const Granularity& g) {
 
 int64_t AmaxLayout::index(int64_t linear) const {
   switch (kind_) {
-    case Kind::tensor: return 0;
-    case Kind::axis: return (linear / stride_) % axis_size_;
+    case Kind::tensor:
+      return 0;
+    case Kind::axis:
+      return (linear / stride_) % axis_size_;
     case Kind::block: {
       const int64_t row = linear / stride_;
       const int64_t col = linear % stride_;

@@ -8,8 +8,8 @@ namespace {
 using namespace numerics;
 
 template <class T>
-__global__ void amax_tensor_kernel(const T* __restrict__ x, int64_t numel, unsigned* __restrict__ out_bits,
-                                   bool vectorized) {
+__global__ void amax_tensor_kernel(const T* __restrict__ x, int64_t numel,
+                                   unsigned* __restrict__ out_bits, bool vectorized) {
   constexpr int kN = detail::VecTraits<T>::kElems;
   const int64_t tid = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -21,7 +21,8 @@ __global__ void amax_tensor_kernel(const T* __restrict__ x, int64_t numel, unsig
 #pragma unroll
     for (int i = 0; i < kN; ++i) best = max(best, float_bits(abs_f(buf[i])));
   }
-  for (int64_t i = nvec * kN + tid; i < numel; i += nthreads) best = max(best, float_bits(abs_f(detail::load1(x + i))));
+  for (int64_t i = nvec * kN + tid; i < numel; i += nthreads)
+    best = max(best, float_bits(abs_f(detail::load1(x + i))));
 #pragma unroll
   for (int off = 16; off > 0; off /= 2) best = max(best, __shfl_xor_sync(0xffffffffu, best, off));
   __shared__ unsigned warp_best[32];
@@ -34,10 +35,12 @@ __global__ void amax_tensor_kernel(const T* __restrict__ x, int64_t numel, unsig
 }
 
 template <class T>
-__global__ void amax_block16_kernel(const T* __restrict__ x, int64_t rows, int64_t cols, float* __restrict__ out) {
+__global__ void amax_block16_kernel(const T* __restrict__ x, int64_t rows, int64_t cols,
+                                    float* __restrict__ out) {
   const int64_t col_blocks = (cols + 15) / 16;
   const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < rows * col_blocks; b += nthreads) {
+  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+       b < rows * col_blocks; b += nthreads) {
     const T* p = x + (b / col_blocks) * cols + (b % col_blocks) * 16;
     const int64_t rest = cols - (b % col_blocks) * 16;
     const int64_t len = rest < 16 ? rest : 16;
@@ -49,7 +52,8 @@ __global__ void amax_block16_kernel(const T* __restrict__ x, int64_t rows, int64
 
 }  // namespace
 
-cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* amax_out, cudaStream_t stream) {
+cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* amax_out,
+                            cudaStream_t stream) {
   if (x == nullptr || amax_out == nullptr || numel <= 0) return cudaErrorInvalidValue;
   cudaError_t err = cudaMemsetAsync(amax_out, 0, sizeof(float), stream);
   if (err != cudaSuccess) return err;
@@ -57,19 +61,21 @@ cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* am
     using T = decltype(tag);
     constexpr int kThreads = 256;
     const unsigned grid = detail::grid_for((numel + 7) / 8, kThreads);
-    amax_tensor_kernel<T><<<grid > 1024u ? 1024u : grid, kThreads, 0, stream>>>(
-        static_cast<const T*>(x), numel, reinterpret_cast<unsigned*>(amax_out), detail::aligned16(x));
+    amax_tensor_kernel<T> < < <grid> 1024u ? 1024u : grid, kThreads, 0,
+        stream >>> (static_cast<const T*>(x), numel, reinterpret_cast<unsigned*>(amax_out),
+                    detail::aligned16(x));
   });
 }
 
-cudaError_t amax_per_block16(const void* x, int64_t rows, int64_t cols, DType dtype, float* amax_out,
-                             cudaStream_t stream) {
+cudaError_t amax_per_block16(const void* x, int64_t rows, int64_t cols, DType dtype,
+                             float* amax_out, cudaStream_t stream) {
   if (x == nullptr || amax_out == nullptr || rows <= 0 || cols <= 0) return cudaErrorInvalidValue;
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     constexpr int kThreads = 256;
-    amax_block16_kernel<T><<<detail::grid_for(rows * ((cols + 15) / 16), kThreads), kThreads, 0, stream>>>(
-        static_cast<const T*>(x), rows, cols, amax_out);
+    amax_block16_kernel<T>
+        <<<detail::grid_for(rows * ((cols + 15) / 16), kThreads), kThreads, 0, stream>>>(
+            static_cast<const T*>(x), rows, cols, amax_out);
   });
 }
 

@@ -16,7 +16,8 @@ struct BlockTraits {
 
 // Loads block [begin, begin+len) of one row; missing elements read as 0 (the spec's padding).
 template <class T, int kBlock>
-__device__ void load_block(const T* row, int64_t begin, int len, bool vectorized, float (&v)[kBlock]) {
+__device__ void load_block(const T* row, int64_t begin, int len, bool vectorized,
+                           float (&v)[kBlock]) {
   constexpr int kN = detail::VecTraits<T>::kElems;
   if (vectorized && len == kBlock && kBlock % kN == 0) {
 #pragma unroll
@@ -33,7 +34,8 @@ __device__ void load_block(const T* row, int64_t begin, int len, bool vectorized
 }
 
 template <class T, int kBlock>
-__device__ void store_block(T* row, int64_t begin, int len, bool vectorized, const float (&v)[kBlock]) {
+__device__ void store_block(T* row, int64_t begin, int len, bool vectorized,
+                            const float (&v)[kBlock]) {
   constexpr int kN = detail::VecTraits<T>::kElems;
   if (vectorized && len == kBlock && kBlock % kN == 0) {
 #pragma unroll
@@ -77,13 +79,14 @@ struct MxBlockOp {
 };
 
 template <class T, int kBlock, class Op>
-__global__ void block_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows, int64_t cols, Op op,
-                             bool vectorized) {
+__global__ void block_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows, int64_t cols,
+                             Op op, bool vectorized) {
   static_assert(BlockTraits<kBlock>::kSize == kBlock);
   const int64_t col_blocks = (cols + kBlock - 1) / kBlock;
   const int64_t total = rows * col_blocks;
   const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < total; b += nthreads) {
+  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < total;
+       b += nthreads) {
     const int64_t r = b / col_blocks;
     const int64_t begin = (b % col_blocks) * kBlock;
     const int len = static_cast<int>(cols - begin < kBlock ? cols - begin : kBlock);
@@ -95,7 +98,8 @@ __global__ void block_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t
 }
 
 template <int kBlock, class Op>
-cudaError_t launch_block(const void* x, void* y, int64_t rows, int64_t cols, DType dtype, Op op, cudaStream_t stream) {
+cudaError_t launch_block(const void* x, void* y, int64_t rows, int64_t cols, DType dtype, Op op,
+                         cudaStream_t stream) {
   if (x == nullptr || y == nullptr || rows <= 0 || cols <= 0) return cudaErrorInvalidValue;
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
@@ -104,8 +108,8 @@ cudaError_t launch_block(const void* x, void* y, int64_t rows, int64_t cols, DTy
                             (cols * static_cast<int64_t>(sizeof(T))) % 16 == 0;
     constexpr int kThreads = 128;
     const unsigned grid = detail::grid_for(rows * ((cols + kBlock - 1) / kBlock), kThreads);
-    block_kernel<T, kBlock><<<grid, kThreads, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), rows,
-                                                           cols, op, vectorized);
+    block_kernel<T, kBlock><<<grid, kThreads, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<T*>(y), rows, cols, op, vectorized);
   });
 }
 
@@ -117,14 +121,18 @@ cudaError_t nvfp4_fake_quant(const void* x, void* y, int64_t rows, int64_t cols,
   return launch_block<16>(x, y, rows, cols, dtype, Nvfp4BlockOp{global_amax}, stream);
 }
 
-cudaError_t mx_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DType dtype, MxElement element,
-                          int block, cudaStream_t stream) {
+cudaError_t mx_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
+                          MxElement element, int block, cudaStream_t stream) {
   const MxBlockOp op{element};
   switch (block) {
-    case 8: return launch_block<8>(x, y, rows, cols, dtype, op, stream);
-    case 16: return launch_block<16>(x, y, rows, cols, dtype, op, stream);
-    case 32: return launch_block<32>(x, y, rows, cols, dtype, op, stream);
-    default: return cudaErrorInvalidValue;
+    case 8:
+      return launch_block<8>(x, y, rows, cols, dtype, op, stream);
+    case 16:
+      return launch_block<16>(x, y, rows, cols, dtype, op, stream);
+    case 32:
+      return launch_block<32>(x, y, rows, cols, dtype, op, stream);
+    default:
+      return cudaErrorInvalidValue;
   }
 }
 

@@ -40,9 +40,13 @@ __device__ __forceinline__ void store_vec(T* p, const float (&in)[VecTraits<T>::
 }
 
 template <class T>
-__device__ __forceinline__ float load1(const T* p) { return numerics::to_float(*p); }
+__device__ __forceinline__ float load1(const T* p) {
+  return numerics::to_float(*p);
+}
 template <class T>
-__device__ __forceinline__ void store1(T* p, float v) { *p = numerics::from_float<T>(v); }
+__device__ __forceinline__ void store1(T* p, float v) {
+  *p = numerics::from_float<T>(v);
+}
 
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
@@ -55,10 +59,17 @@ inline unsigned grid_for(int64_t work, int threads) {
 template <class Fn>
 cudaError_t dispatch_dtype(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::f32: fn(float{}); break;
-    case DType::f16: fn(Half{}); break;
-    case DType::bf16: fn(BFloat16{}); break;
-    default: return cudaErrorInvalidValue;
+    case DType::f32:
+      fn(float{});
+      break;
+    case DType::f16:
+      fn(Half{});
+      break;
+    case DType::bf16:
+      fn(BFloat16{});
+      break;
+    default:
+      return cudaErrorInvalidValue;
   }
   return cudaGetLastError();
 }

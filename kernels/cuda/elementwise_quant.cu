@@ -42,16 +42,18 @@ __global__ void elementwise_kernel(const T* __restrict__ x, T* __restrict__ y, i
 }
 
 template <class Op>
-cudaError_t launch_elementwise(const void* x, void* y, int64_t numel, DType dtype, const float* amax,
-                               AmaxIndexing indexing, Op op, cudaStream_t stream) {
+cudaError_t launch_elementwise(const void* x, void* y, int64_t numel, DType dtype,
+                               const float* amax, AmaxIndexing indexing, Op op,
+                               cudaStream_t stream) {
   if (x == nullptr || y == nullptr || amax == nullptr || numel <= 0) return cudaErrorInvalidValue;
   const bool vectorized = detail::aligned16(x) && detail::aligned16(y);
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     constexpr int kThreads = 256;
-    const unsigned grid = detail::grid_for((numel + detail::VecTraits<T>::kElems - 1) / detail::VecTraits<T>::kElems, kThreads);
-    elementwise_kernel<T><<<grid, kThreads, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), numel,
-                                                         amax, indexing, op, vectorized);
+    const unsigned grid = detail::grid_for(
+        (numel + detail::VecTraits<T>::kElems - 1) / detail::VecTraits<T>::kElems, kThreads);
+    elementwise_kernel<T><<<grid, kThreads, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<T*>(y), numel, amax, indexing, op, vectorized);
   });
 }
 

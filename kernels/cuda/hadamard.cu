@@ -48,7 +48,8 @@ __device__ __forceinline__ void hadamard_lanes(double (&v)[kElemsPerLane], int l
 }
 
 template <class T, int kN>
-__device__ __forceinline__ void hadamard_round(double (&v)[kElemsPerLane], float (&out)[kElemsPerLane], int lane) {
+__device__ __forceinline__ void hadamard_round(double (&v)[kElemsPerLane],
+                                               float (&out)[kElemsPerLane], int lane) {
   hadamard_lanes<kN>(v, lane);
   const float scale = hadamard_scale(log2_of(kN));
 #pragma unroll
@@ -62,12 +63,14 @@ __global__ void hadamard_shuffle_kernel(const T* x, T* y, int64_t numel, const f
   const int64_t quads = numel / kElemsPerLane;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;  // multiple of 32
   const int64_t padded = (quads + 31) / 32 * 32;  // every lane of a warp runs the same iterations
-  for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < padded; t += stride) {
+  for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < padded;
+       t += stride) {
     const bool active = t < quads;
     const int lane = static_cast<int>(t % kLanes);
     double v[kElemsPerLane];
 #pragma unroll
-    for (int r = 0; r < kElemsPerLane; ++r) v[r] = active ? detail::load1(x + t * kElemsPerLane + r) : 0.0;
+    for (int r = 0; r < kElemsPerLane; ++r)
+      v[r] = active ? detail::load1(x + t * kElemsPerLane + r) : 0.0;
     float out[kElemsPerLane];
     hadamard_round<T, kN>(v, out, lane);
     if constexpr (kFused) {
@@ -92,7 +95,8 @@ template <class T, int kN>
 __global__ void hadamard_register_kernel(const T* x, T* y, int64_t numel) {
   static_assert(kN >= 2 && kN <= 8, "register path covers n = 2..8");
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < numel / kN; b += stride) {
+  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < numel / kN;
+       b += stride) {
     double v[kN];
 #pragma unroll
     for (int i = 0; i < kN; ++i) v[i] = detail::load1(x + b * kN + i);
@@ -137,7 +141,8 @@ __global__ void hadamard_smem_kernel(const T* x, T* y, int log2n, bool split) {
   }
   const float scale = hadamard_scale(log2n);
   T* dst = y + block * n + half * m;
-  for (int i = threadIdx.x; i < m; i += blockDim.x) detail::store1(dst + i, hadamard_finish(buf[i], scale));
+  for (int i = threadIdx.x; i < m; i += blockDim.x)
+    detail::store1(dst + i, hadamard_finish(buf[i], scale));
 }
 
 int log2_exact(int64_t n) {
@@ -148,10 +153,12 @@ int log2_exact(int64_t n) {
 }
 
 template <class T, int kN, bool kFused>
-void launch_shuffle(const void* x, void* y, int64_t numel, const float* global_amax, cudaStream_t stream) {
+void launch_shuffle(const void* x, void* y, int64_t numel, const float* global_amax,
+                    cudaStream_t stream) {
   constexpr int kThreads = 256;
-  hadamard_shuffle_kernel<T, kN, kFused><<<detail::grid_for(numel / kElemsPerLane, kThreads), kThreads, 0, stream>>>(
-      static_cast<const T*>(x), static_cast<T*>(y), numel, global_amax);
+  hadamard_shuffle_kernel<T, kN, kFused>
+      <<<detail::grid_for(numel / kElemsPerLane, kThreads), kThreads, 0, stream>>>(
+          static_cast<const T*>(x), static_cast<T*>(y), numel, global_amax);
 }
 
 template <class T, int kN>
@@ -167,25 +174,36 @@ cudaError_t launch_smem(const void* x, void* y, int64_t numel, int log2n, cudaSt
   const int m = split ? (1 << (log2n - 1)) : (1 << log2n);
   const size_t smem = static_cast<size_t>(m) * sizeof(double);
   if (smem > 48 * 1024) {
-    const cudaError_t err = cudaFuncSetAttribute(hadamard_smem_kernel<T>,
-                                                 cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    const cudaError_t err =
+        cudaFuncSetAttribute(hadamard_smem_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             static_cast<int>(smem));
     if (err != cudaSuccess) return err;
   }
   const int64_t blocks = (numel >> log2n) * (split ? 2 : 1);
   if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
-  hadamard_smem_kernel<T><<<static_cast<unsigned>(blocks), 512, smem, stream>>>(static_cast<const T*>(x),
-                                                                               static_cast<T*>(y), log2n, split);
+  hadamard_smem_kernel<T><<<static_cast<unsigned>(blocks), 512, smem, stream>>>(
+      static_cast<const T*>(x), static_cast<T*>(y), log2n, split);
   return cudaSuccess;
 }
 
 template <bool kFused, class T>
-bool launch_shuffle_for(int64_t n, const void* x, void* y, int64_t numel, const float* g, cudaStream_t stream) {
+bool launch_shuffle_for(int64_t n, const void* x, void* y, int64_t numel, const float* g,
+                        cudaStream_t stream) {
   switch (n) {
-    case 16: launch_shuffle<T, 16, kFused>(x, y, numel, g, stream); return true;
-    case 32: launch_shuffle<T, 32, kFused>(x, y, numel, g, stream); return true;
-    case 64: launch_shuffle<T, 64, kFused>(x, y, numel, g, stream); return true;
-    case 128: launch_shuffle<T, 128, kFused>(x, y, numel, g, stream); return true;
-    default: return false;
+    case 16:
+      launch_shuffle<T, 16, kFused>(x, y, numel, g, stream);
+      return true;
+    case 32:
+      launch_shuffle<T, 32, kFused>(x, y, numel, g, stream);
+      return true;
+    case 64:
+      launch_shuffle<T, 64, kFused>(x, y, numel, g, stream);
+      return true;
+    case 128:
+      launch_shuffle<T, 128, kFused>(x, y, numel, g, stream);
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -194,21 +212,31 @@ bool launch_shuffle_for(int64_t n, const void* x, void* y, int64_t numel, const 
 cudaError_t hadamard(const void* x, void* y, int64_t rows, int64_t cols, DType dtype, int64_t block,
                      cudaStream_t stream) {
   const int log2n = log2_exact(block);
-  if (x == nullptr || y == nullptr || rows <= 0 || cols <= 0 || log2n < 0 || log2n > kMaxHadamardLog2 ||
-      cols % block != 0) {
+  if (x == nullptr || y == nullptr || rows <= 0 || cols <= 0 || log2n < 0 ||
+      log2n > kMaxHadamardLog2 || cols % block != 0) {
     return cudaErrorInvalidValue;
   }
-  if (log2n > kMaxSmemLog2 && x == y) return cudaErrorInvalidValue;  // split CTAs would race in place
+  if (log2n > kMaxSmemLog2 && x == y)
+    return cudaErrorInvalidValue;  // split CTAs would race in place
   const int64_t numel = rows * cols;
   cudaError_t smem_err = cudaSuccess;
   const cudaError_t err = detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     switch (block) {
-      case 1: if (x != y) cudaMemcpyAsync(y, x, numel * sizeof(T), cudaMemcpyDeviceToDevice, stream); return;
-      case 2: launch_register<T, 2>(x, y, numel, stream); return;
-      case 4: launch_register<T, 4>(x, y, numel, stream); return;
-      case 8: launch_register<T, 8>(x, y, numel, stream); return;
-      default: break;
+      case 1:
+        if (x != y) cudaMemcpyAsync(y, x, numel * sizeof(T), cudaMemcpyDeviceToDevice, stream);
+        return;
+      case 2:
+        launch_register<T, 2>(x, y, numel, stream);
+        return;
+      case 4:
+        launch_register<T, 4>(x, y, numel, stream);
+        return;
+      case 8:
+        launch_register<T, 8>(x, y, numel, stream);
+        return;
+      default:
+        break;
     }
     if (!launch_shuffle_for<false, T>(block, x, y, numel, nullptr, stream)) {
       smem_err = launch_smem<T>(x, y, numel, log2n, stream);
@@ -217,8 +245,9 @@ cudaError_t hadamard(const void* x, void* y, int64_t rows, int64_t cols, DType d
   return smem_err != cudaSuccess ? smem_err : err;
 }
 
-cudaError_t rotate_nvfp4_rotate_back(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
-                                     int64_t block, const float* global_amax, cudaStream_t stream) {
+cudaError_t rotate_nvfp4_rotate_back(const void* x, void* y, int64_t rows, int64_t cols,
+                                     DType dtype, int64_t block, const float* global_amax,
+                                     cudaStream_t stream) {
   if (x == nullptr || y == nullptr || global_amax == nullptr || rows <= 0 || cols <= 0 ||
       (block != 16 && block != 32 && block != 64 && block != 128) || cols % block != 0) {
     return cudaErrorInvalidValue;

@@ -33,8 +33,12 @@ struct AmaxIndexing {
     return (i / cols) * col_blocks + (i % cols) / block;
   }
   static AmaxIndexing per_tensor() { return {}; }
-  static AmaxIndexing per_axis(int64_t stride, int64_t size) { return {Kind::axis, stride, size, 1, 1}; }
-  static AmaxIndexing per_block(int64_t cols, int64_t block) { return {Kind::block, 1, 1, cols, block}; }
+  static AmaxIndexing per_axis(int64_t stride, int64_t size) {
+    return {Kind::axis, stride, size, 1, 1};
+  }
+  static AmaxIndexing per_block(int64_t cols, int64_t block) {
+    return {Kind::block, 1, 1, cols, block};
+  }
 };
 
 struct IntQuantParams {
@@ -59,10 +63,11 @@ cudaError_t mx_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DT
 
 // ---- fused amax reductions (max |x|; NaN propagates like torch.max) --------------------------
 // amax_out: one device fp32 (overwritten).
-cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* amax_out, cudaStream_t stream);
+cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* amax_out,
+                            cudaStream_t stream);
 // amax_out: rows * ceil(cols/16) fp32.
-cudaError_t amax_per_block16(const void* x, int64_t rows, int64_t cols, DType dtype, float* amax_out,
-                             cudaStream_t stream);
+cudaError_t amax_per_block16(const void* x, int64_t rows, int64_t cols, DType dtype,
+                             float* amax_out, cudaStream_t stream);
 
 // ---- Hadamard --------------------------------------------------------------------------------
 // Normalized Hadamard on consecutive blocks of `block` (power of two, 2..32768, dividing cols).
@@ -70,7 +75,8 @@ cudaError_t hadamard(const void* x, void* y, int64_t rows, int64_t cols, DType d
                      cudaStream_t stream);
 // Single pass H(Q(H(x))) with Q = dynamic NVFP4 (16-wide), each stage rounded to dtype, for
 // block 16, 32, 64 or 128 (cols a multiple of block).
-cudaError_t rotate_nvfp4_rotate_back(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
-                                     int64_t block, const float* global_amax, cudaStream_t stream);
+cudaError_t rotate_nvfp4_rotate_back(const void* x, void* y, int64_t rows, int64_t cols,
+                                     DType dtype, int64_t block, const float* global_amax,
+                                     cudaStream_t stream);
 
 }  // namespace qcfg::cuda

@@ -15,7 +15,8 @@ using test::check_bytes;
 
 std::vector<float> run_int(const std::vector<float>& x, float amax, IntFormat fmt) {
   std::vector<float> y(x.size());
-  int_fake_quant(x, y, {static_cast<int64_t>(x.size())}, fmt, PerTensor{}, std::vector<float>{amax});
+  int_fake_quant(x, y, {static_cast<int64_t>(x.size())}, fmt, PerTensor{},
+                 std::vector<float>{amax});
   return y;
 }
 
@@ -27,7 +28,8 @@ std::vector<float> run_fp8(const std::vector<float>& x, float amax) {
 
 std::vector<float> run_hadamard(const std::vector<float>& x, std::optional<int64_t> block = {}) {
   std::vector<float> y(x.size());
-  hadamard_transform(std::span<const float>(x), std::span<float>(y), {static_cast<int64_t>(x.size())}, block);
+  hadamard_transform(std::span<const float>(x), std::span<float>(y),
+                     {static_cast<int64_t>(x.size())}, block);
   return y;
 }
 
@@ -35,14 +37,16 @@ float hexf(uint32_t bits) { return bits_float(bits); }
 
 TEST_CASE("I1 INT8 per-tensor amax 127") {
   const std::vector<float> x{0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 126.5f, 127.4f, 200, -127.5f, -200, 0};
-  check_bits(run_int(x, 127, {8, false, false}), {0, 2, 2, -0.0f, -2, 126, 127, 127, -128, -128, 0});
+  check_bits(run_int(x, 127, {8, false, false}),
+             {0, 2, 2, -0.0f, -2, 126, 127, 127, -128, -128, 0});
   check_bits(run_int(x, 127, {8, false, true}), {0, 2, 2, -0.0f, -2, 126, 127, 127, -127, -127, 0});
 }
 
 TEST_CASE("I2 INT8 per-tensor amax 2 (dequant divides by the scale)") {
-  const std::vector<float> x{1.0f, -1.0f, 0.0078740157f, 0.015748031f, 2.0f, -2.0f, 2.5f, 0.3f, 1.9921875f};
-  check_bits(run_int(x, 2.0f, {}), {hexf(0x3f810204), hexf(0xbf810204), 0, hexf(0x3c810204), 2, -2, 2,
-                                    hexf(0x3e993265), 2});
+  const std::vector<float> x{1.0f,  -1.0f, 0.0078740157f, 0.015748031f, 2.0f,
+                             -2.0f, 2.5f,  0.3f,          1.9921875f};
+  check_bits(run_int(x, 2.0f, {}), {hexf(0x3f810204), hexf(0xbf810204), 0, hexf(0x3c810204), 2, -2,
+                                    2, hexf(0x3e993265), 2});
   SUBCASE("bf16") {
     std::vector<BFloat16> xb;
     for (float v : {1.0f, -1.0f, 0.30078125f, 1.9921875f}) xb.push_back(from_float<BFloat16>(v));
@@ -82,7 +86,8 @@ TEST_CASE("I5 INT4 block") {
     check_bits(amax, {0.7f, 0.2f});
     std::vector<float> out(6);
     int_fake_quant(row, out, {1, 6}, {4}, PerBlock{4}, amax);
-    check_bits(std::span<const float>(out).subspan(4), {0.20000000298023224f, -0.11428571492433548f});
+    check_bits(std::span<const float>(out).subspan(4),
+               {0.20000000298023224f, -0.11428571492433548f});
   }
 }
 
@@ -96,17 +101,32 @@ TEST_CASE("I6 INT8 per-channel axis 0") {
 }
 
 TEST_CASE("F1 FP8 amax 448 and both overflow behaviours") {
-  const std::vector<float> x{0, 1, 1.0625f, 1.1875f, 300, 464, 470, 500, -1000, std::ldexp(1.0f, -10),
-                             3 * std::ldexp(1.0f, -11), 0.0017f, -17, 240, 0.1f};
-  check_bits(run_fp8(x, 448), {0, 1, 1, 1.25f, 288, 448, 448, 448, -448, 0, 0.001953125f, 0.001953125f,
-                               -16, 240, 0.1015625f});
+  const std::vector<float> x{0,
+                             1,
+                             1.0625f,
+                             1.1875f,
+                             300,
+                             464,
+                             470,
+                             500,
+                             -1000,
+                             std::ldexp(1.0f, -10),
+                             3 * std::ldexp(1.0f, -11),
+                             0.0017f,
+                             -17,
+                             240,
+                             0.1f};
+  check_bits(run_fp8(x, 448), {0, 1, 1, 1.25f, 288, 448, 448, 448, -448, 0, 0.001953125f,
+                               0.001953125f, -16, 240, 0.1015625f});
   std::vector<uint8_t> sat, torch;
   for (float v : x) {
     sat.push_back(e4m3_code(v, Overflow::satfinite));
     torch.push_back(e4m3_code(v, Overflow::torch_cast));
   }
-  check_bytes(sat, {0x00, 0x38, 0x38, 0x3a, 0x79, 0x7e, 0x7e, 0x7e, 0xfe, 0x00, 0x01, 0x01, 0xd8, 0x77, 0x1d});
-  check_bytes(torch, {0x00, 0x38, 0x38, 0x3a, 0x79, 0x7e, 0x7f, 0x7f, 0xff, 0x00, 0x01, 0x01, 0xd8, 0x77, 0x1d});
+  check_bytes(sat, {0x00, 0x38, 0x38, 0x3a, 0x79, 0x7e, 0x7e, 0x7e, 0xfe, 0x00, 0x01, 0x01, 0xd8,
+                    0x77, 0x1d});
+  check_bytes(torch, {0x00, 0x38, 0x38, 0x3a, 0x79, 0x7e, 0x7f, 0x7f, 0xff, 0x00, 0x01, 0x01, 0xd8,
+                      0x77, 0x1d});
 }
 
 TEST_CASE("F2 FP8 amax 1 (code * inv, not code / 448)") {
@@ -142,13 +162,26 @@ TEST_CASE("F4 FP8 per-channel") {
   check_bytes(p.codes, {0x76, 0xfe, 0x6e, 0x7e, 0x76, 0xee});
 }
 
-const std::vector<float> kN1{6, -6, 0.25f, 0.75f, 1.25f, 1.75f, 2.5f, 3.5f, 5, -5, 0.2f, -0.3f, 4.4f, 0, -0.0f, 2.9f};
-const std::vector<float> kN2{0.9f, -0.45f, 0.3f, 0.1f, -0.05f, 0.6f, 0.77f, -0.2f,
-                             0,    0.13f,  0.5f, -0.9f, 0.35f, 0.25f, -0.6f, 0.01f};
-const std::vector<float> kN2Out{hexf(0x3f6db6dc), hexf(0xbeedb6dc), hexf(0x3e9e79e8), hexf(0x3d9e79e8),
-                                hexf(0xbd9e79e8), hexf(0x3f1e79e8), hexf(0x3f1e79e8), hexf(0xbe6db6dc),
-                                0,                hexf(0x3e1e79e8), hexf(0x3eedb6dc), hexf(0xbf6db6dc),
-                                hexf(0x3e9e79e8), hexf(0x3e6db6dc), hexf(0xbf1e79e8), 0};
+const std::vector<float> kN1{6, -6, 0.25f, 0.75f, 1.25f, 1.75f, 2.5f,  3.5f,
+                             5, -5, 0.2f,  -0.3f, 4.4f,  0,     -0.0f, 2.9f};
+const std::vector<float> kN2{0.9f, -0.45f, 0.3f, 0.1f,  -0.05f, 0.6f,  0.77f, -0.2f,
+                             0,    0.13f,  0.5f, -0.9f, 0.35f,  0.25f, -0.6f, 0.01f};
+const std::vector<float> kN2Out{hexf(0x3f6db6dc),
+                                hexf(0xbeedb6dc),
+                                hexf(0x3e9e79e8),
+                                hexf(0x3d9e79e8),
+                                hexf(0xbd9e79e8),
+                                hexf(0x3f1e79e8),
+                                hexf(0x3f1e79e8),
+                                hexf(0xbe6db6dc),
+                                0,
+                                hexf(0x3e1e79e8),
+                                hexf(0x3eedb6dc),
+                                hexf(0xbf6db6dc),
+                                hexf(0x3e9e79e8),
+                                hexf(0x3e6db6dc),
+                                hexf(0xbf1e79e8),
+                                0};
 
 TEST_CASE("N1 NVFP4 dynamic G = 2688") {
   std::vector<float> y(16);
@@ -188,22 +221,28 @@ TEST_CASE("N3 static NVFP4 and four_over_six") {
   std::vector<float> y(16);
   nvfp4_static_fake_quant(kN2, y, {16}, std::vector<float>{0.9f}, 1.0f, false);
   check_bits(y, kN2Out);
-  CHECK(nvfp4_static_block_scale(0.9f, nvfp4_static_scale_quantizer(1.0f, 448)) == 0.1547619104385376f);
-  CHECK(nvfp4_static_block_scale(1.35f, nvfp4_static_scale_quantizer(1.0f, 256)) == 0.2291666716337204f);
-  CHECK(nvfp4_static_block_scale(0.9f, nvfp4_static_scale_quantizer(1.0f, 256)) == 0.1458333432674408f);
+  CHECK(nvfp4_static_block_scale(0.9f, nvfp4_static_scale_quantizer(1.0f, 448)) ==
+        0.1547619104385376f);
+  CHECK(nvfp4_static_block_scale(1.35f, nvfp4_static_scale_quantizer(1.0f, 256)) ==
+        0.2291666716337204f);
+  CHECK(nvfp4_static_block_scale(0.9f, nvfp4_static_scale_quantizer(1.0f, 256)) ==
+        0.1458333432674408f);
   nvfp4_static_fake_quant(kN2, y, {16}, std::vector<float>{1.35f}, 1.0f, true);
-  check_bits(y, {0.9166666865348816f, -0.4583333432674408f, 0.34375f, 0.1145833358168602f, -0.0f, 0.6875f,
-                 0.6875f, -0.2291666716337204f, 0, 0.1145833358168602f, 0.4583333432674408f,
-                 -0.9166666865348816f, 0.34375f, 0.2291666716337204f, -0.6875f, 0});
+  check_bits(
+      y, {0.9166666865348816f, -0.4583333432674408f, 0.34375f, 0.1145833358168602f, -0.0f, 0.6875f,
+          0.6875f, -0.2291666716337204f, 0, 0.1145833358168602f, 0.4583333432674408f,
+          -0.9166666865348816f, 0.34375f, 0.2291666716337204f, -0.6875f, 0});
   struct Case {
     float block_amax;
     bool four_over_six;
     uint8_t code;
     float ws2;
   };
-  for (const Case& c : {Case{0.9f, false, 0x7d, 1.0f / 2688.0f}, Case{1.35f, true, 0x7b, 0.0006510416860692203f},
-                        Case{0.9f, true, 0x76, 0.0006510416860692203f}, Case{0.0f, false, 0x7e, 1.0f / 2688.0f}}) {
-    const Nvfp4Packed p = pack_nvfp4_static(kN2, {1, 16}, std::vector<float>{c.block_amax}, 1.0f, c.four_over_six);
+  for (const Case& c :
+       {Case{0.9f, false, 0x7d, 1.0f / 2688.0f}, Case{1.35f, true, 0x7b, 0.0006510416860692203f},
+        Case{0.9f, true, 0x76, 0.0006510416860692203f}, Case{0.0f, false, 0x7e, 1.0f / 2688.0f}}) {
+    const Nvfp4Packed p =
+        pack_nvfp4_static(kN2, {1, 16}, std::vector<float>{c.block_amax}, 1.0f, c.four_over_six);
     CAPTURE(c.block_amax);
     check_bytes(p.scales, {c.code});
     CHECK(p.global_scale == c.ws2);
@@ -231,9 +270,9 @@ TEST_CASE("M2 E8M0 exponents") {
     float m;
     int e2m1, e4m3;
   };
-  for (const Case& c : {Case{6, 0, -6}, Case{6.0000005f, 1, -6}, Case{5, 0, -6}, Case{7, 1, -6},
-                        Case{12, 1, -5}, Case{0.001f, -12, -18}, Case{448, 7, 0}, Case{449, 7, 1},
-                        Case{1e-40f, -127, -127}}) {
+  for (const Case& c :
+       {Case{6, 0, -6}, Case{6.0000005f, 1, -6}, Case{5, 0, -6}, Case{7, 1, -6}, Case{12, 1, -5},
+        Case{0.001f, -12, -18}, Case{448, 7, 0}, Case{449, 7, 1}, Case{1e-40f, -127, -127}}) {
     CAPTURE(c.m);
     CHECK(mx_fake_exponent(c.m, MxElement::e2m1) == c.e2m1);
     CHECK(mx_fake_exponent(c.m, MxElement::e4m3) == c.e4m3);
@@ -257,15 +296,22 @@ TEST_CASE("M3 MXFP8") {
 
 TEST_CASE("H1 Hadamard") {
   check_bits(run_hadamard({1, 2, 3, 4}), {5, -1, -2, 0});
-  const std::vector<float> h8{12.727921485900879f, -1.4142135381698608f, -2.8284270763397217f, 0,
-                              -5.656854152679443f, 0, 0, 0};
+  const std::vector<float> h8{12.727921485900879f,
+                              -1.4142135381698608f,
+                              -2.8284270763397217f,
+                              0,
+                              -5.656854152679443f,
+                              0,
+                              0,
+                              0};
   check_bits(run_hadamard({1, 2, 3, 4, 5, 6, 7, 8}), h8);
   check_bits(run_hadamard({1, 0, 0, 0, 0, 0, 0, 0}), std::vector<float>(8, 0.3535533845424652f));
   check_bits(run_hadamard(std::vector<float>(8, 1.0f)), {2.8284270763397217f, 0, 0, 0, 0, 0, 0, 0});
-  check_bits(run_hadamard(h8), {0.9999998807907104f, 1.999999761581421f, 2.999999761581421f,
-                                3.999999761581421f, 4.999999523162842f, 5.999999523162842f,
-                                6.999999523162842f, 7.999999523162842f});
-  check_bits(run_hadamard({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}), {5, -1, -2, 0, 13, -1, -2, 0, 21, -1, -2, 0});
+  check_bits(run_hadamard(h8),
+             {0.9999998807907104f, 1.999999761581421f, 2.999999761581421f, 3.999999761581421f,
+              4.999999523162842f, 5.999999523162842f, 6.999999523162842f, 7.999999523162842f});
+  check_bits(run_hadamard({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}),
+             {5, -1, -2, 0, 13, -1, -2, 0, 21, -1, -2, 0});
   check_bits(run_hadamard({1, 2, 3, 4, 5, 6, 7, 8}, 2),
              {2.1213202476501465f, -0.7071067690849304f, 4.949747562408447f, -0.7071067690849304f,
               7.77817440032959f, -0.7071067690849304f, 10.60660171508789f, -0.7071067690849304f});
@@ -281,11 +327,11 @@ TEST_CASE("S1 W4A8 sequential") {
   const std::vector<float> w{0.7f, -0.35f, 0.1f, -0.7f, 0.05f, 0.5f, -0.5f, 0.25f};
   std::vector<float> i4(8), f8(8);
   int_fake_quant(w, i4, {2, 4}, {4}, PerBlock{4}, std::vector<float>{0.7f, 0.5f});
-  check_bits(i4, {0.699999988079071f, -0.4000000059604645f, 0.10000000149011612f, -0.699999988079071f,
-                  0.0714285746216774f, 0.5f, -0.5f, 0.2857142984867096f});
+  check_bits(i4, {0.699999988079071f, -0.4000000059604645f, 0.10000000149011612f,
+                  -0.699999988079071f, 0.0714285746216774f, 0.5f, -0.5f, 0.2857142984867096f});
   fp8_fake_quant(i4, f8, {2, 4}, PerTensor{}, max_amax(w, {2, 4}, PerTensor{}));
-  check_bits(f8, {0.699999988079071f, -0.4000000059604645f, 0.10000000149011612f, -0.699999988079071f,
-                  0.06875000149011612f, 0.5f, -0.5f, 0.2750000059604645f});
+  check_bits(f8, {0.699999988079071f, -0.4000000059604645f, 0.10000000149011612f,
+                  -0.699999988079071f, 0.06875000149011612f, 0.5f, -0.5f, 0.2750000059604645f});
 }
 
 }  // namespace

@@ -41,8 +41,8 @@ TEST_CASE("E5M2 round trip and saturation") {
 }
 
 TEST_CASE("E2M1 RNE table and tie-down variant") {
-  const float in[] = {0.0f, 0.24f, 0.25f, 0.26f, 0.74f, 0.75f, 1.24f, 1.25f, 1.75f,
-                      2.49f, 2.5f, 3.49f, 3.5f, 4.99f, 5.0f, 5.01f, 7.0f, 100.0f};
+  const float in[] = {0.0f,  0.24f, 0.25f, 0.26f, 0.74f, 0.75f, 1.24f, 1.25f, 1.75f,
+                      2.49f, 2.5f,  3.49f, 3.5f,  4.99f, 5.0f,  5.01f, 7.0f,  100.0f};
   const float rne[] = {0, 0, 0, 0.5f, 0.5f, 1, 1, 1, 2, 2, 2, 3, 4, 4, 4, 6, 6, 6};
   const float down[] = {0, 0, 0, 0.5f, 0.5f, 0.5f, 1, 1, 1.5f, 2, 2, 3, 3, 4, 4, 6, 6, 6};
   for (size_t i = 0; i < std::size(in); ++i) {
@@ -53,32 +53,36 @@ TEST_CASE("E2M1 RNE table and tie-down variant") {
 }
 
 TEST_CASE("MX table formats") {
-  const std::vector<float> e3m2{0, .0625f, .125f, .1875f, .25f, .3125f, .375f, .4375f, .5f, .625f, .75f,
-                                .875f, 1, 1.25f, 1.5f, 1.75f, 2, 2.5f, 3, 3.5f, 4, 5, 6, 7, 8, 10, 12, 14,
-                                16, 20, 24, 28};
+  const std::vector<float> e3m2{0,   .0625f, .125f, .1875f, .25f, .3125f, .375f, .4375f,
+                                .5f, .625f,  .75f,  .875f,  1,    1.25f,  1.5f,  1.75f,
+                                2,   2.5f,   3,     3.5f,   4,    5,      6,     7,
+                                8,   10,     12,    14,     16,   20,     24,    28};
   for (uint32_t c = 0; c < 32; ++c) CHECK(decode_minifloat(c, kE3M2) == e3m2[c]);
-  for (uint32_t c = 0; c < 32; ++c) CHECK(decode_minifloat(c, kE2M3) == (c < 16 ? c / 8.0f : (c < 24 ? 2 + (c - 16) / 4.0f : 4 + (c - 24) / 2.0f)));
+  for (uint32_t c = 0; c < 32; ++c)
+    CHECK(decode_minifloat(c, kE2M3) ==
+          (c < 16 ? c / 8.0f : (c < 24 ? 2 + (c - 16) / 4.0f : 4 + (c - 24) / 2.0f)));
   for (uint32_t c = 0; c < 8; ++c) CHECK(decode_minifloat(c, kE1M2) == c * 0.5f);
   for (uint32_t c = 0; c < 8; ++c) CHECK(decode_minifloat(c, kE0M3) == static_cast<float>(c));
   const std::vector<float> e3m0{0, .25f, .5f, 1, 2, 4, 8, 16};
   for (uint32_t c = 0; c < 8; ++c) CHECK(decode_minifloat(c, kE3M0) == e3m0[c]);
-  CHECK(quantize_minifloat(3.0f, kE3M0, Overflow::saturate_all) == 4.0f);    // tie rounds up
+  CHECK(quantize_minifloat(3.0f, kE3M0, Overflow::saturate_all) == 4.0f);  // tie rounds up
   CHECK(quantize_minifloat(0.125f, kE3M0, Overflow::saturate_all) == 0.25f);
   CHECK(quantize_minifloat(2.5f, kE1M2, Overflow::saturate_all) == 2.5f);
-  CHECK(quantize_minifloat(2.75f, kE1M2, Overflow::saturate_all) == 3.0f);   // tie to even code
+  CHECK(quantize_minifloat(2.75f, kE1M2, Overflow::saturate_all) == 3.0f);  // tie to even code
   CHECK(quantize_minifloat(NAN, kE3M2, Overflow::saturate_all) == 28.0f);
   CHECK(quantize_minifloat(-INFINITY, kE2M3, Overflow::saturate_all) == -7.5f);
 }
 
 TEST_CASE("fp16 / bf16 conversions are RNE") {
-  CHECK(to_float(from_float<BFloat16>(1.0f + std::ldexp(1.0f, -8))) == 1.0f);          // tie to even
-  CHECK(to_float(from_float<BFloat16>(1.0f + 3 * std::ldexp(1.0f, -8))) == 1.0f + std::ldexp(1.0f, -6));
+  CHECK(to_float(from_float<BFloat16>(1.0f + std::ldexp(1.0f, -8))) == 1.0f);  // tie to even
+  CHECK(to_float(from_float<BFloat16>(1.0f + 3 * std::ldexp(1.0f, -8))) ==
+        1.0f + std::ldexp(1.0f, -6));
   CHECK(std::isnan(to_float(from_float<BFloat16>(NAN))));
   CHECK(to_float(from_float<Half>(65504.0f)) == 65504.0f);
   CHECK(std::isinf(to_float(from_float<Half>(65520.0f))));
   CHECK(to_float(from_float<Half>(65519.0f)) == 65504.0f);
   CHECK(to_float(from_float<Half>(std::ldexp(1.0f, -24))) == std::ldexp(1.0f, -24));
-  CHECK(to_float(from_float<Half>(std::ldexp(1.0f, -25))) == 0.0f);                    // tie to even (0)
+  CHECK(to_float(from_float<Half>(std::ldexp(1.0f, -25))) == 0.0f);  // tie to even (0)
   CHECK(to_float(from_float<Half>(std::ldexp(3.0f, -26))) == std::ldexp(1.0f, -24));
   CHECK(std::isnan(to_float(from_float<Half>(NAN))));
   // Every half round-trips.
@@ -93,17 +97,22 @@ TEST_CASE("bad arguments throw std::invalid_argument") {
   const std::vector<float> one{1.0f};
   CHECK_THROWS_AS(int_fake_quant(x, y, {8}, {1}, PerTensor{}, one), std::invalid_argument);
   CHECK_THROWS_AS(int_fake_quant(x, y, {8}, {9}, PerTensor{}, one), std::invalid_argument);
-  CHECK_THROWS_AS(int_fake_quant(x, y, {8}, {8}, PerTensor{}, std::vector<float>{-1.0f}), std::invalid_argument);
+  CHECK_THROWS_AS(int_fake_quant(x, y, {8}, {8}, PerTensor{}, std::vector<float>{-1.0f}),
+                  std::invalid_argument);
   std::vector<float> neg{-1.0f}, out1(1);
-  CHECK_THROWS_AS(int_fake_quant(neg, out1, {1}, {8, true}, PerTensor{}, one), std::invalid_argument);
+  CHECK_THROWS_AS(int_fake_quant(neg, out1, {1}, {8, true}, PerTensor{}, one),
+                  std::invalid_argument);
   CHECK_THROWS_AS(int_fake_quant({}, {}, {0}, {8}, PerTensor{}, one), std::invalid_argument);
   CHECK_THROWS_AS(fp8_fake_quant(x, y, {8}, PerAxis{0}, one), std::invalid_argument);
   CHECK_THROWS_AS(mx_fake_quant(x, y, {8}, MxElement::e2m1, 12), std::invalid_argument);
   CHECK_THROWS_AS(nvfp4_dynamic_fake_quant(x, y, {8}, 1.0f, 8), std::invalid_argument);
-  CHECK_THROWS_AS(hadamard_transform(std::span<const float>(x), std::span<float>(y), {8}, 3), std::invalid_argument);
-  CHECK_THROWS_AS(hadamard_transform(std::span<const float>(x), std::span<float>(y), {8}, 16), std::invalid_argument);
+  CHECK_THROWS_AS(hadamard_transform(std::span<const float>(x), std::span<float>(y), {8}, 3),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(hadamard_transform(std::span<const float>(x), std::span<float>(y), {8}, 16),
+                  std::invalid_argument);
   std::vector<float> x3(3), y3(3);
-  CHECK_THROWS_AS(hadamard_transform(std::span<const float>(x3), std::span<float>(y3), {3}), std::invalid_argument);
+  CHECK_THROWS_AS(hadamard_transform(std::span<const float>(x3), std::span<float>(y3), {3}),
+                  std::invalid_argument);
   CHECK_THROWS_AS(pack_nvfp4_dynamic(x, {1, 8}, 1.0f), std::invalid_argument);
   CHECK_THROWS_AS(pack_mxfp4(x), std::invalid_argument);
   CHECK_THROWS_AS(pack_int4_export(std::vector<float>(4), {1, 4}, 4, one), std::invalid_argument);

@@ -17,7 +17,9 @@ namespace {
 
 using test::check_bits;
 
-float parse_hex(const std::string& s) { return bits_float(static_cast<uint32_t>(std::stoul(s, nullptr, 16))); }
+float parse_hex(const std::string& s) {
+  return bits_float(static_cast<uint32_t>(std::stoul(s, nullptr, 16)));
+}
 
 struct RefCase {
   std::string kind;
@@ -62,8 +64,8 @@ std::vector<float> run_ref_case(const RefCase& c) {
     nvfp4_dynamic_fake_quant(c.x, y, shape, parse_hex(c.params[0]), 16,
                              c.kind == "nvfp4" ? Nvfp4Path::triton : Nvfp4Path::cuda_extension);
   } else if (c.kind == "nvfp4static") {
-    nvfp4_static_fake_quant(c.x, y, shape, std::vector<float>{parse_hex(c.params[0])}, parse_hex(c.params[1]),
-                            c.params[2] == "256");
+    nvfp4_static_fake_quant(c.x, y, shape, std::vector<float>{parse_hex(c.params[0])},
+                            parse_hex(c.params[1]), c.params[2] == "256");
   } else if (c.kind == "mxfp4") {
     mx_fake_quant(c.x, y, shape, MxElement::e2m1);
   } else if (c.kind == "hadamard") {
@@ -139,8 +141,9 @@ TEST_CASE("MXFP4: real differs from fake only at ties and zero signs") {
   for (size_t i = 0; i < x.size(); ++i) {
     if (std::fabs(fake[i]) != std::fabs(deq[i])) {
       // must be an E2M1 tie rounded down instead of to even
-      const int k = mx_block_exponents(std::vector<float>(x.begin() + (i / 32) * 32, x.begin() + (i / 32) * 32 + 32),
-                                       {32}, MxElement::e2m1)[0];
+      const int k = mx_block_exponents(
+          std::vector<float>(x.begin() + (i / 32) * 32, x.begin() + (i / 32) * 32 + 32), {32},
+          MxElement::e2m1)[0];
       const float v = std::fabs(x[i]) * pow2f(-k);
       CHECK((v == 0.75f || v == 1.75f || v == 3.5f));
     }
@@ -155,14 +158,17 @@ TEST_CASE("FP8 / INT8 / INT4 packing round trips onto the fake-quant grid") {
   std::vector<float> deq(x.size()), fake(x.size());
   unpack_fp8(pack_fp8(x, shape, PerAxis{0}, amax_rows), shape, PerAxis{0}, deq);
   fp8_fake_quant(x, fake, shape, PerAxis{0}, amax_rows);
-  for (size_t i = 0; i < x.size(); ++i) CHECK(std::fabs(deq[i] - fake[i]) <= 1e-6f * std::fabs(fake[i]) + 1e-30f);
+  for (size_t i = 0; i < x.size(); ++i)
+    CHECK(std::fabs(deq[i] - fake[i]) <= 1e-6f * std::fabs(fake[i]) + 1e-30f);
   unpack_int8(pack_int8(x, shape, PerAxis{0}, amax_rows), shape, PerAxis{0}, deq);
   int_fake_quant(x, fake, shape, {8}, PerAxis{0}, amax_rows);
-  for (size_t i = 0; i < x.size(); ++i) CHECK(std::fabs(deq[i] - fake[i]) <= 1e-5f * amax_rows[i / 24]);
+  for (size_t i = 0; i < x.size(); ++i)
+    CHECK(std::fabs(deq[i] - fake[i]) <= 1e-5f * amax_rows[i / 24]);
   const auto amax_blocks = max_amax(x, shape, PerBlock{8});
   unpack_int4_export(pack_int4_export(x, {8, 24}, 8, amax_blocks), {8, 24}, 8, deq);
   int_fake_quant(x, fake, shape, {4}, PerBlock{8}, amax_blocks);
-  for (size_t i = 0; i < x.size(); ++i) CHECK(std::fabs(deq[i] - fake[i]) <= 1e-5f * amax_blocks[i / 8]);
+  for (size_t i = 0; i < x.size(); ++i)
+    CHECK(std::fabs(deq[i] - fake[i]) <= 1e-5f * amax_blocks[i / 8]);
 }
 
 TEST_CASE("Hadamard is self-inverse within rounding; rotate_back composite") {
@@ -174,8 +180,8 @@ TEST_CASE("Hadamard is self-inverse within rounding; rotate_back composite") {
     hadamard_transform(std::span<const float>(h), std::span<float>(hh), {2, n});
     for (size_t i = 0; i < x.size(); ++i) CHECK(std::fabs(hh[i] - x[i]) <= 1e-5f);
   }
-  // rotate_back of the identity-ish quantizer (FP8 with huge amax range is not identity); check that
-  // rotate_back == H(rotate) and that bf16 storage rounds each stage.
+  // rotate_back of the identity-ish quantizer (FP8 with huge amax range is not identity); check
+  // that rotate_back == H(rotate) and that bf16 storage rounds each stage.
   auto x = random_values(rng, 64, -1, 1);
   std::vector<float> r(64), rb(64), hr(64);
   const QuantSpec spec = Nvfp4DynamicQuant{4.0f};

@@ -1,5 +1,6 @@
 // CUDA kernels vs CPU reference, bit for bit, on randomized inputs (odd sizes, zeros, tiny/huge,
-// NaN/inf) in fp32/fp16/bf16. Without a CUDA device it prints "skipped: no CUDA device" and exits 0.
+// NaN/inf) in fp32/fp16/bf16. Without a CUDA device it prints "skipped: no CUDA device" and exits
+// 0.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <cuda_runtime.h>
 #include <doctest/doctest.h>
@@ -33,7 +34,9 @@ template <class T>
 struct DeviceBuffer {
   T* ptr = nullptr;
   size_t n = 0;
-  explicit DeviceBuffer(size_t count) : n(count) { CUDA_OK(cudaMalloc(&ptr, std::max<size_t>(count, 1) * sizeof(T))); }
+  explicit DeviceBuffer(size_t count) : n(count) {
+    CUDA_OK(cudaMalloc(&ptr, std::max<size_t>(count, 1) * sizeof(T)));
+  }
   explicit DeviceBuffer(const std::vector<T>& h) : DeviceBuffer(h.size()) {
     CUDA_OK(cudaMemcpy(ptr, h.data(), n * sizeof(T), cudaMemcpyHostToDevice));
   }
@@ -47,18 +50,25 @@ struct DeviceBuffer {
 };
 
 // Mixed magnitudes with zeros, tiny, huge and (optionally) NaN / inf.
-std::vector<float> random_input(std::mt19937& rng, size_t n, bool specials, bool non_negative = false) {
+std::vector<float> random_input(std::mt19937& rng, size_t n, bool specials,
+                                bool non_negative = false) {
   std::uniform_real_distribution<float> expo(-8, 4);
   std::uniform_int_distribution<int> pick(0, 99);
   std::vector<float> v(n);
   for (auto& x : v) {
     const int p = pick(rng);
-    if (p < 5) x = 0.0f;
-    else if (p < 7) x = 1e-40f;
-    else if (p < 8 && specials) x = 1e30f;
-    else if (p < 9 && specials) x = NAN;
-    else if (p < 10 && specials) x = INFINITY;
-    else x = std::pow(10.0f, expo(rng));
+    if (p < 5)
+      x = 0.0f;
+    else if (p < 7)
+      x = 1e-40f;
+    else if (p < 8 && specials)
+      x = 1e30f;
+    else if (p < 9 && specials)
+      x = NAN;
+    else if (p < 10 && specials)
+      x = INFINITY;
+    else
+      x = std::pow(10.0f, expo(rng));
     if (!non_negative && pick(rng) < 50) x = -x;
   }
   return v;
@@ -94,34 +104,37 @@ void run_elementwise() {
   for (const auto& s : kShapes) {
     const int64_t rows = s[0], cols = s[1], n = rows * cols;
     const auto x = to_storage<T>(random_input(rng, n, true));
-    const auto amax_rows = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))), {rows, cols},
-                                              numerics::PerAxis{0});
+    const auto amax_rows = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))),
+                                              {rows, cols}, numerics::PerAxis{0});
     DeviceBuffer<T> dx(x), dy(n);
     DeviceBuffer<float> damax(amax_rows);
     const auto axis = cuda::AmaxIndexing::per_axis(cols, rows);
     CUDA_OK(cuda::fp8_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), damax.ptr, axis, nullptr));
-    numerics::test::check_bits(widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
-      numerics::fp8_fake_quant(in, out, {rows, cols}, numerics::PerAxis{0}, amax_rows);
-    }));
+    numerics::test::check_bits(
+        widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
+          numerics::fp8_fake_quant(in, out, {rows, cols}, numerics::PerAxis{0}, amax_rows);
+        }));
     for (int bits : {8, 4, 3}) {
       cuda::IntQuantParams p;
       p.num_bits = bits;
       CUDA_OK(cuda::int_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), damax.ptr, axis, p, nullptr));
       numerics::test::check_bits(widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
-        numerics::int_fake_quant(in, out, {rows, cols}, {bits}, numerics::PerAxis{0}, amax_rows);
-      }));
+                                   numerics::int_fake_quant(in, out, {rows, cols}, {bits},
+                                                            numerics::PerAxis{0}, amax_rows);
+                                 }));
     }
     // INT4 blocks of 16 along cols (partial last block).
-    const auto amax_blocks = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))), {rows, cols},
-                                                numerics::PerBlock{16});
+    const auto amax_blocks = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))),
+                                                {rows, cols}, numerics::PerBlock{16});
     DeviceBuffer<float> dblk(amax_blocks);
     cuda::IntQuantParams p4;
     p4.num_bits = 4;
-    CUDA_OK(cuda::int_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), dblk.ptr, cuda::AmaxIndexing::per_block(cols, 16),
-                                 p4, nullptr));
-    numerics::test::check_bits(widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
-      numerics::int_fake_quant(in, out, {rows, cols}, {4}, numerics::PerBlock{16}, amax_blocks);
-    }));
+    CUDA_OK(cuda::int_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), dblk.ptr,
+                                 cuda::AmaxIndexing::per_block(cols, 16), p4, nullptr));
+    numerics::test::check_bits(
+        widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
+          numerics::int_fake_quant(in, out, {rows, cols}, {4}, numerics::PerBlock{16}, amax_blocks);
+        }));
   }
 }
 
@@ -136,8 +149,8 @@ void run_blocks() {
       DeviceBuffer<float> dg(std::vector<float>{g});
       CUDA_OK(cuda::nvfp4_fake_quant(dx.ptr, dy.ptr, rows, cols, dtype_of<T>(), dg.ptr, nullptr));
       numerics::test::check_bits(widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
-        numerics::nvfp4_dynamic_fake_quant(in, out, {rows, cols}, g);
-      }));
+                                   numerics::nvfp4_dynamic_fake_quant(in, out, {rows, cols}, g);
+                                 }));
     }
     for (auto e : {numerics::MxElement::e2m1, numerics::MxElement::e3m2, numerics::MxElement::e2m3,
                    numerics::MxElement::e3m0, numerics::MxElement::e4m3, numerics::MxElement::e5m2,
@@ -145,8 +158,8 @@ void run_blocks() {
       for (int block : {8, 16, 32}) {
         CUDA_OK(cuda::mx_fake_quant(dx.ptr, dy.ptr, rows, cols, dtype_of<T>(), e, block, nullptr));
         numerics::test::check_bits(widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
-          numerics::mx_fake_quant(in, out, {rows, cols}, e, block);
-        }));
+                                     numerics::mx_fake_quant(in, out, {rows, cols}, e, block);
+                                   }));
       }
     }
     // amax reductions (finite inputs; NaN propagation checked separately below).
@@ -154,9 +167,11 @@ void run_blocks() {
     DeviceBuffer<T> dxf(xf);
     DeviceBuffer<float> dam(1), dblk(rows * ((cols + 15) / 16));
     CUDA_OK(cuda::amax_per_tensor(dxf.ptr, n, dtype_of<T>(), dam.ptr, nullptr));
-    numerics::test::check_bits(dam.download(), numerics::max_amax(widen(xf), {rows, cols}, numerics::PerTensor{}));
+    numerics::test::check_bits(dam.download(),
+                               numerics::max_amax(widen(xf), {rows, cols}, numerics::PerTensor{}));
     CUDA_OK(cuda::amax_per_block16(dxf.ptr, rows, cols, dtype_of<T>(), dblk.ptr, nullptr));
-    numerics::test::check_bits(dblk.download(), numerics::max_amax(widen(xf), {rows, cols}, numerics::PerBlock{16}));
+    numerics::test::check_bits(dblk.download(),
+                               numerics::max_amax(widen(xf), {rows, cols}, numerics::PerBlock{16}));
     CUDA_OK(cuda::amax_per_tensor(dx.ptr, n, dtype_of<T>(), dam.ptr, nullptr));
     const float a = dam.download()[0];
     bool has_nan = false;
@@ -176,8 +191,10 @@ void run_hadamard() {
     CUDA_OK(cuda::hadamard(dx.ptr, dy.ptr, rows, cols, dtype_of<T>(), n, nullptr));
     CAPTURE(n);
     numerics::test::check_bits(widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
-      numerics::hadamard_transform(std::span<const float>(in), std::span<float>(out), {rows, cols}, n);
-    }));
+                                 numerics::hadamard_transform(std::span<const float>(in),
+                                                              std::span<float>(out), {rows, cols},
+                                                              n);
+                               }));
   }
   for (int64_t n : {16, 32, 64, 128}) {
     const int64_t rows = 9, cols = 2 * n;
@@ -185,19 +202,24 @@ void run_hadamard() {
     for (float g : {1.0f, 50.0f}) {
       DeviceBuffer<T> dx(x), dy(rows * cols);
       DeviceBuffer<float> dg(std::vector<float>{g});
-      CUDA_OK(cuda::rotate_nvfp4_rotate_back(dx.ptr, dy.ptr, rows, cols, dtype_of<T>(), n, dg.ptr, nullptr));
+      CUDA_OK(cuda::rotate_nvfp4_rotate_back(dx.ptr, dy.ptr, rows, cols, dtype_of<T>(), n, dg.ptr,
+                                             nullptr));
       std::vector<T> want(x.size());
-      numerics::rotate_fake_quant<T>(numerics::Nvfp4DynamicQuant{g}, {numerics::RotateMode::rotate_back, n}, x,
-                                     want, {rows, cols});
+      numerics::rotate_fake_quant<T>(numerics::Nvfp4DynamicQuant{g},
+                                     {numerics::RotateMode::rotate_back, n}, x, want, {rows, cols});
       CAPTURE(n);
       numerics::test::check_bits(widen(dy.download()), widen(want));
     }
   }
 }
 
-TEST_CASE_TEMPLATE("CUDA INT / FP8 fake quant == CPU", T, float, Half, BFloat16) { run_elementwise<T>(); }
+TEST_CASE_TEMPLATE("CUDA INT / FP8 fake quant == CPU", T, float, Half, BFloat16) {
+  run_elementwise<T>();
+}
 TEST_CASE_TEMPLATE("CUDA NVFP4 / MX / amax == CPU", T, float, Half, BFloat16) { run_blocks<T>(); }
-TEST_CASE_TEMPLATE("CUDA Hadamard and fused rotate == CPU", T, float, Half, BFloat16) { run_hadamard<T>(); }
+TEST_CASE_TEMPLATE("CUDA Hadamard and fused rotate == CPU", T, float, Half, BFloat16) {
+  run_hadamard<T>();
+}
 
 }  // namespace
 }  // namespace qcfg
