@@ -1,5 +1,7 @@
 // Fused amax reductions. |x| of a float is ordered like its bit pattern as unsigned, and every
 // NaN pattern is above +inf, so atomicMax on the bits yields a NaN-propagating max (torch.max).
+#include <algorithm>
+
 #include "kernels/cuda/device_common.cuh"
 
 namespace qcfg::cuda {
@@ -60,10 +62,10 @@ cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* am
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     constexpr int kThreads = 256;
-    const unsigned grid = detail::grid_for((numel + 7) / 8, kThreads);
-    amax_tensor_kernel<T> < < <grid> 1024u ? 1024u : grid, kThreads, 0,
-        stream >>> (static_cast<const T*>(x), numel, reinterpret_cast<unsigned*>(amax_out),
-                    detail::aligned16(x));
+    // One atomic per CTA: cap the grid, the kernel grid-strides.
+    const unsigned grid = std::min(detail::grid_for((numel + 7) / 8, kThreads), 1024u);
+    amax_tensor_kernel<T><<<grid, kThreads, 0, stream>>>(
+        static_cast<const T*>(x), numel, reinterpret_cast<unsigned*>(amax_out), detail::aligned16(x));
   });
 }
 
