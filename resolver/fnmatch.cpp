@@ -96,6 +96,9 @@ std::vector<std::u32string> split_range_chunks(const std::u32string& pat, size_t
 
 GlobPattern::GlobPattern(std::string_view pattern) : text_(pattern) {
   compile(to_code_points(pattern));
+  // Quick rejections: a leading literal must start the name, a trailing one must end it.
+  if (!tokens_.empty() && tokens_.front().op == Op::Literal) literal_prefix_ = tokens_.front().literal;
+  if (tokens_.size() > 1 && tokens_.back().op == Op::Literal) literal_suffix_ = tokens_.back().literal;
 }
 
 void GlobPattern::add_literal(char32_t c) {
@@ -150,9 +153,16 @@ size_t GlobPattern::compile_set(const std::u32string& pat, size_t open) {
     if (c < last) t.ranges.push_back({s.back(), chunks[c + 1].front()});
   }
   // A non-negated empty set never matches; a negated empty set matches any character.
+  // A set that can never consume a digit or '#' cannot tell digit runs apart.
+  if (t.negated || set_touches_digits(t)) distinguishes_digits_ = true;
   tokens_.push_back(std::move(t));
-  distinguishes_digits_ = true;
   return j + 1;
+}
+
+bool GlobPattern::set_touches_digits(const Token& t) {
+  for (const CharRange& r : t.ranges)
+    if ((r.lo <= U'9' && r.hi >= U'0') || (r.lo <= U'#' && r.hi >= U'#')) return true;
+  return false;
 }
 
 bool GlobPattern::set_contains(const Token& t, char32_t c) {
@@ -187,8 +197,15 @@ bool GlobPattern::token_matches_at(const Token& t, std::string_view name, size_t
 }
 
 // Every token but `*` consumes a fixed number of characters, so remembering only the last star
-// and letting it absorb one more character on failure is exact (no exponential backtracking).
+// and letting it absorb more characters on failure is exact (no exponential backtracking). When
+// the token after the star is a literal, the star jumps straight to its next occurrence.
 bool GlobPattern::matches(std::string_view name) const {
+  if (!literal_prefix_.empty() && name.substr(0, literal_prefix_.size()) != literal_prefix_)
+    return false;
+  if (!literal_suffix_.empty() &&
+      (name.size() < literal_suffix_.size() ||
+       name.substr(name.size() - literal_suffix_.size()) != literal_suffix_))
+    return false;
   const size_t m = tokens_.size();
   size_t ti = 0, pos = 0;
   size_t star_ti = SIZE_MAX, star_pos = 0;
@@ -206,7 +223,12 @@ bool GlobPattern::matches(std::string_view name) const {
       continue;
     }
     if (star_ti == SIZE_MAX || star_pos >= name.size()) return false;
-    decode_utf8(name, star_pos);
+    if (star_ti + 1 < m && tokens_[star_ti + 1].op == Op::Literal) {
+      star_pos = name.find(tokens_[star_ti + 1].literal, star_pos + 1);
+      if (star_pos == std::string_view::npos) return false;
+    } else {
+      decode_utf8(name, star_pos);
+    }
     pos = star_pos;
     ti = star_ti + 1;
   }

@@ -22,7 +22,7 @@ class GlobPattern {
   bool matches(std::string_view name) const;
   const std::string& text() const { return text_; }
   // True when the pattern can tell ASCII digits apart from each other or count them (a digit
-  // literal, `?`, a set, or a literal '#'); otherwise every run of digits in a name can be
+  // literal, `?`, a negated set or a set with a digit, or a literal '#'); otherwise every run of digits in a name can be
   // abstracted to one placeholder character without changing the result (see names.h).
   bool distinguishes_digits() const { return distinguishes_digits_; }
 
@@ -45,9 +45,11 @@ class GlobPattern {
   void add_literal(char32_t c);
   bool token_matches_at(const Token& t, std::string_view name, size_t& pos) const;
   static bool set_contains(const Token& t, char32_t c);
+  static bool set_touches_digits(const Token& t);
 
   std::string text_;
   std::vector<Token> tokens_;
+  std::string literal_prefix_, literal_suffix_;
   bool distinguishes_digits_ = false;
 };
 

@@ -57,8 +57,9 @@ Value quantizer_value(const Resolution& r, size_t i, const PlanOptions& options)
   v.set("last_cfg_entry", index_or_null(rq.node.last_cfg_entry));
   v.set("last_enable_entry", index_or_null(rq.node.last_enable_entry));
   if (options.provenance) {
-    v.set("matched_entries", index_list(rq.matched_entries));
-    v.set("overridden_entries", index_list(overridden_entries(rq)));
+    const std::vector<uint32_t> matched = matched_entries(r, i);
+    v.set("matched_entries", index_list(matched));
+    v.set("overridden_entries", index_list(overridden_entries(rq, matched)));
     Value prov = Value::map();
     prov.set("last_cfg_entry", entry_loc_or_null(r, rq.node.last_cfg_entry));
     prov.set("last_enable_entry", entry_loc_or_null(r, rq.node.last_enable_entry));
@@ -93,11 +94,12 @@ std::string node_format_label(const QuantizerNode& node) {
   return "[" + out + "]";
 }
 
-std::vector<uint32_t> overridden_entries(const ResolvedQuantizer& q) {
+std::vector<uint32_t> overridden_entries(const ResolvedQuantizer& q,
+                                         const std::vector<uint32_t>& matched) {
   std::vector<uint32_t> out;
   const int32_t last_cfg = q.node.last_cfg_entry;
   const int32_t last_enable = q.node.last_enable_entry;
-  for (uint32_t e : q.matched_entries) {
+  for (uint32_t e : matched) {
     const auto i = static_cast<int32_t>(e);
     if (i == last_cfg || i == last_enable) continue;
     if (i < last_cfg || i < last_enable) out.push_back(e);

@@ -25,9 +25,12 @@ Value node_attributes_value(const QuantizerNode& node);
 // "NVFP4", "disabled", or "INT4 block 128 + FP8 E4M3" for a sequential quantizer.
 std::string node_format_label(const QuantizerNode& node);
 
-// Entries whose effect on this quantizer a later entry replaced: full replacements before the
-// last one, and enable-only entries that are neither the last enable nor followed by nothing.
-std::vector<uint32_t> overridden_entries(const ResolvedQuantizer& q);
+// Of the entries that matched a quantizer (matched_entries), those whose effect a later entry
+// replaced: everything before the last full replacement, and enable-only entries after it that
+// are not the last to set enable. (An enable-only false keeps one lasting effect even then: it
+// turned rotation off.)
+std::vector<uint32_t> overridden_entries(const ResolvedQuantizer& q,
+                                         const std::vector<uint32_t>& matched);
 
 std::string plan_summary_text(const Resolution& r);
 

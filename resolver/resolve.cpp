@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -39,7 +40,30 @@ struct NameIndex {
   std::vector<uint32_t> shape_of;
   std::vector<std::pair<std::string, std::string>> shapes;  // raw shape, normalized shape
   std::vector<bool> shape_has_normalized;
+  std::vector<std::vector<uint32_t>> members;  // quantizers of each shape, in inventory order
 };
+
+// The fused-experts rewrite needs "quantizer." or "quantizers." somewhere in the name.
+bool may_normalize(std::string_view name) {
+  for (size_t p = name.find("quantizer"); p != std::string_view::npos;
+       p = name.find("quantizer", p + 1)) {
+    size_t q = p + 9;
+    if (q < name.size() && name[q] == 's') ++q;
+    if (q < name.size() && name[q] == '.') return true;
+  }
+  return false;
+}
+
+void append_shape(std::string& out, std::string_view name) {
+  for (size_t i = 0; i < name.size();) {
+    if (name[i] >= '0' && name[i] <= '9') {
+      out += '#';
+      while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
+    } else {
+      out += name[i++];
+    }
+  }
+}
 
 NameIndex index_names(const Inventory& inv) {
   NameIndex ix;
@@ -50,18 +74,26 @@ NameIndex index_names(const Inventory& inv) {
   std::string key;
   for (size_t i = 0; i < n; ++i) {
     const std::string& name = inv.quantizers[i].name;
-    std::string norm = normalize_fused_experts_name(name);
-    key = name_shape(name);
+    std::string norm;
+    if (may_normalize(name)) {
+      norm = normalize_fused_experts_name(name);
+      if (norm == name) norm.clear();
+    }
+    key.clear();
+    append_shape(key, name);
+    const size_t raw_len = key.size();
     key += '\0';
-    const bool has_norm = norm != name;
-    if (has_norm) key += name_shape(norm);
-    auto [it, fresh] = ids.emplace(key, static_cast<uint32_t>(ix.shapes.size()));
-    if (fresh) {
-      ix.shapes.emplace_back(name_shape(name), has_norm ? name_shape(norm) : std::string());
-      ix.shape_has_normalized.push_back(has_norm);
+    append_shape(key, norm);
+    auto it = ids.find(key);
+    if (it == ids.end()) {
+      it = ids.emplace(key, static_cast<uint32_t>(ix.shapes.size())).first;
+      ix.shapes.emplace_back(key.substr(0, raw_len), key.substr(raw_len + 1));
+      ix.shape_has_normalized.push_back(!norm.empty());
+      ix.members.emplace_back();
     }
     ix.shape_of[i] = it->second;
-    if (has_norm) ix.normalized[i] = std::move(norm);
+    ix.members[it->second].push_back(static_cast<uint32_t>(i));
+    ix.normalized[i] = std::move(norm);
   }
   return ix;
 }
@@ -78,6 +110,8 @@ class Resolver {
     out_.pool = std::make_unique<std::deque<Value>>();
     index_ = index_names(inv_);
     out_.stats.shapes = index_.shapes.size();
+    out_.shape_of = index_.shape_of;
+    visited_.assign(inv_.quantizers.size(), 0);
     init_quantizers();
     for (size_t e = 0; e < entries_.size(); ++e) {
       if (!apply_entry(static_cast<uint32_t>(e))) return;
@@ -140,48 +174,89 @@ class Resolver {
   }
 
   // Which inventory names the pattern matches: per shape when the pattern is digit-blind.
-  std::vector<char> match_names(const CompiledEntry& ce) {
-    const size_t n = inv_.quantizers.size();
-    std::vector<char> hit(n, 0);
+  EntryMatch match_names(const CompiledEntry& ce) {
+    EntryMatch m;
+    m.parent_filter = ce.parent_filter;
     const GlobPattern& p = ce.pattern;
     if (!options_.naive_matching && !p.distinguishes_digits()) {
-      std::vector<char> shape_hit(index_.shapes.size());
+      m.shape_hit.resize(index_.shapes.size());
       for (size_t s = 0; s < index_.shapes.size(); ++s) {
         const auto& [raw, norm] = index_.shapes[s];
-        shape_hit[s] = p.matches(raw) || (index_.shape_has_normalized[s] && p.matches(norm));
+        m.shape_hit[s] = p.matches(raw) || (index_.shape_has_normalized[s] && p.matches(norm));
         out_.stats.shape_matches++;
       }
-      for (size_t i = 0; i < n; ++i) hit[i] = shape_hit[index_.shape_of[i]];
-      return hit;
+      return m;
     }
+    m.by_shape = false;
+    const size_t n = inv_.quantizers.size();
+    m.name_bits.assign((n + 63) / 64, 0);
     for (size_t i = 0; i < n; ++i) {
       const std::string& norm = index_.normalized[i];
-      hit[i] = p.matches(inv_.quantizers[i].name) || (!norm.empty() && p.matches(norm));
+      if (p.matches(inv_.quantizers[i].name) || (!norm.empty() && p.matches(norm)))
+        m.name_bits[i / 64] |= uint64_t{1} << (i % 64);
       out_.stats.name_matches++;
     }
-    return hit;
+    return m;
+  }
+
+  // Applies the entry to one inventory quantizer (matched or not: an SQ's children are visited
+  // either way).
+  bool apply_to(uint32_t i, bool matched, const CompiledEntry& ce, uint32_t index) {
+    ResolvedQuantizer& r = out_.quantizers[i];
+    if (!matched && !r.node.sequential) return true;
+    if (matched && ce.has_cfg() && ce.calibrator_not_constructible) {
+      report_calibrator(ce);
+      return false;
+    }
+    const bool was_sequential = r.node.sequential;
+    const bool visit_children = matched ? act(r.node, ce, index) : true;
+    if (visit_children && r.node.sequential)
+      visit_sequential_children(r.node, inv_.quantizers[i].name, ce, index);
+    if (r.node.sequential && !was_sequential) sequential_.push_back(i);
+    return true;
   }
 
   bool apply_entry(uint32_t index) {
     const CompiledEntry ce = compile(index);
     if (!check_parent_class(ce)) return false;
-    const std::vector<char> hit = match_names(ce);
+    EntryMatch m = match_names(ce);
     mismatch_count_ = 0;
-    for (size_t i = 0; i < inv_.quantizers.size(); ++i) {
-      ResolvedQuantizer& r = out_.quantizers[i];
-      const bool matched = hit[i] && parent_passes(ce, inv_.quantizers[i]);
-      if (!matched && !r.node.sequential) continue;
-      if (matched && ce.has_cfg() && ce.calibrator_not_constructible) {
-        report_calibrator(ce);
-        return false;
+    // SQ roots are visited whether or not they match (their children may); done first so the
+    // loop below skips them. Quantizers never couple, so the order across them is free.
+    const std::vector<uint32_t> sequential = std::move(sequential_);
+    sequential_.clear();
+    for (uint32_t i : sequential) {
+      visited_[i] = index + 1;
+      if (!apply_to(i, hit(m, i), ce, index)) return false;
+      if (out_.quantizers[i].node.sequential) sequential_.push_back(i);
+    }
+    auto apply_plain = [&](uint32_t i) {
+      return visited_[i] == index + 1 || apply_to(i, true, ce, index);
+    };
+    if (m.by_shape) {
+      for (size_t s = 0; s < m.shape_hit.size(); ++s) {
+        if (!m.shape_hit[s]) continue;
+        for (uint32_t i : index_.members[s])
+          if (parent_passes(ce, inv_.quantizers[i]) && !apply_plain(i)) return false;
       }
-      if (matched) r.matched_entries.push_back(index);
-      const bool visit_children = matched ? act(r.node, ce, index) : true;
-      if (visit_children && r.node.sequential)
-        visit_sequential_children(r.node, inv_.quantizers[i].name, ce, index);
+    } else {
+      for (size_t w = 0; w < m.name_bits.size(); ++w) {
+        for (uint64_t bits = m.name_bits[w]; bits; bits &= bits - 1) {
+          const auto i = static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
+          if (parent_passes(ce, inv_.quantizers[i]) && !apply_plain(i)) return false;
+        }
+      }
     }
     if (mismatch_count_ > 0) report_length_mismatch(ce);
+    out_.matches.push_back(std::move(m));
     return true;
+  }
+
+  bool hit(const EntryMatch& m, uint32_t i) const {
+    const bool name_hit = m.by_shape ? m.shape_hit[index_.shape_of[i]] != 0
+                                     : ((m.name_bits[i / 64] >> (i % 64)) & 1) != 0;
+    return name_hit && (m.parent_filter == nullptr ||
+                        inv_.quantizers[i].parent_class == *m.parent_filter);
   }
 
   static bool parent_passes(const CompiledEntry& ce, const InventoryQuantizer& q) {
@@ -275,6 +350,13 @@ class Resolver {
   }
 
   const Value* rotation_disabled(const Value* attrs) {
+    if (attrs == last_rotate_in_) return last_rotate_out_;
+    last_rotate_in_ = attrs;
+    last_rotate_out_ = rotation_disabled_lookup(attrs);
+    return last_rotate_out_;
+  }
+
+  const Value* rotation_disabled_lookup(const Value* attrs) {
     auto it = rotate_off_.find(attrs);
     if (it != rotate_off_.end()) return it->second;
     Value copy = *attrs;
@@ -309,9 +391,26 @@ class Resolver {
   std::unordered_set<std::string> registry_;
   std::unordered_map<const Value*, const Value*> rotate_off_;
   size_t mismatch_count_ = 0;
+  std::vector<uint32_t> sequential_;  // quantizers that are SQs now
+  std::vector<uint32_t> visited_;     // entry index + 1 when already visited for that entry
+  const Value* last_rotate_in_ = nullptr;
+  const Value* last_rotate_out_ = nullptr;
 };
 
 }  // namespace
+
+std::vector<uint32_t> matched_entries(const Resolution& r, size_t i) {
+  std::vector<uint32_t> out;
+  const InventoryQuantizer& q = r.inventory->quantizers[i];
+  for (size_t e = 0; e < r.matches.size(); ++e) {
+    const EntryMatch& m = r.matches[e];
+    const bool name_hit = m.by_shape ? m.shape_hit[r.shape_of[i]] != 0
+                                     : ((m.name_bits[i / 64] >> (i % 64)) & 1) != 0;
+    if (name_hit && (m.parent_filter == nullptr || q.parent_class == *m.parent_filter))
+      out.push_back(static_cast<uint32_t>(e));
+  }
+  return out;
+}
 
 std::vector<std::string> accepted_registry_keys(const Inventory& inv) {
   std::vector<std::string> keys = builtin_registry_keys();

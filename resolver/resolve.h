@@ -36,7 +36,15 @@ struct ResolvedQuantizer {
   QuantizerNode node;                      // final state
   const Value* initial_attributes = nullptr;
   bool initial_enabled = true;
-  std::vector<uint32_t> matched_entries;  // entries that matched this name (and parent), in order
+};
+
+// Which inventory quantizers one applied entry matched (pattern on the name and parent filter),
+// kept per shape or per name instead of per quantizer so that recording it costs nothing.
+struct EntryMatch {
+  bool by_shape = true;
+  std::vector<char> shape_hit;        // by_shape: per shape id
+  std::vector<uint64_t> name_bits;    // otherwise: one bit per quantizer
+  const std::string* parent_filter = nullptr;
 };
 
 struct ResolveOptions {
@@ -62,6 +70,8 @@ struct Resolution {
   size_t entries_applied = 0;  // entries fully applied (all of them unless an error stopped it)
   ResolveStats stats;
   std::unique_ptr<std::deque<Value>> pool;  // the attribute mappings nodes point to
+  std::vector<uint32_t> shape_of;           // quantizer -> name shape id
+  std::vector<EntryMatch> matches;          // per applied entry
 
   bool ok() const { return !diagnostics.has_errors(); }
 };
@@ -72,6 +82,9 @@ Resolution resolve(const Inventory& inventory, const std::vector<QuantizerEntry>
 // The result points into both: temporaries would dangle.
 Resolution resolve(Inventory&&, const std::vector<QuantizerEntry>&, const ResolveOptions& = {}) = delete;
 Resolution resolve(const Inventory&, std::vector<QuantizerEntry>&&, const ResolveOptions& = {}) = delete;
+
+// Entries (indices, in order) that matched quantizer `i`'s name and parent filter.
+std::vector<uint32_t> matched_entries(const Resolution& r, size_t i);
 
 // Registry keys accepted as `parent_class`: ModelOpt's built-in keys plus every key the inventory
 // mentions (quantizer parents, modules, registry_keys).

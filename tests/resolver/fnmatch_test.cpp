@@ -44,7 +44,7 @@ TEST_CASE("digit-blind patterns give the same answer on name shapes") {
                          "model.layers.3.self_attn.k_bmm_quantizer", "fc1.input_quantizer",
                          "m.experts.gate_up_proj_weight_quantizers.12"};
   const char* patterns[] = {"*", "*weight_quantizer", "*mlp*", "*experts*down*",
-                            "*self_attn*", "model.*", "*fc*", "*_quantizers.*"};
+                            "*self_attn*", "model.*", "*fc*", "*_quantizers.*", "*[kv]_bmm*", "*[a-f]*"};
   for (const char* p : patterns) {
     GlobPattern g(p);
     REQUIRE_FALSE(g.distinguishes_digits());
@@ -56,7 +56,10 @@ TEST_CASE("digit-blind patterns give the same answer on name shapes") {
   }
   CHECK(GlobPattern("*layers.0*").distinguishes_digits());
   CHECK(GlobPattern("*.?.*").distinguishes_digits());
-  CHECK(GlobPattern("*[ab]").distinguishes_digits());
+  CHECK_FALSE(GlobPattern("*[kv]_bmm_quantizer").distinguishes_digits());
+  CHECK(GlobPattern("*[0-9]").distinguishes_digits());
+  CHECK(GlobPattern("*[!a]").distinguishes_digits());
+  CHECK(GlobPattern("*[!-#]").distinguishes_digits());
   CHECK(GlobPattern("*#*").distinguishes_digits());
 }
 

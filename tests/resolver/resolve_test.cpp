@@ -89,8 +89,11 @@ TEST_CASE("last entry wins; enable-only keeps attributes (r003, r005)") {
   CHECK(attr(q.node, "axis") == "None");
   CHECK(q.node.last_cfg_entry == 2);
   CHECK(q.node.last_enable_entry == 4);
-  CHECK(q.matched_entries == std::vector<uint32_t>{0, 1, 2, 3, 4});
-  CHECK(overridden_entries(q) == std::vector<uint32_t>{0, 1, 3});
+  const size_t qi = 3;
+  REQUIRE(inv.quantizers[qi].name == kQProjW);
+  const auto matched = matched_entries(r, qi);
+  CHECK(matched == std::vector<uint32_t>{0, 1, 2, 3, 4});
+  CHECK(overridden_entries(q, matched) == std::vector<uint32_t>{0, 1, 3});
   const ResolvedQuantizer& out = get(r, "model.layers.0.self_attn.q_proj.output_quantizer");
   CHECK_FALSE(out.node.enabled());
   CHECK(out.node.last_cfg_entry == 2);  // `*q_proj*` configured and enabled it, then disabled

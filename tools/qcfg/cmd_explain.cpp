@@ -36,7 +36,8 @@ std::string state_text(const resolver::QuantizerNode& node) {
 // inventory of this quantizer alone (resolution never couples two inventory quantizers).
 void explain_one(const resolver::Inventory& inv, size_t index,
                  const std::vector<QuantizerEntry>& entries, const resolver::ResolveOptions& o,
-                 const resolver::ResolvedQuantizer& final_state) {
+                 const resolver::Resolution& r) {
+  const resolver::ResolvedQuantizer& final_state = r.quantizers[index];
   const resolver::InventoryQuantizer& q = inv.quantizers[index];
   resolver::Inventory one;
   one.quantizers = {q};
@@ -45,8 +46,9 @@ void explain_one(const resolver::Inventory& inv, size_t index,
   const std::vector<QuantizerEntry> none;
   fmt::print("{}  (parent {})\n", q.name, q.parent_class.value_or("none"));
   fmt::print("  initial           {}\n", state_text(resolver::resolve(one, none, o).quantizers[0].node));
-  const auto overridden = resolver::overridden_entries(final_state);
-  for (uint32_t k : final_state.matched_entries) {
+  const std::vector<uint32_t> matched = resolver::matched_entries(r, index);
+  const auto overridden = resolver::overridden_entries(final_state, matched);
+  for (uint32_t k : matched) {
     std::vector<QuantizerEntry> prefix(entries.begin(), entries.begin() + k + 1);
     const resolver::Resolution step = resolver::resolve(one, prefix, o);
     const bool lost = std::find(overridden.begin(), overridden.end(), k) != overridden.end();
@@ -83,7 +85,7 @@ int run_explain(const std::vector<std::string>& argv) {
     ++selected;
     size_t& seen = per_shape[resolver::name_shape(name)];
     if (args.flag("--all") || seen++ < kShownPerShape)
-      explain_one(*inv, i, qc->quant_cfg, options, r.quantizers[i]);
+      explain_one(*inv, i, qc->quant_cfg, options, r);
   }
   if (selected == 0) {
     fmt::print(stderr, "no quantizer matches '{}'\n", args.positionals()[1]);

@@ -1,0 +1,138 @@
+// Resolution on a DeepSeek-V3-shaped model: 61 layers (3 dense, 58 MoE with 256 routed experts and
+// one shared expert), ~135k quantizers, with the entries of the largest real PTQ recipe. Prints
+// the shape-indexed resolver's time next to the naive entry x quantizer loop, and peak RSS.
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "compiler/json_writer.h"
+#include "driver/pipeline.h"
+#include "resolver/plan.h"
+#include "resolver/resolve.h"
+
+using namespace qcfg;
+using namespace qcfg::resolver;
+
+namespace {
+
+constexpr int kLayers = 61;
+constexpr int kDenseLayers = 3;
+constexpr int kRoutedExperts = 256;
+
+void add_linear(Inventory& inv, const std::string& module) {
+  for (const char* leaf : {"weight_quantizer", "input_quantizer", "output_quantizer"})
+    inv.quantizers.push_back({module + "." + leaf, "nn.Linear", {}, {}, {}, {}});
+}
+
+void add_mlp(Inventory& inv, const std::string& prefix) {
+  for (const char* proj : {"gate_proj", "up_proj", "down_proj"}) add_linear(inv, prefix + proj);
+}
+
+Inventory deepseek_v3_inventory() {
+  Inventory inv;
+  inv.origin = "deepseek-v3-shaped";
+  for (const char* leaf : {"weight_quantizer", "input_quantizer", "output_quantizer"})
+    inv.quantizers.push_back({std::string("model.embed_tokens.") + leaf, "nn.Embedding", {}, {}, {}, {}});
+  for (int l = 0; l < kLayers; ++l) {
+    const std::string layer = "model.layers." + std::to_string(l) + ".";
+    for (const char* proj : {"q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"})
+      add_linear(inv, layer + "self_attn." + proj);
+    for (const char* bmm : {"q_bmm_quantizer", "k_bmm_quantizer", "v_bmm_quantizer"})
+      inv.quantizers.push_back({layer + "self_attn." + bmm, "hf.DeepseekV3Attention", {}, {}, {}, {}});
+    if (l < kDenseLayers) {
+      add_mlp(inv, layer + "mlp.");
+      continue;
+    }
+    add_linear(inv, layer + "mlp.gate");
+    for (int e = 0; e < kRoutedExperts; ++e)
+      add_mlp(inv, layer + "mlp.experts." + std::to_string(e) + ".");
+    add_mlp(inv, layer + "mlp.shared_experts.");
+  }
+  add_linear(inv, "lm_head");
+  return inv;
+}
+
+std::string largest_ptq_recipe() {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(QCFG_SHARED_DIR) / "conformance/modelopt_recipes/general/ptq";
+  std::string best;
+  size_t best_entries = 0;
+  for (const auto& f : fs::directory_iterator(dir)) {
+    SourceManager sources;
+    Diagnostics diags;
+    auto qc = load_quantize_config(f.path().string(), LoadOptions{}, sources, diags);
+    if (qc && qc->quant_cfg.size() > best_entries) {
+      best_entries = qc->quant_cfg.size();
+      best = f.path().string();
+    }
+  }
+  return best;
+}
+
+long peak_rss_kib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+template <typename F>
+double best_ms(int runs, F&& f) {
+  double best = 1e300;
+  for (int i = 0; i < runs; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    const auto t1 = std::chrono::steady_clock::now();
+    best = std::min(best, std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main() {
+  Inventory inv;
+  const double build_ms = best_ms(1, [&] { inv = deepseek_v3_inventory(); });
+  const std::string recipe = largest_ptq_recipe();
+  SourceManager sources;
+  Diagnostics diags;
+  auto qc = load_quantize_config(recipe, LoadOptions{}, sources, diags);
+  if (!qc) {
+    fmt::print(stderr, "cannot load {}\n", recipe);
+    return 2;
+  }
+  const auto& entries = qc->quant_cfg;
+  fmt::print("inventory: {} quantizers (DeepSeek-V3 shape), built in {:.1f} ms\n",
+             inv.quantizers.size(), build_ms);
+  fmt::print("recipe:    {} ({} entries)\n", recipe, entries.size());
+  const long rss_before = peak_rss_kib();
+
+  Resolution fast;
+  const double fast_ms = best_ms(5, [&] { fast = resolve(inv, entries); });
+  const long rss_fast = peak_rss_kib();
+  ResolveOptions naive_options;
+  naive_options.naive_matching = true;
+  Resolution naive;
+  const double naive_ms = best_ms(2, [&] { naive = resolve(inv, entries, naive_options); });
+
+  bool same = fast.quantizers.size() == naive.quantizers.size();
+  for (size_t i = 0; same && i < fast.quantizers.size(); ++i) {
+    same = python_equal(node_enabled_value(fast.quantizers[i].node),
+                        node_enabled_value(naive.quantizers[i].node)) &&
+           python_equal(node_attributes_value(fast.quantizers[i].node),
+                        node_attributes_value(naive.quantizers[i].node));
+  }
+  fmt::print("shape-indexed resolve: {:8.2f} ms  ({} shapes, {} shape matches, {} name matches)\n",
+             fast_ms, fast.stats.shapes, fast.stats.shape_matches, fast.stats.name_matches);
+  fmt::print("naive entry x quantizer loop: {:8.2f} ms  ({} name matches)  -> {:.1f}x\n", naive_ms,
+             naive.stats.name_matches, naive_ms / fast_ms);
+  fmt::print("same result: {}\n", same ? "yes" : "NO");
+  const double plan_ms = best_ms(1, [&] { (void)to_json(plan_to_value(fast)); });
+  fmt::print("plan JSON (with provenance): {:.0f} ms\n", plan_ms);
+  fmt::print("peak RSS: {:.1f} MiB after inventory, {:.1f} MiB after resolving, {:.1f} MiB at end\n",
+             rss_before / 1024.0, rss_fast / 1024.0, peak_rss_kib() / 1024.0);
+  fmt::print("{}", plan_summary_text(fast));
+  return same ? 0 : 1;
+}
