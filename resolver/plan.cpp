@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <map>
 
+#include <unordered_map>
+
+#include "compiler/json_writer.h"
 #include "resolver/attributes.h"
 #include "resolver/names.h"
 
@@ -117,6 +120,101 @@ Value plan_to_value(const Resolution& r, const PlanOptions& options) {
   for (size_t i = 0; i < r.quantizers.size(); ++i) list.push_back(quantizer_value(r, i, options));
   plan.set("quantizers", std::move(list));
   return plan;
+}
+
+namespace {
+
+// `text` (JSON at indent 0) placed at nesting depth `spaces`.
+std::string indented(const std::string& text, size_t spaces) {
+  std::string out;
+  out.reserve(text.size() + 64);
+  const std::string pad(spaces, ' ');
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += pad;
+  }
+  return out;
+}
+
+std::string json_of(const Value& v, size_t depth) { return indented(to_json(v), depth); }
+
+// Writes the plan as to_json(plan_to_value(r)) would, one quantizer at a time, rendering each
+// shared attribute mapping once.
+class PlanWriter {
+ public:
+  PlanWriter(const Resolution& r, const PlanOptions& o) : r_(r), o_(o) {}
+
+  std::string write() {
+    out_ = "{\n  \"entries\": " + json_of(entries_value(r_), 2) + ",\n";
+    out_ += "  \"inventory\": " + to_json(Value::string(r_.inventory->origin)) + ",\n";
+    out_ += "  \"plan_version\": 1,\n  \"quantizers\": [";
+    for (size_t i = 0; i < r_.quantizers.size(); ++i) {
+      out_ += i ? ",\n    {\n" : "\n    {\n";
+      quantizer(i);
+      out_ += "\n    }";
+    }
+    out_ += r_.quantizers.empty() ? "]\n}" : "\n  ]\n}";
+    return std::move(out_);
+  }
+
+ private:
+  void field(const char* key, const std::string& json, bool last = false) {
+    out_ += "      \"";
+    out_ += key;
+    out_ += "\": ";
+    out_ += json;
+    if (!last) out_ += ",\n";
+  }
+
+  const std::string& attributes_json(const QuantizerNode& node) {
+    if (node.sequential) {
+      scratch_ = json_of(node_attributes_value(node), 6);
+      return scratch_;
+    }
+    auto [it, fresh] = attribute_text_.try_emplace(node.attributes);
+    if (fresh) it->second = json_of(*node.attributes, 6);
+    return it->second;
+  }
+
+  void quantizer(size_t i) {
+    const InventoryQuantizer& q = r_.inventory->quantizers[i];
+    const QuantizerNode& n = r_.quantizers[i].node;
+    field("attributes", attributes_json(n));
+    field("enabled", n.sequential ? json_of(node_enabled_value(n), 6) : (n.enabled() ? "true" : "false"));
+    if (!n.sequential) field("hard_disabled", n.hard_disabled ? "true" : "false");
+    field("kind", n.sequential ? "\"sequential\"" : "\"tensor\"");
+    field("last_cfg_entry", index_text(n.last_cfg_entry));
+    field("last_enable_entry", index_text(n.last_enable_entry));
+    std::vector<uint32_t> matched;
+    if (o_.provenance) {
+      matched = matched_entries(r_, i);
+      field("matched_entries", json_of(index_list(matched), 6));
+    }
+    field("name", to_json(Value::string(q.name)));
+    if (o_.provenance) field("overridden_entries", json_of(index_list(overridden_entries(r_.quantizers[i], matched)), 6));
+    field("parent_class", q.parent_class ? to_json(Value::string(*q.parent_class)) : "null",
+          !o_.provenance);
+    if (o_.provenance) {
+      Value prov = Value::map();
+      prov.set("last_cfg_entry", entry_loc_or_null(r_, n.last_cfg_entry));
+      prov.set("last_enable_entry", entry_loc_or_null(r_, n.last_enable_entry));
+      field("provenance", json_of(prov, 6), true);
+    }
+  }
+
+  static std::string index_text(int32_t i) { return i < 0 ? "null" : std::to_string(i); }
+
+  const Resolution& r_;
+  const PlanOptions& o_;
+  std::string out_;
+  std::string scratch_;
+  std::unordered_map<const Value*, std::string> attribute_text_;
+};
+
+}  // namespace
+
+std::string plan_to_json(const Resolution& r, const PlanOptions& options) {
+  return PlanWriter(r, options).write();
 }
 
 std::string human_bytes(uint64_t bytes) {

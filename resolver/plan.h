@@ -17,6 +17,10 @@ struct PlanOptions {
 
 Value plan_to_value(const Resolution& r, const PlanOptions& options = {});
 
+// Exactly to_json(plan_to_value(r, options)) (no final newline), written quantizer by quantizer:
+// for large models (DeepSeek-V3: 135k quantizers) it avoids building the whole tree.
+std::string plan_to_json(const Resolution& r, const PlanOptions& options = {});
+
 // One quantizer's final state: `enabled` (bool, or nested lists for an SQ) and `attributes`
 // (mapping without enable, or nested lists).
 Value node_enabled_value(const QuantizerNode& node);

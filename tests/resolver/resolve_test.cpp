@@ -271,6 +271,11 @@ TEST_CASE("shape matching gives exactly the naive loop's result") {
   const Resolution slow = resolve(inv, entries, naive);
   CHECK(fast.stats.shapes < inv.quantizers.size() / 5);
   CHECK(to_json(plan_to_value(fast)) == to_json(plan_to_value(slow)));
+  // The streaming writer gives the same text, sequential quantizers included.
+  CHECK(plan_to_json(fast) == to_json(plan_to_value(fast)));
+  PlanOptions bare;
+  bare.provenance = false;
+  CHECK(plan_to_json(fast, bare) == to_json(plan_to_value(fast, bare)));
 }
 
 TEST_CASE("plan value and summary") {

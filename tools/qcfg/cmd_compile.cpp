@@ -40,7 +40,7 @@ int run_compile(const std::vector<std::string>& argv) {
   if (format == "text") return emit(resolver::plan_summary_text(r), args);
   resolver::PlanOptions po;
   po.provenance = !args.flag("--no-provenance");
-  return emit(to_json(resolver::plan_to_value(r, po)) + "\n", args);
+  return emit(resolver::plan_to_json(r, po) + "\n", args);
 }
 
 const char* kUsage = R"(usage: qcfg compile FILE (--model DIR | --inventory INV.json) [--format json|text] [-o plan.json]
