@@ -27,7 +27,7 @@ int segment_rank(std::string_view s) {
   static const std::map<std::string_view, int> ranks = {
       {"embed_tokens", 0}, {"self_attn", 10}, {"mlp", 20},     {"q_proj", 0},
       {"k_proj", 1},       {"v_proj", 2},     {"o_proj", 3},    {"gate", 4},
-      {"gate_proj", 5},    {"up_proj", 6},    {"down_proj", 7}, {"experts", 8},
+      {"gate_proj", 5},    {"gate_up_proj", 5}, {"up_proj", 6},    {"down_proj", 7}, {"experts", 8},
       {"shared_experts", 9}, {"norm", 900},   {"lm_head", 1000}};
   auto it = ranks.find(s);
   return it == ranks.end() ? 100 : it->second;

@@ -246,8 +246,10 @@ std::string dtype_of(const InventoryQuantizer& q) {
 }
 
 void print_table(std::string& out, const std::map<std::string, Tally>& rows, bool with_bytes) {
+  size_t width = 20;
+  for (const auto& row : rows) width = std::max(width, row.first.size());
   for (const auto& [label, t] : rows) {
-    out += fmt::format("  {:<34} {:>9} quantizers", label, t.quantizers);
+    out += fmt::format("  {:<{}} {:>9} quantizers", label, width, t.quantizers);
     if (with_bytes) out += fmt::format("  {:>10}", human_bytes(t.bytes));
     out += '\n';
   }
