@@ -57,7 +57,7 @@ int run_inventory(const std::vector<std::string>& argv) {
   try {
     inv = resolver::load_inventory(args.positionals()[0]);
   } catch (const resolver::InventoryError& e) {
-    fmt::print(stderr, "{}: error: {} [inventory]\n", args.positionals()[0], e.what());
+    fmt::print(stderr, "error: {} [inventory]\n", e.what());
     return kExitInvalid;
   }
   if (format == "json") {

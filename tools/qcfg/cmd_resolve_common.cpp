@@ -16,7 +16,7 @@ std::optional<resolver::Inventory> load_model_inventory(const Args& args) {
     return model ? resolver::load_inventory(*model)
                  : resolver::load_inventory_file(*inventory);
   } catch (const resolver::InventoryError& e) {
-    fmt::print(stderr, "{}: error: {} [inventory]\n", model ? *model : *inventory, e.what());
+    fmt::print(stderr, "error: {} [inventory]\n", e.what());
     return std::nullopt;
   }
 }
