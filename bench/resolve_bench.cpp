@@ -35,13 +35,15 @@ Inventory deepseek_v3_inventory() {
   Inventory inv;
   inv.origin = "deepseek-v3-shaped";
   for (const char* leaf : {"weight_quantizer", "input_quantizer", "output_quantizer"})
-    inv.quantizers.push_back({std::string("model.embed_tokens.") + leaf, "nn.Embedding", {}, {}, {}, {}});
+    inv.quantizers.push_back(
+        {std::string("model.embed_tokens.") + leaf, "nn.Embedding", {}, {}, {}, {}});
   for (int l = 0; l < kLayers; ++l) {
     const std::string layer = "model.layers." + std::to_string(l) + ".";
     for (const char* proj : {"q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"})
       add_linear(inv, layer + "self_attn." + proj);
     for (const char* bmm : {"q_bmm_quantizer", "k_bmm_quantizer", "v_bmm_quantizer"})
-      inv.quantizers.push_back({layer + "self_attn." + bmm, "hf.DeepseekV3Attention", {}, {}, {}, {}});
+      inv.quantizers.push_back(
+          {layer + "self_attn." + bmm, "hf.DeepseekV3Attention", {}, {}, {}, {}});
     if (l < kDenseLayers) {
       add_mlp(inv, layer + "mlp.");
       continue;
@@ -131,8 +133,9 @@ int main() {
   fmt::print("same result: {}\n", same ? "yes" : "NO");
   const double plan_ms = best_ms(1, [&] { (void)plan_to_json(fast); });
   fmt::print("plan JSON (with provenance): {:.0f} ms\n", plan_ms);
-  fmt::print("peak RSS: {:.1f} MiB after inventory, {:.1f} MiB after resolving, {:.1f} MiB at end\n",
-             rss_before / 1024.0, rss_fast / 1024.0, peak_rss_kib() / 1024.0);
+  fmt::print(
+      "peak RSS: {:.1f} MiB after inventory, {:.1f} MiB after resolving, {:.1f} MiB at end\n",
+      rss_before / 1024.0, rss_fast / 1024.0, peak_rss_kib() / 1024.0);
   fmt::print("{}", plan_summary_text(fast));
   return same ? 0 : 1;
 }

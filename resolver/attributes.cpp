@@ -22,7 +22,8 @@ std::string fp_label(int64_t e, int64_t m, const Value* block_sizes) {
   const Value* scale_bits = block_sizes ? block_sizes->find("scale_bits") : nullptr;
   const int64_t block = block_sizes ? last_axis_block(*block_sizes) : 0;
   if (e == 2 && m == 1) {
-    if (is_int_pair(scale_bits, 4, 3)) return block == 16 ? "NVFP4" : fmt::format("NVFP4 block {}", block);
+    if (is_int_pair(scale_bits, 4, 3))
+      return block == 16 ? "NVFP4" : fmt::format("NVFP4 block {}", block);
     if (is_int_pair(scale_bits, 8, 0)) return "MXFP4";
   }
   if (e == 4 && m == 3 && is_int_pair(scale_bits, 8, 0)) return "MXFP8";

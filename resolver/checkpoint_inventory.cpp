@@ -25,10 +25,10 @@ bool all_digits(std::string_view s) {
 // named_modules() rather than like the alphabetical safetensors header.
 int segment_rank(std::string_view s) {
   static const std::map<std::string_view, int> ranks = {
-      {"embed_tokens", 0}, {"self_attn", 10}, {"mlp", 20},     {"q_proj", 0},
-      {"k_proj", 1},       {"v_proj", 2},     {"o_proj", 3},    {"gate", 4},
-      {"gate_proj", 5},    {"gate_up_proj", 5}, {"up_proj", 6},    {"down_proj", 7}, {"experts", 8},
-      {"shared_experts", 9}, {"norm", 900},   {"lm_head", 1000}};
+      {"embed_tokens", 0}, {"self_attn", 10},     {"mlp", 20},    {"q_proj", 0},
+      {"k_proj", 1},       {"v_proj", 2},         {"o_proj", 3},  {"gate", 4},
+      {"gate_proj", 5},    {"gate_up_proj", 5},   {"up_proj", 6}, {"down_proj", 7},
+      {"experts", 8},      {"shared_experts", 9}, {"norm", 900},  {"lm_head", 1000}};
   auto it = ranks.find(s);
   return it == ranks.end() ? 100 : it->second;
 }
@@ -62,8 +62,8 @@ struct ModuleTensors {
 
 bool is_fused_expert_param(const std::string& module, const std::string& param,
                            const TensorInfo& t) {
-  static const std::set<std::string> params = {"gate_up_proj", "down_proj", "up_proj",
-                                               "gate_proj", "w1", "w2", "w3"};
+  static const std::set<std::string> params = {"gate_up_proj", "down_proj", "up_proj", "gate_proj",
+                                               "w1",           "w2",        "w3"};
   return leaf(module) == "experts" && params.count(param) && t.shape.size() == 3;
 }
 
@@ -124,15 +124,23 @@ class Deriver {
   std::string classify_2d(const ModuleTensors& m) const {
     static const std::set<std::string> heads = {"lm_head", "embed_out", "output", "classifier",
                                                 "score"};
-    static const std::set<std::string> embeddings = {
-        "embed_tokens", "wte", "wpe", "word_embeddings", "embed_in", "tok_embeddings",
-        "embed_positions", "position_embeddings", "token_type_embeddings", "embeddings",
-        "shared", "embedding"};
+    static const std::set<std::string> embeddings = {"embed_tokens",
+                                                     "wte",
+                                                     "wpe",
+                                                     "word_embeddings",
+                                                     "embed_in",
+                                                     "tok_embeddings",
+                                                     "embed_positions",
+                                                     "position_embeddings",
+                                                     "token_type_embeddings",
+                                                     "embeddings",
+                                                     "shared",
+                                                     "embedding"};
     const std::string l = leaf(m.name);
     if (heads.count(l)) return "nn.Linear";
     if (embeddings.count(l)) return "nn.Embedding";
-    const bool vocab_rows = config_ && config_->vocab_size > 0 &&
-                            m.weights[0]->shape[0] == config_->vocab_size;
+    const bool vocab_rows =
+        config_ && config_->vocab_size > 0 && m.weights[0]->shape[0] == config_->vocab_size;
     if (vocab_rows && l.find("embed") != std::string::npos) return "nn.Embedding";
     return "nn.Linear";
   }
@@ -209,9 +217,9 @@ class Deriver {
   }
 
   static bool is_attention_projection(const std::string& l) {
-    static const std::set<std::string> names = {"q_proj", "k_proj", "v_proj", "qkv_proj",
-                                                "query_key_value", "c_attn", "Wqkv", "q_a_proj",
-                                                "kv_a_proj_with_mqa"};
+    static const std::set<std::string> names = {
+        "q_proj", "k_proj", "v_proj",   "qkv_proj",          "query_key_value",
+        "c_attn", "Wqkv",   "q_a_proj", "kv_a_proj_with_mqa"};
     return names.count(l) > 0;
   }
 

@@ -97,8 +97,10 @@ std::vector<std::u32string> split_range_chunks(const std::u32string& pat, size_t
 GlobPattern::GlobPattern(std::string_view pattern) : text_(pattern) {
   compile(to_code_points(pattern));
   // Quick rejections: a leading literal must start the name, a trailing one must end it.
-  if (!tokens_.empty() && tokens_.front().op == Op::Literal) literal_prefix_ = tokens_.front().literal;
-  if (tokens_.size() > 1 && tokens_.back().op == Op::Literal) literal_suffix_ = tokens_.back().literal;
+  if (!tokens_.empty() && tokens_.front().op == Op::Literal)
+    literal_prefix_ = tokens_.front().literal;
+  if (tokens_.size() > 1 && tokens_.back().op == Op::Literal)
+    literal_suffix_ = tokens_.back().literal;
 }
 
 void GlobPattern::add_literal(char32_t c) {

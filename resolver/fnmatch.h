@@ -22,8 +22,9 @@ class GlobPattern {
   bool matches(std::string_view name) const;
   const std::string& text() const { return text_; }
   // True when the pattern can tell ASCII digits apart from each other or count them (a digit
-  // literal, `?`, a negated set or a set with a digit, or a literal '#'); otherwise every run of digits in a name can be
-  // abstracted to one placeholder character without changing the result (see names.h).
+  // literal, `?`, a negated set or a set with a digit, or a literal '#'); otherwise every run of
+  // digits in a name can be abstracted to one placeholder character without changing the result
+  // (see names.h).
   bool distinguishes_digits() const { return distinguishes_digits_; }
 
  private:

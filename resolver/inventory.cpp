@@ -211,14 +211,34 @@ Value inventory_to_value(const Inventory& inv) {
 }
 
 const std::vector<std::string>& builtin_registry_keys() {
-  static const std::vector<std::string> keys = {
-      "nn.Linear",         "nn.Conv1d",          "nn.Conv2d",          "nn.Conv3d",
-      "nn.ConvTranspose1d", "nn.ConvTranspose2d", "nn.ConvTranspose3d", "nn.Embedding",
-      "nn.LayerNorm",      "nn.LeakyReLU",       "nn.BatchNorm1d",     "nn.BatchNorm2d",
-      "nn.BatchNorm3d",    "nn.InstanceNorm1d",  "nn.InstanceNorm2d",  "nn.InstanceNorm3d",
-      "nn.MaxPool1d",      "nn.MaxPool2d",       "nn.MaxPool3d",       "nn.AvgPool1d",
-      "nn.AvgPool2d",      "nn.AvgPool3d",       "nn.AdaptiveAvgPool1d", "nn.AdaptiveAvgPool2d",
-      "nn.AdaptiveAvgPool3d", "nn.RNN",          "nn.LSTM",            "nn.GRU"};
+  static const std::vector<std::string> keys = {"nn.Linear",
+                                                "nn.Conv1d",
+                                                "nn.Conv2d",
+                                                "nn.Conv3d",
+                                                "nn.ConvTranspose1d",
+                                                "nn.ConvTranspose2d",
+                                                "nn.ConvTranspose3d",
+                                                "nn.Embedding",
+                                                "nn.LayerNorm",
+                                                "nn.LeakyReLU",
+                                                "nn.BatchNorm1d",
+                                                "nn.BatchNorm2d",
+                                                "nn.BatchNorm3d",
+                                                "nn.InstanceNorm1d",
+                                                "nn.InstanceNorm2d",
+                                                "nn.InstanceNorm3d",
+                                                "nn.MaxPool1d",
+                                                "nn.MaxPool2d",
+                                                "nn.MaxPool3d",
+                                                "nn.AvgPool1d",
+                                                "nn.AvgPool2d",
+                                                "nn.AvgPool3d",
+                                                "nn.AdaptiveAvgPool1d",
+                                                "nn.AdaptiveAvgPool2d",
+                                                "nn.AdaptiveAvgPool3d",
+                                                "nn.RNN",
+                                                "nn.LSTM",
+                                                "nn.GRU"};
   return keys;
 }
 
@@ -227,7 +247,7 @@ namespace {
 // Registry keys whose `weight_quantizer` starts per-channel (`axis: 0`) in QuantModule._setup.
 bool weight_starts_per_channel(const std::optional<std::string>& parent) {
   static const std::vector<std::string> keys = {
-      "nn.Linear",         "nn.Conv1d",          "nn.Conv2d",         "nn.Conv3d",
+      "nn.Linear",          "nn.Conv1d",          "nn.Conv2d",         "nn.Conv3d",
       "nn.ConvTranspose1d", "nn.ConvTranspose2d", "nn.ConvTranspose3d"};
   return parent && std::find(keys.begin(), keys.end(), *parent) != keys.end();
 }

@@ -21,7 +21,7 @@ class InventoryError : public std::runtime_error {
 
 // One weight tensor a quantizer reads (checkpoint-derived inventories only).
 struct TensorInfo {
-  std::string name;  // tensor name in the checkpoint
+  std::string name;   // tensor name in the checkpoint
   std::string dtype;  // safetensors dtype ("BF16", "F8_E4M3", ...)
   std::vector<int64_t> shape;
   uint64_t nbytes = 0;

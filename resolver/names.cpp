@@ -15,8 +15,7 @@ bool at_end_or_dot(std::string_view s, size_t p) {
 // Length of a match of the fused-experts pattern starting at `i` (0 when none), and the length
 // of the base word to keep.
 size_t match_fused_at(std::string_view s, size_t i, size_t& keep) {
-  static constexpr std::array<std::string_view, 2> kWords = {"weight_quantizer",
-                                                            "input_quantizer"};
+  static constexpr std::array<std::string_view, 2> kWords = {"weight_quantizer", "input_quantizer"};
   for (std::string_view word : kWords) {
     if (s.compare(i, word.size(), word) != 0) continue;
     size_t p = i + word.size();

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-
 #include <unordered_map>
 
 #include "compiler/json_writer.h"
@@ -40,7 +39,8 @@ Value entries_value(const Resolution& r) {
     v.set("quantizer_name", Value::string(e.quantizer_name));
     v.set("parent_class", e.parent_class ? Value::string(*e.parent_class) : Value::null());
     v.set("enable", Value::boolean(e.enable));
-    v.set("applied_as", Value::string(e.cfg_kind == CfgKind::None ? "enable_only" : "full_replace"));
+    v.set("applied_as",
+          Value::string(e.cfg_kind == CfgKind::None ? "enable_only" : "full_replace"));
     v.set("loc", loc_value(e.loc));
     list.push_back(std::move(v));
   }
@@ -180,7 +180,8 @@ class PlanWriter {
     const InventoryQuantizer& q = r_.inventory->quantizers[i];
     const QuantizerNode& n = r_.quantizers[i].node;
     field("attributes", attributes_json(n));
-    field("enabled", n.sequential ? json_of(node_enabled_value(n), 6) : (n.enabled() ? "true" : "false"));
+    field("enabled",
+          n.sequential ? json_of(node_enabled_value(n), 6) : (n.enabled() ? "true" : "false"));
     if (!n.sequential) field("hard_disabled", n.hard_disabled ? "true" : "false");
     field("kind", n.sequential ? "\"sequential\"" : "\"tensor\"");
     field("last_cfg_entry", index_text(n.last_cfg_entry));
@@ -191,7 +192,9 @@ class PlanWriter {
       field("matched_entries", json_of(index_list(matched), 6));
     }
     field("name", to_json(Value::string(q.name)));
-    if (o_.provenance) field("overridden_entries", json_of(index_list(overridden_entries(r_.quantizers[i], matched)), 6));
+    if (o_.provenance)
+      field("overridden_entries",
+            json_of(index_list(overridden_entries(r_.quantizers[i], matched)), 6));
     field("parent_class", q.parent_class ? to_json(Value::string(*q.parent_class)) : "null",
           !o_.provenance);
     if (o_.provenance) {
@@ -286,8 +289,7 @@ std::string plan_summary_text(const Resolution& r) {
     }
   }
   std::string out = fmt::format("{} quantizers, {} enabled; {} entries applied of {}\n",
-                                r.quantizers.size(), enabled, r.entries_applied,
-                                r.entries->size());
+                                r.quantizers.size(), enabled, r.entries_applied, r.entries->size());
   if (any_tensors) {
     out += fmt::format("Weights ({} total):\n", human_bytes(total_weight));
     print_table(out, weights, true);

@@ -135,8 +135,8 @@ class Resolver {
       const InventoryQuantizer& q = inv_.quantizers[i];
       const InitialFlags f = initial_flags(q, options_.initial);
       ResolvedQuantizer& r = out_.quantizers[i];
-      r.initial_attributes = q.initial ? keep(attributes_with(*q.initial))
-                                       : (f.weight_axis0 ? per_channel : defaults);
+      r.initial_attributes =
+          q.initial ? keep(attributes_with(*q.initial)) : (f.weight_axis0 ? per_channel : defaults);
       r.initial_enabled = f.enabled;
       r.node.attributes = r.initial_attributes;
       r.node.disabled = !f.enabled;
@@ -255,8 +255,8 @@ class Resolver {
   bool hit(const EntryMatch& m, uint32_t i) const {
     const bool name_hit = m.by_shape ? m.shape_hit[index_.shape_of[i]] != 0
                                      : ((m.name_bits[i / 64] >> (i % 64)) & 1) != 0;
-    return name_hit && (m.parent_filter == nullptr ||
-                        inv_.quantizers[i].parent_class == *m.parent_filter);
+    return name_hit &&
+           (m.parent_filter == nullptr || inv_.quantizers[i].parent_class == *m.parent_filter);
   }
 
   static bool parent_passes(const CompiledEntry& ce, const InventoryQuantizer& q) {
@@ -273,8 +273,8 @@ class Resolver {
       bool matched = false;
       if (ce.parent_filter == nullptr) {
         const std::string norm = normalize_fused_experts_name(child_name);
-        matched = ce.pattern.matches(child_name) ||
-                  (norm != child_name && ce.pattern.matches(norm));
+        matched =
+            ce.pattern.matches(child_name) || (norm != child_name && ce.pattern.matches(norm));
         out_.stats.name_matches++;
       }
       const bool go_on = matched ? act(child, ce, index) : child.sequential;
@@ -404,8 +404,8 @@ std::vector<uint32_t> matched_entries(const Resolution& r, size_t i) {
   const InventoryQuantizer& q = r.inventory->quantizers[i];
   for (size_t e = 0; e < r.matches.size(); ++e) {
     const EntryMatch& m = r.matches[e];
-    const bool name_hit = m.by_shape ? m.shape_hit[r.shape_of[i]] != 0
-                                     : ((m.name_bits[i / 64] >> (i % 64)) & 1) != 0;
+    const bool name_hit =
+        m.by_shape ? m.shape_hit[r.shape_of[i]] != 0 : ((m.name_bits[i / 64] >> (i % 64)) & 1) != 0;
     if (name_hit && (m.parent_filter == nullptr || q.parent_class == *m.parent_filter))
       out.push_back(static_cast<uint32_t>(e));
   }

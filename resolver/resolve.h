@@ -22,18 +22,18 @@ namespace qcfg::resolver {
 // A TensorQuantizer, or a SequentialQuantizer (children named `<name>.0`, `<name>.1`, ...).
 struct QuantizerNode {
   bool sequential = false;
-  bool disabled = false;       // TQ only
-  bool hard_disabled = false;  // TQ only (nn.Embedding input quantizer)
-  const Value* attributes = nullptr;  // TQ only: full mapping without `enable` (attributes.h)
-  int32_t last_cfg_entry = -1;        // last entry that fully set this object; -1: none
-  int32_t last_enable_entry = -1;     // last entry whose attributes contained `enable`
+  bool disabled = false;                // TQ only
+  bool hard_disabled = false;           // TQ only (nn.Embedding input quantizer)
+  const Value* attributes = nullptr;    // TQ only: full mapping without `enable` (attributes.h)
+  int32_t last_cfg_entry = -1;          // last entry that fully set this object; -1: none
+  int32_t last_enable_entry = -1;       // last entry whose attributes contained `enable`
   std::vector<QuantizerNode> children;  // SQ only
 
   bool enabled() const { return !disabled; }
 };
 
 struct ResolvedQuantizer {
-  QuantizerNode node;                      // final state
+  QuantizerNode node;  // final state
   const Value* initial_attributes = nullptr;
   bool initial_enabled = true;
 };
@@ -42,8 +42,8 @@ struct ResolvedQuantizer {
 // kept per shape or per name instead of per quantizer so that recording it costs nothing.
 struct EntryMatch {
   bool by_shape = true;
-  std::vector<char> shape_hit;        // by_shape: per shape id
-  std::vector<uint64_t> name_bits;    // otherwise: one bit per quantizer
+  std::vector<char> shape_hit;      // by_shape: per shape id
+  std::vector<uint64_t> name_bits;  // otherwise: one bit per quantizer
   const std::string* parent_filter = nullptr;
 };
 
@@ -55,9 +55,9 @@ struct ResolveOptions {
 };
 
 struct ResolveStats {
-  size_t shapes = 0;            // distinct name shapes
-  size_t shape_matches = 0;     // fnmatch calls on shapes
-  size_t name_matches = 0;      // fnmatch calls on concrete names
+  size_t shapes = 0;         // distinct name shapes
+  size_t shape_matches = 0;  // fnmatch calls on shapes
+  size_t name_matches = 0;   // fnmatch calls on concrete names
 };
 
 struct Resolution {
@@ -80,8 +80,10 @@ struct Resolution {
 Resolution resolve(const Inventory& inventory, const std::vector<QuantizerEntry>& entries,
                    const ResolveOptions& options = {});
 // The result points into both: temporaries would dangle.
-Resolution resolve(Inventory&&, const std::vector<QuantizerEntry>&, const ResolveOptions& = {}) = delete;
-Resolution resolve(const Inventory&, std::vector<QuantizerEntry>&&, const ResolveOptions& = {}) = delete;
+Resolution resolve(Inventory&&, const std::vector<QuantizerEntry>&,
+                   const ResolveOptions& = {}) = delete;
+Resolution resolve(const Inventory&, std::vector<QuantizerEntry>&&,
+                   const ResolveOptions& = {}) = delete;
 
 // Entries (indices, in order) that matched quantizer `i`'s name and parent filter.
 std::vector<uint32_t> matched_entries(const Resolution& r, size_t i);

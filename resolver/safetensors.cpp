@@ -90,8 +90,9 @@ TensorInfo parse_tensor_entry(const std::string& path, const std::string& name, 
   const auto end = (*offsets)[1].get<uint64_t>();
   if (begin > end) fail_tensor(path, name, "data_offsets " + offsets->dump() + " are reversed");
   if (end > data_size)
-    fail_tensor(path, name, "data_offsets " + offsets->dump() + " run past the data section (" +
-                                std::to_string(data_size) + " bytes)");
+    fail_tensor(path, name,
+                "data_offsets " + offsets->dump() + " run past the data section (" +
+                    std::to_string(data_size) + " bytes)");
   uint64_t numel = 0;
   if (!checked_numel(t.shape, numel)) fail_tensor(path, name, "shape is too large");
   if ((numel * bits) % 8 != 0 || numel * bits / 8 != end - begin)
@@ -122,10 +123,10 @@ void check_no_overlap(const std::string& path, const std::vector<TensorInfo>& te
 
 int dtype_bits(const std::string& dtype) {
   static const std::map<std::string, int> bits = {
-      {"BOOL", 8},     {"U8", 8},       {"I8", 8},      {"F8_E5M2", 8},  {"F8_E4M3", 8},
-      {"F8_E8M0", 8},  {"I16", 16},     {"U16", 16},    {"F16", 16},     {"BF16", 16},
-      {"I32", 32},     {"U32", 32},     {"F32", 32},    {"F64", 64},     {"I64", 64},
-      {"U64", 64},     {"C64", 64},     {"F4", 4},      {"F6_E2M3", 6},  {"F6_E3M2", 6}};
+      {"BOOL", 8},    {"U8", 8},   {"I8", 8},   {"F8_E5M2", 8}, {"F8_E4M3", 8},
+      {"F8_E8M0", 8}, {"I16", 16}, {"U16", 16}, {"F16", 16},    {"BF16", 16},
+      {"I32", 32},    {"U32", 32}, {"F32", 32}, {"F64", 64},    {"I64", 64},
+      {"U64", 64},    {"C64", 64}, {"F4", 4},   {"F6_E2M3", 6}, {"F6_E3M2", 6}};
   auto it = bits.find(dtype);
   return it == bits.end() ? 0 : it->second;
 }
@@ -167,8 +168,8 @@ std::optional<CheckpointConfig> read_config(const fs::path& dir) {
     throw InventoryError(file.string() + ": invalid JSON: " + e.what());
   }
   CheckpointConfig c;
-  if (auto a = j.find("architectures"); a != j.end() && a->is_array() && !a->empty() &&
-                                        (*a)[0].is_string())
+  if (auto a = j.find("architectures");
+      a != j.end() && a->is_array() && !a->empty() && (*a)[0].is_string())
     c.architecture = (*a)[0].get<std::string>();
   auto vocab_of = [](const Json& o) -> int64_t {
     auto v = o.find("vocab_size");

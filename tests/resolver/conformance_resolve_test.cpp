@@ -41,12 +41,13 @@ int run_case(const Json& c) {
   int mismatches = 0;
   for (size_t i = 0; i < want.size(); ++i) {
     const Json& got = plan["quantizers"][i];
-    for (const char* key : {"name", "enabled", "attributes", "last_cfg_entry", "last_enable_entry"}) {
+    for (const char* key :
+         {"name", "enabled", "attributes", "last_cfg_entry", "last_enable_entry"}) {
       if (got[key] != want[i][key]) {
         ++mismatches;
-        MESSAGE(c["id"].get<std::string>() << " " << want[i]["name"].get<std::string>() << " "
-                                           << key << ": got " << got[key].dump() << " want "
-                                           << want[i][key].dump());
+        MESSAGE(c["id"].get<std::string>()
+                << " " << want[i]["name"].get<std::string>() << " " << key << ": got "
+                << got[key].dump() << " want " << want[i][key].dump());
       }
     }
   }

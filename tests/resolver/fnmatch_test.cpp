@@ -1,6 +1,7 @@
+#include "resolver/fnmatch.h"
+
 #include <doctest/doctest.h>
 
-#include "resolver/fnmatch.h"
 #include "resolver/names.h"
 
 namespace {
@@ -33,18 +34,19 @@ TEST_CASE("fnmatch basics") {
   CHECK(fnmatch("model.layers.0.mlp.down_proj.weight_quantizer", "*weight_quantizer"));
   CHECK_FALSE(fnmatch("model.layers.0.mlp.down_proj.weight_quantizer", "weight_quantizer"));
   CHECK_FALSE(fnmatch("a.B", "a.b"));  // case-sensitive
-  CHECK(fnmatch("a.b.c", "a*c"));       // `*` crosses dots
-  CHECK(fnmatch("[x", "[x"));           // unclosed bracket is literal
-  CHECK_FALSE(fnmatch("b", "[z-a]"));   // reversed range matches nothing
-  CHECK(fnmatch("a\\b", "a\\b"));       // backslash is ordinary
+  CHECK(fnmatch("a.b.c", "a*c"));      // `*` crosses dots
+  CHECK(fnmatch("[x", "[x"));          // unclosed bracket is literal
+  CHECK_FALSE(fnmatch("b", "[z-a]"));  // reversed range matches nothing
+  CHECK(fnmatch("a\\b", "a\\b"));      // backslash is ordinary
 }
 
 TEST_CASE("digit-blind patterns give the same answer on name shapes") {
   const char* names[] = {"model.layers.17.mlp.experts.203.down_proj.weight_quantizer",
                          "model.layers.3.self_attn.k_bmm_quantizer", "fc1.input_quantizer",
                          "m.experts.gate_up_proj_weight_quantizers.12"};
-  const char* patterns[] = {"*", "*weight_quantizer", "*mlp*", "*experts*down*",
-                            "*self_attn*", "model.*", "*fc*", "*_quantizers.*", "*[kv]_bmm*", "*[a-f]*"};
+  const char* patterns[] = {
+      "*",    "*weight_quantizer", "*mlp*",      "*experts*down*", "*self_attn*", "model.*",
+      "*fc*", "*_quantizers.*",    "*[kv]_bmm*", "*[a-f]*"};
   for (const char* p : patterns) {
     GlobPattern g(p);
     REQUIRE_FALSE(g.distinguishes_digits());

@@ -14,9 +14,9 @@ namespace fs = std::filesystem;
 
 std::string temp_dir(const std::string& tag) {
   static std::atomic<int> counter{0};
-  fs::path dir = fs::temp_directory_path() /
-                 ("qcfg_resolver_" + tag + "_" + std::to_string(::getpid()) + "_" +
-                  std::to_string(counter++));
+  fs::path dir =
+      fs::temp_directory_path() /
+      ("qcfg_resolver_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "resolver/names.h"
+
+#include <doctest/doctest.h>
 
 namespace {
 
@@ -25,7 +25,8 @@ TEST_CASE("fused-experts name normalization matches ModelOpt's regex") {
 
 TEST_CASE("name shapes abstract digit runs") {
   using qcfg::resolver::name_shape;
-  CHECK(name_shape("model.layers.17.mlp.experts.203.up_proj") == "model.layers.#.mlp.experts.#.up_proj");
+  CHECK(name_shape("model.layers.17.mlp.experts.203.up_proj") ==
+        "model.layers.#.mlp.experts.#.up_proj");
   CHECK(name_shape("fc12.x") == "fc#.x");
   CHECK(name_shape("abc") == "abc");
 }

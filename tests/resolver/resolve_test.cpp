@@ -1,9 +1,10 @@
+#include "resolver/resolve.h"
+
 #include <doctest/doctest.h>
 
 #include "compiler/json_writer.h"
 #include "resolver/attributes.h"
 #include "resolver/plan.h"
-#include "resolver/resolve.h"
 #include "tests/resolver/helpers.h"
 
 using namespace qcfg;
@@ -23,7 +24,8 @@ Inventory small_inventory() {
       inv.quantizers.push_back(
           iq(std::string("model.layers.0.self_attn.") + proj + "." + leaf, "nn.Linear"));
   inv.quantizers.push_back(iq("model.layers.0.self_attn.k_bmm_quantizer", "hf.LlamaAttention"));
-  inv.quantizers.push_back(iq("model.layers.1.mlp.experts.down_proj_input_quantizer", "hf.Experts"));
+  inv.quantizers.push_back(
+      iq("model.layers.1.mlp.experts.down_proj_input_quantizer", "hf.Experts"));
   inv.quantizers.push_back(iq("model.layers.1.mlp.experts.down_proj_weight_quantizers.0"));
   inv.quantizers.push_back(iq("model.layers.1.mlp.experts.down_proj_weight_quantizers.1"));
   inv.quantizers.push_back(iq("input_quantizer"));
@@ -174,8 +176,8 @@ TEST_CASE("hard-disabled embedding input quantizer (r017); a list cfg escapes it
   - {quantizer_name: "*embed_tokens.input_quantizer", cfg: [{num_bits: 8}]}
 )");
   const Resolution r2 = resolve(inv, r2_entries);
-  CHECK(to_json(node_enabled_value(get(r2, "model.embed_tokens.input_quantizer").node), {-1, true}) ==
-        "[true]");
+  CHECK(to_json(node_enabled_value(get(r2, "model.embed_tokens.input_quantizer").node),
+                {-1, true}) == "[true]");
 }
 
 TEST_CASE("enable-only false turns rotation off for good; MX forces pass_through_bwd") {
@@ -197,7 +199,8 @@ TEST_CASE("enable-only false turns rotation off for good; MX forces pass_through
         "MXFP4");
 }
 
-TEST_CASE("parent_class: immediate parent only; root and ModuleList children never match (r001, r023)") {
+TEST_CASE(
+    "parent_class: immediate parent only; root and ModuleList children never match (r001, r023)") {
   const Inventory inv = small_inventory();
   const auto r_entries = entries_from_yaml(R"(quant_cfg:
   - {quantizer_name: "*", enable: false}
@@ -221,7 +224,8 @@ TEST_CASE("fused experts: normalized and raw names both match (r011)") {
 )");
   const Resolution r = resolve(inv, r_entries);
   CHECK(get(r, "model.layers.1.mlp.experts.down_proj_weight_quantizers.0").node.enabled());
-  CHECK(attr(get(r, "model.layers.1.mlp.experts.down_proj_weight_quantizers.0").node, "num_bits") == "4");
+  CHECK(attr(get(r, "model.layers.1.mlp.experts.down_proj_weight_quantizers.0").node, "num_bits") ==
+        "4");
   CHECK_FALSE(get(r, "model.layers.1.mlp.experts.down_proj_weight_quantizers.1").node.enabled());
 }
 
@@ -252,7 +256,8 @@ TEST_CASE("shape matching gives exactly the naive loop's result") {
       for (const char* leaf : {"weight_quantizer", "input_quantizer", "output_quantizer"})
         inv.quantizers.push_back(iq(p + proj + "." + leaf, "nn.Linear"));
     for (int e = 0; e < 11; ++e)
-      inv.quantizers.push_back(iq(p + "mlp.experts.gate_up_proj_weight_quantizers." + std::to_string(e)));
+      inv.quantizers.push_back(
+          iq(p + "mlp.experts.gate_up_proj_weight_quantizers." + std::to_string(e)));
     inv.quantizers.push_back(iq(p + "self_attn.k_bmm_quantizer", "hf.X"));
   }
   const auto entries = entries_from_yaml(R"(quant_cfg:

@@ -1,8 +1,9 @@
+#include "resolver/safetensors.h"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "resolver/safetensors.h"
 #include "tests/resolver/helpers.h"
 
 using namespace qcfg;
@@ -32,7 +33,8 @@ std::string safetensors_bytes(const std::vector<FakeTensor>& tensors) {
     uint64_t numel = 1;
     for (int64_t d : t.shape) numel *= static_cast<uint64_t>(d);
     const uint64_t bytes = numel * dtype_bits(t.dtype) / 8;
-    header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    header[t.name] = {
+        {"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   header["__metadata__"] = {{"format", "pt"}};
@@ -106,11 +108,12 @@ TEST_CASE("sharded MoE checkpoint: fused experts, per-expert linears, grouped we
   std::vector<FakeTensor> shard1 = {{"model.layers.0.mlp.experts.gate_up_proj", "BF16", {4, 32, 8}},
                                     {"model.layers.0.mlp.experts.down_proj", "BF16", {4, 8, 16}},
                                     {"model.layers.0.mlp.gate.weight", "BF16", {4, 8}}};
-  std::vector<FakeTensor> shard2 = {{"model.layers.1.mlp.experts.0.up_proj.weight", "F8_E4M3", {16, 8}},
-                                    {"model.layers.1.mlp.experts.1.up_proj.weight", "F8_E4M3", {16, 8}},
-                                    {"model.layers.1.mlp.grouped.weight0", "BF16", {8, 8}},
-                                    {"model.layers.1.mlp.grouped.weight1", "BF16", {8, 8}},
-                                    {"conv.weight", "F32", {4, 3, 3, 3}}};
+  std::vector<FakeTensor> shard2 = {
+      {"model.layers.1.mlp.experts.0.up_proj.weight", "F8_E4M3", {16, 8}},
+      {"model.layers.1.mlp.experts.1.up_proj.weight", "F8_E4M3", {16, 8}},
+      {"model.layers.1.mlp.grouped.weight0", "BF16", {8, 8}},
+      {"model.layers.1.mlp.grouped.weight1", "BF16", {8, 8}},
+      {"conv.weight", "F32", {4, 3, 3, 3}}};
   write_file(dir + "/a.safetensors", safetensors_bytes(shard1));
   write_file(dir + "/b.safetensors", safetensors_bytes(shard2));
   nlohmann::json index = {{"weight_map", nlohmann::json::object()}};
@@ -155,7 +158,8 @@ TEST_CASE("malformed safetensors headers are rejected with the file and tensor n
     const std::string path = dir + "/model.safetensors";
     write_file(path, bytes);
     CAPTURE(fragment);
-    CHECK_THROWS_WITH_AS(read_safetensors_header(path), doctest::Contains(fragment), InventoryError);
+    CHECK_THROWS_WITH_AS(read_safetensors_header(path), doctest::Contains(fragment),
+                         InventoryError);
     CHECK_THROWS_WITH_AS(read_safetensors_header(path), doctest::Contains("model.safetensors"),
                          InventoryError);
   };
@@ -180,7 +184,8 @@ TEST_CASE("malformed safetensors headers are rejected with the file and tensor n
 }
 
 TEST_CASE("JSON inventory: list and object forms, optional fields") {
-  Inventory a = inventory_from_json_text(R"([{"name": "fc.weight_quantizer", "parent_class": "nn.Linear"}])", "a.json");
+  Inventory a = inventory_from_json_text(
+      R"([{"name": "fc.weight_quantizer", "parent_class": "nn.Linear"}])", "a.json");
   REQUIRE(a.quantizers.size() == 1);
   CHECK(a.quantizers[0].parent_class == "nn.Linear");
   Inventory b = inventory_from_json_text(

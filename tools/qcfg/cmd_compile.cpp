@@ -43,7 +43,8 @@ int run_compile(const std::vector<std::string>& argv) {
   return emit(resolver::plan_to_json(r, po) + "\n", args);
 }
 
-const char* kUsage = R"(usage: qcfg compile FILE (--model DIR | --inventory INV.json) [--format json|text] [-o plan.json]
+const char* kUsage =
+    R"(usage: qcfg compile FILE (--model DIR | --inventory INV.json) [--format json|text] [-o plan.json]
                     [--initial modelopt|defaults] [--recipe-root DIR] [--no-provenance]
 
 Applies the quant_cfg of FILE (a recipe's `quantize` section) to every quantizer of the model, in

@@ -104,7 +104,8 @@ int run_diff(const std::vector<std::string>& argv) {
   return changes.empty() ? kExitOk : kExitInvalid;
 }
 
-const char* kUsage = R"(usage: qcfg diff A B (--model DIR | --inventory INV.json) [--format text|json]
+const char* kUsage =
+    R"(usage: qcfg diff A B (--model DIR | --inventory INV.json) [--format text|json]
                     [--include-disabled] [--initial modelopt|defaults] [--recipe-root DIR]
 
 Resolves both configs on the same model and lists every quantizer whose final state differs,

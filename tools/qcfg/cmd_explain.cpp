@@ -17,10 +17,11 @@ namespace {
 constexpr size_t kShownPerShape = 1;
 
 std::string describe_entry(const QuantizerEntry& e) {
-  std::string what = e.cfg_kind == CfgKind::None
-                         ? fmt::format("enable-only {}", e.enable ? "true" : "false")
-                         : fmt::format("{} cfg{}", e.cfg_kind == CfgKind::Single ? "full" : "sequential",
-                                       e.enable ? "" : ", enable false");
+  std::string what =
+      e.cfg_kind == CfgKind::None
+          ? fmt::format("enable-only {}", e.enable ? "true" : "false")
+          : fmt::format("{} cfg{}", e.cfg_kind == CfgKind::Single ? "full" : "sequential",
+                        e.enable ? "" : ", enable false");
   std::string parent = e.parent_class && !e.parent_class->empty()
                            ? fmt::format(" parent_class {}", *e.parent_class)
                            : "";
@@ -45,7 +46,8 @@ void explain_one(const resolver::Inventory& inv, size_t index,
   one.registry_keys = resolver::accepted_registry_keys(inv);
   const std::vector<QuantizerEntry> none;
   fmt::print("{}  (parent {})\n", q.name, q.parent_class.value_or("none"));
-  fmt::print("  initial           {}\n", state_text(resolver::resolve(one, none, o).quantizers[0].node));
+  fmt::print("  initial           {}\n",
+             state_text(resolver::resolve(one, none, o).quantizers[0].node));
   const std::vector<uint32_t> matched = resolver::matched_entries(r, index);
   const auto overridden = resolver::overridden_entries(final_state, matched);
   for (uint32_t k : matched) {
@@ -59,9 +61,9 @@ void explain_one(const resolver::Inventory& inv, size_t index,
   const resolver::QuantizerNode& n = final_state.node;
   fmt::print("  final             {}", state_text(n));
   if (n.last_cfg_entry >= 0)
-    fmt::print("; attributes from entry {} ({})", n.last_cfg_entry, entries[n.last_cfg_entry].loc.str());
-  if (n.last_enable_entry >= 0)
-    fmt::print("; enable from entry {}", n.last_enable_entry);
+    fmt::print("; attributes from entry {} ({})", n.last_cfg_entry,
+               entries[n.last_cfg_entry].loc.str());
+  if (n.last_enable_entry >= 0) fmt::print("; enable from entry {}", n.last_enable_entry);
   fmt::print("\n\n");
 }
 
@@ -97,7 +99,8 @@ int run_explain(const std::vector<std::string>& argv) {
   return r.ok() ? kExitOk : kExitInvalid;
 }
 
-const char* kUsage = R"(usage: qcfg explain FILE (--model DIR | --inventory INV.json) PATTERN [--all]
+const char* kUsage =
+    R"(usage: qcfg explain FILE (--model DIR | --inventory INV.json) PATTERN [--all]
                     [--initial modelopt|defaults] [--recipe-root DIR]
 
 For each quantizer whose name matches PATTERN (fnmatch, as in quant_cfg): its initial state,

@@ -25,7 +25,8 @@ std::string text_table(const resolver::Inventory& inv) {
   uint64_t total = 0;
   for (size_t i = 0; i < inv.quantizers.size(); ++i) {
     const resolver::InventoryQuantizer& q = inv.quantizers[i];
-    const std::string key = resolver::name_shape(q.name) + "  (" + q.parent_class.value_or("-") + ")";
+    const std::string key =
+        resolver::name_shape(q.name) + "  (" + q.parent_class.value_or("-") + ")";
     auto [it, fresh] = groups.try_emplace(key);
     Group& g = it->second;
     if (fresh) g.first = i;

@@ -13,8 +13,7 @@ std::optional<resolver::Inventory> load_model_inventory(const Args& args) {
   if (model.has_value() == inventory.has_value())
     throw UsageError{"give exactly one of --model DIR and --inventory INV.json"};
   try {
-    return model ? resolver::load_inventory(*model)
-                 : resolver::load_inventory_file(*inventory);
+    return model ? resolver::load_inventory(*model) : resolver::load_inventory_file(*inventory);
   } catch (const resolver::InventoryError& e) {
     fmt::print(stderr, "error: {} [inventory]\n", e.what());
     return std::nullopt;

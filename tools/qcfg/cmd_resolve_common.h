@@ -16,7 +16,7 @@ namespace qcfg::cli {
 
 // Value options every resolving command accepts.
 inline const std::set<std::string> kResolveValueOptions = {"--model", "--inventory",
-                                                          "--recipe-root", "--initial"};
+                                                           "--recipe-root", "--initial"};
 
 // The inventory named by --model or --inventory (exactly one). Prints the error and returns
 // nullopt when it cannot be read; throws UsageError when neither or both are given.
