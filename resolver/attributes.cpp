@@ -1,5 +1,7 @@
 #include "resolver/attributes.h"
 
+#include "schema/attribute_config.h"
+
 #include <fmt/format.h>
 
 namespace qcfg::resolver {
@@ -47,26 +49,11 @@ std::string int_label(int64_t bits, const Value& attributes) {
 
 }  // namespace
 
+// A quantizer's attributes are a QuantizerAttributeConfig dump without `enable` (the switch is
+// kept separately, as ModelOpt keeps it in `_disabled`).
 Value default_attributes() {
-  Value m = Value::map();
-  m.set("num_bits", Value::integer(8));
-  m.set("effective_bits", Value::null());
-  m.set("axis", Value::null());
-  m.set("fake_quant", Value::boolean(true));
-  m.set("unsigned", Value::boolean(false));
-  m.set("narrow_range", Value::boolean(false));
-  m.set("learn_amax", Value::boolean(false));
-  m.set("type", Value::string("static"));
-  m.set("block_sizes", Value::null());
-  m.set("bias", Value::null());
-  m.set("trt_high_precision_dtype", Value::string("Float"));
-  m.set("calibrator", Value::string("max"));
-  m.set("rotate", Value::boolean(false));
-  m.set("pass_through_bwd", Value::boolean(true));
-  m.set("backend", Value::null());
-  m.set("backend_extra_args", Value::null());
-  m.set("use_constant_amax", Value::boolean(false));
-  m.set("constant_amax", Value::null());
+  Value m = default_attribute_dump();
+  m.erase("enable");
   return m;
 }
 
