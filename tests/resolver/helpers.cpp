@@ -12,6 +12,21 @@ namespace qcfg::test {
 
 namespace fs = std::filesystem;
 
+namespace {
+// Removes every directory temp_dir() made when the test process exits.
+struct TempDirs {
+  std::vector<fs::path> made;
+  ~TempDirs() {
+    std::error_code ec;
+    for (const fs::path& d : made) fs::remove_all(d, ec);
+  }
+};
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+}  // namespace
+
 std::string temp_dir(const std::string& tag) {
   static std::atomic<int> counter{0};
   fs::path dir =
@@ -19,6 +34,7 @@ std::string temp_dir(const std::string& tag) {
       ("qcfg_resolver_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   fs::remove_all(dir);
   fs::create_directories(dir);
+  temp_dirs().made.push_back(dir);
   return dir.string();
 }
 
