@@ -28,16 +28,6 @@ constexpr KnownSchema kKnownSchemas[] = {
     {"recipe.config.AutoQuantizeConfig", SchemaKind::AutoQuantizeConfig},
 };
 
-// Modules that exist in ModelOpt (an unknown attribute there is "Cannot resolve", an unknown
-// module is ModuleNotFoundError).
-constexpr std::string_view kKnownModules[] = {
-    "modelopt",
-    "modelopt.torch",
-    "modelopt.torch.quantization",
-    "modelopt.torch.quantization.config",
-    "modelopt.recipe",
-    "modelopt.recipe.config",
-};
 
 template <class Fn>
 void in_list(const Value& data, ValidationContext& ctx, Fn&& fn) {
@@ -166,31 +156,16 @@ void dispatch(SchemaKind kind, const Value& data, ValidationContext& ctx, Schema
 
 }  // namespace
 
+// Header paths resolve once, in the loader (which must reject bad headers before any schema
+// exists); these are the schema stage's names for the same lookup.
 std::optional<SchemaKind> schema_from_path(std::string_view path) {
-  if (path.rfind("modelopt.", 0) != 0) return std::nullopt;
-  std::string_view rest = path.substr(9);
-  for (const KnownSchema& s : kKnownSchemas) {
-    if (rest == s.path) return s.kind;
-  }
-  return std::nullopt;
+  const loader::SchemaLookup lookup = loader::schema_from_header_path(path);
+  if (!lookup.error.empty() || lookup.kind == SchemaKind::None) return std::nullopt;
+  return lookup.kind;
 }
 
 std::string schema_path_error(std::string_view path) {
-  if (schema_from_path(path)) return "";
-  if (path.rfind("modelopt.", 0) != 0) {
-    return fmt::format("Unsupported modelopt-schema '{}'; schemas must live under 'modelopt.'",
-                       path);
-  }
-  size_t dot = path.rfind('.');
-  std::string_view module = path.substr(0, dot), attribute = path.substr(dot + 1);
-  if (module.empty() || attribute.empty()) {
-    return fmt::format("Invalid modelopt-schema path '{}'", path);
-  }
-  for (std::string_view known : kKnownModules) {
-    if (module == known) return fmt::format("Cannot resolve modelopt-schema '{}'.", path);
-  }
-  return fmt::format("No module named '{}' (ModuleNotFoundError) for modelopt-schema '{}'", module,
-                     path);
+  return loader::schema_from_header_path(path).error;
 }
 
 std::string schema_path(SchemaKind kind) {

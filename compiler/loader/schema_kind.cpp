@@ -153,7 +153,10 @@ constexpr std::array<KnownSchema, 13> kKnownSchemas{{
 
 // Modules that exist in ModelOpt: a path into them with an unknown attribute is "cannot
 // resolve", any other module is "module not found" (ModelOpt imports the module first).
-constexpr std::array<std::string_view, 6> kKnownModules{{
+constexpr std::array<std::string_view, 9> kKnownModules{{
+    "modelopt",
+    "modelopt.torch",
+    "modelopt.recipe",
     kQuantConfigModule,
     kRecipeConfigModule,
     "modelopt.torch.opt.config",
