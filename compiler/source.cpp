@@ -37,6 +37,10 @@ const SourceFile* SourceManager::add(std::string path, std::string abspath, std:
 }
 
 const SourceFile* SourceManager::load(const std::string& path, std::string* error) {
+  // One read per path and run: classification peeks at a file before the loader reads it.
+  for (const auto& f : files_) {
+    if (f->path == path) return f.get();
+  }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     *error = "is a directory";

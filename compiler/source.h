@@ -37,7 +37,8 @@ class SourceManager {
  public:
   // Adds a file whose text is already in memory.
   const SourceFile* add(std::string path, std::string abspath, std::string text);
-  // Reads a file from disk. Returns null and sets `error` when it cannot be read.
+  // Reads a file from disk (once per path: later calls return the same SourceFile). Returns
+  // null and sets `error` when it cannot be read.
   const SourceFile* load(const std::string& path, std::string* error);
 
  private:
