@@ -24,7 +24,10 @@ std::vector<float> max_amax(std::span<const float> x, const Shape& shape, const 
 }
 
 void MaxCalibrator::collect(std::span<const float> x, const Shape& shape) {
-  std::vector<float> local = max_amax(x, shape, granularity_);
+  merge(max_amax(x, shape, granularity_));
+}
+
+void MaxCalibrator::merge(std::vector<float> local) {
   if (amax_.empty()) {
     amax_ = std::move(local);
     return;

@@ -19,6 +19,8 @@ class MaxCalibrator {
  public:
   explicit MaxCalibrator(Granularity g) : granularity_(g) {}
   void collect(std::span<const float> x, const Shape& shape);
+  // Folds in an amax computed elsewhere (e.g. on a GPU) with the same granularity.
+  void merge(std::vector<float> local);
   const std::vector<float>& amax() const { return amax_; }
   bool has_data() const { return !amax_.empty(); }
   void reset() { amax_.clear(); }

@@ -1,0 +1,28 @@
+// Internal: the CUDA half of the binding. Each function returns false when the CUDA kernels do not
+// cover the request (the caller then runs the CPU reference on a host copy, which gives the same
+// bits), and throws for bad arguments or a failed launch. Without CUDA support in this build every
+// function returns false and cuda_built() is false.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <optional>
+#include <vector>
+
+#include "kernels/cpu/numerics.h"
+
+namespace qcfg::tensor_ops::detail {
+
+bool cuda_built();
+bool cuda_device_visible();
+
+// out: same shape/dtype/device as x (contiguous).
+bool cuda_fake_quant(const at::Tensor& x, at::Tensor& out, const numerics::QuantSpec& spec);
+bool cuda_hadamard(const at::Tensor& x, at::Tensor& out, int64_t block);
+// H(Q(H(x))) in one pass; only for dynamic NVFP4 (block 16) with rotation block 16..128.
+bool cuda_rotate_back_fused(const at::Tensor& x, at::Tensor& out, const numerics::QuantSpec& spec,
+                            int64_t block);
+// Per-tensor and 16-wide block amax on the device; the host copy of the result.
+std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x, const numerics::Granularity& g);
+
+}  // namespace qcfg::tensor_ops::detail

@@ -1,0 +1,18 @@
+// The CUDA half of the binding in a build without CUDA kernels: nothing is covered, so every
+// request runs on the CPU reference (GPU tensors, if any, take a host round trip).
+#include "kernels/torch/cuda_dispatch.h"
+
+namespace qcfg::tensor_ops::detail {
+
+bool cuda_built() { return false; }
+bool cuda_device_visible() { return false; }
+bool cuda_fake_quant(const at::Tensor&, at::Tensor&, const numerics::QuantSpec&) { return false; }
+bool cuda_hadamard(const at::Tensor&, at::Tensor&, int64_t) { return false; }
+bool cuda_rotate_back_fused(const at::Tensor&, at::Tensor&, const numerics::QuantSpec&, int64_t) {
+  return false;
+}
+std::optional<std::vector<float>> cuda_max_amax(const at::Tensor&, const numerics::Granularity&) {
+  return std::nullopt;
+}
+
+}  // namespace qcfg::tensor_ops::detail

@@ -1,0 +1,110 @@
+// Device dispatch of the tensor-level numerics: CUDA kernels for tensors on a GPU when they cover
+// the request, the CPU reference otherwise (a host round trip for the GPU tensors it does not
+// cover, which yields the same bits).
+#include "kernels/torch/tensor_ops.h"
+
+#include <string>
+
+#include "kernels/torch/cuda_dispatch.h"
+#include "kernels/torch/tensor_view.h"
+
+namespace qcfg::tensor_ops {
+
+namespace {
+
+using detail::check_float_tensor;
+using detail::shape_of;
+
+// Re-throws a numerics argument error with the operation's name in front.
+template <class F>
+auto named(const char* op, F&& f) {
+  try {
+    return f();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(op) + ": " + e.what());
+  }
+}
+
+at::Tensor cpu_fake_quant(const at::Tensor& x, const numerics::QuantSpec& spec) {
+  const at::Tensor in = x.to(at::kCPU).contiguous();
+  at::Tensor out = at::empty_like(in);
+  const auto shape = shape_of(in);
+  detail::with_storage_spans(in, out, [&](auto src, auto dst) {
+    numerics::fake_quant(spec, src, dst, shape);
+  });
+  return out;
+}
+
+at::Tensor cpu_hadamard(const at::Tensor& x, int64_t block) {
+  const at::Tensor in = x.to(at::kCPU).contiguous();
+  at::Tensor out = at::empty_like(in);
+  const auto shape = shape_of(in);
+  detail::with_storage_spans(in, out, [&](auto src, auto dst) {
+    numerics::hadamard_transform(src, dst, shape, block);
+  });
+  return out;
+}
+
+bool is_rotate_back(const numerics::RotateConfig& rot) {
+  return rot.mode == numerics::RotateMode::rotate_back;
+}
+
+}  // namespace
+
+bool cuda_available() { return detail::cuda_built() && detail::cuda_device_visible(); }
+
+at::Tensor fake_quant(const at::Tensor& x, const numerics::QuantSpec& spec) {
+  check_float_tensor(x, "fake_quant");
+  return named("fake_quant", [&] {
+    if (x.is_cuda()) {
+      const at::Tensor in = x.contiguous();
+      at::Tensor out = at::empty_like(in);
+      if (detail::cuda_fake_quant(in, out, spec)) return out;
+    }
+    return cpu_fake_quant(x, spec).to(x.device());
+  });
+}
+
+at::Tensor hadamard(const at::Tensor& x, std::optional<int64_t> block) {
+  check_float_tensor(x, "hadamard");
+  return named("hadamard", [&] {
+    const int64_t n = numerics::hadamard_block_size(x.size(-1), block);
+    if (x.is_cuda() && n > 1) {
+      const at::Tensor in = x.contiguous();
+      at::Tensor out = at::empty_like(in);
+      if (detail::cuda_hadamard(in, out, n)) return out;
+    }
+    return cpu_hadamard(x, n).to(x.device());
+  });
+}
+
+at::Tensor rotate_fake_quant(const at::Tensor& x, const numerics::QuantSpec& spec,
+                             const numerics::RotateConfig& rot) {
+  check_float_tensor(x, "rotate_fake_quant");
+  const int64_t n =
+      named("rotate_fake_quant", [&] { return numerics::hadamard_block_size(x.size(-1), rot.block); });
+  if (x.is_cuda() && is_rotate_back(rot)) {
+    const at::Tensor in = x.contiguous();
+    at::Tensor out = at::empty_like(in);
+    if (named("rotate_fake_quant", [&] { return detail::cuda_rotate_back_fused(in, out, spec, n); }))
+      return out;
+  }
+  // Composite: every stage returns x's dtype, so each intermediate is rounded like ModelOpt's.
+  at::Tensor y = fake_quant(hadamard(x, n), spec);
+  return is_rotate_back(rot) ? hadamard(y, n) : y;
+}
+
+std::vector<float> max_amax(const at::Tensor& x, const numerics::Granularity& g) {
+  check_float_tensor(x, "max_amax");
+  return named("max_amax", [&] {
+    if (x.is_cuda()) {
+      if (auto amax = detail::cuda_max_amax(x.contiguous(), g)) return *std::move(amax);
+    }
+    const at::Tensor f32 = detail::cpu_float(x);
+    return numerics::max_amax(detail::float_span(f32), shape_of(f32), g);
+  });
+}
+
+void JointCalibrator::collect(const at::Tensor& x) { calibrator_.merge(max_amax(x, granularity_)); }
+
+}  // namespace qcfg::tensor_ops

@@ -1,0 +1,141 @@
+// Real-quant packing of tensors (spec §10) through the CPU reference; results are CPU tensors in
+// the export layouts documented in tensor_ops.h.
+#include <cstring>
+#include <string>
+
+#include "kernels/torch/tensor_ops.h"
+#include "kernels/torch/tensor_view.h"
+
+namespace qcfg::tensor_ops {
+
+namespace {
+
+using detail::shape_of;
+
+template <class T>
+at::Tensor bytes_tensor(const std::vector<T>& v, std::vector<int64_t> shape, at::ScalarType type) {
+  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
+  if (static_cast<size_t>(t.numel()) != v.size()) {
+    throw std::logic_error("packed size " + std::to_string(v.size()) + " does not fit shape " +
+                           c10::str(t.sizes()));
+  }
+  std::memcpy(t.data_ptr(), v.data(), v.size() * sizeof(T));
+  return t;
+}
+
+// w's shape with the last dim replaced.
+std::vector<int64_t> with_last(const at::Tensor& w, int64_t last) {
+  std::vector<int64_t> s(w.sizes().begin(), w.sizes().end());
+  s.back() = last;
+  return s;
+}
+
+struct PackInput {
+  at::Tensor f32;  // CPU fp32 contiguous copy
+  numerics::Shape shape;
+  numerics::Matrix2D m;
+};
+
+PackInput prepare(const at::Tensor& w, const char* op, int64_t cols_multiple) {
+  detail::check_float_tensor(w, op);
+  PackInput in{detail::cpu_float(w), shape_of(w), {}};
+  in.m = numerics::as_matrix(in.shape);
+  if (cols_multiple > 1 && in.m.cols % cols_multiple != 0) {
+    throw std::invalid_argument(std::string(op) + ": last dim " + std::to_string(in.m.cols) +
+                                " is not a multiple of " + std::to_string(cols_multiple) +
+                                "; this format packs blocks of " + std::to_string(cols_multiple) +
+                                " along the last dim");
+  }
+  return in;
+}
+
+template <class F>
+Packed named(const char* op, F&& f) {
+  try {
+    return f();
+  } catch (const std::invalid_argument& e) {
+    const std::string msg = e.what();
+    if (msg.rfind(op, 0) == 0) throw;
+    throw std::invalid_argument(std::string(op) + ": " + msg);
+  }
+}
+
+Packed from_nvfp4(const at::Tensor& w, const numerics::Nvfp4Packed& p) {
+  const int64_t cols = w.size(-1);
+  return {bytes_tensor(p.codes, with_last(w, cols / 2), at::kByte),
+          bytes_tensor(p.scales, with_last(w, cols / 16), at::kByte), p.global_scale};
+}
+
+std::vector<int64_t> amax_layout_shape(const numerics::Shape& shape, const numerics::Granularity& g) {
+  if (std::holds_alternative<numerics::PerTensor>(g)) return {};
+  return {numerics::AmaxLayout(shape, g).size()};
+}
+
+}  // namespace
+
+Packed pack_nvfp4(const at::Tensor& w, float global_amax) {
+  return named("pack_nvfp4", [&] {
+    const PackInput in = prepare(w, "pack_nvfp4", 16);
+    return from_nvfp4(w, numerics::pack_nvfp4_dynamic(detail::float_span(in.f32), in.m, global_amax));
+  });
+}
+
+Packed pack_nvfp4_static(const at::Tensor& w, const std::vector<float>& block_amax,
+                         float global_amax, bool four_over_six) {
+  return named("pack_nvfp4_static", [&] {
+    const PackInput in = prepare(w, "pack_nvfp4_static", 16);
+    return from_nvfp4(w, numerics::pack_nvfp4_static(detail::float_span(in.f32), in.m, block_amax,
+                                                     global_amax, four_over_six));
+  });
+}
+
+Packed pack_int4(const at::Tensor& w, int64_t block, const std::vector<float>& block_amax) {
+  return named("pack_int4", [&] {
+    if (w.dim() != 2) {
+      throw std::invalid_argument("INT4 export packs 2-D weights; got shape " + c10::str(w.sizes()));
+    }
+    const PackInput in = prepare(w, "pack_int4", 1);
+    const auto p = numerics::pack_int4_export(detail::float_span(in.f32), in.m, block, block_amax);
+    return Packed{bytes_tensor(p.codes, {in.m.rows / 2, in.m.cols}, at::kByte),
+                  bytes_tensor(p.scales, {in.m.rows, numerics::ceil_div(in.m.cols, block)}, at::kFloat)};
+  });
+}
+
+Packed pack_mxfp4(const at::Tensor& w) {
+  return named("pack_mxfp4", [&] {
+    const PackInput in = prepare(w, "pack_mxfp4", 32);
+    const auto p = numerics::pack_mxfp4(detail::float_span(in.f32));
+    return Packed{bytes_tensor(p.codes, with_last(w, in.m.cols / 2), at::kByte),
+                  bytes_tensor(p.scales, with_last(w, in.m.cols / 32), at::kByte)};
+  });
+}
+
+Packed pack_mxfp8(const at::Tensor& w) {
+  return named("pack_mxfp8", [&] {
+    const PackInput in = prepare(w, "pack_mxfp8", 1);
+    const auto p = numerics::pack_mxfp8(detail::float_span(in.f32), in.m);
+    return Packed{bytes_tensor(p.codes, with_last(w, in.m.cols), at::kByte),
+                  bytes_tensor(p.scales, with_last(w, numerics::ceil_div(in.m.cols, 32)), at::kByte)};
+  });
+}
+
+Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g, const std::vector<float>& amax) {
+  return named("pack_fp8", [&] {
+    const PackInput in = prepare(w, "pack_fp8", 1);
+    const auto p = numerics::pack_fp8(detail::float_span(in.f32), in.shape, g, amax);
+    return Packed{bytes_tensor(p.codes, in.shape, at::kByte),
+                  bytes_tensor(p.scales, amax_layout_shape(in.shape, g), at::kFloat)};
+  });
+}
+
+Packed pack_int8(const at::Tensor& w, const numerics::Granularity& g,
+                 const std::vector<float>& amax) {
+  return named("pack_int8", [&] {
+    const PackInput in = prepare(w, "pack_int8", 1);
+    const auto p = numerics::pack_int8(detail::float_span(in.f32), in.shape, g, amax);
+    return Packed{bytes_tensor(p.codes, in.shape, at::kChar),
+                  bytes_tensor(p.scales, amax_layout_shape(in.shape, g), at::kFloat)};
+  });
+}
+
+}  // namespace qcfg::tensor_ops
