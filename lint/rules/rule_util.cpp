@@ -1,0 +1,85 @@
+#include "lint/rules/rule_util.h"
+
+#include <fmt/format.h>
+
+namespace qcfg::lint {
+
+SourceLocation best_loc(std::initializer_list<SourceLocation> candidates) {
+  for (const SourceLocation& l : candidates) {
+    if (l.known()) return l;
+  }
+  return candidates.size() ? *candidates.begin() : SourceLocation{};
+}
+
+std::string entry_label(const QuantizerEntry& e) {
+  if (!has_parent_filter(e)) return fmt::format("'{}'", e.quantizer_name);
+  return fmt::format("'{}' (parent_class {})", e.quantizer_name, *e.parent_class);
+}
+
+std::string place(const SourceLocation& loc, const LintContext& ctx) {
+  if (!loc.known()) return "an entry without a location";
+  if (ctx.in_this_file(loc)) return fmt::format("line {}", loc.line);
+  return loc.str();
+}
+
+bool has_parent_filter(const QuantizerEntry& e) {
+  return e.parent_class && !e.parent_class->empty();
+}
+
+bool parent_covers(const QuantizerEntry& later, const QuantizerEntry& earlier) {
+  if (!has_parent_filter(later)) return true;
+  return has_parent_filter(earlier) && *later.parent_class == *earlier.parent_class;
+}
+
+std::vector<const Value*> cfg_full_items(const QuantizerEntry& e) {
+  std::vector<const Value*> out;
+  if (e.cfg_kind == CfgKind::Single) out.push_back(&e.cfg_full);
+  if (e.cfg_kind == CfgKind::Sequential)
+    for (const Value& v : e.cfg_full.items()) out.push_back(&v);
+  return out;
+}
+
+std::vector<const Value*> cfg_set_items(const QuantizerEntry& e) {
+  std::vector<const Value*> out;
+  if (e.cfg_kind == CfgKind::Single && e.cfg_set.is_map()) out.push_back(&e.cfg_set);
+  if (e.cfg_kind == CfgKind::Sequential)
+    for (const Value& v : e.cfg_set.items())
+      if (v.is_map()) out.push_back(&v);
+  return out;
+}
+
+Rotation rotation_of(const Value& attributes) {
+  Rotation r;
+  const Value* rot = attributes.is_map() ? attributes.find("rotate") : nullptr;
+  if (!rot) return r;
+  if (rot->is_bool()) {
+    r.enabled = rot->as_bool();
+    return r;
+  }
+  if (!rot->is_map()) return r;
+  if (const Value* e = rot->find("enable"); e && e->is_bool()) r.enabled = e->as_bool();
+  if (const Value* m = rot->find("mode"); m && m->is_string())
+    r.rotate_back = m->as_string() == "rotate_back";
+  if (const Value* b = rot->find("block_size"); b && b->is_int()) r.block_size = b->as_int();
+  return r;
+}
+
+std::string leaf_of(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(dot + 1);
+}
+
+std::vector<std::vector<uint32_t>> matches_by_quantizer(const resolver::Resolution& r) {
+  std::vector<std::vector<uint32_t>> out(r.quantizers.size());
+  for (size_t i = 0; i < r.quantizers.size(); ++i) out[i] = resolver::matched_entries(r, i);
+  return out;
+}
+
+std::string name_sample(const std::vector<std::string>& names, size_t shown) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < shown; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > shown) out += fmt::format(" and {} more", names.size() - shown);
+  return out;
+}
+
+}  // namespace qcfg::lint

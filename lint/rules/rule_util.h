@@ -1,0 +1,47 @@
+// Small helpers shared by the rules: locations, entry descriptions, attribute access.
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lint/context.h"
+
+namespace qcfg::lint {
+
+// The first known location.
+SourceLocation best_loc(std::initializer_list<SourceLocation> candidates);
+
+// "'*weight_quantizer'" or "'*' (parent_class nn.Linear)".
+std::string entry_label(const QuantizerEntry& e);
+// "line 12" in the file being linted, "path:12:5" elsewhere (an imported snippet).
+std::string place(const SourceLocation& loc, const LintContext& ctx);
+
+bool has_parent_filter(const QuantizerEntry& e);
+// Both entries filter on the same class, or `later` has no filter (so it reaches at least every
+// quantizer `earlier` reaches when its pattern covers `earlier`'s).
+bool parent_covers(const QuantizerEntry& later, const QuantizerEntry& earlier);
+
+// The attribute mappings of an entry's cfg: one (single), one per item (sequential), none.
+std::vector<const Value*> cfg_full_items(const QuantizerEntry& e);
+std::vector<const Value*> cfg_set_items(const QuantizerEntry& e);
+
+struct Rotation {
+  bool enabled = false;
+  bool rotate_back = false;  // mode rotate_back
+  std::optional<int64_t> block_size;
+};
+// The rotation of a full attribute mapping (`rotate: true` is mode rotate, enabled).
+Rotation rotation_of(const Value& attributes);
+
+// The last dotted component of a quantizer name.
+std::string leaf_of(const std::string& name);
+
+// Entry indices whose pattern (and parent filter) matched each quantizer of a resolution.
+std::vector<std::vector<uint32_t>> matches_by_quantizer(const resolver::Resolution& r);
+
+// "a, b, c and 4 more".
+std::string name_sample(const std::vector<std::string>& names, size_t shown = 3);
+
+}  // namespace qcfg::lint
