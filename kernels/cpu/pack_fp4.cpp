@@ -20,25 +20,13 @@ void check_matrix(size_t size, Matrix2D m) {
     throw std::invalid_argument("buffer size does not match rows*cols");
 }
 
-// E4M3 code of a per-block scale ratio: clamp(pbs, 2^-9, 448), then the PyTorch cast.
-uint8_t nvfp4_scale_code(float pbs) {
-  const float clamped = clamp_keep_nan(pbs, pow2f(-9), 448.0f);
-  return e4m3_code(clamped, Overflow::torch_cast);
-}
-
-uint8_t nvfp4_nibble(float x, float denom) {
-  const float v = x / denom;
-  const uint32_t sign = v < 0.0f ? 8u : 0u;  // negative values rounding to 0 => 0x8
-  return static_cast<uint8_t>(sign | e2m1_index_rne(abs_f(v)));
-}
-
 void encode_nvfp4_blocks(std::span<const float> x, Nvfp4Packed& p) {
   for (size_t b = 0; b < p.scales.size(); ++b) {
     const float denom = e4m3_value(p.scales[b]) * p.global_scale;
     for (int64_t j = 0; j < kNvfp4Block; j += 2) {
       const size_t i = b * kNvfp4Block + j;
       p.codes[i / 2] =
-          static_cast<uint8_t>(nvfp4_nibble(x[i], denom) | nvfp4_nibble(x[i + 1], denom) << 4);
+          static_cast<uint8_t>(nvfp4_pack_nibble(x[i], denom) | nvfp4_pack_nibble(x[i + 1], denom) << 4);
     }
   }
 }
@@ -78,9 +66,8 @@ Nvfp4Packed pack_nvfp4_dynamic(std::span<const float> x, Matrix2D m, float globa
   p.global_scale = global_amax / 2688.0f;
   const float denom = 6.0f * p.global_scale;
   for (size_t b = 0; b < p.scales.size(); ++b) {
-    float pbs = block_abs_max(x, b * kNvfp4Block, kNvfp4Block) / denom;
-    if (pbs == 0.0f) pbs = 1.0f;
-    p.scales[b] = nvfp4_scale_code(pbs);
+    const float bm = block_abs_max(x, b * kNvfp4Block, kNvfp4Block);
+    p.scales[b] = nvfp4_pack_scale_code(nvfp4_pack_dynamic_ratio(bm, denom));
   }
   encode_nvfp4_blocks(x, p);
   return p;
@@ -99,7 +86,7 @@ Nvfp4Packed pack_nvfp4_static(std::span<const float> x, Matrix2D m,
     float pbs = block_amax[b] / 6.0f;
     if (pbs == 0.0f) pbs = 1.0f;  // quirk §12.29: applied before renormalising
     pbs = (pbs * norm) / per_block_max;
-    p.scales[b] = nvfp4_scale_code(pbs);
+    p.scales[b] = nvfp4_pack_scale_code(pbs);
   }
   encode_nvfp4_blocks(x, p);
   return p;

@@ -91,6 +91,22 @@ QCFG_HD float nvfp4_static_block_scale(float block_amax, Fp8Scale scale_q) {
 // s == 0 => block output 0 (spec §5.2).
 QCFG_HD float nvfp4_static_qdq(float x, float s) { return s == 0.0f ? 0.0f : e2m1_qdq_div(x, s); }
 
+// NVFP4 export (spec §10.3): E4M3 code of a per-block scale ratio (clamp to [2^-9, 448], then the
+// PyTorch cast) and the 4-bit code of one element (negative values rounding to 0 keep sign 0x8).
+QCFG_HD uint8_t nvfp4_pack_scale_code(float pbs) {
+  return e4m3_code(clamp_keep_nan(pbs, pow2f(-9), 448.0f), Overflow::torch_cast);
+}
+QCFG_HD uint8_t nvfp4_pack_nibble(float x, float denom) {
+  const float v = x / denom;
+  const uint32_t sign = v < 0.0f ? 8u : 0u;
+  return static_cast<uint8_t>(sign | e2m1_index_rne(abs_f(v)));
+}
+// Dynamic path: block scale ratio from the block max; an all-zero block gets ratio 1.
+QCFG_HD float nvfp4_pack_dynamic_ratio(float block_max, float denom) {
+  const float pbs = block_max / denom;
+  return pbs == 0.0f ? 1.0f : pbs;
+}
+
 // ---------------------------------------------------------------- MX / E8M0 (spec §4.1, §10.5)
 enum class MxElement : uint8_t { e2m1, e3m2, e2m3, e1m2, e0m3, e3m0, e4m3, e5m2, int8 };
 

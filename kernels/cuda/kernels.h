@@ -79,4 +79,11 @@ cudaError_t rotate_nvfp4_rotate_back(const void* x, void* y, int64_t rows, int64
                                      DType dtype, int64_t block, const float* global_amax,
                                      cudaStream_t stream);
 
+// ---- real-quant packing -----------------------------------------------------------------------
+// NVFP4 export (spec §10.3): codes [rows, cols/2] (even element in the low nibble; 8-byte
+// aligned), E4M3 scales [rows, cols/16]; cols a multiple of 16; global_amax: one device fp32
+// (weight_scale_2 = global_amax / 2688 is computed by the caller).
+cudaError_t pack_nvfp4(const void* x, uint8_t* codes, uint8_t* scales, int64_t rows, int64_t cols,
+                       DType dtype, const float* global_amax, cudaStream_t stream);
+
 }  // namespace qcfg::cuda

@@ -151,6 +151,23 @@ bool cuda_rotate_back_fused(const at::Tensor& x, at::Tensor& out, const numerics
   return true;
 }
 
+std::optional<std::pair<at::Tensor, at::Tensor>> cuda_pack_nvfp4(const at::Tensor& x,
+                                                                 float global_amax) {
+  const c10::cuda::CUDAGuard guard(x.device());
+  const int64_t cols = x.size(-1), rows = x.numel() / cols;
+  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+  const auto bytes = x.options().dtype(at::kByte);
+  shape.back() = cols / 2;
+  at::Tensor codes = at::empty(shape, bytes);
+  shape.back() = cols / 16;
+  at::Tensor scales = at::empty(shape, bytes);
+  const at::Tensor g = device_scalar(x, global_amax);
+  check_launch(cuda::pack_nvfp4(x.data_ptr(), codes.data_ptr<uint8_t>(), scales.data_ptr<uint8_t>(),
+                                rows, cols, dtype_of(x), g.data_ptr<float>(), stream_of(x)),
+               "pack_nvfp4");
+  return std::make_pair(codes, scales);
+}
+
 std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x, const numerics::Granularity& g) {
   const c10::cuda::CUDAGuard guard(x.device());
   const auto* b = std::get_if<numerics::PerBlock>(&g);

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "kernels/cpu/numerics.h"
@@ -23,6 +24,9 @@ bool cuda_hadamard(const at::Tensor& x, at::Tensor& out, int64_t block);
 bool cuda_rotate_back_fused(const at::Tensor& x, at::Tensor& out, const numerics::QuantSpec& spec,
                             int64_t block);
 // Per-tensor and 16-wide block amax on the device; the host copy of the result.
+// NVFP4 packing on the device: {codes, scales} on x's device (x contiguous, cols % 16 == 0).
+std::optional<std::pair<at::Tensor, at::Tensor>> cuda_pack_nvfp4(const at::Tensor& x,
+                                                                 float global_amax);
 std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x, const numerics::Granularity& g);
 
 }  // namespace qcfg::tensor_ops::detail

@@ -11,6 +11,9 @@ bool cuda_hadamard(const at::Tensor&, at::Tensor&, int64_t) { return false; }
 bool cuda_rotate_back_fused(const at::Tensor&, at::Tensor&, const numerics::QuantSpec&, int64_t) {
   return false;
 }
+std::optional<std::pair<at::Tensor, at::Tensor>> cuda_pack_nvfp4(const at::Tensor&, float) {
+  return std::nullopt;
+}
 std::optional<std::vector<float>> cuda_max_amax(const at::Tensor&, const numerics::Granularity&) {
   return std::nullopt;
 }

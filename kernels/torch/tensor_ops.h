@@ -48,7 +48,8 @@ class JointCalibrator {
   numerics::MaxCalibrator calibrator_;
 };
 
-// Real quant (spec §10): packed codes and scales as CPU tensors in the export layouts. E4M3 and
+// Real quant (spec §10): packed codes and scales, on w's device, in the export layouts (NVFP4 runs
+// on the GPU for CUDA tensors; the other formats pack on the CPU and move the result). E4M3 and
 // E8M0 bytes come as uint8 tensors (LibTorch 1.13 has no float8 dtype); the writer labels them.
 // Shapes (lead = all dims but the last, cols = last dim):
 //   NVFP4  codes [*lead, cols/2], scales [*lead, cols/16] (E4M3)

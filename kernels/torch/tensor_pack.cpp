@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kernels/torch/tensor_ops.h"
+#include "kernels/torch/cuda_dispatch.h"
 #include "kernels/torch/tensor_view.h"
 
 namespace qcfg::tensor_ops {
@@ -36,23 +37,32 @@ struct PackInput {
   numerics::Matrix2D m;
 };
 
-PackInput prepare(const at::Tensor& w, const char* op, int64_t cols_multiple) {
+void check_pack_input(const at::Tensor& w, const char* op, int64_t cols_multiple) {
   detail::check_float_tensor(w, op);
-  PackInput in{detail::cpu_float(w), shape_of(w), {}};
-  in.m = numerics::as_matrix(in.shape);
-  if (cols_multiple > 1 && in.m.cols % cols_multiple != 0) {
-    throw std::invalid_argument(std::string(op) + ": last dim " + std::to_string(in.m.cols) +
+  const int64_t cols = w.size(-1);
+  if (cols_multiple > 1 && cols % cols_multiple != 0) {
+    throw std::invalid_argument(std::string(op) + ": last dim " + std::to_string(cols) +
                                 " is not a multiple of " + std::to_string(cols_multiple) +
                                 "; this format packs blocks of " + std::to_string(cols_multiple) +
                                 " along the last dim");
   }
+}
+
+PackInput prepare(const at::Tensor& w, const char* op, int64_t cols_multiple) {
+  check_pack_input(w, op, cols_multiple);
+  PackInput in{detail::cpu_float(w), shape_of(w), {}};
+  in.m = numerics::as_matrix(in.shape);
   return in;
 }
 
+// Runs a packer and moves its result to w's device.
 template <class F>
-Packed named(const char* op, F&& f) {
+Packed named(const char* op, const at::Tensor& w, F&& f) {
   try {
-    return f();
+    Packed p = f();
+    p.codes = p.codes.to(w.device());
+    p.scales = p.scales.to(w.device());
+    return p;
   } catch (const std::invalid_argument& e) {
     const std::string msg = e.what();
     if (msg.rfind(op, 0) == 0) throw;
@@ -74,7 +84,13 @@ std::vector<int64_t> amax_layout_shape(const numerics::Shape& shape, const numer
 }  // namespace
 
 Packed pack_nvfp4(const at::Tensor& w, float global_amax) {
-  return named("pack_nvfp4", [&] {
+  return named("pack_nvfp4", w, [&] {
+    check_pack_input(w, "pack_nvfp4", 16);
+    if (w.is_cuda()) {
+      if (auto p = detail::cuda_pack_nvfp4(w.contiguous(), global_amax)) {
+        return Packed{p->first, p->second, global_amax / 2688.0f};
+      }
+    }
     const PackInput in = prepare(w, "pack_nvfp4", 16);
     return from_nvfp4(w, numerics::pack_nvfp4_dynamic(detail::float_span(in.f32), in.m, global_amax));
   });
@@ -82,7 +98,7 @@ Packed pack_nvfp4(const at::Tensor& w, float global_amax) {
 
 Packed pack_nvfp4_static(const at::Tensor& w, const std::vector<float>& block_amax,
                          float global_amax, bool four_over_six) {
-  return named("pack_nvfp4_static", [&] {
+  return named("pack_nvfp4_static", w, [&] {
     const PackInput in = prepare(w, "pack_nvfp4_static", 16);
     return from_nvfp4(w, numerics::pack_nvfp4_static(detail::float_span(in.f32), in.m, block_amax,
                                                      global_amax, four_over_six));
@@ -90,7 +106,7 @@ Packed pack_nvfp4_static(const at::Tensor& w, const std::vector<float>& block_am
 }
 
 Packed pack_int4(const at::Tensor& w, int64_t block, const std::vector<float>& block_amax) {
-  return named("pack_int4", [&] {
+  return named("pack_int4", w, [&] {
     if (w.dim() != 2) {
       throw std::invalid_argument("INT4 export packs 2-D weights; got shape " + c10::str(w.sizes()));
     }
@@ -102,7 +118,7 @@ Packed pack_int4(const at::Tensor& w, int64_t block, const std::vector<float>& b
 }
 
 Packed pack_mxfp4(const at::Tensor& w) {
-  return named("pack_mxfp4", [&] {
+  return named("pack_mxfp4", w, [&] {
     const PackInput in = prepare(w, "pack_mxfp4", 32);
     const auto p = numerics::pack_mxfp4(detail::float_span(in.f32));
     return Packed{bytes_tensor(p.codes, with_last(w, in.m.cols / 2), at::kByte),
@@ -111,7 +127,7 @@ Packed pack_mxfp4(const at::Tensor& w) {
 }
 
 Packed pack_mxfp8(const at::Tensor& w) {
-  return named("pack_mxfp8", [&] {
+  return named("pack_mxfp8", w, [&] {
     const PackInput in = prepare(w, "pack_mxfp8", 1);
     const auto p = numerics::pack_mxfp8(detail::float_span(in.f32), in.m);
     return Packed{bytes_tensor(p.codes, with_last(w, in.m.cols), at::kByte),
@@ -120,7 +136,7 @@ Packed pack_mxfp8(const at::Tensor& w) {
 }
 
 Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g, const std::vector<float>& amax) {
-  return named("pack_fp8", [&] {
+  return named("pack_fp8", w, [&] {
     const PackInput in = prepare(w, "pack_fp8", 1);
     const auto p = numerics::pack_fp8(detail::float_span(in.f32), in.shape, g, amax);
     return Packed{bytes_tensor(p.codes, in.shape, at::kByte),
@@ -130,7 +146,7 @@ Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g, const std::
 
 Packed pack_int8(const at::Tensor& w, const numerics::Granularity& g,
                  const std::vector<float>& amax) {
-  return named("pack_int8", [&] {
+  return named("pack_int8", w, [&] {
     const PackInput in = prepare(w, "pack_int8", 1);
     const auto p = numerics::pack_int8(detail::float_span(in.f32), in.shape, g, amax);
     return Packed{bytes_tensor(p.codes, in.shape, at::kChar),

@@ -96,6 +96,22 @@ TEST_CASE("GPU Hadamard and fused rotate == CPU reference, randomized") {
   tally.print();
 }
 
+TEST_CASE("GPU NVFP4 packing == CPU reference, randomized") {
+  if (skip_without_gpu()) return;
+  Tally tally;
+  over_chunks([&](const at::Tensor& x, const at::Tensor& xg, bool) {
+    for (const float global_amax : {1.0f, 448.0f * 6.0f, 3.0e-3f}) {
+      const Packed got = pack_nvfp4(xg, global_amax), want = pack_nvfp4(x, global_amax);
+      const bool equal = at::equal(got.codes.cpu(), want.codes) &&
+                         at::equal(got.scales.cpu(), want.scales) &&
+                         got.global_scale == want.global_scale;
+      tally.add("pack nvfp4", x.numel(), equal);
+      CHECK_MESSAGE(equal, "pack_nvfp4 ", global_amax, " ", x.sizes());
+    }
+  });
+  tally.print();
+}
+
 TEST_CASE("GPU max calibration == CPU reference, randomized") {
   if (skip_without_gpu()) return;
   Tally tally;

@@ -1,0 +1,67 @@
+// NVFP4 real-quant packing (spec §10.3) on the GPU: one thread per 16-element block reads the
+// block once, writes its 8 code bytes with one 8-byte store and its E4M3 scale byte. The arithmetic
+// is the CPU reference's (scalar_ops.h), so the bytes are identical.
+#include "kernels/cuda/device_common.cuh"
+
+namespace qcfg::cuda {
+namespace {
+
+using namespace numerics;
+
+template <class T>
+__global__ void pack_nvfp4_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes,
+                                  uint8_t* __restrict__ scales, int64_t blocks,
+                                  const float* __restrict__ global_amax, bool vectorized) {
+  constexpr int kN = detail::VecTraits<T>::kElems;
+  const float denom = 6.0f * (*global_amax / 2688.0f);
+  const float global_scale = *global_amax / 2688.0f;
+  const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < blocks;
+       b += nthreads) {
+    float v[16];
+    if (vectorized) {
+#pragma unroll
+      for (int c = 0; c < 16 / kN; ++c) {
+        float part[kN];
+        detail::load_vec(x + b * 16 + c * kN, part);
+#pragma unroll
+        for (int i = 0; i < kN; ++i) v[c * kN + i] = part[i];
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < 16; ++i) v[i] = detail::load1(x + b * 16 + i);
+    }
+    float bm = 0.0f;
+#pragma unroll
+    for (int i = 0; i < 16; ++i) bm = fmax_nan_skip(bm, abs_f(v[i]));
+    const uint8_t scale = nvfp4_pack_scale_code(nvfp4_pack_dynamic_ratio(bm, denom));
+    const float block_denom = e4m3_value(scale) * global_scale;
+    uint64_t packed = 0;
+#pragma unroll
+    for (int i = 0; i < 16; ++i) {
+      packed |= static_cast<uint64_t>(nvfp4_pack_nibble(v[i], block_denom)) << (4 * i);
+    }
+    reinterpret_cast<uint64_t*>(codes)[b] = packed;
+    scales[b] = scale;
+  }
+}
+
+}  // namespace
+
+cudaError_t pack_nvfp4(const void* x, uint8_t* codes, uint8_t* scales, int64_t rows, int64_t cols,
+                       DType dtype, const float* global_amax, cudaStream_t stream) {
+  if (x == nullptr || codes == nullptr || scales == nullptr || global_amax == nullptr ||
+      rows <= 0 || cols <= 0 || cols % 16 != 0 || (reinterpret_cast<uintptr_t>(codes) & 7u) != 0) {
+    return cudaErrorInvalidValue;
+  }
+  return detail::dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const bool vectorized = detail::aligned16(x);
+    const int64_t blocks = rows * cols / 16;
+    constexpr int kThreads = 128;
+    pack_nvfp4_kernel<T><<<detail::grid_for(blocks, kThreads), kThreads, 0, stream>>>(
+        static_cast<const T*>(x), codes, scales, blocks, global_amax, vectorized);
+  });
+}
+
+}  // namespace qcfg::cuda
