@@ -2,7 +2,11 @@
 // shapes (odd row counts, partial blocks, zeros, tiny and huge values, NaN / inf). Skips without a
 // CUDA device. QCFG_GPU_ELEMENTS sets the elements compared per format (default 2^21; the GPU
 // machine run in docs/benchmarks.md uses 10^8).
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -29,106 +33,138 @@ bool skip_without_gpu() {
 
 // Shapes cycled through: odd rows, widths with partial 16/32 blocks where the format allows.
 const std::vector<std::vector<int64_t>> kShapes = {
-    {1, 4096}, {37, 1024}, {3, 5, 256}, {129, 2048}, {7, 8192}, {1024, 4096}, {2047, 512}};
+    {1, 4096}, {37, 1024}, {3, 5, 256}, {129, 2048}, {7, 8192}, {1024, 4096}, {2047, 512}, {3, 32768}};
 
-struct Tally {
-  std::map<std::string, int64_t> elements, mismatches;
-  void add(const std::string& name, int64_t n, bool equal) {
-    elements[name] += n;
-    mismatches[name] += equal ? 0 : 1;
-  }
-  void print() const {
-    for (const auto& [name, n] : elements) {
-      std::printf("gpu==cpu %-22s %12lld elements, %lld mismatching chunks\n", name.c_str(),
-                  static_cast<long long>(n), static_cast<long long>(mismatches.at(name)));
-    }
-  }
+// One comparison: which op, how many elements, equal or not (and where, for the failure message).
+struct Result {
+  std::string name;
+  int64_t elements;
+  bool equal;
+  std::string where;
 };
+using Results = std::vector<Result>;
 
-// Runs body(x_cpu, x_gpu, name_prefix) over chunks until every format saw the element budget.
+std::string describe(const at::Tensor& x) {
+  return std::string(c10::toString(x.scalar_type())) + " " + c10::str(x.sizes());
+}
+
+// Runs body(x_cpu, x_gpu, specials) -> Results over random chunks until every op saw the element
+// budget. Chunks run on all host threads (the CPU reference is single-threaded); assertions and the
+// summary happen on the test thread (doctest is not thread-safe).
 template <class Body>
 void over_chunks(Body&& body) {
   const int64_t budget = elements_per_format();
-  int64_t done = 0;
-  for (uint64_t seed = 1; done < budget; ++seed) {
-    const auto& shape = kShapes[seed % kShapes.size()];
-    const auto dtype = kFloatTypes[seed % kFloatTypes.size()];
-    const bool specials = seed % 2 == 0;
-    const at::Tensor x = mixed_input(shape, dtype, seed, specials);
-    body(x, x.to(at::kCUDA), specials);
-    done += x.numel();
+  const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+  std::mutex mutex;
+  std::vector<Result> all;
+  std::atomic<int64_t> done{0};
+  std::atomic<uint64_t> next_seed{1};
+  std::string error;
+  auto work = [&] {
+    while (done.load() < budget) {
+      const uint64_t seed = next_seed++;
+      const auto& shape = kShapes[seed % kShapes.size()];
+      const auto dtype = kFloatTypes[seed % kFloatTypes.size()];
+      const bool specials = seed % 2 == 0;
+      const at::Tensor x = mixed_input(shape, dtype, seed, specials);
+      try {
+        Results r = body(x, x.to(at::kCUDA), specials);
+        const std::lock_guard<std::mutex> lock(mutex);
+        all.insert(all.end(), r.begin(), r.end());
+      } catch (const std::exception& e) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        error = e.what();
+        done = budget;
+      }
+      done += x.numel();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < workers; ++i) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+  REQUIRE_MESSAGE(error.empty(), error);
+  std::map<std::string, std::pair<int64_t, int64_t>> tally;  // elements, mismatching chunks
+  for (const auto& r : all) {
+    CHECK_MESSAGE(r.equal, r.name, " ", r.where);
+    tally[r.name].first += r.elements;
+    tally[r.name].second += r.equal ? 0 : 1;
+  }
+  for (const auto& [name, t] : tally) {
+    std::printf("gpu==cpu %-26s %12lld elements, %lld mismatching chunks\n", name.c_str(),
+                static_cast<long long>(t.first), static_cast<long long>(t.second));
   }
 }
 
 TEST_CASE("GPU fake quant == CPU reference, randomized") {
   if (skip_without_gpu()) return;
-  Tally tally;
-  over_chunks([&](const at::Tensor& x, const at::Tensor& xg, bool) {
+  over_chunks([](const at::Tensor& x, const at::Tensor& xg, bool) {
+    Results out;
     for (const auto& [name, spec] : sample_specs(shape_vec(x))) {
-      const bool equal = bits_equal(fake_quant(xg, spec), reference_fake_quant(x, spec));
-      CHECK_MESSAGE(equal, name, " ", c10::toString(x.scalar_type()), " ", x.sizes());
-      tally.add(name, x.numel(), equal);
+      out.push_back({name, x.numel(), bits_equal(fake_quant(xg, spec), reference_fake_quant(x, spec)),
+                     describe(x)});
     }
+    return out;
   });
-  tally.print();
 }
 
 TEST_CASE("GPU Hadamard and fused rotate == CPU reference, randomized") {
   if (skip_without_gpu()) return;
-  Tally tally;
-  over_chunks([&](const at::Tensor& x, const at::Tensor& xg, bool) {
+  over_chunks([](const at::Tensor& x, const at::Tensor& xg, bool) {
+    Results out;
     for (const int64_t block : {16, 32, 64, 128, 256}) {
-      const bool equal = bits_equal(hadamard(xg, block), reference_hadamard(x, block));
-      tally.add("hadamard " + std::to_string(block), x.numel(), equal);
-      CHECK_MESSAGE(equal, "hadamard ", block, " ", x.sizes());
+      out.push_back({"hadamard " + std::to_string(block), x.numel(),
+                     bits_equal(hadamard(xg, block), reference_hadamard(x, block)), describe(x)});
     }
-    const int64_t full = x.size(-1);
-    tally.add("hadamard full", x.numel(), bits_equal(hadamard(xg), reference_hadamard(x, full)));
+    out.push_back({"hadamard full", x.numel(),
+                   bits_equal(hadamard(xg), reference_hadamard(x, x.size(-1))), describe(x)});
     const numerics::QuantSpec nvfp4 = numerics::Nvfp4DynamicQuant{6.0f * 448.0f / 64.0f};
-    for (const int64_t block : {16, 128}) {
+    for (const int64_t block : {16, 32, 64, 128}) {
       const numerics::RotateConfig rot{numerics::RotateMode::rotate_back, block};
-      const bool equal =
-          bits_equal(rotate_fake_quant(xg, nvfp4, rot), reference_rotate(x, nvfp4, rot));
-      tally.add("rotate_back nvfp4 " + std::to_string(block), x.numel(), equal);
-      CHECK_MESSAGE(equal, "rotate_back ", block, " ", x.sizes());
+      out.push_back({"rotate_back nvfp4 " + std::to_string(block), x.numel(),
+                     bits_equal(rotate_fake_quant(xg, nvfp4, rot), reference_rotate(x, nvfp4, rot)),
+                     describe(x)});
     }
+    return out;
   });
-  tally.print();
 }
 
 TEST_CASE("GPU NVFP4 packing == CPU reference, randomized") {
   if (skip_without_gpu()) return;
-  Tally tally;
-  over_chunks([&](const at::Tensor& x, const at::Tensor& xg, bool) {
+  over_chunks([](const at::Tensor& x, const at::Tensor& xg, bool) {
+    Results out;
     for (const float global_amax : {1.0f, 448.0f * 6.0f, 3.0e-3f}) {
       const Packed got = pack_nvfp4(xg, global_amax), want = pack_nvfp4(x, global_amax);
       const bool equal = at::equal(got.codes.cpu(), want.codes) &&
                          at::equal(got.scales.cpu(), want.scales) &&
                          got.global_scale == want.global_scale;
-      tally.add("pack nvfp4", x.numel(), equal);
-      CHECK_MESSAGE(equal, "pack_nvfp4 ", global_amax, " ", x.sizes());
+      out.push_back({"pack nvfp4", x.numel(), equal, describe(x)});
     }
+    return out;
   });
-  tally.print();
 }
 
 TEST_CASE("GPU max calibration == CPU reference, randomized") {
   if (skip_without_gpu()) return;
-  Tally tally;
-  over_chunks([&](const at::Tensor& x, const at::Tensor& xg, bool specials) {
-    for (const numerics::Granularity g :
-         {numerics::Granularity{numerics::PerTensor{}}, numerics::Granularity{numerics::PerBlock{16}},
-          numerics::Granularity{numerics::PerAxis{0}}}) {
+  over_chunks([](const at::Tensor& x, const at::Tensor& xg, bool specials) {
+    Results out;
+    const std::vector<numerics::Granularity> grans = {
+        numerics::PerTensor{}, numerics::PerBlock{16}, numerics::PerAxis{0}};
+    for (size_t i = 0; i < grans.size(); ++i) {
+      const std::string name = "amax " + std::string(i == 0 ? "per tensor" : i == 1 ? "block 16" : "per axis");
       if (specials) {
-        CHECK_THROWS_AS(max_amax(xg, g), std::runtime_error);
+        bool threw = false;
+        try {
+          (void)max_amax(xg, grans[i]);
+        } catch (const std::runtime_error&) {
+          threw = true;
+        }
+        out.push_back({name + " (NaN/inf rejected)", x.numel(), threw, describe(x)});
         continue;
       }
-      const bool equal = max_amax(xg, g) == max_amax(x, g);
-      tally.add("amax g" + std::to_string(g.index()), x.numel(), equal);
-      CHECK(equal);
+      out.push_back({name, x.numel(), max_amax(xg, grans[i]) == max_amax(x, grans[i]), describe(x)});
     }
+    return out;
   });
-  tally.print();
 }
 
 }  // namespace
