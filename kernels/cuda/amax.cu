@@ -38,16 +38,27 @@ __global__ void amax_tensor_kernel(const T* __restrict__ x, int64_t numel,
 
 template <class T>
 __global__ void amax_block16_kernel(const T* __restrict__ x, int64_t rows, int64_t cols,
-                                    float* __restrict__ out) {
+                                    float* __restrict__ out, bool vectorized) {
+  constexpr int kN = detail::VecTraits<T>::kElems;
   const int64_t col_blocks = (cols + 15) / 16;
   const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
        b < rows * col_blocks; b += nthreads) {
-    const T* p = x + (b / col_blocks) * cols + (b % col_blocks) * 16;
-    const int64_t rest = cols - (b % col_blocks) * 16;
-    const int64_t len = rest < 16 ? rest : 16;
     unsigned best = 0;
-    for (int64_t i = 0; i < len; ++i) best = max(best, float_bits(abs_f(detail::load1(p + i))));
+    if (vectorized) {  // whole 16-element blocks, 16-byte aligned: b * 16 is the element offset
+#pragma unroll
+      for (int c = 0; c < 16 / kN; ++c) {
+        float part[kN];
+        detail::load_vec(x + b * 16 + c * kN, part);
+#pragma unroll
+        for (int i = 0; i < kN; ++i) best = max(best, float_bits(abs_f(part[i])));
+      }
+    } else {
+      const T* p = x + (b / col_blocks) * cols + (b % col_blocks) * 16;
+      const int64_t rest = cols - (b % col_blocks) * 16;
+      const int64_t len = rest < 16 ? rest : 16;
+      for (int64_t i = 0; i < len; ++i) best = max(best, float_bits(abs_f(detail::load1(p + i))));
+    }
     out[b] = bits_float(best);
   }
 }
@@ -75,9 +86,10 @@ cudaError_t amax_per_block16(const void* x, int64_t rows, int64_t cols, DType dt
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     constexpr int kThreads = 256;
+    const bool vectorized = cols % 16 == 0 && detail::aligned16(x);
     amax_block16_kernel<T>
         <<<detail::grid_for(rows * ((cols + 15) / 16), kThreads), kThreads, 0, stream>>>(
-            static_cast<const T*>(x), rows, cols, amax_out);
+            static_cast<const T*>(x), rows, cols, amax_out, vectorized);
   });
 }
 

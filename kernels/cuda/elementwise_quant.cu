@@ -8,23 +8,33 @@ namespace {
 
 using namespace numerics;
 
+// Each op splits into the per-amax part (params, with its divisions) and the per-element part,
+// so a vector of elements that share one amax entry computes its params once.
 struct IntOp {
   IntRange range;
   TinyAmaxRule rule;
-  __device__ float operator()(float x, float amax) const {
-    if (int_amax_is_tiny(amax, rule)) return int_tiny_output(x, rule);
-    return int_qdq(x, range.max_bound / amax, range);
+  struct Params {
+    bool tiny;
+    float scale;
+  };
+  __device__ Params params(float amax) const {
+    return {int_amax_is_tiny(amax, rule), range.max_bound / amax};
+  }
+  __device__ float apply(float x, Params p) const {
+    return p.tiny ? int_tiny_output(x, rule) : int_qdq(x, p.scale, range);
   }
 };
 
 struct Fp8Op {
-  __device__ float operator()(float x, float amax) const { return fp8_qdq(x, fp8_scale(amax)); }
+  using Params = Fp8Scale;
+  __device__ Params params(float amax) const { return fp8_scale(amax); }
+  __device__ float apply(float x, Params p) const { return fp8_qdq(x, p); }
 };
 
 template <class T, class Op>
 __global__ void elementwise_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t numel,
                                    const float* __restrict__ amax, AmaxIndexing indexing, Op op,
-                                   bool vectorized) {
+                                   bool vectorized, bool vector_uniform) {
   constexpr int kN = detail::VecTraits<T>::kElems;
   const int64_t tid = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -32,13 +42,29 @@ __global__ void elementwise_kernel(const T* __restrict__ x, T* __restrict__ y, i
   for (int64_t v = tid; v < nvec; v += nthreads) {
     float buf[kN];
     detail::load_vec(x + v * kN, buf);
+    if (vector_uniform) {
+      const auto p = op.params(amax[indexing.index(v * kN)]);
 #pragma unroll
-    for (int i = 0; i < kN; ++i) buf[i] = op(buf[i], amax[indexing.index(v * kN + i)]);
+      for (int i = 0; i < kN; ++i) buf[i] = op.apply(buf[i], p);
+    } else {
+#pragma unroll
+      for (int i = 0; i < kN; ++i) buf[i] = op.apply(buf[i], op.params(amax[indexing.index(v * kN + i)]));
+    }
     detail::store_vec(y + v * kN, buf);
   }
   for (int64_t i = nvec * kN + tid; i < numel; i += nthreads) {
-    detail::store1(y + i, op(detail::load1(x + i), amax[indexing.index(i)]));
+    detail::store1(y + i, op.apply(detail::load1(x + i), op.params(amax[indexing.index(i)])));
   }
+}
+
+// True when every aligned group of n consecutive elements maps to one amax entry.
+bool uniform_over(const AmaxIndexing& ix, int64_t n) {
+  switch (ix.kind) {
+    case AmaxIndexing::Kind::tensor: return true;
+    case AmaxIndexing::Kind::axis: return ix.stride % n == 0;
+    case AmaxIndexing::Kind::block: return ix.block % n == 0 && ix.cols % n == 0;
+  }
+  return false;
 }
 
 template <class Op>
@@ -52,8 +78,10 @@ cudaError_t launch_elementwise(const void* x, void* y, int64_t numel, DType dtyp
     constexpr int kThreads = 256;
     const unsigned grid = detail::grid_for(
         (numel + detail::VecTraits<T>::kElems - 1) / detail::VecTraits<T>::kElems, kThreads);
-    elementwise_kernel<T><<<grid, kThreads, 0, stream>>>(
-        static_cast<const T*>(x), static_cast<T*>(y), numel, amax, indexing, op, vectorized);
+    const bool uniform = uniform_over(indexing, detail::VecTraits<T>::kElems);
+    elementwise_kernel<T><<<grid, kThreads, 0, stream>>>(static_cast<const T*>(x),
+                                                         static_cast<T*>(y), numel, amax,
+                                                         indexing, op, vectorized, uniform);
   });
 }
 
