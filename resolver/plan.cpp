@@ -1,5 +1,9 @@
 #include "resolver/plan.h"
 
+#include <map>
+#include <ostream>
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -139,12 +143,14 @@ std::string indented(const std::string& text, size_t spaces) {
 std::string json_of(const Value& v, size_t depth) { return indented(to_json(v), depth); }
 
 // Writes the plan as to_json(plan_to_value(r)) would, one quantizer at a time, rendering each
-// shared attribute mapping once.
+// shared attribute mapping and each provenance pair once. Text goes to the sink in chunks of about
+// kFlushBytes, so memory stays bounded however many quantizers the model has.
 class PlanWriter {
  public:
-  PlanWriter(const Resolution& r, const PlanOptions& o) : r_(r), o_(o) {}
+  PlanWriter(const Resolution& r, const PlanOptions& o, std::ostream& sink)
+      : r_(r), o_(o), sink_(sink) {}
 
-  std::string write() {
+  void write() {
     out_ = "{\n  \"entries\": " + json_of(entries_value(r_), 2) + ",\n";
     out_ += "  \"inventory\": " + to_json(Value::string(r_.inventory->origin)) + ",\n";
     out_ += "  \"plan_version\": 1,\n  \"quantizers\": [";
@@ -152,9 +158,29 @@ class PlanWriter {
       out_ += i ? ",\n    {\n" : "\n    {\n";
       quantizer(i);
       out_ += "\n    }";
+      if (out_.size() >= kFlushBytes) flush();
     }
     out_ += r_.quantizers.empty() ? "]\n}" : "\n  ]\n}";
-    return std::move(out_);
+    flush();
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = size_t{1} << 20;
+
+  void flush() {
+    sink_.write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    out_.clear();
+  }
+
+  const std::string& provenance_json(int32_t cfg_entry, int32_t enable_entry) {
+    auto [it, fresh] = provenance_text_.try_emplace({cfg_entry, enable_entry});
+    if (fresh) {
+      Value prov = Value::map();
+      prov.set("last_cfg_entry", entry_loc_or_null(r_, cfg_entry));
+      prov.set("last_enable_entry", entry_loc_or_null(r_, enable_entry));
+      it->second = json_of(prov, 6);
+    }
+    return it->second;
   }
 
  private:
@@ -198,10 +224,7 @@ class PlanWriter {
     field("parent_class", q.parent_class ? to_json(Value::string(*q.parent_class)) : "null",
           !o_.provenance);
     if (o_.provenance) {
-      Value prov = Value::map();
-      prov.set("last_cfg_entry", entry_loc_or_null(r_, n.last_cfg_entry));
-      prov.set("last_enable_entry", entry_loc_or_null(r_, n.last_enable_entry));
-      field("provenance", json_of(prov, 6), true);
+      field("provenance", provenance_json(n.last_cfg_entry, n.last_enable_entry), true);
     }
   }
 
@@ -209,15 +232,23 @@ class PlanWriter {
 
   const Resolution& r_;
   const PlanOptions& o_;
+  std::ostream& sink_;
   std::string out_;
+  std::map<std::pair<int32_t, int32_t>, std::string> provenance_text_;
   std::string scratch_;
   std::unordered_map<const Value*, std::string> attribute_text_;
 };
 
 }  // namespace
 
+void write_plan_json(const Resolution& r, std::ostream& out, const PlanOptions& options) {
+  PlanWriter(r, options, out).write();
+}
+
 std::string plan_to_json(const Resolution& r, const PlanOptions& options) {
-  return PlanWriter(r, options).write();
+  std::ostringstream out;
+  write_plan_json(r, out, options);
+  return std::move(out).str();
 }
 
 std::string human_bytes(uint64_t bytes) {

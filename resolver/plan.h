@@ -3,6 +3,7 @@
 // human summary (quantizers and weight bytes per resolved format, what stays unquantized).
 #pragma once
 
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,11 @@ struct PlanOptions {
 
 Value plan_to_value(const Resolution& r, const PlanOptions& options = {});
 
-// Exactly to_json(plan_to_value(r, options)) (no final newline), written quantizer by quantizer:
-// for large models (DeepSeek-V3: 135k quantizers) it avoids building the whole tree.
+// Exactly to_json(plan_to_value(r, options)) (no final newline), streamed to `out` quantizer by
+// quantizer in ~1 MiB chunks: for large models (DeepSeek-V3: 135k quantizers) neither the tree nor
+// the text is ever whole in memory.
+void write_plan_json(const Resolution& r, std::ostream& out, const PlanOptions& options = {});
+// The same text as a string (tests, small models).
 std::string plan_to_json(const Resolution& r, const PlanOptions& options = {});
 
 // One quantizer's final state: `enabled` (bool, or nested lists for an SQ) and `attributes`

@@ -1,6 +1,9 @@
 // `qcfg compile`: apply FILE's quant_cfg to a model's quantizers and print the plan.
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <iostream>
+
 #include "compiler/json_writer.h"
 #include "resolver/plan.h"
 #include "tools/qcfg/cmd_resolve_common.h"
@@ -9,14 +12,17 @@
 namespace qcfg::cli {
 namespace {
 
-int emit(const std::string& text, const Args& args) {
+// Streams the output to stdout, or atomically to the -o file.
+int emit(const std::function<void(std::ostream&)>& write, const Args& args) {
   const auto out = args.value("-o");
   if (!out) {
-    fmt::print("{}", text);
+    std::fflush(stdout);
+    write(std::cout);
+    std::cout.flush();
     return kExitOk;
   }
   std::string error;
-  if (!write_file_atomically(*out, text, &error)) {
+  if (!write_file_atomically(*out, write, &error)) {
     fmt::print(stderr, "{}: error: {}\n", *out, error);
     return kExitUsage;
   }
@@ -37,10 +43,15 @@ int run_compile(const std::vector<std::string>& argv) {
   const resolver::Resolution r = resolver::resolve(*inv, qc->quant_cfg, resolve_options(args));
   print_diagnostics(r.diagnostics);
   if (!r.ok()) return kExitInvalid;
-  if (format == "text") return emit(resolver::plan_summary_text(r), args);
+  if (format == "text") {
+    return emit([&](std::ostream& os) { os << resolver::plan_summary_text(r); }, args);
+  }
   resolver::PlanOptions po;
   po.provenance = !args.flag("--no-provenance");
-  return emit(resolver::plan_to_json(r, po) + "\n", args);
+  return emit([&](std::ostream& os) {
+    resolver::write_plan_json(r, os, po);
+    os << '\n';
+  }, args);
 }
 
 const char* kUsage =

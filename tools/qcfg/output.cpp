@@ -16,6 +16,11 @@ void print_diagnostics(const Diagnostics& diags) {
 
 bool write_file_atomically(const std::string& path, const std::string& content,
                            std::string* error) {
+  return write_file_atomically(path, [&](std::ostream& out) { out << content; }, error);
+}
+
+bool write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write,
+                           std::string* error) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -28,7 +33,7 @@ bool write_file_atomically(const std::string& path, const std::string& content,
       *error = "cannot create a temporary file in " + dir.string();
       return false;
     }
-    out << content;
+    write(out);
     out.flush();
     if (!out) {
       *error = "write failed (disk full?)";
