@@ -1,0 +1,58 @@
+// QC001: quant_cfg written in a legacy dict form (flat mapping, one-key items, `nn.*` items).
+#include "lint/raw_view.h"
+#include "lint/rule.h"
+
+namespace qcfg::lint {
+namespace {
+
+class LegacyFormat final : public Rule {
+ public:
+  const RuleInfo& info() const override {
+    static const RuleInfo i{
+        "QC001",
+        "legacy-format",
+        Severity::Warning,
+        "quant_cfg uses a legacy dict form that ModelOpt deprecates",
+        "ModelOpt still reads the legacy forms of `quant_cfg` (a flat mapping of pattern to "
+        "config, one-key list items `{pattern: cfg}`, and `nn.*`-scoped items) but converts them "
+        "with a DeprecationWarning, and the conversion has traps of its own: `default` keeps its "
+        "position instead of going first (QC003), `enable` is split out of the value, and an "
+        "empty value or `null` becomes an enable-only toggle (QC018). ModelOpt's own pre-commit "
+        "hook rejects the legacy form in recipes. The list form with explicit `quantizer_name` "
+        "says what happens. `qcfg lint` does not rewrite it: use the migrator (`qcfg migrate "
+        "--in-place FILE`), which keeps comments and warns where the literal conversion changes "
+        "meaning.",
+        "quant_cfg:\n  '*weight_quantizer': {num_bits: 8, axis: 0}\n  '*input_quantizer': "
+        "{num_bits: 8}\n",
+        "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: 8, axis: 0}\n"
+        "  - quantizer_name: '*input_quantizer'\n    cfg: {num_bits: 8}\n",
+        "",
+        false};
+    return i;
+  }
+
+  void check(const LintContext& ctx, Reporter& out) const override {
+    for (const RawQuantCfg& q : ctx.raw_quant_cfgs) {
+      if (q.single_entry) continue;
+      if (q.value->is_map()) {
+        out.report(q.value->loc(),
+                   "quant_cfg is a legacy flat mapping (deprecated by ModelOpt); rewrite it as a "
+                   "list of {quantizer_name, cfg, enable} entries (`qcfg migrate`)");
+        continue;
+      }
+      for (const RawEntryRef& e : raw_entries(q)) {
+        if (!is_legacy(e)) continue;
+        out.report(e.loc(),
+                   "legacy one-key or `nn.*` item (deprecated by ModelOpt); write it as "
+                   "{quantizer_name, cfg, enable} (`qcfg migrate`)",
+                   e.loc());
+      }
+    }
+  }
+};
+
+}  // namespace
+
+QCFG_REGISTER_RULE(LegacyFormat);
+
+}  // namespace qcfg::lint

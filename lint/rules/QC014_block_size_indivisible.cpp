@@ -1,0 +1,83 @@
+// QC014: a quantization block size that does not divide the layer's last dimension.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "lint/rule.h"
+#include "lint/rules/model_dims.h"
+#include "lint/rules/rule_util.h"
+
+namespace qcfg::lint {
+namespace {
+
+// The block size along the last axis (`-1:` key), if any.
+std::optional<int64_t> last_axis_block(const Value& attributes) {
+  const Value* blocks = attributes.find("block_sizes");
+  if (!blocks || !blocks->is_map()) return std::nullopt;
+  for (const MapEntry& kv : blocks->entries()) {
+    if (kv.key.is_int() && kv.key.as_int() == -1 && kv.value.is_int() && kv.value.as_int() > 0)
+      return kv.value.as_int();
+  }
+  return std::nullopt;
+}
+
+class BlockSizeIndivisible final : public Rule {
+ public:
+  const RuleInfo& info() const override {
+    static const RuleInfo i{
+        "QC014",
+        "block-size-indivisible",
+        Severity::Warning,
+        "the quantization block size does not divide the layer's last dimension",
+        "Block quantization splits the last dimension into blocks of `block_sizes[-1]` "
+        "elements with one scale each. When the block does not divide the dimension (e.g. an "
+        "in_features of 588 with NVFP4 blocks of 16), ModelOpt's fake quantization pads the "
+        "last block, but the exported checkpoint does not load in runtimes that need whole "
+        "blocks (vLLM's NVFP4 W4A16 needs an input size divisible by 16, real-quant kernels "
+        "assume whole blocks). The dimension comes from the model: the weight of the "
+        "quantizer's own layer, also for its input quantizer. Exclude such layers or pick a "
+        "block size that divides them.",
+        "# model: a linear layer with in_features 588\nquant_cfg:\n  - quantizer_name: "
+        "'*weight_quantizer'\n    cfg: {num_bits: [2, 1], block_sizes: {-1: 16, type: dynamic, "
+        "scale_bits: [4, 3]}}\n",
+        "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: [2, 1], "
+        "block_sizes: {-1: 16, type: dynamic, scale_bits: [4, 3]}}\n  - quantizer_name: "
+        "'*odd_proj*'\n    enable: false\n",
+        "",
+        true};
+    return i;
+  }
+
+  void check(const LintContext& ctx, Reporter& out) const override {
+    for (const ConfigUnderLint& c : ctx.configs) {
+      if (!c.resolution) continue;
+      const resolver::Resolution& r = *c.resolution;
+      const LayerDims dims(*r.inventory);
+      std::map<int32_t, std::vector<std::string>> by_entry;
+      for (size_t q = 0; q < r.quantizers.size(); ++q) {
+        const resolver::QuantizerNode& n = r.quantizers[q].node;
+        if (n.sequential || n.disabled || !n.attributes || n.last_cfg_entry < 0) continue;
+        const auto block = last_axis_block(*n.attributes);
+        const auto d = block ? dims.last_dim(q) : std::nullopt;
+        if (!d || *d % *block == 0) continue;
+        by_entry[n.last_cfg_entry].push_back(fmt::format(
+            "{} (last dim {}, block {})", r.inventory->quantizers[q].name, *d, *block));
+      }
+      for (const auto& [entry, names] : by_entry) {
+        const QuantizerEntry& e = (*c.entries)[static_cast<size_t>(entry)];
+        if (!ctx.in_this_file(e.loc)) continue;
+        out.report(best_loc({e.cfg_loc, e.loc}),
+                   fmt::format("the block size of entry {} does not divide the last dimension of "
+                               "{} quantizer(s): {}",
+                               entry_label(e), names.size(), name_sample(names, 2)),
+                   e.loc);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+QCFG_REGISTER_RULE(BlockSizeIndivisible);
+
+}  // namespace qcfg::lint

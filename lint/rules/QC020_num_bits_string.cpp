@@ -1,0 +1,55 @@
+// QC020: `num_bits` given as a string without a backend: ModelOpt takes it as a custom format name.
+#include <fmt/format.h>
+
+#include "lint/rule.h"
+#include "lint/rules/rule_util.h"
+
+namespace qcfg::lint {
+namespace {
+
+class NumBitsString final : public Rule {
+ public:
+  const RuleInfo& info() const override {
+    static const RuleInfo i{
+        "QC020",
+        "num-bits-string",
+        Severity::Error,
+        "`num_bits` is a string: ModelOpt treats it as a custom-backend format, not a number",
+        "`num_bits` accepts an int, an (E, M) pair, or any string; a string is meant for custom "
+        "backends. ModelOpt's loader converts `eXmY` strings to (X, Y) only in YAML files, so "
+        "in a JSON file `\"num_bits\": \"e4m3\"` stays a string, and a quoted number such as "
+        "`num_bits: \"8\"` stays a string in YAML too: validation passes, every numeric check "
+        "is skipped, and the quantizer does not run the format the text names. Write "
+        "`num_bits: e4m3` in YAML, `[4, 3]` in JSON, and integers unquoted.",
+        "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: \"8\", axis: 0}\n",
+        "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: 8, axis: 0}\n",
+        "",
+        false};
+    return i;
+  }
+
+  void check(const LintContext& ctx, Reporter& out) const override {
+    for (const ConfigUnderLint& c : ctx.configs) {
+      for (const QuantizerEntry& e : *c.entries) {
+        if (!ctx.in_this_file(e.loc)) continue;
+        for (const Value* attrs : cfg_set_items(e)) {
+          const Value* bits = attrs->find("num_bits");
+          const Value* backend = attrs->find("backend");
+          if (!bits || !bits->is_string() || (backend && !backend->is_null())) continue;
+          out.report(ctx.in_this_file(bits->loc()) ? bits->loc() : e.loc,
+                     fmt::format("`num_bits: \"{}\"` is a string; ModelOpt treats it as a "
+                                 "custom-backend format name, not a number format (write "
+                                 "integers unquoted, and [E, M] in JSON)",
+                                 bits->as_string()),
+                     e.loc);
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+QCFG_REGISTER_RULE(NumBitsString);
+
+}  // namespace qcfg::lint

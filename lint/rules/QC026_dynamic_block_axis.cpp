@@ -1,0 +1,62 @@
+// QC026: dynamic block quantization on an axis other than the last.
+#include <fmt/format.h>
+
+#include "lint/rule.h"
+#include "lint/rules/rule_util.h"
+
+namespace qcfg::lint {
+namespace {
+
+class DynamicBlockAxis final : public Rule {
+ public:
+  const RuleInfo& info() const override {
+    static const RuleInfo i{
+        "QC026",
+        "dynamic-block-axis",
+        Severity::Warning,
+        "dynamic block quantization on an axis other than the last (-1)",
+        "ModelOpt's validator only checks that dynamic block quantization has exactly one "
+        "block axis, despite its message (\"only supports quantization last axis\"): `{0: 32, "
+        "type: dynamic}` passes. The dynamic block kernels (MX, NVFP4) quantize along the last "
+        "dimension; write the block axis as `-1`.",
+        "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: [2, 1], "
+        "block_sizes: {0: 16, type: dynamic, scale_bits: [4, 3]}}\n",
+        "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: [2, 1], "
+        "block_sizes: {-1: 16, type: dynamic, scale_bits: [4, 3]}}\n",
+        "",
+        false};
+    return i;
+  }
+
+  void check(const LintContext& ctx, Reporter& out) const override {
+    for (const ConfigUnderLint& c : ctx.configs) {
+      for (const QuantizerEntry& e : *c.entries) {
+        if (!ctx.in_this_file(e.loc)) continue;
+        for (const Value* attrs : cfg_set_items(e)) check_blocks(*attrs, e, ctx, out);
+      }
+    }
+  }
+
+ private:
+  static void check_blocks(const Value& attrs, const QuantizerEntry& e, const LintContext& ctx,
+                           Reporter& out) {
+    const Value* blocks = attrs.find("block_sizes");
+    if (!blocks || !blocks->is_map()) return;
+    const Value* type = blocks->find("type");
+    if (!type || !type->is_string() || type->as_string() != "dynamic") return;
+    for (const MapEntry& kv : blocks->entries()) {
+      if (!kv.key.is_int() || kv.key.as_int() == -1) continue;
+      out.report(ctx.in_this_file(kv.key.loc()) ? kv.key.loc() : e.loc,
+                 fmt::format("dynamic block quantization along axis {}: it is meant for the last "
+                             "axis (-1)",
+                             kv.key.as_int()),
+                 e.loc);
+    }
+  }
+};
+
+}  // namespace
+
+QCFG_REGISTER_RULE(DynamicBlockAxis);
+
+}  // namespace qcfg::lint

@@ -1,0 +1,41 @@
+// docs/rules/ holds exactly one page per rule, equal to what the rule's metadata renders
+// (`qcfg lint --explain ID`). After changing a rule, regenerate its page with
+// `qcfg lint --explain ID > docs/rules/<ID>-<name>.md`.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "lint/emit.h"
+
+namespace fs = std::filesystem;
+using namespace qcfg::lint;
+
+namespace {
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+TEST_CASE("docs/rules is in sync with the rule metadata") {
+  const fs::path dir = fs::path(QCFG_SOURCE_DIR) / "docs" / "rules";
+  std::set<std::string> expected;
+  for (const Rule* r : all_rules()) {
+    const std::string page = rule_page_name(r->info());
+    expected.insert(page);
+    CAPTURE(page);
+    REQUIRE(fs::exists(dir / page));
+    CHECK(read_text(dir / page) == render_rule_page(r->info()));
+  }
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name == "README.md") continue;
+    CAPTURE(name);
+    CHECK(expected.count(name) == 1);  // no page for a rule that does not exist
+  }
+}
