@@ -1,0 +1,56 @@
+#include "runtime/amax_report.h"
+
+#include <algorithm>
+
+#include "runtime/hf_config.h"
+#include "runtime/output_files.h"
+
+namespace qcfg::runtime {
+namespace {
+
+constexpr size_t kFullValues = 4096;
+
+OrderedJson record_json(const AmaxRecord& r) {
+  OrderedJson j = {{"stage", r.stage}, {"granularity", r.granularity}};
+  if (r.values.size() == 1) {
+    j["amax"] = r.values[0];
+  } else if (r.values.size() <= kFullValues) {
+    j["amax"] = r.values;
+  } else {
+    const auto [lo, hi] = std::minmax_element(r.values.begin(), r.values.end());
+    j["count"] = r.values.size();
+    j["min"] = *lo;
+    j["max"] = *hi;
+  }
+  return j;
+}
+
+}  // namespace
+
+void AmaxReport::add(std::vector<AmaxRecord> records) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (AmaxRecord& r : records) records_.push_back(std::move(r));
+}
+
+void AmaxReport::write(const std::string& path, const Plan& plan, const Prepared& p,
+                       const std::string& device) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<const AmaxRecord*> sorted;
+  for (const AmaxRecord& r : records_) sorted.push_back(&r);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const AmaxRecord* a, const AmaxRecord* b) {
+    return a->quantizer != b->quantizer ? a->quantizer < b->quantizer : a->stage < b->stage;
+  });
+  OrderedJson amax = OrderedJson::object();
+  for (const AmaxRecord* r : sorted) amax[r->quantizer].push_back(record_json(*r));
+  OrderedJson j = {{"producer", "qcfg"},
+                   {"plan", plan.origin},
+                   {"mode", p.mode == Mode::fake ? "fake" : "export"},
+                   {"device", device},
+                   {"weight_amax", amax},
+                   {"activations_needing_calibration", p.calibration_needed},
+                   {"activations_from_act_amax", p.calibration_given},
+                   {"rotated_input_modules", p.rotated_inputs}};
+  write_json_file(path, j);
+}
+
+}  // namespace qcfg::runtime

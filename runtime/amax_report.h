@@ -1,0 +1,28 @@
+// The run report written next to the output tensors (qcfg_runtime.json): every calibrated amax
+// by quantizer and stage, the activation quantizers left uncalibrated, and the modules whose
+// inputs must be rotated. Per-channel and per-block amax vectors above 4096 entries are
+// summarised (count, min, max) to keep the report small for large models.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/compute.h"
+#include "runtime/plan_reader.h"
+#include "runtime/prepare.h"
+
+namespace qcfg::runtime {
+
+class AmaxReport {
+ public:
+  void add(std::vector<AmaxRecord> records);  // thread-safe
+  void write(const std::string& path, const Plan& plan, const Prepared& p,
+             const std::string& device) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<AmaxRecord> records_;
+};
+
+}  // namespace qcfg::runtime

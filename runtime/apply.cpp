@@ -1,0 +1,241 @@
+#include "runtime/apply.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <exception>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "kernels/torch/tensor_ops.h"
+#include "runtime/amax_report.h"
+#include "runtime/checkpoint.h"
+#include "runtime/compute.h"
+#include "runtime/hf_config.h"
+#include "runtime/output_files.h"
+#include "runtime/progress.h"
+
+namespace qcfg::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kVersion = "qcfg-0.1.0";
+constexpr const char* kIndexName = "model.safetensors.index.json";
+
+at::Device pick_device(const std::string& requested) {
+  const bool cuda = tensor_ops::cuda_available();
+  if (requested == "cuda" && !cuda)
+    throw ApplyError("--device cuda: no CUDA device is visible, or qcfg was built without CUDA");
+  return (requested == "cuda" || (requested == "auto" && cuda)) ? at::Device(at::kCUDA)
+                                                                : at::Device(at::kCPU);
+}
+
+// Experts a grouped module must have (config.json), 0 when it does not say.
+int64_t expected_experts(const std::string& model_dir) {
+  const fs::path config = fs::path(model_dir) / "config.json";
+  std::error_code ec;
+  if (!fs::exists(config, ec)) return 0;
+  const auto j = read_json_file(config.string());
+  for (const char* key :
+       {"num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts"})
+    if (auto it = j.find(key); it != j.end() && it->is_number_integer()) return it->get<int64_t>();
+  return 0;
+}
+
+// Output files, each laid out fully before compute starts.
+struct ShardWriters {
+  std::map<std::string, std::unique_ptr<SafetensorsWriter>> by_shard;
+  // unit index -> (writer, first tensor index in it)
+  std::vector<std::pair<SafetensorsWriter*, size_t>> unit_slot;
+  std::map<std::string, std::string> weight_map;
+  uint64_t total = 0;
+};
+
+ShardWriters open_writers(const Prepared& p, const StagingDir& dir) {
+  std::map<std::string, std::vector<OutputTensor>> lists;
+  std::vector<std::pair<std::string, size_t>> unit_pos;
+  for (const PreparedUnit& u : p.units) {
+    auto& list = lists[u.shard];
+    unit_pos.emplace_back(u.shard, list.size());
+    list.insert(list.end(), u.outputs.begin(), u.outputs.end());
+  }
+  for (const ScalarOutput& s : p.scalars) lists[s.shard].push_back({s.name, "F32", {}});
+  ShardWriters w;
+  for (auto& [shard, list] : lists) {
+    for (const OutputTensor& t : list) {
+      w.weight_map[t.name] = shard;
+      w.total += t.nbytes();
+    }
+    w.by_shard[shard] = std::make_unique<SafetensorsWriter>(dir.file(shard), std::move(list));
+  }
+  for (const auto& [shard, first] : unit_pos)
+    w.unit_slot.emplace_back(w.by_shard[shard].get(), first);
+  return w;
+}
+
+void write_scalars(const Prepared& p, ShardWriters& w) {
+  std::map<std::string, size_t> next;  // scalars follow the units' tensors in each shard
+  for (const PreparedUnit& u : p.units) next[u.shard] += u.outputs.size();
+  for (const ScalarOutput& s : p.scalars) {
+    const float v = s.value;
+    w.by_shard[s.shard]->write(next[s.shard]++, &v, sizeof v);
+  }
+}
+
+// The worker loop: units taken in order by `jobs` threads; each reads, computes and writes its
+// own tensors, so reading, compute and writing of different units overlap.
+class Runner {
+ public:
+  Runner(const Prepared& p, ShardWriters& w, const at::Device& device, Progress& progress,
+         AmaxReport& report)
+      : p_(p), w_(w), device_(device), progress_(progress), report_(report) {}
+
+  void run(int jobs) {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < std::max(1, jobs); ++i) threads.emplace_back([this] { loop(); });
+    for (std::thread& t : threads) t.join();
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void loop() {
+    for (size_t i = next_++; i < p_.units.size() && !failed_; i = next_++) {
+      try {
+        run_unit(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+        failed_ = true;
+      }
+    }
+  }
+
+  void run_unit(size_t i) {
+    const PreparedUnit& u = p_.units[i];
+    auto [writer, first] = w_.unit_slot[i];
+    if (!u.quantizes()) {
+      for (size_t k = 0; k < u.unit->tensors.size(); ++k) {
+        const TensorRef& t = *u.unit->tensors[k].tensor;
+        writer->write(first + k, t.data, t.nbytes);
+        Checkpoint::release(t);
+      }
+    } else {
+      UnitResult r = compute_unit(u, device_);
+      for (size_t k = 0; k < r.outputs.size(); ++k)
+        writer->write(first + k, r.outputs[k].data_ptr(),
+                      static_cast<uint64_t>(r.outputs[k].numel()) * r.outputs[k].element_size());
+      for (const WorkTensor& t : u.unit->tensors) Checkpoint::release(*t.tensor);
+      report_.add(std::move(r.amax));
+    }
+    progress_.advance(u.unit->bytes());
+  }
+
+  const Prepared& p_;
+  ShardWriters& w_;
+  at::Device device_;
+  Progress& progress_;
+  AmaxReport& report_;
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> failed_{false};
+  std::mutex mutex_;
+  std::exception_ptr error_;
+};
+
+void print_activation_notes(const Prepared& p) {
+  if (!p.calibration_needed.empty()) {
+    fmt::print(stderr,
+               "qcfg: note: {} activation quantizer(s) need calibration data; this weight-only "
+               "run writes no scale for them (give static amax with --act-amax FILE):\n",
+               p.calibration_needed.size());
+    const size_t shown = std::min<size_t>(p.calibration_needed.size(), 8);
+    for (size_t i = 0; i < shown; ++i) fmt::print(stderr, "  {}\n", p.calibration_needed[i]);
+    if (shown < p.calibration_needed.size())
+      fmt::print(stderr, "  ... and {} more\n", p.calibration_needed.size() - shown);
+  }
+  if (!p.rotated_inputs.empty())
+    fmt::print(stderr,
+               "qcfg: note: {} module(s) hold rotated weights Q(W*H): their inputs must be "
+               "rotated at inference (listed in qcfg_runtime.json)\n",
+               p.rotated_inputs.size());
+}
+
+void write_configs(const Prepared& p, const ApplyOptions& o, const StagingDir& dir,
+                   std::set<std::string>& written) {
+  if (o.mode != Mode::export_hf) return;
+  const OrderedJson hf = hf_quant_config(p, kVersion);
+  if (hf.is_null()) return;
+  write_json_file(dir.file("hf_quant_config.json"), hf);
+  written.insert("hf_quant_config.json");
+  const fs::path config = fs::path(o.model_dir) / "config.json";
+  std::error_code ec;
+  if (!fs::exists(config, ec)) return;
+  OrderedJson c = read_json_file(config.string());
+  c["quantization_config"] = config_quantization(hf);
+  write_json_file(dir.file("config.json"), c);
+  written.insert("config.json");
+}
+
+}  // namespace
+
+std::map<std::string, float> read_act_amax(const std::string& path) {
+  const OrderedJson j = read_json_file(path);
+  if (!j.is_object())
+    throw ApplyError(path + ": expected {\"<activation quantizer name>\": amax, ...}");
+  std::map<std::string, float> out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it->is_number() || it->get<double>() < 0)
+      throw ApplyError(path + ": '" + it.key() + "' must map to a non-negative number");
+    out[it.key()] = it->get<float>();
+  }
+  return out;
+}
+
+bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
+                ApplySummary* summary) {
+  check_output_path(o.model_dir, o.out_dir);
+  const at::Device device = pick_device(o.device);
+  Checkpoint ckpt = [&] {
+    try {
+      return Checkpoint::open(o.model_dir);
+    } catch (const CheckpointError& e) {
+      throw ApplyError(e.what());
+    }
+  }();
+  const Binding binding = bind_plan(plan, ckpt, expected_experts(o.model_dir), diags);
+  if (diags.has_errors()) return false;
+  const Prepared prepared = prepare(binding, o.mode, o.act_amax, diags);
+  if (diags.has_errors()) return false;
+  print_activation_notes(prepared);
+
+  StagingDir staging(o.out_dir);
+  ShardWriters writers = open_writers(prepared, staging);
+  Progress progress(prepared.units.size(), ckpt.total_bytes(), o.progress);
+  AmaxReport report;
+  Runner(prepared, writers, device, progress, report).run(o.jobs);
+  write_scalars(prepared, writers);
+  for (auto& [shard, w] : writers.by_shard) w->close();
+  progress.finish();
+
+  std::set<std::string> written(ckpt.shard_files().begin(), ckpt.shard_files().end());
+  written.insert(kIndexName);
+  if (ckpt.sharded())
+    write_shard_index(staging.file(kIndexName), writers.weight_map, writers.total);
+  report.write(staging.file("qcfg_runtime.json"), plan, prepared, device.str());
+  written.insert("qcfg_runtime.json");
+  write_configs(prepared, o, staging, written);
+  copy_other_files(o.model_dir, staging.path(), written);
+  staging.commit();
+  if (summary != nullptr) {
+    summary->units = prepared.units.size();
+    for (const PreparedUnit& u : prepared.units) summary->quantized_units += u.quantizes();
+    summary->bytes_read = ckpt.total_bytes();
+    summary->bytes_written = writers.total;
+    summary->seconds = progress.seconds();
+    summary->device = device.str();
+  }
+  return true;
+}
+
+}  // namespace qcfg::runtime

@@ -1,0 +1,49 @@
+// `qcfg apply`: a compiled plan applied to a safetensors checkpoint, streamed tensor by tensor.
+// Order: open and bind (plan <-> checkpoint), prepare and check everything, and only then write
+// into a temporary directory next to the output, renamed into place when complete. A failed
+// check or any error writes nothing (the temporary directory is removed); the input is only
+// read.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "compiler/diagnostic.h"
+#include "runtime/plan_reader.h"
+#include "runtime/prepare.h"
+
+namespace qcfg::runtime {
+
+// A problem outside the plan (paths, checkpoint, I/O); the message names the file.
+class ApplyError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ApplyOptions {
+  std::string model_dir;
+  std::string out_dir;
+  Mode mode = Mode::fake;
+  std::string device = "auto";  // auto | cuda | cpu
+  int jobs = 2;                 // units in flight (read, compute and write overlap across them)
+  std::map<std::string, float> act_amax;
+  bool progress = true;
+};
+
+struct ApplySummary {
+  size_t units = 0, quantized_units = 0;
+  uint64_t bytes_read = 0, bytes_written = 0;
+  double seconds = 0;
+  std::string device;
+};
+
+// Returns false when a check failed (diagnostics in `diags`, nothing written). Throws
+// ApplyError for I/O and checkpoint problems.
+bool apply_plan(const Plan& plan, const ApplyOptions& options, Diagnostics& diags,
+                ApplySummary* summary = nullptr);
+
+// --act-amax FILE: {"<quantizer name>": amax, ...}. Throws ApplyError naming the file.
+std::map<std::string, float> read_act_amax(const std::string& path);
+
+}  // namespace qcfg::runtime

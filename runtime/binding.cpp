@@ -1,0 +1,221 @@
+#include "runtime/binding.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "resolver/safetensors.h"
+
+namespace qcfg::runtime {
+namespace {
+
+constexpr const char* kRule = "runtime-binding";
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::pair<std::string, std::string> split_last(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string::npos) return {"", name};
+  return {name.substr(0, dot), name.substr(dot + 1)};
+}
+
+// Index K of a `weightK` parameter, or -1.
+int64_t grouped_index(const std::string& param) {
+  if (param.size() <= 6 || param.compare(0, 6, "weight") != 0) return -1;
+  const std::string digits = param.substr(6);
+  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return -1;
+  return std::stoll(digits);
+}
+
+std::string dynamic_type_of(const Value& attrs) {
+  const Value* t = attrs.find("type");
+  return t != nullptr && t->is_string() ? t->as_string() : "static";
+}
+
+// Static amax that only a forward pass gives: not dynamic, not constant, not MX (dynamic
+// blocks with E8M0 scales), not per token (`{-1: None}`).
+bool stage_needs_calibration(const PlanStage& s) {
+  if (!s.enabled) return false;
+  const Value& a = s.attributes;
+  if (dynamic_type_of(a) == "dynamic") return false;
+  if (const Value* c = a.find("constant_amax"); c != nullptr && !c->is_null()) return false;
+  if (const Value* c = a.find("use_constant_amax"); c != nullptr && c->truthy()) return false;
+  if (const Value* b = a.find("block_sizes"); b != nullptr && b->is_map()) {
+    const Value* scale_bits = b->find("scale_bits");
+    if (scale_bits != nullptr && scale_bits->is_list() && !scale_bits->items().empty() &&
+        scale_bits->items()[0].is_int() && scale_bits->items()[0].as_int() == 8)
+      return false;
+    bool all_null = true, any_dim = false;
+    for (const MapEntry& e : b->entries()) {
+      const std::string k = e.key.str();
+      if (k == "type" || k == "scale_bits" || k == "scale_block_sizes" || k == "four_over_six")
+        continue;
+      any_dim = true;
+      all_null = all_null && e.value.is_null();
+    }
+    if (any_dim && all_null) return false;
+  }
+  return true;
+}
+
+std::vector<resolver::TensorInfo> tensor_infos(const Checkpoint& ckpt) {
+  std::vector<resolver::TensorInfo> infos;
+  for (const TensorRef& t : ckpt.tensors())
+    infos.push_back({t.name, t.dtype, t.shape, t.nbytes, t.file, -1});
+  return infos;
+}
+
+class Binder {
+ public:
+  Binder(const Plan& plan, const Checkpoint& ckpt, int64_t experts, Diagnostics& diags)
+      : plan_(plan), ckpt_(ckpt), expected_experts_(experts), diags_(diags) {
+    for (const PlanQuantizer& q : plan.quantizers) binding_.by_name[q.name] = &q;
+  }
+
+  Binding run() {
+    const resolver::Inventory inv =
+        resolver::inventory_from_tensors(tensor_infos(ckpt_), std::nullopt, ckpt_.dir());
+    for (const resolver::InventoryQuantizer& iq : inv.quantizers)
+      if (!iq.tensors.empty()) bind_weight_quantizer(iq);
+    check_plan_weights_present();
+    collect_activations();
+    order_units();
+    return std::move(binding_);
+  }
+
+ private:
+  const PlanQuantizer* plan_record(const std::string& name) const {
+    auto it = binding_.by_name.find(name);
+    return it == binding_.by_name.end() ? nullptr : it->second;
+  }
+
+  void bind_weight_quantizer(const resolver::InventoryQuantizer& iq) {
+    const PlanQuantizer* q = plan_record(iq.name);
+    bound_.insert(iq.name);
+    if (q == nullptr) {
+      diags_.error(plan_.loc,
+                   fmt::format("the model has weight quantizer '{}' (tensor '{}') but the plan "
+                               "has no record for it; the plan was compiled for another "
+                               "model: recompile it with `qcfg compile --model {}`",
+                               iq.name, iq.tensors[0].name, ckpt_.dir()),
+                   kRule);
+      return;
+    }
+    if (iq.tensors[0].expert_slice >= 0) {
+      bind_expert_slice(*q, iq.tensors[0]);
+      return;
+    }
+    WorkUnit u;
+    u.kind = WorkUnit::Kind::shared;
+    u.quantizer = q;
+    for (const resolver::TensorInfo& t : iq.tensors) u.tensors.push_back(work_tensor(t.name));
+    if (iq.tensors.size() > 1 || grouped_index(u.tensors[0].param) >= 0) check_grouped(*q, u);
+    units_by_first_tensor_[u.tensors[0].tensor->name] = std::move(u);
+  }
+
+  WorkTensor work_tensor(const std::string& name) const {
+    auto [module, param] = split_last(name);
+    return {ckpt_.find(name), module, param};
+  }
+
+  void bind_expert_slice(const PlanQuantizer& q, const resolver::TensorInfo& t) {
+    WorkUnit& u = units_by_first_tensor_[t.name];
+    if (u.tensors.empty()) {
+      u.kind = WorkUnit::Kind::fused;
+      u.tensors.push_back(work_tensor(t.name));
+      u.expert_quantizers.assign(static_cast<size_t>(t.shape[0]), nullptr);
+    }
+    u.expert_quantizers[static_cast<size_t>(t.expert_slice)] = &q;
+  }
+
+  // weight0..N of one grouped module: every index from 0 present (and as many as config.json's
+  // expert count, when it gives one). A gap means the checkpoint lacks an expert's weight.
+  void check_grouped(const PlanQuantizer& q, const WorkUnit& u) {
+    std::set<int64_t> present;
+    for (const WorkTensor& t : u.tensors) present.insert(grouped_index(t.param));
+    const int64_t want =
+        std::max<int64_t>(expected_experts_, present.empty() ? 0 : *present.rbegin() + 1);
+    std::vector<std::string> missing;
+    for (int64_t k = 0; k < want; ++k)
+      if (!present.count(k)) missing.push_back(fmt::format("{}.weight{}", u.tensors[0].module, k));
+    if (missing.empty() || !q.any_enabled()) return;
+    diags_.error(q.loc,
+                 fmt::format("weight quantizer '{}' quantizes {} grouped expert weights, but the "
+                             "checkpoint has no {}: every expert's weight must be present "
+                             "(ModelOpt would fail at export)",
+                             q.name, want, fmt::join(missing, ", ")),
+                 kRule);
+  }
+
+  void check_plan_weights_present() {
+    for (const PlanQuantizer& q : plan_.quantizers) {
+      if (!is_weight_quantizer_name(q.name) || bound_.count(q.name) || !q.any_enabled()) continue;
+      diags_.error(q.loc,
+                   fmt::format("weight quantizer '{}' is enabled but the checkpoint has no weight "
+                               "for it; recompile the plan for this model",
+                               q.name),
+                   kRule);
+    }
+  }
+
+  void collect_activations() {
+    for (const PlanQuantizer& q : plan_.quantizers) {
+      if (is_weight_quantizer_name(q.name) || !q.any_enabled()) continue;
+      ActivationQuantizer a{&q, false};
+      for (const PlanStage& s : q.stages) a.needs_calibration |= stage_needs_calibration(s);
+      binding_.activations.push_back(a);
+    }
+  }
+
+  void order_units() {
+    std::set<const TensorRef*> covered;
+    for (const auto& [first, u] : units_by_first_tensor_)
+      for (const WorkTensor& t : u.tensors) covered.insert(t.tensor);
+    for (const TensorRef& t : ckpt_.tensors()) {
+      auto it = units_by_first_tensor_.find(t.name);
+      if (it != units_by_first_tensor_.end()) {
+        binding_.units.push_back(std::move(it->second));
+      } else if (!covered.count(&t)) {
+        WorkUnit u;
+        u.tensors.push_back(work_tensor(t.name));
+        binding_.units.push_back(std::move(u));
+      }
+    }
+  }
+
+  const Plan& plan_;
+  const Checkpoint& ckpt_;
+  int64_t expected_experts_;
+  Diagnostics& diags_;
+  Binding binding_;
+  std::set<std::string> bound_;
+  std::map<std::string, WorkUnit> units_by_first_tensor_;
+};
+
+}  // namespace
+
+uint64_t WorkUnit::bytes() const {
+  uint64_t sum = 0;
+  for (const WorkTensor& t : tensors) sum += t.tensor->nbytes;
+  return sum;
+}
+
+bool is_weight_quantizer_name(const std::string& name) {
+  if (ends_with(name, "weight_quantizer")) return true;
+  const auto [head, last] = split_last(name);
+  const bool numbered = !last.empty() && std::all_of(last.begin(), last.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; });
+  return numbered && ends_with(head, "_weight_quantizers");
+}
+
+Binding bind_plan(const Plan& plan, const Checkpoint& ckpt, int64_t expected_experts,
+                  Diagnostics& diags) {
+  return Binder(plan, ckpt, expected_experts, diags).run();
+}
+
+}  // namespace qcfg::runtime

@@ -1,0 +1,75 @@
+// A Hugging Face safetensors checkpoint opened for streaming: every shard memory-mapped, tensors
+// reached by name without reading the others. Headers are validated by the resolver's reader
+// (resolver/safetensors.h); pages of a tensor are released after use, so resident memory stays
+// near the tensors being worked on, not the model size.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace qcfg::runtime {
+
+// A checkpoint that cannot be read; the message names the file (and tensor).
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct TensorRef {
+  std::string name;
+  std::string dtype;  // safetensors dtype: "BF16", "F16", "F32", ...
+  std::vector<int64_t> shape;
+  std::string file;  // shard file name (relative to the checkpoint directory)
+  const uint8_t* data = nullptr;
+  uint64_t nbytes = 0;
+};
+
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path);  // throws CheckpointError
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const uint8_t* data() const { return data_; }
+  uint64_t size() const { return size_; }
+
+ private:
+  const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+class Checkpoint {
+ public:
+  // `dir` holds model.safetensors, or model.safetensors.index.json and its shards.
+  static Checkpoint open(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  bool sharded() const { return sharded_; }
+  const std::vector<std::string>& shard_files() const { return shard_files_; }
+  // Every tensor, shard by shard in header order.
+  const std::vector<TensorRef>& tensors() const { return tensors_; }
+  const TensorRef* find(const std::string& name) const;
+  uint64_t total_bytes() const;
+
+  // Lets the kernel drop the pages of `t` from this process (after it has been consumed).
+  static void release(const TensorRef& t);
+
+ private:
+  std::string dir_;
+  bool sharded_ = false;
+  std::vector<std::string> shard_files_;
+  std::vector<std::unique_ptr<MappedFile>> maps_;
+  std::vector<TensorRef> tensors_;
+  std::map<std::string, size_t> by_name_;
+
+  void add_shard(const std::string& file);
+};
+
+// Bytes per element of the dtypes the runtime quantizes (BF16, F16, F32); 0 for others.
+int float_dtype_size(const std::string& dtype);
+
+}  // namespace qcfg::runtime

@@ -1,0 +1,193 @@
+#include "runtime/compute.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "kernels/torch/tensor_ops.h"
+
+namespace qcfg::runtime {
+namespace {
+
+namespace ops = tensor_ops;
+
+at::ScalarType scalar_type(const std::string& dtype) {
+  if (dtype == "BF16") return at::kBFloat16;
+  if (dtype == "F16") return at::kHalf;
+  if (dtype == "F32") return at::kFloat;
+  throw std::invalid_argument("dtype " + dtype + " is not a float weight dtype");
+}
+
+std::string granularity_label(const numerics::Granularity& g) {
+  if (const auto* a = std::get_if<numerics::PerAxis>(&g))
+    return fmt::format("per-axis {}", a->axis);
+  if (const auto* b = std::get_if<numerics::PerBlock>(&g))
+    return b->block_rows > 1 ? fmt::format("block {}x{}", b->block_rows, b->block)
+                             : fmt::format("block {}", b->block);
+  return "per-tensor";
+}
+
+std::vector<int64_t> shape_of(const at::Tensor& x) { return {x.sizes().begin(), x.sizes().end()}; }
+
+// The tensor a stage calibrates on and quantizes: rotated first when the stage rotates (§0.1).
+at::Tensor stage_input(const at::Tensor& x, const QuantFormat& f) {
+  return f.rotate ? ops::hadamard(x, f.rotate->block) : x;
+}
+
+// Amax of every stage of one quantizer over `inputs` (all of them jointly).
+// Tensors come from `input(i)`, i < count, loaded one at a time (grouped experts can be many).
+template <class Input>
+std::vector<std::vector<float>> calibrate(const QuantSlot& slot, size_t count, Input&& input,
+                                          const std::vector<int64_t>& shape,
+                                          std::vector<AmaxRecord>& records) {
+  std::vector<std::vector<float>> amax;
+  for (size_t s = 0; s < slot.stages.size(); ++s) {
+    const QuantFormat& f = slot.stages[s];
+    const auto g = calibration_granularity(f, shape);
+    AmaxRecord rec{slot.quantizer->name, s, g ? granularity_label(*g) : "none (dynamic MX)", {}};
+    if (g && f.constant_amax) {
+      rec.values.assign(static_cast<size_t>(numerics::AmaxLayout(shape, *g).size()),
+                        *f.constant_amax);
+    } else if (g) {
+      ops::JointCalibrator cal(*g);
+      for (size_t i = 0; i < count; ++i) cal.collect(stage_input(input(i), f));
+      rec.values = cal.amax();
+    }
+    amax.push_back(rec.values);
+    records.push_back(std::move(rec));
+  }
+  return amax;
+}
+
+at::Tensor fake_quantize(const at::Tensor& x, const QuantSlot& slot,
+                         const std::vector<std::vector<float>>& amax) {
+  at::Tensor y = x;
+  const std::vector<int64_t> shape = shape_of(x);
+  for (size_t s = 0; s < slot.stages.size(); ++s) {
+    const QuantFormat& f = slot.stages[s];
+    const numerics::QuantSpec spec = make_spec(f, granularity_for(f, shape), amax[s]);
+    y = f.rotate ? ops::rotate_fake_quant(y, spec, *f.rotate) : ops::fake_quant(y, spec);
+  }
+  return y;
+}
+
+float scalar_amax(const std::vector<float>& v) { return v.empty() ? 0.0f : v[0]; }
+
+// Packed codes and scales of one 2-D weight; per-tensor scales as 0-d fp32.
+std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Tensor& w,
+                             const std::vector<float>& amax) {
+  const std::vector<int64_t> shape = shape_of(w);
+  ops::Packed p;
+  switch (algo) {
+    case ExportAlgo::fp8:
+    case ExportAlgo::fp8_per_channel:
+    case ExportAlgo::fp8_block:
+      p = ops::pack_fp8(w, granularity_for(f, shape), amax);
+      break;
+    case ExportAlgo::int8_weight_only:
+    case ExportAlgo::int8_smoothquant:
+      p = ops::pack_int8(w, granularity_for(f, shape), amax);
+      break;
+    case ExportAlgo::int4_awq:
+      p = ops::pack_int4(w, f.last_dim_block(), amax);
+      break;
+    case ExportAlgo::nvfp4:
+    case ExportAlgo::nvfp4_weight_only:
+      if (f.kind == FormatKind::nvfp4_static)
+        p = ops::pack_nvfp4_static(w, amax, *std::max_element(amax.begin(), amax.end()),
+                                   f.four_over_six);
+      else
+        p = ops::pack_nvfp4(w, scalar_amax(amax));
+      return {p.codes, p.scales, at::scalar_tensor(p.global_scale, at::kFloat)};
+    case ExportAlgo::mxfp4:
+    case ExportAlgo::mxfp4_fp8:
+      p = ops::pack_mxfp4(w);
+      break;
+    case ExportAlgo::mxfp8:
+      p = ops::pack_mxfp8(w);
+      break;
+  }
+  return {p.codes, p.scales};
+}
+
+// Host tensors reshaped to the planned output shapes (numel must agree).
+void append_outputs(std::vector<at::Tensor> packed, const PreparedUnit& p, UnitResult& r) {
+  for (at::Tensor& t : packed) {
+    const OutputTensor& o = p.outputs.at(r.outputs.size());
+    at::Tensor host = t.to(at::kCPU).contiguous();
+    if (static_cast<uint64_t>(host.numel()) * host.element_size() != o.nbytes())
+      throw std::logic_error(fmt::format("'{}': packed {} bytes, layout wants {}", o.name,
+                                         host.numel() * host.element_size(), o.nbytes()));
+    r.outputs.push_back(host.reshape(o.shape));
+  }
+}
+
+at::Tensor load(const TensorRef& t, const at::Device& device) {
+  return view_tensor(t).to(device, at::kFloat);
+}
+
+void run_shared(const PreparedUnit& p, const at::Device& device, UnitResult& r) {
+  const QuantSlot& slot = p.slots.front();
+  const std::vector<WorkTensor>& tensors = p.unit->tensors;
+  // A single weight is loaded once; a group is read twice (calibration, then quantization) so
+  // that only one member is in memory at a time.
+  at::Tensor kept = tensors.size() == 1 ? load(*tensors[0].tensor, device) : at::Tensor();
+  auto input = [&](size_t i) { return kept.defined() ? kept : load(*tensors[i].tensor, device); };
+  const auto amax = calibrate(slot, tensors.size(), input, tensors[0].tensor->shape, r.amax);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const at::Tensor x = input(i);
+    if (p.algo) {
+      append_outputs(pack(*p.algo, slot.stages[0], x, amax[0]), p, r);
+    } else {
+      const at::ScalarType dtype = scalar_type(tensors[i].tensor->dtype);
+      append_outputs({fake_quantize(x, slot, amax).to(dtype)}, p, r);
+    }
+  }
+}
+
+// Fused [E, ...]: expert e calibrated and quantized on its own; per-tensor scales stacked to [E].
+void run_fused(const PreparedUnit& p, const at::Device& device, UnitResult& r) {
+  const TensorRef& t = *p.unit->tensors[0].tensor;
+  const at::Tensor x = load(t, device);
+  std::vector<std::vector<at::Tensor>> parts;
+  for (int64_t e = 0; e < x.size(0); ++e) {
+    const QuantSlot& slot = p.slots[static_cast<size_t>(e)];
+    const at::Tensor xe = x[e];
+    if (!slot.quantizes()) {
+      parts.push_back({xe.to(scalar_type(t.dtype))});
+      continue;
+    }
+    const auto amax = calibrate(
+        slot, 1, [&](size_t) { return xe; }, shape_of(xe), r.amax);
+    if (p.algo)
+      parts.push_back(pack(*p.algo, slot.stages[0], xe, amax[0]));
+    else
+      parts.push_back({fake_quantize(xe, slot, amax).to(scalar_type(t.dtype))});
+  }
+  std::vector<at::Tensor> stacked;
+  for (size_t k = 0; k < parts.front().size(); ++k) {
+    std::vector<at::Tensor> column;
+    for (const auto& part : parts) column.push_back(part[k].to(at::kCPU));
+    stacked.push_back(at::stack(column));
+  }
+  append_outputs(std::move(stacked), p, r);
+}
+
+}  // namespace
+
+at::Tensor view_tensor(const TensorRef& t) {
+  return at::from_blob(const_cast<uint8_t*>(t.data), t.shape,
+                       at::TensorOptions().dtype(scalar_type(t.dtype)));
+}
+
+UnitResult compute_unit(const PreparedUnit& p, const at::Device& device) {
+  UnitResult r;
+  if (!p.quantizes()) return r;  // written straight from the mapping
+  if (p.unit->kind == WorkUnit::Kind::fused)
+    run_fused(p, device, r);
+  else
+    run_shared(p, device, r);
+  return r;
+}
+
+}  // namespace qcfg::runtime

@@ -1,0 +1,34 @@
+// Compute of one prepared unit with the LibTorch binding (kernels/torch/tensor_ops.h): max
+// calibration (jointly over tensors that share a quantizer, per expert for fused experts), then
+// fake quant in fp32 cast back to the weight's dtype (ModelOpt's fold_weight), or packing into
+// the export layout. Results are host tensors in the order of PreparedUnit::outputs.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+#include "runtime/prepare.h"
+
+namespace qcfg::runtime {
+
+// The calibrated amax of one quantizer stage.
+struct AmaxRecord {
+  std::string quantizer;
+  size_t stage = 0;
+  std::string granularity;  // "per-tensor", "per-axis 0", "block 16", "none (dynamic MX)"
+  std::vector<float> values;
+};
+
+struct UnitResult {
+  std::vector<at::Tensor> outputs;  // host, contiguous
+  std::vector<AmaxRecord> amax;
+};
+
+// A checkpoint tensor as a host tensor over the mapped bytes (no copy; never written to).
+at::Tensor view_tensor(const TensorRef& t);
+
+UnitResult compute_unit(const PreparedUnit& unit, const at::Device& device);
+
+}  // namespace qcfg::runtime

@@ -1,0 +1,27 @@
+// hf_quant_config.json and the `quantization_config` of config.json for an exported checkpoint
+// (numerics.md §10.8; conventions.md C4: what vLLM, TensorRT-LLM and SGLang read).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/prepare.h"
+
+namespace qcfg::runtime {
+
+using OrderedJson = nlohmann::ordered_json;
+
+// Module names with digit segments abstracted where every module of that shape is
+// unquantized: ["lm_head", "model.layers.*.mlp.gate"]; sorted.
+std::vector<std::string> exclude_patterns(const std::vector<std::string>& unquantized,
+                                          const std::vector<std::string>& quantized);
+
+// {"producer": ..., "quantization": {quant_algo, kv_cache_quant_algo, group_size?,
+// exclude_modules | quantized_layers}}; null when nothing is quantized (no file is written).
+OrderedJson hf_quant_config(const Prepared& p, const std::string& producer_version);
+
+// The flat `quantization_config` embedded in config.json, derived from hf_quant_config.
+OrderedJson config_quantization(const OrderedJson& hf_quant_config);
+
+}  // namespace qcfg::runtime

@@ -1,0 +1,44 @@
+// Reading a compiled plan (`qcfg compile` JSON, plan_version 1; docs/plan-format.md). The runtime
+// never re-parses configs: it takes each quantizer's final switch and attribute mapping from the
+// plan, with the source location of every value so a problem found later points into the plan.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/diagnostic.h"
+#include "compiler/source.h"
+#include "compiler/value.h"
+
+namespace qcfg::runtime {
+
+// One stage of a quantizer: a TensorQuantizer, or one element of a SequentialQuantizer.
+struct PlanStage {
+  bool enabled = false;
+  Value attributes;  // full QuantizerAttributeConfig mapping without `enable`
+};
+
+struct PlanQuantizer {
+  std::string name;
+  SourceLocation loc;  // the quantizer's record in the plan
+  bool sequential = false;
+  std::vector<PlanStage> stages;  // one for a TensorQuantizer
+
+  bool any_enabled() const;
+};
+
+struct Plan {
+  std::string origin;  // the plan file, or what it was compiled from
+  SourceLocation loc;  // the plan document (for problems that belong to no record)
+  std::vector<PlanQuantizer> quantizers;
+};
+
+// Parses and validates plan text. Errors (not JSON, wrong plan_version, a quantizer record
+// without name / enabled / attributes, mismatched sequential lists) are added to `diags`, located
+// in the plan; the result is then incomplete and must not be used.
+Plan read_plan(const SourceFile& file, Diagnostics& diags);
+
+// Reads the file through `sources` (which must outlive the plan's locations).
+Plan read_plan_file(const std::string& path, SourceManager& sources, Diagnostics& diags);
+
+}  // namespace qcfg::runtime

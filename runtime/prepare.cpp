@@ -1,0 +1,294 @@
+#include "runtime/prepare.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <set>
+
+#include "runtime/checkpoint.h"
+
+namespace qcfg::runtime {
+namespace {
+
+constexpr const char* kRule = "runtime-check";
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  return fmt::format("[{}]", fmt::join(shape, ", "));
+}
+
+// The shape one quantizer sees: the tensor, or one expert's slice of a fused tensor.
+std::vector<int64_t> slot_shape(const WorkUnit& u, const TensorRef& t) {
+  if (u.kind == WorkUnit::Kind::fused) return {t.shape.begin() + 1, t.shape.end()};
+  return t.shape;
+}
+
+// Block and rotation sizes must divide the dims they cut (the runtime does not pad).
+void check_fits(const QuantFormat& f, const std::vector<int64_t>& shape) {
+  if (shape.empty()) throw std::invalid_argument("a 0-d tensor cannot be quantized");
+  const numerics::Granularity g = granularity_for(f, shape);
+  const int64_t cols = shape.back();
+  auto divides = [](int64_t block, int64_t dim, const char* what) {
+    if (block > 0 && dim % block != 0)
+      throw std::invalid_argument(
+          fmt::format("{} {} is not a multiple of the block size {}", what, dim, block));
+  };
+  if (const auto* pb = std::get_if<numerics::PerBlock>(&g)) {
+    divides(pb->block, cols, "the last dim");
+    if (pb->block_rows > 1) divides(pb->block_rows, shape[shape.size() - 2], "dim -2");
+  }
+  if (f.kind == FormatKind::nvfp4_dynamic) divides(16, cols, "the last dim");
+  if (f.kind == FormatKind::nvfp4_static) divides(f.last_dim_block(), cols, "the last dim");
+  if (f.kind == FormatKind::mx)
+    divides(f.last_dim_block() > 0 ? f.last_dim_block() : 32, cols, "the last dim");
+  if (f.rotate) {
+    try {
+      numerics::hadamard_block_size(cols, f.rotate->block);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("rotation: ") + e.what());
+    }
+  }
+}
+
+class Preparer {
+ public:
+  Preparer(const Binding& b, Mode mode, const std::map<std::string, float>& act_amax,
+           Diagnostics& diags)
+      : binding_(b), act_amax_(act_amax), diags_(diags) {
+    out_.mode = mode;
+  }
+
+  Prepared run() {
+    for (const WorkUnit& u : binding_.units) prepare_unit(u);
+    collect_activations();
+    return std::move(out_);
+  }
+
+ private:
+  void error(const PlanQuantizer& q, const std::string& message) {
+    diags_.error(q.loc, fmt::format("quantizer '{}': {}", q.name, message), kRule);
+  }
+
+  std::optional<QuantSlot> make_slot(const PlanQuantizer* q, const std::vector<int64_t>& shape,
+                                     const TensorRef& t) {
+    QuantSlot slot;
+    slot.quantizer = q;
+    if (q == nullptr) return slot;
+    for (const PlanStage& s : q->stages) {
+      if (!s.enabled) continue;
+      try {
+        QuantFormat f = parse_format(s.attributes);
+        check_fits(f, shape);
+        slot.stages.push_back(std::move(f));
+      } catch (const FormatError& e) {
+        diags_.error(e.loc(), fmt::format("quantizer '{}': {}", q->name, e.what()), kRule);
+        return std::nullopt;
+      } catch (const std::invalid_argument& e) {
+        error(*q, fmt::format("tensor '{}' {}: {}", t.name, shape_text(shape), e.what()));
+        return std::nullopt;
+      }
+    }
+    if (slot.quantizes() && float_dtype_size(t.dtype) == 0) {
+      error(*q, fmt::format("tensor '{}' has dtype {}; only BF16, F16 and F32 weights are "
+                            "quantized",
+                            t.name, t.dtype));
+      return std::nullopt;
+    }
+    return slot;
+  }
+
+  void prepare_unit(const WorkUnit& u) {
+    PreparedUnit p;
+    p.unit = &u;
+    p.shard = u.tensors[0].tensor->file;
+    const TensorRef& first = *u.tensors[0].tensor;
+    const std::vector<int64_t> shape = slot_shape(u, first);
+    bool ok = true;
+    if (u.kind == WorkUnit::Kind::shared) {
+      for (const WorkTensor& t : u.tensors)
+        if (t.tensor->shape != first.shape && u.quantizer->any_enabled()) {
+          error(*u.quantizer, fmt::format("grouped weights calibrated jointly must have one shape: "
+                                          "'{}' is {}, '{}' is {}",
+                                          first.name, shape_text(first.shape), t.tensor->name,
+                                          shape_text(t.tensor->shape)));
+          ok = false;
+          break;
+        }
+      auto slot = make_slot(u.quantizer, shape, first);
+      if (!slot)
+        ok = false;
+      else
+        p.slots.push_back(std::move(*slot));
+    } else if (u.kind == WorkUnit::Kind::fused) {
+      for (const PlanQuantizer* q : u.expert_quantizers) {
+        auto slot = make_slot(q, shape, first);
+        if (!slot) {
+          ok = false;
+          break;
+        }
+        p.slots.push_back(std::move(*slot));
+      }
+    }
+    if (!ok) return;
+    note_module(p);
+    if (!plan_outputs(p)) return;
+    out_.units.push_back(std::move(p));
+  }
+
+  void note_module(const PreparedUnit& p) {
+    if (p.unit->kind == WorkUnit::Kind::copy) return;
+    const std::string& module = p.unit->tensors[0].module;
+    if (!p.quantizes()) {
+      out_.unquantized_modules.push_back(module);
+      return;
+    }
+    for (const QuantSlot& s : p.slots)
+      for (const QuantFormat& f : s.stages)
+        if (f.rotate && f.rotate->mode == numerics::RotateMode::rotate &&
+            std::find(out_.rotated_inputs.begin(), out_.rotated_inputs.end(), module) ==
+                out_.rotated_inputs.end())
+          out_.rotated_inputs.push_back(module);
+  }
+
+  const PlanQuantizer* input_quantizer_of(const WorkTensor& t, bool fused) const {
+    const std::string name = t.module + (t.module.empty() ? "" : ".") +
+                             (fused ? t.param + "_input_quantizer" : "input_quantizer");
+    auto it = binding_.by_name.find(name);
+    return it == binding_.by_name.end() || !it->second->any_enabled() ? nullptr : it->second;
+  }
+
+  bool plan_outputs(PreparedUnit& p) {
+    if (out_.mode == Mode::fake || !p.quantizes()) {
+      for (const WorkTensor& t : p.unit->tensors)
+        p.outputs.push_back({t.tensor->name, t.tensor->dtype, t.tensor->shape});
+      return true;
+    }
+    return plan_export_outputs(p);
+  }
+
+  // Every expert of a fused tensor must share one exportable format (one packed tensor).
+  const QuantSlot* uniform_slot(const PreparedUnit& p) {
+    const QuantSlot& first = p.slots.front();
+    auto label = [](const QuantSlot& s) { return s.stages.empty() ? "off" : s.stages[0].label(); };
+    for (const QuantSlot& s : p.slots) {
+      if (s.stages.size() != 1 || label(s) != label(first)) {
+        error(*(s.quantizer ? s.quantizer : first.quantizer),
+              "export writes one packed tensor per fused expert parameter: every expert's "
+              "quantizer must be enabled with the same single format");
+        return nullptr;
+      }
+    }
+    return &first;
+  }
+
+  bool plan_export_outputs(PreparedUnit& p) {
+    const QuantSlot* slot = uniform_slot(p);
+    if (slot == nullptr) return false;
+    const PlanQuantizer& q = *slot->quantizer;
+    if (q.sequential || slot->stages.size() != 1) {
+      error(q,
+            "sequential (multi-stage) weight quantizers are not exported by the runtime; use "
+            "--mode fake");
+      return false;
+    }
+    const QuantFormat& w = slot->stages[0];
+    if (w.rotate && w.rotate->mode == numerics::RotateMode::rotate_back) {
+      error(q,
+            "rotate_back cannot be exported (ModelOpt rejects it for real quantization: there "
+            "is no float weight to rotate back); use --mode fake");
+      return false;
+    }
+    const bool fused = p.unit->kind == WorkUnit::Kind::fused;
+    const WorkTensor& first = p.unit->tensors[0];
+    const PlanQuantizer* input = input_quantizer_of(first, fused);
+    try {
+      std::optional<QuantFormat> input_format;
+      if (input != nullptr) input_format = parse_format(input->stages[0].attributes);
+      const ExportAlgo algo = export_algo(w, input_format);
+      p.algo = algo;
+      for (const WorkTensor& t : p.unit->tensors) {
+        auto tensors = export_tensors(algo, w, t.module, t.param, t.tensor->shape);
+        p.outputs.insert(p.outputs.end(), tensors.begin(), tensors.end());
+      }
+      out_.quantized_modules[first.module] = {algo_name(algo), algo_group_size(algo, w)};
+      if (input != nullptr && input_scale_bound(algo) > 0)
+        add_input_scale(*input, input_scale_name(first.module, first.param),
+                        input_scale_bound(algo), p.shard);
+    } catch (const FormatError& e) {
+      diags_.error(e.loc(),
+                   fmt::format("quantizer '{}': {}", input ? input->name : q.name, e.what()),
+                   kRule);
+      return false;
+    } catch (const std::invalid_argument& e) {
+      error(q, fmt::format("tensor '{}' {}: {}", first.tensor->name,
+                           shape_text(first.tensor->shape), e.what()));
+      return false;
+    }
+    return true;
+  }
+
+  void add_input_scale(const PlanQuantizer& input, const std::string& name, float bound,
+                       const std::string& shard) {
+    scale_inputs_.insert(input.name);
+    auto it = act_amax_.find(input.name);
+    if (it == act_amax_.end()) return;
+    out_.scalars.push_back({name, numerics::export_amax(it->second, bound) / bound, shard});
+  }
+
+  void collect_activations() {
+    for (const ActivationQuantizer& a : binding_.activations) {
+      const std::string& name = a.quantizer->name;
+      note_kv(*a.quantizer);
+      if (!a.needs_calibration) continue;
+      (act_amax_.count(name) ? out_.calibration_given : out_.calibration_needed).push_back(name);
+    }
+  }
+
+  // KV cache: k/v BMM quantizers give kv_cache_quant_algo and, with an amax, k_scale / v_scale
+  // = amax / 448 on the k_proj / v_proj modules (numerics.md §10.2).
+  void note_kv(const PlanQuantizer& q) {
+    const bool k = q.name.size() > 15 && q.name.ends_with("k_bmm_quantizer");
+    const bool v = q.name.size() > 15 && q.name.ends_with("v_bmm_quantizer");
+    if (!k && !v) return;
+    const Value* bits = q.stages[0].attributes.find("num_bits");
+    const Value* bias = q.stages[0].attributes.find("bias");
+    std::string algo;
+    if (bits != nullptr && bits->is_list() && bits->items().size() == 2) {
+      const int64_t e = bits->items()[0].as_int();
+      algo = e == 4 ? "FP8" : e == 2 ? (bias && !bias->is_null() ? "NVFP4_AFFINE" : "NVFP4") : "";
+    } else if (bits != nullptr && bits->is_int() && bits->as_int() == 8) {
+      algo = "INT8";
+    }
+    if (!algo.empty() && !out_.kv_cache_algo) out_.kv_cache_algo = algo;
+    if (out_.mode != Mode::export_hf) return;
+    auto it = act_amax_.find(q.name);
+    if (it == act_amax_.end()) return;
+    const std::string attn = q.name.substr(0, q.name.size() - 15);  // "<attn>."
+    const std::string name = attn + (k ? "k_proj.k_scale" : "v_proj.v_scale");
+    const std::string weight = attn + (k ? "k_proj.weight" : "v_proj.weight");
+    std::string shard;
+    for (const PreparedUnit& p : out_.units)
+      if (p.unit->tensors[0].tensor->name == weight) shard = p.shard;
+    if (shard.empty() && !out_.units.empty()) shard = out_.units.front().shard;
+    out_.scalars.push_back({name, it->second / 448.0f, shard});
+  }
+
+  const Binding& binding_;
+  const std::map<std::string, float>& act_amax_;
+  Diagnostics& diags_;
+  Prepared out_;
+  std::set<std::string> scale_inputs_;
+};
+
+}  // namespace
+
+bool PreparedUnit::quantizes() const {
+  return std::any_of(slots.begin(), slots.end(), [](const QuantSlot& s) { return s.quantizes(); });
+}
+
+Prepared prepare(const Binding& binding, Mode mode, const std::map<std::string, float>& act_amax,
+                 Diagnostics& diags) {
+  return Preparer(binding, mode, act_amax, diags).run();
+}
+
+}  // namespace qcfg::runtime

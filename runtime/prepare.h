@@ -1,0 +1,66 @@
+// Everything decided before a byte is written: the format of every quantizer that touches a
+// weight, the checks that the plan fits the checkpoint (shapes, blocks, axis, rotation, export
+// layouts), and the complete list of output tensors per unit. A failed check leaves `diags` with
+// errors located at the quantizer's record in the plan, and the caller writes nothing.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/binding.h"
+#include "runtime/export_format.h"
+#include "runtime/quant_format.h"
+#include "runtime/safetensors_writer.h"
+
+namespace qcfg::runtime {
+
+enum class Mode { fake, export_hf };
+
+// One quantizer over a set of tensors (or one expert's slice).
+struct QuantSlot {
+  const PlanQuantizer* quantizer = nullptr;
+  std::vector<QuantFormat> stages;  // enabled stages in order; empty: weights left unchanged
+  bool quantizes() const { return !stages.empty(); }
+};
+
+struct PreparedUnit {
+  const WorkUnit* unit = nullptr;
+  std::vector<QuantSlot> slots;    // shared: one; fused: one per expert; copy: none
+  std::optional<ExportAlgo> algo;  // export mode, quantized units
+  std::vector<OutputTensor> outputs;
+  std::string shard;  // output shard file name
+
+  bool quantizes() const;
+};
+
+// A 0-d fp32 tensor known before compute (input_scale from --act-amax, KV k/v scales).
+struct ScalarOutput {
+  std::string name;
+  float value = 0;
+  std::string shard;
+};
+
+struct ModuleExportInfo {
+  std::string algo;
+  int64_t group_size = 0;
+};
+
+struct Prepared {
+  Mode mode = Mode::fake;
+  std::vector<PreparedUnit> units;
+  std::vector<ScalarOutput> scalars;
+  std::vector<std::string> calibration_needed;  // activation quantizers without an amax
+  std::vector<std::string> calibration_given;   // activation quantizers with --act-amax values
+  std::map<std::string, ModuleExportInfo> quantized_modules;  // export mode
+  std::vector<std::string> unquantized_modules;  // modules whose weight quantizer is off
+  std::optional<std::string> kv_cache_algo;      // FP8 / INT8 / NVFP4 / NVFP4_AFFINE
+  std::vector<std::string> rotated_inputs;       // modules whose inputs must be rotated (fake)
+};
+
+// `act_amax`: static activation amax by quantizer name (--act-amax).
+Prepared prepare(const Binding& binding, Mode mode, const std::map<std::string, float>& act_amax,
+                 Diagnostics& diags);
+
+}  // namespace qcfg::runtime

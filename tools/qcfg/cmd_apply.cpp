@@ -1,0 +1,111 @@
+// `qcfg apply`: apply a compiled plan to a safetensors checkpoint (runtime/apply.h).
+#include "tools/qcfg/cmd_apply.h"
+
+#include <fmt/format.h>
+
+#include "resolver/plan.h"
+#include "tools/qcfg/output.h"
+
+namespace qcfg::cli {
+
+runtime::ApplyOptions apply_options(const Args& args) {
+  runtime::ApplyOptions o;
+  const auto model = args.value("--model");
+  const auto out = args.value("--out");
+  if (!model || !out) throw UsageError{"--model DIR and --out DIR are required"};
+  o.model_dir = *model;
+  o.out_dir = *out;
+  o.mode = args.choice("--mode", {"fake", "export"}, "fake") == "export" ? runtime::Mode::export_hf
+                                                                         : runtime::Mode::fake;
+  o.device = args.choice("--device", {"auto", "cuda", "cpu"}, "auto");
+  const std::string jobs = args.value_or("--jobs", "2");
+  try {
+    o.jobs = std::stoi(jobs);
+  } catch (const std::exception&) {
+    o.jobs = 0;
+  }
+  if (o.jobs < 1 || o.jobs > 256) throw UsageError{"--jobs must be an integer from 1 to 256"};
+  o.progress = !args.flag("--quiet");
+  return o;
+}
+
+namespace {
+
+void print_summary(const runtime::ApplyOptions& o, const runtime::ApplySummary& s) {
+  fmt::print(stderr,
+             "qcfg: wrote {} ({} units, {} quantized; {} read, {} written) in {:.2f}s on {}\n",
+             o.out_dir, s.units, s.quantized_units, resolver::human_bytes(s.bytes_read),
+             resolver::human_bytes(s.bytes_written), s.seconds, s.device);
+}
+
+}  // namespace
+
+int run_apply_plan(const runtime::Plan& plan, const runtime::ApplyOptions& given,
+                   const Args& args) {
+  runtime::ApplyOptions options = given;
+  Diagnostics diags;
+  runtime::ApplySummary summary;
+  try {
+    if (const auto file = args.value("--act-amax"))
+      options.act_amax = runtime::read_act_amax(*file);
+    const bool ok = runtime::apply_plan(plan, options, diags, &summary);
+    print_diagnostics(diags);
+    if (!ok) {
+      fmt::print(stderr, "qcfg: the plan does not apply to {}; nothing was written\n",
+                 options.model_dir);
+      return kExitInvalid;
+    }
+  } catch (const std::exception& e) {
+    print_diagnostics(diags);
+    fmt::print(stderr, "error: {}; nothing was written\n", e.what());
+    return kExitUsage;
+  }
+  if (options.progress) print_summary(options, summary);
+  return kExitOk;
+}
+
+namespace {
+
+int run_apply(const std::vector<std::string>& argv) {
+  Args args(argv, kApplyValueOptions, kApplyFlags);
+  if (args.positionals().size() != 1) throw UsageError{"expected exactly one PLAN"};
+  const runtime::ApplyOptions options = apply_options(args);
+  SourceManager sources;
+  Diagnostics diags;
+  const runtime::Plan plan = runtime::read_plan_file(args.positionals()[0], sources, diags);
+  print_diagnostics(diags);
+  if (diags.has_errors()) return kExitInvalid;
+  return run_apply_plan(plan, options, args);
+}
+
+const char* kUsage =
+    R"(usage: qcfg apply PLAN --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
+                  [--jobs N] [--act-amax FILE] [--quiet]
+
+Applies a compiled plan (`qcfg compile -o PLAN`) to the safetensors checkpoint in DIR, streaming
+it tensor by tensor, and writes a new checkpoint to --out. Every check runs before anything is
+written; a failed check writes nothing. The output appears only when complete.
+
+  --model DIR        input checkpoint (model.safetensors or index + shards); never modified
+  --out DIR          output directory; must not exist
+  --mode fake        weights fake-quantized in their original dtype (default)
+  --mode export      unified Hugging Face checkpoint as ModelOpt exports it: packed weights and
+                     scales, hf_quant_config.json, quantization_config in config.json
+  --device D         auto (CUDA when present, default), cuda or cpu; results are identical
+  --jobs N           units in flight, overlapping read, compute and write (default 2)
+  --act-amax FILE    JSON {"<activation quantizer>": amax}: static activation amax that become
+                     input_scale / k_scale / v_scale in export mode
+  --quiet            no progress output
+
+Also writes qcfg_runtime.json into the output: calibrated weight amax per quantizer, activation
+quantizers that still need calibration data, modules whose inputs must be rotated.
+
+Exit status: 0 ok, 1 the plan does not apply to this checkpoint or cannot be read, 2 usage or
+I/O error.
+)";
+
+QCFG_REGISTER_COMMAND(Command{"apply", "apply a compiled plan to a checkpoint (fake or export)",
+                              kUsage, run_apply});
+
+}  // namespace
+}  // namespace qcfg::cli

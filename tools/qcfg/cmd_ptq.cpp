@@ -1,0 +1,61 @@
+// `qcfg ptq`: compile RECIPE against the checkpoint and apply the plan, in one process. The plan
+// goes through the same reader and apply path as `qcfg apply` (never a second interpretation).
+#include <fmt/format.h>
+
+#include "compiler/source.h"
+#include "resolver/plan.h"
+#include "runtime/plan_reader.h"
+#include "tools/qcfg/cmd_apply.h"
+#include "tools/qcfg/cmd_resolve_common.h"
+#include "tools/qcfg/output.h"
+
+namespace qcfg::cli {
+namespace {
+
+int run_ptq(const std::vector<std::string>& argv) {
+  std::set<std::string> value_options = kApplyValueOptions;
+  value_options.insert({"--recipe-root", "--initial"});
+  Args args(argv, value_options, kApplyFlags);
+  if (args.positionals().size() != 1) throw UsageError{"expected exactly one RECIPE"};
+  const runtime::ApplyOptions options = apply_options(args);
+  std::optional<resolver::Inventory> inv;
+  try {
+    inv = resolver::load_inventory(options.model_dir);
+  } catch (const resolver::InventoryError& e) {
+    fmt::print(stderr, "error: {} [inventory]\n", e.what());
+    return kExitInvalid;
+  }
+  SourceManager sources;
+  std::optional<QuantizeConfig> qc = load_config_for_resolve(args.positionals()[0], args, sources);
+  if (!qc) return kExitInvalid;
+  const resolver::Resolution r = resolver::resolve(*inv, qc->quant_cfg, resolve_options(args));
+  print_diagnostics(r.diagnostics);
+  if (!r.ok()) return kExitInvalid;
+  resolver::PlanOptions po;
+  po.provenance = false;
+  const std::string name = args.positionals()[0] + " (compiled plan)";
+  const SourceFile* text = sources.add(name, name, resolver::plan_to_json(r, po));
+  Diagnostics diags;
+  const runtime::Plan plan = runtime::read_plan(*text, diags);
+  print_diagnostics(diags);
+  if (diags.has_errors()) return kExitInvalid;
+  return run_apply_plan(plan, options, args);
+}
+
+const char* kUsage =
+    R"(usage: qcfg ptq RECIPE --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
+                [--jobs N] [--act-amax FILE] [--recipe-root DIR] [--initial modelopt|defaults]
+                [--quiet]
+
+Compiles RECIPE (a PTQ recipe or quantize config) against the checkpoint in DIR, as `qcfg
+compile --model DIR` does, and applies the plan, as `qcfg apply` does, in one step. See
+`qcfg apply --help` for the options.
+
+Exit status: 0 ok, 1 invalid recipe or a plan that does not apply, 2 usage or I/O error.
+)";
+
+QCFG_REGISTER_COMMAND(Command{"ptq", "compile a recipe and apply it to a checkpoint", kUsage,
+                              run_ptq});
+
+}  // namespace
+}  // namespace qcfg::cli
