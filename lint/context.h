@@ -12,6 +12,7 @@
 #include "compiler/source.h"
 #include "compiler/value.h"
 #include "driver/pipeline.h"
+#include "lint/edit.h"
 #include "resolver/inventory.h"
 #include "resolver/resolve.h"
 #include "schema/entry.h"
@@ -54,6 +55,7 @@ struct LintContext {
   std::vector<ConfigUnderLint> configs;
   const resolver::Inventory* inventory = nullptr;
   std::deque<resolver::Resolution> resolutions;  // owned; configs point into it
+  MigrateFix migrate_fix;  // may be empty: legacy forms then get no fix
 
   bool in_this_file(const SourceLocation& loc) const { return file && loc.file == file; }
 };

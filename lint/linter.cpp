@@ -72,6 +72,7 @@ void Linter::build_context(const std::string& path, LintContext& ctx) {
   std::string error;
   ctx.file = sources_.load(path, &error);
   ctx.is_json = ends_with_json(path);
+  ctx.migrate_fix = options_.migrate_fix;
   if (ctx.file) ctx.documents = read_documents(*ctx.file, ctx.is_json, options_.load.limits);
 
   LoadOptions lo = options_.load;

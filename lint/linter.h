@@ -18,6 +18,7 @@ struct LintOptions {
   std::vector<std::string> ignore;
   const resolver::Inventory* inventory = nullptr;  // --model / --inventory
   resolver::ResolveOptions resolve;
+  MigrateFix migrate_fix;  // the legacy-format fix (QC001); empty: none offered
 };
 
 struct FileResult {

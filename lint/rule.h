@@ -11,6 +11,7 @@
 
 #include "compiler/diagnostic.h"
 #include "lint/context.h"
+#include "lint/edit.h"
 
 namespace qcfg::lint {
 
@@ -24,20 +25,6 @@ struct RuleInfo {
   std::string good;      // the same intent written correctly
   std::string fix;       // how --fix repairs it; empty: no automatic fix
   bool needs_model = false;  // runs only with --model / --inventory
-};
-
-// One replacement in one file: bytes [begin, end) become `replacement`.
-struct TextEdit {
-  const SourceFile* file = nullptr;
-  size_t begin = 0;
-  size_t end = 0;
-  std::string replacement;
-};
-
-// A fix is applied whole or not at all.
-struct Fix {
-  std::string description;
-  std::vector<TextEdit> edits;
 };
 
 struct Finding {

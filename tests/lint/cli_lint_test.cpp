@@ -224,3 +224,26 @@ TEST_CASE("--fix in a read-only directory fails with status 2 and leaves the fil
   for (const auto& e : fs::directory_iterator(s.dir()))  // no temporary left behind
     CHECK(e.path().filename() == "p.yaml");
 }
+
+TEST_CASE("--fix migrates legacy forms when the meaning is kept, and only then") {
+  Scratch s;
+  const std::string legacy = s.write(
+      "legacy.yaml",
+      "# comment kept\nquant_cfg:\n  '*weight_quantizer': {num_bits: 8, axis: 0}\n"
+      "  '*input_quantizer': {num_bits: 8}\n");
+  CHECK(lint("--select QC001 " + legacy).status == 0);  // a warning
+  CHECK(lint("--select QC001 --fix " + legacy).status == 0);
+  CHECK(read_text(legacy) ==
+        "# comment kept\nquant_cfg:\n  - quantizer_name: '*weight_quantizer'\n"
+        "    cfg: {num_bits: 8, axis: 0}\n  - quantizer_name: '*input_quantizer'\n"
+        "    cfg: {num_bits: 8}\n");
+  CHECK(lint("--select QC001 --fail-on info " + legacy).status == 0);
+  const std::string text =
+      "quant_cfg:\n  '*weight_quantizer': {num_bits: 8, axis: 0}\n  default: {enable: false}\n";
+  const std::string reordered = s.write("default.yaml", text);
+  const Run r = lint("--select QC001 --diff " + reordered);
+  CHECK(r.status == 0);  // no safe fix: nothing to show
+  CHECK(r.out.empty());
+  CHECK(lint("--select QC001 " + reordered).out.find("no automatic fix") != std::string::npos);
+  CHECK(read_text(reordered) == text);
+}

@@ -10,6 +10,7 @@
 #include "lint/emit.h"
 #include "lint/fix.h"
 #include "lint/linter.h"
+#include "migrations/migrate.h"
 #include "tools/qcfg/cmd_resolve_common.h"
 #include "tools/qcfg/output.h"
 
@@ -111,6 +112,27 @@ bool write_fixes(const std::vector<lint::FileResult>& results) {
   return ok;
 }
 
+// The legacy-format fix: the migrator's rewrite of the whole file, offered only when it keeps
+// the meaning (the migrator normalizes both texts and warns where they differ).
+lint::MigrateFix migration_fix(const std::string& recipe_root) {
+  return [recipe_root](const SourceFile& file) -> std::optional<lint::Fix> {
+    SourceManager scratch;
+    migrations::MigrateOptions options;
+    options.recipe_root = recipe_root;
+    try {
+      const migrations::MigrateResult r =
+          migrations::migrate_text(file.path, file.text, scratch, options);
+      if (!r.changed() || !r.warnings.empty()) return std::nullopt;
+      lint::Fix fix{"migrate the legacy quant_cfg to the list form (as `qcfg migrate`)", {}};
+      for (const migrations::TextEdit& e : r.edits)
+        fix.edits.push_back({&file, e.begin, e.end, e.replacement});
+      return fix;
+    } catch (const CompileError&) {
+      return std::nullopt;
+    }
+  };
+}
+
 int emit_report(const std::string& text, const Args& args) {
   const auto out = args.value("-o");
   if (!out) {
@@ -156,6 +178,7 @@ int run_lint(const std::vector<std::string>& argv) {
   options.load.recipe_root = args.value_or("--recipe-root", "");
   options.select = split_list(args.values("--select"));
   options.ignore = split_list(args.values("--ignore"));
+  options.migrate_fix = migration_fix(options.load.recipe_root);
   std::optional<resolver::Inventory> inventory;
   if (args.value("--model") || args.value("--inventory")) {
     inventory = load_model_inventory(args);
