@@ -28,8 +28,8 @@ struct RawQuantCfg {
 
 // One entry as written: a list item, or one `key: value` pair of a legacy flat mapping.
 struct RawEntryRef {
-  const Value* item = nullptr;       // the list item (a mapping for a new-format entry)
-  const MapEntry* pair = nullptr;    // legacy flat mapping: the pair
+  const Value* item = nullptr;     // the list item (a mapping for a new-format entry)
+  const MapEntry* pair = nullptr;  // legacy flat mapping: the pair
   bool is_new_format() const { return item && item->is_map() && item->has("quantizer_name"); }
   SourceLocation loc() const { return pair ? pair->key.loc() : item->loc(); }
 };
@@ -55,7 +55,7 @@ struct LintContext {
   std::vector<ConfigUnderLint> configs;
   const resolver::Inventory* inventory = nullptr;
   std::deque<resolver::Resolution> resolutions;  // owned; configs point into it
-  MigrateFix migrate_fix;  // may be empty: legacy forms then get no fix
+  MigrateFix migrate_fix;                        // may be empty: legacy forms then get no fix
 
   bool in_this_file(const SourceLocation& loc) const { return file && loc.file == file; }
 };

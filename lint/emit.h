@@ -18,8 +18,7 @@ std::string render_json_report(const std::vector<FileResult>& files);
 // A SARIF 2.1.0 log with one run: tool.driver.rules from the rule metadata, results with
 // relative artifact URIs (relative to `base_dir`) and partialFingerprints.
 std::string render_sarif_report(const std::vector<FileResult>& files,
-                                const std::vector<const Rule*>& rules,
-                                const std::string& base_dir);
+                                const std::vector<const Rule*>& rules, const std::string& base_dir);
 
 // The page of one rule (docs/rules/<ID>-<name>.md and `qcfg lint --explain ID`).
 std::string render_rule_page(const RuleInfo& rule);

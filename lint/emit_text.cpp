@@ -43,8 +43,8 @@ std::string render_rule_page(const RuleInfo& rule) {
                      severity_name(rule.severity), rule.fix.empty() ? "none" : "yes (`--fix`)",
                      rule.needs_model ? "yes (`--model DIR` or `--inventory INV.json`)" : "no");
   out += fmt::format("{}\n\n## What it checks, and why\n\n{}\n\n", rule.summary, rule.doc);
-  out += fmt::format("## Bad\n\n```yaml\n{}```\n\n## Good\n\n```yaml\n{}```\n", rule.bad,
-                     rule.good);
+  out +=
+      fmt::format("## Bad\n\n```yaml\n{}```\n\n## Good\n\n```yaml\n{}```\n", rule.bad, rule.good);
   if (!rule.fix.empty()) out += fmt::format("\n## Fix\n\n{}\n", rule.fix);
   out += fmt::format(
       "\nSuppress one finding with `# qcfg: ignore[{}]` on its line or the line before the "

@@ -40,8 +40,8 @@ std::vector<DiffLine> edit_script(const std::vector<std::string_view>& a,
   std::vector<std::vector<uint32_t>> lcs(n + 1, std::vector<uint32_t>(m + 1, 0));
   for (size_t i = n; i-- > 0;)
     for (size_t j = m; j-- > 0;)
-      lcs[i][j] = a[pre + i] == b[pre + j] ? lcs[i + 1][j + 1] + 1
-                                           : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+      lcs[i][j] =
+          a[pre + i] == b[pre + j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
   std::vector<DiffLine> out;
   for (size_t k = 0; k < pre; ++k) out.push_back({' ', a[k], k, k});
   size_t i = 0, j = 0;
@@ -100,9 +100,8 @@ std::map<const SourceFile*, FixedFile> apply_fixes(const std::vector<Finding>& f
     FixedFile& result = out[file];
     for (const Fix* fix : fixes) {
       const bool overlaps = std::any_of(fix->edits.begin(), fix->edits.end(), [&](const auto& e) {
-        return std::any_of(accepted.begin(), accepted.end(), [&](const TextEdit& a) {
-          return e.begin < a.end && a.begin < e.end;
-        });
+        return std::any_of(accepted.begin(), accepted.end(),
+                           [&](const TextEdit& a) { return e.begin < a.end && a.begin < e.end; });
       });
       if (overlaps) {
         ++result.skipped;

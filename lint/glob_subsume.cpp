@@ -10,8 +10,8 @@ enum class Op { Literal, Any, Star, Set };
 
 struct Token {
   Op op;
-  char c = 0;        // Literal
-  std::string set;   // Set: the text between the brackets (after `!`)
+  char c = 0;       // Literal
+  std::string set;  // Set: the text between the brackets (after `!`)
   bool negated = false;
 };
 

@@ -14,9 +14,8 @@ namespace {
 bool ends_with_json(const std::string& path) {
   if (path.size() < 5) return false;
   std::string tail = path.substr(path.size() - 5);
-  std::transform(tail.begin(), tail.end(), tail.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::transform(tail.begin(), tail.end(), tail.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return tail == ".json";
 }
 
@@ -61,8 +60,8 @@ Linter::Linter(LintOptions options) : options_(std::move(options)) {
   check_known(options_.ignore);
   for (const Rule* r : all_rules()) {
     auto hit = [&](const std::string& s) { return selects(s, r->info()); };
-    const bool chosen = options_.select.empty() ||
-                        std::any_of(options_.select.begin(), options_.select.end(), hit);
+    const bool chosen =
+        options_.select.empty() || std::any_of(options_.select.begin(), options_.select.end(), hit);
     const bool dropped = std::any_of(options_.ignore.begin(), options_.ignore.end(), hit);
     if (chosen && !dropped) rules_.push_back(r);
   }
@@ -79,8 +78,7 @@ void Linter::build_context(const std::string& path, LintContext& ctx) {
   lo.mode = ReadMode::Auto;
   Diagnostics diags;
   ctx.loaded = load_file(path, lo, sources_, diags);
-  const std::string root =
-      lo.recipe_root.empty() ? default_recipe_root(path) : lo.recipe_root;
+  const std::string root = lo.recipe_root.empty() ? default_recipe_root(path) : lo.recipe_root;
   if (!ctx.loaded && !root.empty() && ctx.file) {
     // Inside a recipe tree ModelOpt's recipe tooling reads files by their place in the tree
     // (e.g. general/distillation/); a file it accepts that way is not an error.

@@ -22,8 +22,7 @@ void add_auto_quantize(const Value& aq, std::vector<RawQuantCfg>* out) {
   if (!aq.is_map()) return;
   if (const Value* c = aq.find("candidate_formats"); c && c->is_list()) {
     for (size_t i = 0; i < c->items().size(); ++i) {
-      add_config(c->items()[i], "auto_quantize.candidate_formats[" + std::to_string(i) + "].",
-                 out);
+      add_config(c->items()[i], "auto_quantize.candidate_formats[" + std::to_string(i) + "].", out);
     }
   }
   if (const Value* s = aq.find("module_search_spaces"); s && s->is_list()) {

@@ -16,20 +16,20 @@
 namespace qcfg::lint {
 
 struct RuleInfo {
-  std::string id;        // "QC004"
-  std::string name;      // "cfg-enable-ignored" (kebab-case)
+  std::string id;    // "QC004"
+  std::string name;  // "cfg-enable-ignored" (kebab-case)
   Severity severity = Severity::Warning;
-  std::string summary;   // one line
-  std::string doc;       // what it checks and why, one paragraph (Markdown)
-  std::string bad;       // a YAML example the rule reports
-  std::string good;      // the same intent written correctly
-  std::string fix;       // how --fix repairs it; empty: no automatic fix
+  std::string summary;       // one line
+  std::string doc;           // what it checks and why, one paragraph (Markdown)
+  std::string bad;           // a YAML example the rule reports
+  std::string good;          // the same intent written correctly
+  std::string fix;           // how --fix repairs it; empty: no automatic fix
   bool needs_model = false;  // runs only with --model / --inventory
 };
 
 struct Finding {
-  Diagnostic diag;             // rule_id holds the rule's ID
-  SourceLocation entry_loc;    // the entry the finding is about (suppression comments)
+  Diagnostic diag;           // rule_id holds the rule's ID
+  SourceLocation entry_loc;  // the entry the finding is about (suppression comments)
   std::optional<Fix> fix;
 };
 

@@ -4,12 +4,12 @@
 // (read, imports, normalize, validate) without rules, which shows what the rules add.
 //
 // usage: bench_lint [RECIPE_ROOT] [PASSES]
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "compiler/document/reader.h"
 #include "driver/pipeline.h"
@@ -43,8 +43,8 @@ double best_ms(int passes, F&& pass) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const fs::path root = argc > 1 ? fs::path(argv[1])
-                                 : fs::path(QCFG_SHARED_DIR) / "conformance" / "modelopt_recipes";
+  const fs::path root =
+      argc > 1 ? fs::path(argv[1]) : fs::path(QCFG_SHARED_DIR) / "conformance" / "modelopt_recipes";
   const int passes = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
   const std::vector<std::string> files = recipe_files(root);
   size_t findings = 0, errors = 0;
@@ -78,8 +78,7 @@ int main(int argc, char** argv) {
   fmt::print("files: {} ({}), best of {} passes\n", files.size(), root.string(), passes);
   fmt::print("lint (all {} rules):  {:8.2f} ms/pass  {:6.3f} ms/file  findings {} (errors {})\n",
              qcfg::lint::all_rules().size(), lint, lint / n, findings, errors);
-  fmt::print("baseline load only:   {:8.2f} ms/pass  {:6.3f} ms/file\n", load_only,
-             load_only / n);
+  fmt::print("baseline load only:   {:8.2f} ms/pass  {:6.3f} ms/file\n", load_only, load_only / n);
   fmt::print("baseline parse only:  {:8.2f} ms/pass  {:6.3f} ms/file\n", parse_only,
              parse_only / n);
   fmt::print("lint / parse: {:.1f}x, lint / load: {:.2f}x, target 1000 ms/pass: {}\n",

@@ -60,8 +60,9 @@ class LegacyFormat final : public Rule {
       Finding& f = out.report(found[i].loc, found[i].message, found[i].entry);
       if (i == 0 && fix) f.fix = std::move(fix);
       if (ctx.migrate_fix && !fix)
-        f.diag.notes.push_back("no automatic fix: the literal migration would change what this "
-                               "file does; run `qcfg migrate` and read its warnings");
+        f.diag.notes.push_back(
+            "no automatic fix: the literal migration would change what this "
+            "file does; run `qcfg migrate` and read its warnings");
     }
   }
 

@@ -9,8 +9,8 @@ namespace qcfg::lint {
 namespace {
 
 const Value* default_key(const RawEntryRef& e) {
-  if (e.pair) return e.pair->key.is_string() && e.pair->key.as_string() == "default"
-                        ? &e.pair->key : nullptr;
+  if (e.pair)
+    return e.pair->key.is_string() && e.pair->key.as_string() == "default" ? &e.pair->key : nullptr;
   if (e.item->is_map() && e.item->size() == 1) {
     const Value& key = e.item->entries()[0].key;
     if (key.is_string() && key.as_string() == "default") return &key;

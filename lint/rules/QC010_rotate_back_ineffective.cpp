@@ -63,11 +63,13 @@ class RotateBackIneffective final : public Rule {
                                                   size_t i, const LintContext& ctx) {
     const QuantizerEntry& e = entries[i];
     if (!rotation_of(e.cfg_full).enabled)
-      return std::string("`rotate_back` has no effect: `rotate.enable` is false (RotateConfig "
-                         "defaults to disabled); add `enable: true`");
+      return std::string(
+          "`rotate_back` has no effect: `rotate.enable` is false (RotateConfig "
+          "defaults to disabled); add `enable: true`");
     if (!e.enable)
-      return std::string("`rotate_back` has no effect: the entry disables the quantizer, and a "
-                         "disabled quantizer applies the rotation twice (identity)");
+      return std::string(
+          "`rotate_back` has no effect: the entry disables the quantizer, and a "
+          "disabled quantizer applies the rotation twice (identity)");
     for (size_t j = i + 1; j < entries.size(); ++j) {
       const QuantizerEntry& later = entries[j];
       if (later.cfg_kind != CfgKind::None && parent_covers(later, e) &&
@@ -75,9 +77,10 @@ class RotateBackIneffective final : public Rule {
         return std::nullopt;  // reconfigured: QC005 reports the dead entry
       if (later.cfg_kind == CfgKind::None && !later.enable && parent_covers(later, e) &&
           glob_subsumes(later.quantizer_name, e.quantizer_name)) {
-        return fmt::format("`rotate_back` has no effect: the enable-only entry {} at {} "
-                           "disables these quantizers and switches their rotation off for good",
-                           entry_label(later), place(later.loc, ctx));
+        return fmt::format(
+            "`rotate_back` has no effect: the enable-only entry {} at {} "
+            "disables these quantizers and switches their rotation off for good",
+            entry_label(later), place(later.loc, ctx));
       }
     }
     return std::nullopt;

@@ -60,8 +60,8 @@ class BlockSizeIndivisible final : public Rule {
         const auto block = last_axis_block(*n.attributes);
         const auto d = block ? dims.last_dim(q) : std::nullopt;
         if (!d || *d % *block == 0) continue;
-        by_entry[n.last_cfg_entry].push_back(fmt::format(
-            "{} (last dim {}, block {})", r.inventory->quantizers[q].name, *d, *block));
+        by_entry[n.last_cfg_entry].push_back(
+            fmt::format("{} (last dim {}, block {})", r.inventory->quantizers[q].name, *d, *block));
       }
       for (const auto& [entry, names] : by_entry) {
         const QuantizerEntry& e = (*c.entries)[static_cast<size_t>(entry)];

@@ -12,8 +12,8 @@ namespace qcfg::lint {
 namespace {
 
 constexpr std::array<std::string_view, 11> kMethods = {
-    "max",  "mse",     "local_hessian", "smoothquant", "awq_lite", "awq_clip",
-    "awq_full", "svdquant", "gptq",     "nvfp4_act_headroom", "lsq"};
+    "max",      "mse",      "local_hessian", "smoothquant",        "awq_lite", "awq_clip",
+    "awq_full", "svdquant", "gptq",          "nvfp4_act_headroom", "lsq"};
 
 bool known(std::string_view m) {
   return std::find(kMethods.begin(), kMethods.end(), m) != kMethods.end();
@@ -64,13 +64,14 @@ class UnknownAlgorithm final : public Rule {
   static void check_one(const Value& a, const LintContext& ctx, Reporter& out) {
     if (!ctx.in_this_file(a.loc())) return;
     if (a.is_string() && !known(a.as_string())) {
-      out.report(a.loc(), fmt::format("unknown calibration method '{}' (known: {})",
-                                      a.as_string(), known_list()));
+      out.report(a.loc(), fmt::format("unknown calibration method '{}' (known: {})", a.as_string(),
+                                      known_list()));
     } else if (a.is_map()) {
       const Value* m = a.find("method");
       if (!m) {
-        out.report(a.loc(), "an algorithm mapping needs a `method` key (ModelOpt raises "
-                            "KeyError when it calibrates)");
+        out.report(a.loc(),
+                   "an algorithm mapping needs a `method` key (ModelOpt raises "
+                   "KeyError when it calibrates)");
       } else if (m->is_string() && !known(m->as_string())) {
         out.report(m->loc(), fmt::format("unknown calibration method '{}' (known: {})",
                                          m->as_string(), known_list()));

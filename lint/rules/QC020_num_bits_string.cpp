@@ -21,7 +21,8 @@ class NumBitsString final : public Rule {
         "`num_bits: \"8\"` stays a string in YAML too: validation passes, every numeric check "
         "is skipped, and the quantizer does not run the format the text names. Write "
         "`num_bits: e4m3` in YAML, `[4, 3]` in JSON, and integers unquoted.",
-        "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: \"8\", axis: 0}\n",
+        "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: \"8\", axis: "
+        "0}\n",
         "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: 8, axis: 0}\n",
         "",
         false};

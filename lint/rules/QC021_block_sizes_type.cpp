@@ -36,7 +36,8 @@ class BlockSizesType final : public Rule {
           const Value* blocks = attrs->find("block_sizes");
           const Value* type = blocks && blocks->is_map() ? blocks->find("type") : nullptr;
           if (!type) continue;
-          if (type->is_string() && (type->as_string() == "static" || type->as_string() == "dynamic"))
+          if (type->is_string() &&
+              (type->as_string() == "static" || type->as_string() == "dynamic"))
             continue;
           out.report(ctx.in_this_file(type->loc()) ? type->loc() : e.loc,
                      fmt::format("`block_sizes.type: {}` is not `dynamic`; ModelOpt silently "

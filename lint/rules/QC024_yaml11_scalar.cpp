@@ -46,16 +46,17 @@ std::string surprise(const Value& v, const std::string& token) {
                          v.as_bool() ? "true" : "false", v.as_bool() ? "true" : "false");
   }
   if ((v.is_int() || v.is_float()) && std::regex_match(token, sexagesimal))
-    return fmt::format("`{}` is a base-60 number in YAML 1.1 ({}); quote it if it is text",
-                       token, v.str());
+    return fmt::format("`{}` is a base-60 number in YAML 1.1 ({}); quote it if it is text", token,
+                       v.str());
   if (v.is_int() && token.size() > 1 && std::regex_match(token, octal))
-    return fmt::format("`{}` is an octal integer in YAML 1.1 ({}); write `{}`", token,
-                       v.str(), v.str());
-  if (v.is_string() && (std::regex_match(token, exponent_string) ||
-                        std::regex_match(token, signed_dot)))
-    return fmt::format("`{}` is read as a string (YAML 1.1 floats need a dot and a signed "
-                       "exponent, e.g. `1.0e-5`)",
-                       token);
+    return fmt::format("`{}` is an octal integer in YAML 1.1 ({}); write `{}`", token, v.str(),
+                       v.str());
+  if (v.is_string() &&
+      (std::regex_match(token, exponent_string) || std::regex_match(token, signed_dot)))
+    return fmt::format(
+        "`{}` is read as a string (YAML 1.1 floats need a dot and a signed "
+        "exponent, e.g. `1.0e-5`)",
+        token);
   return "";
 }
 

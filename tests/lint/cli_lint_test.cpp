@@ -97,7 +97,7 @@ TEST_CASE("usage errors exit 2; --explain and --list-rules exit 0") {
 
 TEST_CASE("exit status follows --fail-on") {
   Scratch s;
-  CHECK(lint(s.write("clean.yaml", kClean)) .status == 0);
+  CHECK(lint(s.write("clean.yaml", kClean)).status == 0);
   const std::string warn = s.write("warn.yaml", kShadowed);
   CHECK(lint(warn).status == 0);
   CHECK(lint("--fail-on warning " + warn).status == 1);
@@ -112,9 +112,10 @@ TEST_CASE("text output: file:line:col: severity: message [ID], source line and c
   Scratch s;
   const std::string err = s.write("err.yaml", kCfgEnable);
   const Run r = lint(err);
-  CHECK(r.out.find(err + ":3:32: error: `cfg.enable` has no effect; the quantizer ends up "
-                         "enabled (the entry's own `enable` decides). Write `enable` on the entry "
-                         "[QC004]\n      cfg: {num_bits: 8, enable: false}\n  " +
+  CHECK(r.out.find(err +
+                   ":3:32: error: `cfg.enable` has no effect; the quantizer ends up "
+                   "enabled (the entry's own `enable` decides). Write `enable` on the entry "
+                   "[QC004]\n      cfg: {num_bits: 8, enable: false}\n  " +
                    std::string(31, ' ') + "^\n") != std::string::npos);
   CHECK(r.out.find("1 finding(s) in 1 file(s)") != std::string::npos);
 }
@@ -163,7 +164,8 @@ TEST_CASE("sarif output validates against the SARIF 2.1.0 schema and carries rul
   const std::string schema = std::string(QCFG_SOURCE_DIR) + "/tests/lint/sarif-schema-2.1.0.json";
   const Run valid = shell(
       "python3 -c 'import json, sys, jsonschema; "
-      "jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))' " +
+      "jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2]"
+      ")))' " +
       schema + " " + sarif.string());
   CAPTURE(valid.out);
   CHECK(valid.status == 0);
@@ -215,7 +217,8 @@ TEST_CASE("--fix in a read-only directory fails with status 2 and leaves the fil
                                fs::perms::group_exec | fs::perms::others_read |
                                fs::perms::others_exec);
   // Root ignores permission bits: run as `nobody` then.
-  const std::string as_user = ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  const std::string as_user =
+      ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
   const Run r = shell(as_user + QCFG_EXE + " lint --fix " + f);
   CAPTURE(r.out);
   CHECK(r.status == 2);
@@ -227,10 +230,10 @@ TEST_CASE("--fix in a read-only directory fails with status 2 and leaves the fil
 
 TEST_CASE("--fix migrates legacy forms when the meaning is kept, and only then") {
   Scratch s;
-  const std::string legacy = s.write(
-      "legacy.yaml",
-      "# comment kept\nquant_cfg:\n  '*weight_quantizer': {num_bits: 8, axis: 0}\n"
-      "  '*input_quantizer': {num_bits: 8}\n");
+  const std::string legacy =
+      s.write("legacy.yaml",
+              "# comment kept\nquant_cfg:\n  '*weight_quantizer': {num_bits: 8, axis: 0}\n"
+              "  '*input_quantizer': {num_bits: 8}\n");
   CHECK(lint("--select QC001 " + legacy).status == 0);  // a warning
   CHECK(lint("--select QC001 --fix " + legacy).status == 0);
   CHECK(read_text(legacy) ==

@@ -1,11 +1,10 @@
 // `qcfg lint` over ModelOpt's own recipe tree (143 files ModelOpt accepts): no error-level
 // finding, and exactly the warnings justified in docs/lint-corpus-report.md.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "lint/linter.h"
 

@@ -32,12 +32,11 @@ TEST_CASE("glob subsumption is sound on fnmatch patterns") {
 
 TEST_CASE("suppression comments name ids or names, on the line or the line before") {
   SourceManager sources;
-  const SourceFile* f = sources.add(
-      "x.yaml", "x.yaml",
-      "quant_cfg:\n"
-      "  # qcfg: ignore[QC005, cfg-enable-ignored]\n"
-      "  - quantizer_name: a  # qcfg: ignore[QC018]\n"
-      "    cfg: b#qcfg: ignore[QC007]\n");
+  const SourceFile* f = sources.add("x.yaml", "x.yaml",
+                                    "quant_cfg:\n"
+                                    "  # qcfg: ignore[QC005, cfg-enable-ignored]\n"
+                                    "  - quantizer_name: a  # qcfg: ignore[QC018]\n"
+                                    "    cfg: b#qcfg: ignore[QC007]\n");
   CHECK(suppressed_at(*f, 3, "QC005", "shadowed-entry"));
   CHECK(suppressed_at(*f, 3, "QC004", "cfg-enable-ignored"));
   CHECK(suppressed_at(*f, 3, "QC018", "implicit-enable-toggle"));
@@ -88,8 +87,9 @@ TEST_CASE("unified diff: hunks with three lines of context, removals first") {
   CHECK(unified_diff("x.yaml", before, after) ==
         "--- a/x.yaml\n+++ b/x.yaml\n@@ -3,7 +3,7 @@\n line 3\n line 4\n line 5\n-line 6\n"
         "+LINE 6\n line 7\n line 8\n line 9\n");
-  CHECK(unified_diff("y", "a\n", "a\nb") == "--- a/y\n+++ b/y\n@@ -1,1 +1,2 @@\n a\n+b\n"
-                                             "\\ No newline at end of file\n");
+  CHECK(unified_diff("y", "a\n", "a\nb") ==
+        "--- a/y\n+++ b/y\n@@ -1,1 +1,2 @@\n a\n+b\n"
+        "\\ No newline at end of file\n");
 }
 
 TEST_CASE("rule metadata: unique ids and kebab-case names, every field written") {

@@ -1,11 +1,11 @@
 #include "tests/lint/fixture.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "lint/linter.h"
 

@@ -1,7 +1,6 @@
 // Every fixture under tests/lint/fixtures gives exactly its expected findings (line, column,
 // rule id, message), and every rule has at least one fixture with a finding.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -40,7 +39,8 @@ TEST_CASE("every rule has a fixture that triggers it") {
 
 TEST_CASE("each rule's documented bad example triggers it and its good example does not") {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("qcfg-lint-examples-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("qcfg-lint-examples-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   for (const Rule* r : all_rules()) {
     const RuleInfo& info = r->info();

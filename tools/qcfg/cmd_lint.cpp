@@ -61,7 +61,9 @@ std::vector<std::string> split_list(const std::vector<std::string>& values) {
 
 Severity fail_level(const Args& args) {
   const std::string level = args.choice("--fail-on", {"error", "warning", "info"}, "error");
-  return level == "error" ? Severity::Error : level == "warning" ? Severity::Warning : Severity::Info;
+  return level == "error"     ? Severity::Error
+         : level == "warning" ? Severity::Warning
+                              : Severity::Info;
 }
 
 // Severity enumerators are ordered Error < Warning < Info.
