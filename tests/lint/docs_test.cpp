@@ -39,3 +39,12 @@ TEST_CASE("docs/rules is in sync with the rule metadata") {
     CHECK(expected.count(name) == 1);  // no page for a rule that does not exist
   }
 }
+
+TEST_CASE("docs/lint.md lists every rule with a link to its page") {
+  const std::string text = read_text(fs::path(QCFG_SOURCE_DIR) / "docs" / "lint.md");
+  for (const Rule* r : all_rules()) {
+    const std::string link = "[" + r->info().id + "](rules/" + rule_page_name(r->info()) + ")";
+    CAPTURE(link);
+    CHECK(text.find(link) != std::string::npos);
+  }
+}
