@@ -90,6 +90,8 @@ void Linter::build_context(const std::string& path, LintContext& ctx) {
     }
   }
   ctx.load_diagnostics = diags.items();
+  // An unreadable file still gets a location (its path) for the findings about it.
+  if (!ctx.file) ctx.file = sources_.add(path, path, "");
 
   const std::string header =
       ctx.file && !ctx.is_json ? loader::scan_schema_header(ctx.file->text).value : "";

@@ -34,17 +34,19 @@ class InvalidConfig final : public Rule {
   void check(const LintContext& ctx, Reporter& out) const override {
     for (const Diagnostic& d : ctx.load_diagnostics) {
       if (d.rule_id == kRuleLegacyFormat || d.rule_id == kRuleQuantizerPath) continue;
-      pass_through(d, out);
+      pass_through(d, ctx, out);
     }
     for (const ConfigUnderLint& c : ctx.configs) {
       if (!c.resolution) continue;
-      for (const Diagnostic& d : c.resolution->diagnostics.items()) pass_through(d, out);
+      for (const Diagnostic& d : c.resolution->diagnostics.items()) pass_through(d, ctx, out);
     }
   }
 
  private:
-  static void pass_through(const Diagnostic& d, Reporter& out) {
-    Finding& f = out.report_as(d.severity, d.loc, d.message);
+  static void pass_through(const Diagnostic& d, const LintContext& ctx, Reporter& out) {
+    // A problem with no place in the text (e.g. an unreadable file) is located at the file.
+    const SourceLocation at = d.loc.known() ? d.loc : SourceLocation{ctx.file, 1, 1};
+    Finding& f = out.report_as(d.severity, at, d.message);
     f.diag.notes = d.notes;
     f.diag.notes.push_back("check: " + d.rule_id);
   }
