@@ -38,8 +38,8 @@ int64_t expected_experts(const std::string& model_dir) {
   std::error_code ec;
   if (!fs::exists(config, ec)) return 0;
   const auto j = read_json_file(config.string());
-  for (const char* key :
-       {"num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts"})
+  for (const char* key : {"num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts",
+                          "num_moe_experts"})
     if (auto it = j.find(key); it != j.end() && it->is_number_integer()) return it->get<int64_t>();
   return 0;
 }

@@ -1,0 +1,59 @@
+// Test support: tiny generated checkpoints (deterministic pseudo-random BF16 weights), recipes,
+// running the qcfg binary, and reading tensors back as floats.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runtime/checkpoint.h"
+
+namespace qcfg::test {
+
+namespace fs = std::filesystem;
+
+struct GenTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::string dtype = "BF16";
+};
+
+// Writes `tensors` into `dir` (one file, or `shards` files with an index) plus config.json and a
+// tokenizer.json to be copied. Values: row r scaled by 2^(r % 5 - 2), so amax differ per row.
+void write_checkpoint(const fs::path& dir, const std::vector<GenTensor>& tensors, int shards = 1,
+                      const std::string& config = R"({"architectures": ["LlamaForCausalLM"]})");
+
+// A scratch directory removed at the end of the test.
+class Scratch {
+ public:
+  Scratch();
+  ~Scratch();
+  fs::path path(const std::string& name) const { return dir_ / name; }
+  std::string write(const std::string& name, const std::string& text) const;
+
+ private:
+  fs::path dir_;
+};
+
+struct Run {
+  int status = -1;
+  std::string out;
+};
+Run qcfg(const std::string& args);
+
+// Tensor values widened to fp32 (BF16/F16/F32), or raw bytes.
+std::vector<float> floats(const runtime::TensorRef& t);
+std::vector<uint8_t> bytes(const runtime::TensorRef& t);
+
+// Dense Llama-like layer, per-expert MoE linears, fused 3-D experts, grouped weight0..N.
+std::vector<GenTensor> llama_like();
+std::vector<GenTensor> fused_experts();
+std::vector<GenTensor> grouped_experts(int experts, int skip = -1);
+
+// A quantize config that disables everything, then applies `weight_cfg` (a YAML flow mapping)
+// to every weight quantizer except embeddings and lm_head.
+std::string weight_only_config(const std::string& weight_cfg);
+
+}  // namespace qcfg::test

@@ -1,0 +1,135 @@
+// Checks before any output: a plan that cannot apply fails with a located message naming the
+// quantizer, and nothing is written (no output directory, no temporary directory left behind).
+#include <doctest/doctest.h>
+
+#include "checkpoint_gen.h"
+#include "reference.h"
+
+namespace qcfg::test {
+namespace {
+
+bool nothing_written(const Scratch& s, const std::string& out) {
+  if (fs::exists(s.path(out))) return false;
+  for (const auto& e : fs::directory_iterator(s.path("")))
+    if (e.path().filename().string().find("qcfg-partial") != std::string::npos) return false;
+  return true;
+}
+
+Run compile_and_apply(const Scratch& s, const std::string& cfg_text, const fs::path& compile_model,
+                      const fs::path& apply_model, const std::string& mode) {
+  const std::string cfg = s.write("cfg.yaml", cfg_text);
+  const std::string plan = s.path("plan.json").string();
+  const Run c = qcfg("compile " + cfg + " --model " + compile_model.string() + " -o " + plan);
+  REQUIRE_MESSAGE(c.status == 0, c.out);
+  return qcfg("apply " + plan + " --model " + apply_model.string() + " --out " +
+              s.path("out").string() + " --mode " + mode + " --device cpu --quiet");
+}
+
+}  // namespace
+
+TEST_CASE("grouped-weight MoE with a missing expert weight fails before writing") {
+  Scratch s;
+  write_checkpoint(s.path("full"), grouped_experts(4));
+  write_checkpoint(s.path("gap"), grouped_experts(4, /*skip=*/2));
+  for (const std::string mode : {"fake", "export"}) {
+    const Run r = compile_and_apply(s, weight_only_config(fmt_cfg(Fmt::nvfp4)), s.path("full"),
+                                    s.path("gap"), mode);
+    CAPTURE(r.out);
+    CHECK(r.status == 1);
+    CHECK(r.out.find("decoder.layers.0.mlp.experts.linear_fc1.weight_quantizer") !=
+          std::string::npos);
+    CHECK(r.out.find("linear_fc1.weight2") != std::string::npos);
+    CHECK(r.out.find("plan.json:") != std::string::npos);  // located in the plan
+    CHECK(nothing_written(s, "out"));
+  }
+  SUBCASE("the last expert missing is caught by config.json's expert count") {
+    write_checkpoint(s.path("short"), grouped_experts(4, /*skip=*/3), 1,
+                     R"({"num_local_experts": 4})");
+    const Run r = compile_and_apply(s, weight_only_config(fmt_cfg(Fmt::fp8)), s.path("full"),
+                                    s.path("short"), "fake");
+    CHECK(r.status == 1);
+    CHECK(r.out.find("linear_fc1.weight3") != std::string::npos);
+    CHECK(nothing_written(s, "out"));
+  }
+}
+
+TEST_CASE("rotate_back with export is rejected before writing, naming the quantizer") {
+  Scratch s;
+  write_checkpoint(s.path("m"), llama_like());
+  const std::string cfg =
+      weight_only_config("{num_bits: 8, axis: 0, rotate: {enable: true, mode: rotate_back}}");
+  const Run r = compile_and_apply(s, cfg, s.path("m"), s.path("m"), "export");
+  CHECK(r.status == 1);
+  CHECK(r.out.find("rotate_back cannot be exported") != std::string::npos);
+  CHECK(r.out.find("weight_quantizer") != std::string::npos);
+  CHECK(nothing_written(s, "out"));
+}
+
+TEST_CASE("block sizes that do not divide the dim, and axis out of range, are rejected") {
+  Scratch s;
+  write_checkpoint(s.path("m"), {{"model.layers.0.mlp.down_proj.weight", {32, 40}}});
+  Run r = compile_and_apply(s, weight_only_config(fmt_cfg(Fmt::nvfp4)), s.path("m"), s.path("m"),
+                            "fake");
+  CHECK(r.status == 1);
+  CHECK(r.out.find("model.layers.0.mlp.down_proj.weight_quantizer") != std::string::npos);
+  CHECK(r.out.find("not a multiple of the block size 16") != std::string::npos);
+  CHECK(nothing_written(s, "out"));
+  r = compile_and_apply(s, weight_only_config("{num_bits: 8, axis: 3}"), s.path("m"), s.path("m"),
+                        "fake");
+  CHECK(r.status == 1);
+  CHECK(r.out.find("axis 3 is out of range") != std::string::npos);
+  CHECK(nothing_written(s, "out"));
+}
+
+TEST_CASE("activation quantizers needing calibration are listed; --act-amax gives input scales") {
+  Scratch s;
+  write_checkpoint(s.path("m"), llama_like());
+  const std::string cfg = s.write(
+      "fp8.yaml",
+      "algorithm: max\nquant_cfg:\n  - {quantizer_name: '*', enable: false}\n"
+      "  - {quantizer_name: '*mlp.down_proj*_quantizer', cfg: {num_bits: e4m3, axis: null}}\n");
+  Run r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
+               s.path("out").string() + " --mode export --device cpu");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  CHECK(r.out.find("model.layers.0.mlp.down_proj.input_quantizer") != std::string::npos);
+  CHECK(runtime::Checkpoint::open(s.path("out").string())
+            .find("model.layers.0.mlp.down_proj.input_scale") == nullptr);
+  const std::string amax =
+      s.write("amax.json", R"({"model.layers.0.mlp.down_proj.input_quantizer": 8.96})");
+  r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " + s.path("out2").string() +
+           " --mode export --device cpu --quiet --act-amax " + amax);
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  const auto o = runtime::Checkpoint::open(s.path("out2").string());
+  const runtime::TensorRef* in_scale = o.find("model.layers.0.mlp.down_proj.input_scale");
+  REQUIRE(in_scale != nullptr);
+  CHECK(floats(*in_scale) == std::vector<float>{8.96f / 448.0f});
+}
+
+TEST_CASE("plan and path problems: located plan errors, existing output, exit codes") {
+  Scratch s;
+  write_checkpoint(s.path("m"), llama_like());
+  const std::string bad =
+      s.write("bad.json", "{\n  \"plan_version\": 7,\n  \"quantizers\": []\n}\n");
+  Run r = qcfg("apply " + bad + " --model " + s.path("m").string() + " --out " +
+               s.path("out").string());
+  CHECK(r.status == 1);
+  CHECK(r.out.find("bad.json:2:") != std::string::npos);
+  CHECK(nothing_written(s, "out"));
+  const std::string broken =
+      s.write("broken.json", "{\"plan_version\": 1, \"quantizers\": [{\"name\": 3}]}");
+  r = qcfg("apply " + broken + " --model " + s.path("m").string() + " --out " +
+           s.path("out").string());
+  CHECK(r.status == 1);
+  CHECK(r.out.find("broken.json:1:") != std::string::npos);
+  fs::create_directories(s.path("exists"));
+  const std::string cfg = s.write("c.yaml", weight_only_config(fmt_cfg(Fmt::fp8)));
+  r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
+           s.path("exists").string());
+  CHECK(r.status == 2);
+  CHECK(r.out.find("already exists") != std::string::npos);
+  CHECK(qcfg("apply --help").status == 0);
+  CHECK(qcfg("apply x.json --model m").status == 2);
+  CHECK(qcfg("apply x.json --model m --out o --jobs 0").status == 2);
+}
+
+}  // namespace qcfg::test

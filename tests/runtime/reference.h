@@ -1,0 +1,150 @@
+// The expected results of the runtime, computed directly with the CPU numerics reference
+// (kernels/cpu): the definition of correct.
+#pragma once
+
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels/cpu/numerics.h"
+
+namespace qcfg::test {
+
+enum class Fmt { nvfp4, fp8, int8_axis0, int4_block16, mxfp4, mxfp8 };
+
+inline const std::vector<Fmt>& all_formats() {
+  static const std::vector<Fmt> all = {Fmt::nvfp4,        Fmt::fp8,   Fmt::int8_axis0,
+                                       Fmt::int4_block16, Fmt::mxfp4, Fmt::mxfp8};
+  return all;
+}
+
+inline const char* fmt_name(Fmt f) {
+  switch (f) {
+    case Fmt::nvfp4:
+      return "nvfp4";
+    case Fmt::fp8:
+      return "fp8";
+    case Fmt::int8_axis0:
+      return "int8-axis0";
+    case Fmt::int4_block16:
+      return "int4-block16";
+    case Fmt::mxfp4:
+      return "mxfp4";
+    case Fmt::mxfp8:
+      return "mxfp8";
+  }
+  return "?";
+}
+
+// The attribute mapping (YAML flow) of the format.
+inline std::string fmt_cfg(Fmt f) {
+  switch (f) {
+    case Fmt::nvfp4:
+      return "{num_bits: e2m1, block_sizes: {-1: 16, type: dynamic, scale_bits: e4m3}}";
+    case Fmt::fp8:
+      return "{num_bits: e4m3, axis: null}";
+    case Fmt::int8_axis0:
+      return "{num_bits: 8, axis: 0}";
+    case Fmt::int4_block16:
+      return "{num_bits: 4, block_sizes: {-1: 16, type: static}}";
+    case Fmt::mxfp4:
+      return "{num_bits: e2m1, block_sizes: {-1: 32, type: dynamic, scale_bits: e8m0}}";
+    case Fmt::mxfp8:
+      return "{num_bits: e4m3, block_sizes: {-1: 32, type: dynamic, scale_bits: e8m0}}";
+  }
+  return "";
+}
+
+inline numerics::Granularity fmt_granularity(Fmt f) {
+  if (f == Fmt::int8_axis0) return numerics::PerAxis{0};
+  if (f == Fmt::int4_block16) return numerics::PerBlock{16, 1};
+  return numerics::PerTensor{};
+}
+
+inline bool fmt_calibrates(Fmt f) { return f != Fmt::mxfp4 && f != Fmt::mxfp8; }
+
+inline std::vector<float> ref_amax(Fmt f, const std::vector<float>& x, const numerics::Shape& s) {
+  if (!fmt_calibrates(f)) return {};
+  return numerics::max_amax(x, s, fmt_granularity(f));
+}
+
+// Elementwise max (joint calibration of tensors sharing a quantizer).
+inline std::vector<float> joint(std::vector<float> a, const std::vector<float>& b) {
+  if (a.empty()) return b;
+  for (size_t i = 0; i < a.size(); ++i) a[i] = std::max(a[i], b[i]);
+  return a;
+}
+
+inline numerics::QuantSpec ref_spec(Fmt f, const std::vector<float>& amax) {
+  using namespace numerics;
+  switch (f) {
+    case Fmt::nvfp4:
+      return Nvfp4DynamicQuant{amax.at(0), 16, Nvfp4Path::triton};
+    case Fmt::fp8:
+      return Fp8Quant{PerTensor{}, amax};
+    case Fmt::int8_axis0:
+      return IntQuant{IntFormat{8}, PerAxis{0}, amax};
+    case Fmt::int4_block16:
+      return IntQuant{IntFormat{4}, PerBlock{16, 1}, amax};
+    case Fmt::mxfp4:
+      return MxQuant{MxElement::e2m1, 32};
+    case Fmt::mxfp8:
+      return MxQuant{MxElement::e4m3, 32};
+  }
+  return MxQuant{};
+}
+
+// Fake quant in fp32, rounded once to BF16 (ModelOpt's fold_weight), widened back for comparing.
+inline std::vector<float> ref_fake_bf16(Fmt f, const std::vector<float>& x,
+                                        const numerics::Shape& s, const std::vector<float>& amax) {
+  std::vector<float> y(x.size());
+  numerics::fake_quant(ref_spec(f, amax), std::span<const float>(x), std::span<float>(y), s);
+  for (float& v : y) v = numerics::round_to<numerics::BFloat16>(v);
+  return y;
+}
+
+template <class T>
+std::vector<uint8_t> as_bytes(const std::vector<T>& v) {
+  std::vector<uint8_t> b(v.size() * sizeof(T));
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// Export tensors of one 2-D weight by name suffix: "" (weight), "_scale", "_scale_2".
+inline std::vector<std::pair<std::string, std::vector<uint8_t>>> ref_export(
+    Fmt f, const std::vector<float>& x, const numerics::Shape& s, const std::vector<float>& amax) {
+  using namespace numerics;
+  const Matrix2D m = as_matrix(s);
+  switch (f) {
+    case Fmt::nvfp4: {
+      const auto p = pack_nvfp4_dynamic(x, m, amax.at(0));
+      return {{"", p.codes},
+              {"_scale", p.scales},
+              {"_scale_2", as_bytes(std::vector<float>{p.global_scale})}};
+    }
+    case Fmt::fp8: {
+      const auto p = pack_fp8(x, s, PerTensor{}, amax);
+      return {{"", p.codes}, {"_scale", as_bytes(p.scales)}};
+    }
+    case Fmt::int8_axis0: {
+      const auto p = pack_int8(x, s, PerAxis{0}, amax);
+      return {{"", as_bytes(p.codes)}, {"_scale", as_bytes(p.scales)}};
+    }
+    case Fmt::int4_block16: {
+      const auto p = pack_int4_export(x, m, 16, amax);
+      return {{"", p.codes}, {"_scale", as_bytes(p.scales)}};
+    }
+    case Fmt::mxfp4: {
+      const auto p = pack_mxfp4(x);
+      return {{"", p.codes}, {"_scale", p.scales}};
+    }
+    case Fmt::mxfp8: {
+      const auto p = pack_mxfp8(x, m);
+      return {{"", p.codes}, {"_scale", p.scales}};
+    }
+  }
+  return {};
+}
+
+}  // namespace qcfg::test

@@ -1,0 +1,94 @@
+// Unit tests of the runtime's pieces that need no checkpoint: attribute parsing, export names,
+// exclude patterns, the safetensors header writer.
+#include <doctest/doctest.h>
+
+#include "compiler/document/reader.h"
+#include "runtime/export_format.h"
+#include "runtime/hf_config.h"
+#include "runtime/quant_format.h"
+#include "runtime/safetensors_writer.h"
+
+namespace qcfg::test {
+namespace {
+
+runtime::QuantFormat parse(const std::string& json, SourceFile& file) {
+  file.path = "attrs.json";
+  file.text = json;
+  return runtime::parse_format(read_json(file));
+}
+
+}  // namespace
+
+TEST_CASE("attributes to formats") {
+  SourceFile f;
+  auto nvfp4 = parse(R"({"num_bits": [2, 1], "block_sizes": {"-1": 16, "type": "dynamic",
+                        "scale_bits": [4, 3]}, "axis": null, "rotate": false})",
+                     f);
+  CHECK(nvfp4.kind == runtime::FormatKind::nvfp4_dynamic);
+  CHECK(nvfp4.label() == "NVFP4");
+  auto int4 = parse(R"({"num_bits": 4, "block_sizes": {"-1": 128, "type": "static"}})", f);
+  CHECK(int4.label() == "INT4 block 128");
+  CHECK(std::holds_alternative<numerics::PerBlock>(runtime::granularity_for(int4, {8, 256})));
+  auto per_token = parse(R"({"num_bits": [4, 3], "block_sizes": {"-1": null}})", f);
+  const auto g = runtime::granularity_for(per_token, {8, 32});
+  REQUIRE(std::holds_alternative<numerics::PerAxis>(g));
+  CHECK(std::get<numerics::PerAxis>(g).axis == 0);
+  auto rot = parse(R"({"num_bits": 8, "axis": 0, "rotate": {"enable": true, "mode": "rotate_back",
+                      "block_size": 16}})",
+                   f);
+  REQUIRE(rot.rotate.has_value());
+  CHECK(rot.rotate->mode == numerics::RotateMode::rotate_back);
+  CHECK(rot.rotate->block == 16);
+  auto axis2 = parse(R"({"num_bits": 8, "axis": 2})", f);
+  CHECK_THROWS_AS(runtime::granularity_for(axis2, {4, 4}), std::invalid_argument);
+  try {
+    parse(R"({"num_bits": 8,
+  "calibrator": "histogram"})",
+          f);
+    FAIL("histogram accepted");
+  } catch (const runtime::FormatError& e) {
+    CHECK(e.loc().line == 2);  // located at the attribute
+  }
+  CHECK_THROWS_AS(parse(R"({"num_bits": [3, 2]})", f), runtime::FormatError);
+}
+
+TEST_CASE("export algos and names") {
+  SourceFile f;
+  auto fp8 = parse(R"({"num_bits": [4, 3]})", f);
+  CHECK(runtime::algo_name(runtime::export_algo(fp8, fp8)) == "FP8");
+  auto int8 = parse(R"({"num_bits": 8, "axis": 0})", f);
+  CHECK(runtime::algo_name(runtime::export_algo(int8, std::nullopt)) == "W8A16");
+  auto int8_tensor = parse(R"({"num_bits": 8})", f);
+  CHECK_THROWS_AS(runtime::export_algo(int8_tensor, std::nullopt), std::invalid_argument);
+  CHECK(runtime::scale_name("m.experts", "gate_up_proj", "_scale") ==
+        "m.experts.gate_up_proj_weight_scale");
+  CHECK(runtime::scale_name("m.fc1", "weight3", "_scale_2") == "m.fc1.weight3_scale_2");
+  CHECK(runtime::input_scale_name("m.q_proj", "weight") == "m.q_proj.input_scale");
+  const auto tensors = runtime::export_tensors(
+      runtime::ExportAlgo::int4_awq, parse(R"({"num_bits": 4, "block_sizes": {"-1": 16}})", f), "m",
+      "weight", {32, 64});
+  REQUIRE(tensors.size() == 2);
+  CHECK(tensors[0].shape == std::vector<int64_t>{16, 64});
+  CHECK(tensors[1].shape == std::vector<int64_t>{32, 4});
+}
+
+TEST_CASE(
+    "exclude_modules: digit segments become * only when no module of that shape is quantized") {
+  const auto p =
+      runtime::exclude_patterns({"lm_head", "model.layers.0.mlp.gate", "model.layers.1.mlp.gate",
+                                 "model.layers.1.self_attn.o_proj"},
+                                {"model.layers.0.self_attn.o_proj"});
+  CHECK(p == std::vector<std::string>{"lm_head", "model.layers.*.mlp.gate",
+                                      "model.layers.1.self_attn.o_proj"});
+}
+
+TEST_CASE("safetensors header: offsets, 8-byte padding, metadata") {
+  std::vector<uint64_t> offsets;
+  const std::string h = runtime::safetensors_header({{"a", "F8_E4M3", {2, 3}}, {"b", "F32", {}}},
+                                                    {{"format", "pt"}}, &offsets);
+  CHECK(h.size() % 8 == 0);
+  CHECK(offsets == std::vector<uint64_t>{0, 6});
+  CHECK(h.find(R"("b":{"dtype":"F32","shape":[],"data_offsets":[6,10]})") != std::string::npos);
+}
+
+}  // namespace qcfg::test
