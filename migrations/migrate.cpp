@@ -144,6 +144,24 @@ void run_rewriter(Rewriter& rw, const Value& root, FileRole role) {
   }
 }
 
+std::string first_error(const Diagnostics& diags) {
+  for (const Diagnostic& d : diags.items()) {
+    if (d.severity == Severity::Error) return d.message;
+  }
+  return "unknown error";
+}
+
+// Whether a mapping that is neither a recipe nor a QuantizeConfig reads as a legacy quant_cfg
+// (patterns, `nn.*` scopes, `default`), so that warnings about it are worth showing.
+bool looks_like_quant_cfg(const Value& map) {
+  return std::any_of(map.entries().begin(), map.entries().end(), [](const MapEntry& e) {
+    if (!e.key.is_string()) return false;
+    const std::string& k = e.key.as_string();
+    return k == "default" || k.rfind("nn.", 0) == 0 || k.find('*') != std::string::npos ||
+           k.find("quantizer") != std::string::npos;
+  });
+}
+
 Diagnostic warning_at(SourceLocation loc, std::string message, const char* rule) {
   return Diagnostic{Severity::Warning, loc, std::move(message), rule, {}};
 }
@@ -158,9 +176,12 @@ bool check_meaning(const std::string& path, std::string_view original, MigrateRe
     return false;  // not a quant_cfg after all (some other YAML file): leave it alone
   }
   NormalizedText after = normalize_text(path, result.new_text, options);
+  const bool reason_given =
+      std::any_of(result.warnings.begin(), result.warnings.end(),
+                  [](const Diagnostic& w) { return w.rule_id == kRuleOriginalInvalid; });
+  if (!before.file && reason_given) return true;
   if (!before.file) {
-    const std::string reason = before.diags.items().empty() ? std::string("unknown error")
-                                                            : before.diags.items().front().message;
+    const std::string reason = first_error(before.diags);
     result.warnings.push_back(warning_at(
         at,
         fmt::format("the original does not load ({}), so the migrated text{} cannot be checked "
@@ -170,8 +191,7 @@ bool check_meaning(const std::string& path, std::string_view original, MigrateRe
     return true;
   }
   if (!after.file) {
-    const std::string reason = after.diags.items().empty() ? std::string("unknown error")
-                                                           : after.diags.items().front().message;
+    const std::string reason = first_error(after.diags);
     result.warnings.push_back(warning_at(
         at,
         fmt::format("left unchanged: the migrated text would not load ({}); please report this "
@@ -224,6 +244,9 @@ MigrateResult migrate_text(const std::string& path, std::string_view text, Sourc
   result.warnings = std::move(rw.warnings());
   std::sort(result.edits.begin(), result.edits.end(),
             [](const TextEdit& a, const TextEdit& b) { return a.begin < b.begin; });
+  if (role == FileRole::LegacyDictCandidate && !looks_like_quant_cfg(*read.root)) {
+    result.warnings.clear();
+  }
   if (result.edits.empty()) return result;
   result.new_text = apply_edits(text, result.edits);
   const bool legacy_root = role == FileRole::LegacyDictCandidate;

@@ -68,7 +68,9 @@ std::string render_block_entries(const std::vector<EntryPlan>& entries, const So
   std::vector<std::string> lines;
   const std::string field_indent = spaces(dash_col + 2);
   for (const EntryPlan& e : entries) {
-    for (const std::string& c : e.comments_before) lines.push_back(spaces(dash_col) + c);
+    for (const std::string& c : e.comments_before) {
+      lines.push_back(c.empty() ? c : spaces(dash_col) + c);
+    }
     std::vector<std::string> fields;
     if (!e.parent_class.empty()) fields.push_back("parent_class: " + e.parent_class);
     fields.push_back("quantizer_name: " + e.name +

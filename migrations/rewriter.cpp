@@ -33,10 +33,13 @@ bool has_string_key_starting(const Value& map, std::string_view prefix) {
 struct LayoutStyle {
   size_t unit = 2;
   bool indentless_sequences = false;
+  char quote = '\'';  // the quote the file puts around patterns such as '*'
 };
 
 LayoutStyle detect_style(const SourceText& src) {
   LayoutStyle style;
+  const size_t single = src.text().find("'*"), dbl = src.text().find("\"*");
+  if (dbl < single) style.quote = '"';
   bool unit_found = false;
   size_t prev_indent = kNoOffset;
   bool prev_opens_block = false;
@@ -66,6 +69,7 @@ Rewriter::Rewriter(const SourceFile& file, bool json) : file_(file), src_(file.t
   const LayoutStyle style = detect_style(src_);
   indent_unit_ = style.unit;
   indentless_sequences_ = style.indentless_sequences;
+  quote_ = style.quote;
 }
 
 void Rewriter::warn(SourceLocation loc, std::string message, const char* rule_id) {
@@ -138,6 +142,20 @@ bool Rewriter::keys_in_source_order(const Value& map, Range range) const {
   return true;
 }
 
+// End of a `key: value` pair in a flow mapping; a null value may be implicit (`axis:`) or written
+// (`axis: null`), and the reader's location of a null does not tell which.
+size_t Rewriter::flow_pair_end(const MapEntry& pair, size_t limit) const {
+  if (!pair.value.is_null()) return node_range(pair.value, limit, true).end;
+  const size_t key_end = src_.scalar_end(offset_of(pair.key), true);
+  const size_t colon = src_.after_colon(key_end);
+  if (colon == kNoOffset) return key_end;
+  size_t value = colon;
+  while (src_.at(value) == ' ' || src_.at(value) == '\t') ++value;
+  const char c = src_.at(value);
+  if (c == ',' || c == '}' || c == '\n' || c == '\r' || c == '#' || c == '\0') return colon;
+  return src_.scalar_end(value, true);
+}
+
 bool Rewriter::starts_line(size_t off) const {
   const size_t begin = src_.line_begin(off);
   return src_.text().substr(begin, off - begin).find_first_not_of(" \t-") == std::string::npos;
@@ -161,10 +179,11 @@ void Rewriter::carry_comments(const MapEntry& pair, size_t value_end, size_t pre
   const size_t key_off = offset_of(pair.key);
   std::vector<std::string> before;
   if (prev_end != kNoOffset) {
-    for (std::string_view c :
-         src_.comment_lines(src_.line_end(prev_end) + 1, src_.line_begin(key_off))) {
-      before.emplace_back(c);
-    }
+    const size_t gap_begin = src_.line_end(prev_end) + 1;
+    const size_t gap_end = src_.line_begin(key_off);
+    // A blank line that separated the pairs keeps separating the entries.
+    if (gap_begin < gap_end && src_.has_blank_line(gap_begin, gap_end)) before.emplace_back();
+    for (std::string_view c : src_.comment_lines(gap_begin, gap_end)) before.emplace_back(c);
   }
   const size_t key_end = src_.scalar_end(key_off, in_flow);
   const size_t colon = src_.after_colon(key_end);
@@ -223,9 +242,7 @@ bool Rewriter::plan_mapping_value(const Value& value, size_t value_limit, bool i
     if (&entries[i].value == enable) continue;
     const size_t key = offset_of(entries[i].key);
     if (flow) {
-      const Range vr = entries[i].value.is_null() ? Range{key, src_.scalar_end(key, true)}
-                                                  : node_range(entries[i].value, range.end, true);
-      plan.cfg_parts.push_back({key, vr.end});
+      plan.cfg_parts.push_back({key, flow_pair_end(entries[i], range.end)});
     } else {
       const size_t end = i + 1 < entries.size() ? pair_limit(value, i, range.end) : range.end;
       plan.cfg_parts.push_back({src_.line_begin(key), end});
@@ -315,7 +332,7 @@ bool Rewriter::plan_pair(const MapEntry& pair, size_t value_limit, bool in_flow,
   if (is_scoped_key(pair.key)) return plan_scoped(pair, value_limit, in_flow, out);
   EntryPlan plan;
   if (pair.key.as_string() == "default") {
-    plan.name = json_ ? "\"*\"" : "'*'";
+    plan.name = json_ ? "\"*\"" : std::string(1, quote_) + "*" + quote_;
     if (position > 0) {
       warn(pair.key.loc(),
            fmt::format("`default` is applied at its position (entry {}), after the rules it was "

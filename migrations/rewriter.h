@@ -50,6 +50,7 @@ class Rewriter {
   Range node_range(const Value& v, size_t limit, bool in_flow) const;
   bool keys_in_source_order(const Value& map, Range range) const;
   bool starts_line(size_t off) const;
+  size_t flow_pair_end(const MapEntry& pair, size_t limit) const;
   std::string key_text(const MapEntry& pair, bool in_flow) const;
   std::string scalar_text(const Value& v, bool in_flow) const;
 
@@ -74,6 +75,7 @@ class Rewriter {
   bool json_;
   size_t indent_unit_ = 2;
   bool indentless_sequences_ = false;
+  char quote_ = '\'';
   std::vector<TextEdit> edits_;
   std::vector<Diagnostic> warnings_;
 };

@@ -132,6 +132,17 @@ std::string_view SourceText::trailing_comment(size_t from) const {
   return text_.substr(i, line_end(i) - i);
 }
 
+bool SourceText::has_blank_line(size_t from, size_t to) const {
+  for (size_t line = line_begin(from); line < std::min(to, text_.size());
+       line = line_end(line) + 1) {
+    if (line >= from && text_.substr(line, line_end(line) - line).find_first_not_of(" \t\r") ==
+                            std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string_view> SourceText::comment_lines(size_t from, size_t to) const {
   std::vector<std::string_view> out;
   to = std::min(to, text_.size());

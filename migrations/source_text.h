@@ -48,6 +48,8 @@ class SourceText {
   // The comment (`# ...`, without the line break) that starts in [from, end of line) after
   // optional whitespace; empty when the rest of the line is not a comment.
   std::string_view trailing_comment(size_t from) const;
+  // True when a line in [from, to) is empty or blank.
+  bool has_blank_line(size_t from, size_t to) const;
   // Own-line comments in [from, to), stripped of their indentation, in order.
   std::vector<std::string_view> comment_lines(size_t from, size_t to) const;
   // End of the YAML document holding `off`: the next line starting with `---` or `...`, else

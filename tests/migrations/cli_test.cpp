@@ -1,0 +1,126 @@
+// `qcfg migrate` end to end: modes, exit codes (0 clean, 1 would change / failed, 2 usage),
+// atomic in-place writes.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+
+#include "tests/migrations/helpers.h"
+
+namespace qcfg::migrations::testing {
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string out;  // stdout
+};
+
+Run run(const std::string& command) {
+  Run r;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int raw = pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  return r;
+}
+
+Run qcfg(const std::string& args) {
+  return run(std::string(QCFG_EXE) + " " + args + " 2>/dev/null");
+}
+
+const std::string kLegacy =
+    "# keep me\nquant_cfg:\n  default: {enable: false}\n  '*w': {num_bits: 8}\n";
+const std::string kMigrated =
+    "# keep me\nquant_cfg:\n  - quantizer_name: '*'\n    enable: false\n"
+    "  - quantizer_name: '*w'\n    cfg: {num_bits: 8}\n";
+
+}  // namespace
+
+TEST_CASE("migrate: usage errors exit 2") {
+  CHECK(qcfg("migrate").status == 2);
+  CHECK(qcfg("migrate --check --diff x.yaml").status == 2);
+  CHECK(qcfg("migrate --bogus x.yaml").status == 2);
+  CHECK(qcfg("migrate a.yaml b.yaml").status == 2);  // printing takes one file
+  CHECK(qcfg("migrate --help").status == 0);
+}
+
+TEST_CASE("migrate: print, check, diff") {
+  ScratchDir dir("mig-cli");
+  const fs::path legacy = dir.path() / "legacy.yaml";
+  const fs::path clean = dir.path() / "clean.yaml";
+  write_text(legacy, kLegacy);
+  write_text(clean, kMigrated);
+
+  const Run printed = qcfg("migrate " + legacy.string());
+  CHECK(printed.status == 0);
+  CHECK(printed.out == kMigrated);
+
+  CHECK(qcfg("migrate --check " + clean.string()).status == 0);
+  CHECK(qcfg("migrate --check " + legacy.string()).status == 1);
+  CHECK(qcfg("migrate --check " + clean.string() + " " + legacy.string()).status == 1);
+  CHECK(read_text(legacy) == kLegacy);  // --check writes nothing
+
+  const Run diff = qcfg("migrate --diff " + legacy.string());
+  CHECK(diff.status == 1);
+  CHECK(diff.out == "--- a/" + legacy.string() + "\n+++ b/" + legacy.string() +
+                        "\n@@ -1,4 +1,6 @@\n # keep me\n quant_cfg:\n"
+                        "-  default: {enable: false}\n-  '*w': {num_bits: 8}\n"
+                        "+  - quantizer_name: '*'\n+    enable: false\n"
+                        "+  - quantizer_name: '*w'\n+    cfg: {num_bits: 8}\n");
+  CHECK(qcfg("migrate --diff " + clean.string()).out.empty());
+  CHECK(qcfg("migrate --diff " + clean.string()).status == 0);
+}
+
+TEST_CASE("migrate: unreadable or unparsable files exit 1") {
+  ScratchDir dir("mig-cli");
+  const fs::path broken = dir.path() / "broken.yaml";
+  write_text(broken, "quant_cfg: [\n");
+  CHECK(qcfg("migrate --check " + broken.string()).status == 1);
+  CHECK(qcfg("migrate --check " + (dir.path() / "missing.yaml").string()).status == 1);
+  const Run located = run(std::string(QCFG_EXE) + " migrate --check " + broken.string() + " 2>&1");
+  CHECK(located.out.find(broken.string() + ":") != std::string::npos);
+}
+
+TEST_CASE("migrate --in-place rewrites, then is a no-op") {
+  ScratchDir dir("mig-cli");
+  const fs::path legacy = dir.path() / "legacy.yaml";
+  write_text(legacy, kLegacy);
+  CHECK(qcfg("migrate --in-place " + legacy.string()).status == 0);
+  CHECK(read_text(legacy) == kMigrated);
+  CHECK(qcfg("migrate --in-place " + legacy.string()).status == 0);
+  CHECK(read_text(legacy) == kMigrated);
+  CHECK(qcfg("migrate --check " + legacy.string()).status == 0);
+}
+
+TEST_CASE("migrate --in-place in a read-only directory leaves the original intact") {
+  ScratchDir dir("mig-cli");
+  const fs::path ro = dir.path() / "ro";
+  const fs::path legacy = ro / "legacy.yaml";
+  write_text(legacy, kLegacy);
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::others_read |
+                                  fs::perms::others_exec | fs::perms::group_read |
+                                  fs::perms::group_exec);
+  fs::permissions(legacy, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
+  fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                          fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  // Root ignores directory permissions: run the command as an unprivileged user then.
+  const std::string as_user =
+      ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  const Run r = run(as_user + QCFG_EXE + " migrate --in-place " + legacy.string() + " 2>&1");
+  CAPTURE(r.out);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("not migrated") != std::string::npos);
+  CHECK(read_text(legacy) == kLegacy);
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(ro)) ++entries;
+  CHECK(entries == 1);  // no temporary file left behind
+  fs::permissions(ro, fs::perms::owner_all, fs::perm_options::add);
+}
+
+}  // namespace qcfg::migrations::testing
