@@ -1,6 +1,7 @@
 #include "runtime/binding.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <set>
