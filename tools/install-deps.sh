@@ -2,7 +2,7 @@
 # Installs qcfg's build dependencies from Debian packages (idempotent; run as root).
 set -euo pipefail
 packages=(g++ meson ninja-build pkg-config libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
-          doctest-dev libtorch-dev python3-jsonschema)
+          doctest-dev libtorch-dev python3-jsonschema python3-yaml)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Checks qcfg's JSON Schemas with python3-jsonschema (Draft 7), as an editor would apply them.
+
+usage: check_schema.py SCHEMA_DIR SHARED_DIR
+
+* every schema is a valid draft-07 schema;
+* every file of ModelOpt's recipe tree (143 files, all accepted by ModelOpt) validates against
+  qcfg-recipe.schema.json, document by document (general/distillation/ is not a quant config:
+  ModelOpt's distillation loader reads it, so it is reported and skipped);
+* the legacy and list quant_cfg conformance cases validate against quant-cfg.schema.json;
+* a set of invalid inputs is rejected by the schema that applies to them.
+Data goes through JSON as an editor sees it: integer mapping keys become strings.
+Exit status 0 when every check holds, 1 otherwise.
+"""
+import json
+import pathlib
+import sys
+
+import jsonschema
+import yaml
+
+SCHEMAS = {
+    "recipe": "qcfg-recipe.schema.json",
+    "quant_cfg": "quant-cfg.schema.json",
+    "quantize_config": "quantize-config.schema.json",
+    "entry": "quantizer-entry.schema.json",
+    "attributes": "quantizer-attributes.schema.json",
+}
+
+# quant_cfg conformance cases ModelOpt accepts, in the list form or a legacy form (the file is
+# the quant_cfg value, or a mapping whose quant_cfg key holds it).
+QUANT_CFG_CASES = [
+    "n001_legacy_flat_dict.yaml", "n003_legacy_default_key_last.yaml",
+    "n005_legacy_list_single_key.yaml", "n007_legacy_enable_true_only.yaml",
+    "n009_legacy_empty_mapping_value.yaml", "n011_legacy_sequential_value.yaml",
+    "n013_nn_scoped_single.yaml", "n015_nn_scoped_mixed_flat_dict.yaml", "n023_new_basic.yaml",
+    "n029_enable_only_entries.yaml", "n105_json_legacy_config.json",
+]
+
+INVALID = [
+    ("recipe", "metadata: {recipe_type: ptq}\nquantise: {quant_cfg: []}\n"),
+    ("recipe", "metadata: {recipe_type: ptq}\n"),
+    ("recipe", "metadata: {recipe_type: qat}\nquantize: {}\n"),
+    ("recipe", "metadata: {recipe_type: ptq}\nptq_cfg: {quant_cfg: []}\n"),
+    ("quant_cfg", "- {quantizer_name: '*', cfg: {num_bit: 8}}\n"),
+    ("quant_cfg", "- {quantizer_path: '*', enable: false}\n"),
+    ("quant_cfg", "- {quantizer_name: '*', cfg: {type: dynamc}}\n"),
+    ("quant_cfg", "- {'*a*': {num_bits: 8}, '*b*': {num_bits: 4}}\n"),
+    ("quant_cfg", "'*weight_quantizer': 8\n"),
+    ("quantize_config", "quant_cfg: []\nalgo: max\n"),
+    ("entry", "{quantizer_name: 5, enable: false}\n"),
+    ("entry", "{enable: false}\n"),
+    ("attributes", "{trt_high_precision_dtype: Double}\n"),
+    ("attributes", "{rotate: {mode: rotate_forward}}\n"),
+    ("attributes", "{learn_amax: true}\n"),
+    ("attributes", "{block_sizes: {-1: 16, typ: dynamic}}\n"),
+]
+
+
+def as_editor_sees(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+def documents(path):
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return [json.loads(text)]
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def errors_of(validator, value):
+    return sorted(validator.iter_errors(as_editor_sees(value)), key=lambda e: list(e.path))
+
+
+def main(schema_dir, shared_dir):
+    failures = 0
+    validators = {}
+    for kind, name in SCHEMAS.items():
+        schema = json.loads((schema_dir / name).read_text(encoding="utf-8"))
+        jsonschema.Draft7Validator.check_schema(schema)
+        validators[kind] = jsonschema.Draft7Validator(schema)
+
+    recipes = shared_dir / "conformance" / "modelopt_recipes"
+    checked = skipped = 0
+    for path in sorted(recipes.rglob("*.y*ml")):
+        rel = path.relative_to(recipes).as_posix()
+        if rel.startswith("general/distillation/"):
+            skipped += 1
+            continue
+        for doc in documents(path):
+            for err in errors_of(validators["recipe"], doc):
+                failures += 1
+                print(f"{rel}: rejected at /{'/'.join(map(str, err.path))}: {err.message[:200]}")
+        checked += 1
+    print(f"recipe tree: {checked} files validated, {skipped} skipped (distillation)")
+
+    cases = shared_dir / "conformance" / "cases" / "normalize"
+    for name in QUANT_CFG_CASES:
+        for doc in documents(cases / name):
+            value = doc["quant_cfg"] if isinstance(doc, dict) and "quant_cfg" in doc else doc
+            for err in errors_of(validators["quant_cfg"], value):
+                failures += 1
+                print(f"{name}: rejected: {err.message[:200]}")
+
+    for kind, text in INVALID:
+        if not list(validators[kind].iter_errors(as_editor_sees(yaml.safe_load(text)))):
+            failures += 1
+            print(f"accepted as {kind} although invalid: {text!r}")
+    print(f"{len(INVALID)} invalid inputs checked")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])))

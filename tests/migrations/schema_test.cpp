@@ -1,0 +1,76 @@
+// `qcfg schema`: the shipped schema/*.schema.json files are exactly its output, the attribute
+// table covers the validator's fields, and python3-jsonschema accepts the whole recipe tree and
+// rejects invalid inputs with it (tests/migrations/check_schema.py).
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "compiler/json_writer.h"
+#include "migrations/json_schema.h"
+#include "schema/attribute_config.h"
+#include "tests/migrations/helpers.h"
+
+namespace qcfg::migrations::testing {
+namespace {
+
+const fs::path kSource(QCFG_SOURCE_DIR);
+
+struct Run {
+  int status = -1;
+  std::string out;
+};
+
+Run run(const std::string& command) {
+  Run r;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int raw = pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the schema describes exactly the validator's attributes, with its defaults") {
+  std::vector<std::string> validator;
+  for (std::string_view n : attribute_field_names()) validator.emplace_back(n);
+  CHECK(schema_attribute_names() == validator);
+  const Value schema = json_schema(SchemaDocKind::Attributes);
+  const Value* props = schema.find("definitions")->find("attributes")->find("properties");
+  REQUIRE(props != nullptr);
+  const Value defaults = default_attribute_dump();
+  for (const MapEntry& field : defaults.entries()) {
+    CAPTURE(field.key.as_string());
+    const Value* property = props->find(field.key.as_string());
+    REQUIRE(property != nullptr);
+    CHECK(python_equal(*property->find("default"), field.value));
+  }
+}
+
+TEST_CASE("shipped schema files equal `qcfg schema --kind K`") {
+  for (const SchemaDocInfo& doc : schema_documents()) {
+    CAPTURE(doc.name);
+    const Run r = run(std::string(QCFG_EXE) + " schema --kind " + std::string(doc.name));
+    CHECK(r.status == 0);
+    CHECK(r.out == read_text(kSource / "schema" / doc.file_name));
+    CHECK(r.out == json_schema_text(doc.kind));
+  }
+  CHECK(run(std::string(QCFG_EXE) + " schema --kind nope").status == 2);
+  CHECK(run(std::string(QCFG_EXE) + " schema extra-arg").status == 2);
+}
+
+TEST_CASE("python3-jsonschema: the recipe tree validates, invalid inputs are rejected") {
+  const Run r = run("python3 " + (kSource / "tests" / "migrations" / "check_schema.py").string() +
+                    " " + (kSource / "schema").string() + " " + QCFG_SHARED_DIR);
+  CAPTURE(r.out);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("recipe tree: 142 files validated, 1 skipped") != std::string::npos);
+}
+
+}  // namespace qcfg::migrations::testing
