@@ -6,7 +6,10 @@
 
 #include <array>
 #include <cstdio>
+#include <map>
+#include <regex>
 
+#include "compiler/document/reader.h"
 #include "tests/migrations/helpers.h"
 
 namespace qcfg::migrations::testing {
@@ -121,6 +124,40 @@ TEST_CASE("migrate --in-place in a read-only directory leaves the original intac
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(ro)) ++entries;
   CHECK(entries == 1);  // no temporary file left behind
   fs::permissions(ro, fs::perms::owner_all, fs::perm_options::add);
+}
+
+}  // namespace qcfg::migrations::testing
+
+namespace qcfg::migrations::testing {
+
+// The manifest pre-commit reads: both hooks, the keys pre-commit requires, the commands they run.
+TEST_CASE(".pre-commit-hooks.yaml declares qcfg-lint and qcfg-migrate-check") {
+  SourceManager sources;
+  std::string error;
+  const SourceFile* f =
+      sources.load((fs::path(QCFG_SOURCE_DIR) / ".pre-commit-hooks.yaml").string(), &error);
+  REQUIRE(f != nullptr);
+  const std::vector<Value> docs = read_yaml_documents(*f);
+  REQUIRE(docs.size() == 1);
+  REQUIRE(docs[0].is_list());
+  std::map<std::string, std::string> entries;
+  for (const Value& hook : docs[0].items()) {
+    for (const char* key : {"id", "name", "entry", "language"}) {
+      REQUIRE(hook.find(key) != nullptr);
+      CHECK(hook.find(key)->is_string());
+    }
+    CHECK(hook.find("language")->as_string() == "system");
+    const Value* types = hook.find("types_or");
+    REQUIRE(types != nullptr);
+    CHECK(types->size() == 2);
+    const std::regex files(hook.find("files")->as_string());
+    CHECK(std::regex_search("modelopt_recipes/general/ptq/fp8.yaml", files));
+    CHECK(std::regex_search("configs/quant_cfg/w4.json", files));
+    CHECK_FALSE(std::regex_search(".github/workflows/ci.yaml", files));
+    entries[hook.find("id")->as_string()] = hook.find("entry")->as_string();
+  }
+  CHECK(entries["qcfg-lint"] == "qcfg lint");
+  CHECK(entries["qcfg-migrate-check"] == "qcfg migrate --check");
 }
 
 }  // namespace qcfg::migrations::testing
