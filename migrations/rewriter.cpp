@@ -43,7 +43,7 @@ LayoutStyle detect_style(const SourceText& src) {
   bool unit_found = false;
   size_t prev_indent = kNoOffset;
   bool prev_opens_block = false;
-  for (size_t line = 0; line < src.size(); line = src.line_end(line) + 1) {
+  for (size_t line = 0; line < src.size(); line = src.next_line(line)) {
     if (!src.is_blank_or_comment_line(line)) {
       const size_t indent = src.indentation(line);
       const std::string_view content =
@@ -83,6 +83,13 @@ void Rewriter::warn(SourceLocation loc, std::string message, const char* rule_id
 
 void Rewriter::add_edit(Range range, std::string replacement, SourceLocation loc,
                         const char* rule_id, std::string summary) {
+  // The replacement is built with '\n'; a CRLF file gets CRLF line breaks.
+  std::erase(replacement, '\r');
+  if (src_.text().find("\r\n") != std::string_view::npos) {
+    std::string crlf;
+    for (char c : replacement) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    replacement = std::move(crlf);
+  }
   edits_.push_back(
       TextEdit{range.begin, range.end, std::move(replacement), loc, rule_id, std::move(summary)});
 }
@@ -179,7 +186,7 @@ void Rewriter::carry_comments(const MapEntry& pair, size_t value_end, size_t pre
   const size_t key_off = offset_of(pair.key);
   std::vector<std::string> before;
   if (prev_end != kNoOffset) {
-    const size_t gap_begin = src_.line_end(prev_end) + 1;
+    const size_t gap_begin = src_.next_line(prev_end);
     const size_t gap_end = src_.line_begin(key_off);
     // A blank line that separated the pairs keeps separating the entries.
     if (gap_begin < gap_end && src_.has_blank_line(gap_begin, gap_end)) before.emplace_back();

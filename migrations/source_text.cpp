@@ -37,6 +37,11 @@ size_t SourceText::line_end(size_t off) const {
   return end;
 }
 
+size_t SourceText::next_line(size_t off) const {
+  const size_t nl = text_.find('\n', off);
+  return nl == std::string_view::npos ? text_.size() : nl + 1;
+}
+
 size_t SourceText::indentation(size_t off) const {
   size_t i = line_begin(off);
   const size_t begin = i;
@@ -133,8 +138,7 @@ std::string_view SourceText::trailing_comment(size_t from) const {
 }
 
 bool SourceText::has_blank_line(size_t from, size_t to) const {
-  for (size_t line = line_begin(from); line < std::min(to, text_.size());
-       line = line_end(line) + 1) {
+  for (size_t line = line_begin(from); line < std::min(to, text_.size()); line = next_line(line)) {
     if (line >= from && text_.substr(line, line_end(line) - line).find_first_not_of(" \t\r") ==
                             std::string_view::npos) {
       return true;
@@ -146,7 +150,7 @@ bool SourceText::has_blank_line(size_t from, size_t to) const {
 std::vector<std::string_view> SourceText::comment_lines(size_t from, size_t to) const {
   std::vector<std::string_view> out;
   to = std::min(to, text_.size());
-  for (size_t line = line_begin(from); line < to; line = line_end(line) + 1) {
+  for (size_t line = line_begin(from); line < to; line = next_line(line)) {
     size_t i = line;
     while (i < text_.size() && is_space(text_[i])) ++i;
     if (at(i) == '#' && i >= from && i < to) out.push_back(text_.substr(i, line_end(i) - i));
@@ -156,7 +160,7 @@ std::vector<std::string_view> SourceText::comment_lines(size_t from, size_t to) 
 }
 
 size_t SourceText::document_end(size_t off) const {
-  for (size_t line = line_end(off) + 1; line < text_.size(); line = line_end(line) + 1) {
+  for (size_t line = next_line(off); line < text_.size(); line = next_line(line)) {
     const std::string_view head = text_.substr(line, 3);
     if ((head == "---" || head == "...") &&
         (line + 3 >= text_.size() || is_space(at(line + 3)) || is_break(at(line + 3)))) {

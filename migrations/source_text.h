@@ -28,6 +28,8 @@ class SourceText {
   size_t line_begin(size_t off) const;
   // Offset of the line break ending the line of `off` (or the end of the text).
   size_t line_end(size_t off) const;
+  // Start of the line after the one holding `off` (the end of the text on the last line).
+  size_t next_line(size_t off) const;
   // 0-based column of `off` in its line.
   size_t column(size_t off) const { return off - line_begin(off); }
   // Number of leading spaces of the line holding `off`.
