@@ -73,7 +73,7 @@ class Value {
   // Lists and tuples.
   std::vector<Value>& items() { return items_; }
   const std::vector<Value>& items() const { return items_; }
-  void push_back(Value v) { items_.push_back(std::move(v)); }
+  void push_back(Value v);  // defined below MapEntry: clang needs it complete here
   void set_tuple(bool t) { tuple_ = t; }
 
   // Mappings, in insertion order.
@@ -114,6 +114,8 @@ struct MapEntry {
   Value key;
   Value value;
 };
+
+inline void Value::push_back(Value v) { items_.push_back(std::move(v)); }
 
 // Python `a == b` (deep; 1 == 1.0 == True, "1" != 1, list != tuple).
 bool python_equal(const Value& a, const Value& b);
