@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 namespace qcfg {
@@ -36,29 +35,68 @@ const SourceFile* SourceManager::add(std::string path, std::string abspath, std:
   return files_.back().get();
 }
 
-const SourceFile* SourceManager::load(const std::string& path, std::string* error) {
+namespace {
+
+class DiskFiles : public FileProvider {
+ public:
+  bool is_file(const std::string& path) const override {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(path, ec);
+  }
+  bool is_directory(const std::string& path) const override {
+    std::error_code ec;
+    return std::filesystem::is_directory(path, ec);
+  }
+  std::optional<std::string> read(const std::string& path, size_t max_bytes,
+                                  std::string* error) const override {
+    std::error_code ec;
+    const std::filesystem::file_status status = std::filesystem::status(path, ec);
+    if (std::filesystem::is_directory(status)) {
+      *error = "is a directory";
+      return std::nullopt;
+    }
+    if (!ec && !std::filesystem::is_regular_file(status)) {
+      // A FIFO would block and /dev/zero never ends.
+      *error = "not a regular file";
+      return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      *error = "cannot open file";
+      return std::nullopt;
+    }
+    std::string text;
+    char buffer[1 << 16];
+    while (text.size() <= max_bytes && in.read(buffer, sizeof buffer).gcount() > 0) {
+      text.append(buffer, static_cast<size_t>(in.gcount()));
+    }
+    if (in.bad()) {
+      *error = "read error";
+      return std::nullopt;
+    }
+    if (text.size() > max_bytes + 1) text.resize(max_bytes + 1);
+    return text;
+  }
+};
+
+}  // namespace
+
+const FileProvider& disk_files() {
+  static const DiskFiles disk;
+  return disk;
+}
+
+const SourceFile* SourceManager::load(const std::string& path, std::string* error,
+                                      size_t max_bytes) {
   // One read per path and run: classification peeks at a file before the loader reads it.
   for (const auto& f : files_) {
     if (f->path == path) return f.get();
   }
+  std::optional<std::string> text = files_provider_->read(path, max_bytes, error);
+  if (!text) return nullptr;
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    *error = "is a directory";
-    return nullptr;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot open file";
-    return nullptr;
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    *error = "read error";
-    return nullptr;
-  }
   std::filesystem::path abs = std::filesystem::weakly_canonical(path, ec);
-  return add(path, ec ? path : abs.string(), buffer.str());
+  return add(path, ec ? path : abs.string(), std::move(*text));
 }
 
 }  // namespace qcfg

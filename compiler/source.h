@@ -2,9 +2,11 @@
 // diagnostic, at any stage, can point at file:line:col and show the line.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,16 +34,39 @@ struct SourceLocation {
   std::string str() const;
 };
 
+// Where file text comes from. The default reads the disk; a fuzzer (or a test) serves files from
+// memory so that import resolution runs without touching the file system.
+class FileProvider {
+ public:
+  virtual ~FileProvider() = default;
+  // A regular file that `read` can open (import lookup takes the first candidate that is one).
+  virtual bool is_file(const std::string& path) const = 0;
+  virtual bool is_directory(const std::string& path) const = 0;
+  // The text, or nullopt with `error` set. Reads at most `max_bytes` + 1 bytes, so that a caller
+  // can tell that a file is over its limit without holding all of it.
+  virtual std::optional<std::string> read(const std::string& path, size_t max_bytes,
+                                          std::string* error) const = 0;
+};
+
+// The disk (std::filesystem and std::ifstream).
+const FileProvider& disk_files();
+
 // Owns the SourceFiles of one run; pointers stay valid as long as the manager lives.
 class SourceManager {
  public:
+  explicit SourceManager(const FileProvider& files = disk_files()) : files_provider_(&files) {}
+
+  const FileProvider& provider() const { return *files_provider_; }
   // Adds a file whose text is already in memory.
   const SourceFile* add(std::string path, std::string abspath, std::string text);
-  // Reads a file from disk (once per path: later calls return the same SourceFile). Returns
-  // null and sets `error` when it cannot be read.
-  const SourceFile* load(const std::string& path, std::string* error);
+  // Reads a file through the provider (once per path: later calls return the same SourceFile).
+  // Returns null and sets `error` when it cannot be read. The text stops after `max_bytes` + 1
+  // bytes (so a size limit of max_bytes still sees that the file is too large).
+  const SourceFile* load(const std::string& path, std::string* error,
+                         size_t max_bytes = SIZE_MAX - 1);
 
  private:
+  const FileProvider* files_provider_;
   std::deque<std::unique_ptr<SourceFile>> files_;
 };
 

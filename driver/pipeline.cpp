@@ -59,7 +59,7 @@ class FileLoader {
 
   LoadedFile load(ReadMode mode) {
     out_.path = path_;
-    if (fs::is_directory(path_)) {
+    if (loader_.sources().provider().is_directory(path_)) {
       load_directory_recipe();
     } else if (mode == ReadMode::Auto) {
       load_auto();
@@ -77,6 +77,7 @@ class FileLoader {
     lo.recipe_root = o.recipe_root.empty() ? default_recipe_root(path) : o.recipe_root;
     lo.cwd = o.cwd;
     lo.limits = o.limits;
+    lo.allow_outside_root = o.allow_outside_root;
     return lo;
   }
 
@@ -210,7 +211,7 @@ class FileLoader {
 
   std::string read_text() {
     std::string error;
-    const SourceFile* f = loader_.sources().load(path_, &error);
+    const SourceFile* f = loader_.sources().load(path_, &error, loader_.options().limits.max_bytes);
     if (!f) fail({}, "cannot read '" + path_ + "': " + error, "file-unreadable");
     return f->text;
   }
@@ -218,7 +219,7 @@ class FileLoader {
   // The first YAML document, as `yaml.safe_load` would see it for peeking.
   RawFile peek_first_document() {
     std::string error;
-    const SourceFile* f = loader_.sources().load(path_, &error);
+    const SourceFile* f = loader_.sources().load(path_, &error, loader_.options().limits.max_bytes);
     if (!f) fail({}, "cannot read '" + path_ + "': " + error, "file-unreadable");
     RawFile r;
     r.file = f;
@@ -272,7 +273,8 @@ class FileLoader {
     }
     SourceLocation at = type ? type->loc() : metadata ? metadata->loc() : file_start(peek.file);
     std::string known;
-    for (const RecipeType& t : kRecipeTypes) known += (known.empty() ? "" : ", ") + std::string(t.value);
+    for (const RecipeType& t : kRecipeTypes)
+      known += (known.empty() ? "" : ", ") + std::string(t.value);
     fail(at,
          "Recipe file " + path_ + " must contain a 'metadata.recipe_type' field" +
              (type ? " with a known recipe type (got " + type->repr() + "; known: " + known + ")"
@@ -314,9 +316,8 @@ class FileLoader {
 
   std::string find_in_dir(std::initializer_list<const char*> names) const {
     for (const char* n : names) {
-      fs::path p = fs::path(path_) / n;
-      std::error_code ec;
-      if (fs::is_regular_file(p, ec)) return p.string();
+      const std::string p = (fs::path(path_) / n).string();
+      if (loader_.sources().provider().is_file(p)) return p;
     }
     return {};
   }
@@ -368,8 +369,7 @@ Value render_loaded_file(const LoadedFile& file) {
   Value out = Value::map();
   out.set("error", Value::boolean(false));
   out.set("input_kind", Value::string(file.input_kind));
-  out.set("recipe_type",
-          file.recipe_type ? Value::string(*file.recipe_type) : Value::null());
+  out.set("recipe_type", file.recipe_type ? Value::string(*file.recipe_type) : Value::null());
   if (file.document) out.set("document", *file.document);
   Value configs = Value::map();
   for (const auto& [where, qc] : file.quantize_configs) {

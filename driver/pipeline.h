@@ -36,6 +36,9 @@ struct LoadOptions {
   std::string recipe_root;
   std::string cwd = ".";
   ReadLimits limits;
+  // Imports resolving outside `cwd` and the recipe root are an error unless this is set
+  // (`--allow-outside-root`; docs/reliability.md).
+  bool allow_outside_root = false;
 };
 
 // Everything a file turned out to be.

@@ -1,4 +1,5 @@
 // `imports` / `$import` resolution (quant_cfg.md 3.6-3.10) and load_config (3.4).
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -75,26 +76,78 @@ std::string joined(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+// Values and nesting levels of a tree (a scalar: 1 value, level 0).
+struct Extent {
+  size_t nodes = 1;
+  size_t depth = 0;
+};
+
+Extent extent_of(const Value& v) {
+  Extent out;
+  auto add = [&](const Value& child) {
+    const Extent c = extent_of(child);
+    out.nodes += c.nodes;
+    out.depth = std::max(out.depth, c.depth + 1);
+  };
+  if (v.is_list()) {
+    for (const Value& item : v.items()) add(item);
+  } else if (v.is_map()) {
+    for (const MapEntry& e : v.entries()) add(e.value);
+  }
+  if ((v.is_list() || v.is_map()) && out.depth == 0) out.depth = 1;
+  return out;
+}
+
+// Imported snippets are copied at every `$import` naming them: a body of N markers to a snippet
+// of M values makes N x M values. This keeps the result within the reader's limits.
+class ImportBudget {
+ public:
+  explicit ImportBudget(const ReadLimits& limits) : limits_(limits) {}
+
+  void charge(const Extent& snippet, size_t depth, SourceLocation at) {
+    if (depth + snippet.depth > limits_.max_depth) {
+      fail(at,
+           "imports nest the document deeper than " + std::to_string(limits_.max_depth) + " levels",
+           "input-limit");
+    }
+    copied_ += snippet.nodes;
+    if (copied_ > limits_.max_nodes) {
+      fail(at,
+           "imports expand the document to more than " + std::to_string(limits_.max_nodes) +
+               " values",
+           "input-limit");
+    }
+  }
+
+ private:
+  const ReadLimits& limits_;
+  size_t copied_ = 0;
+};
+
 // Resolves `$import` markers below one node, given the file's import table.
 class MarkerResolver {
  public:
   MarkerResolver(const std::vector<Value>& names, const std::vector<Value>& data,
-                 const std::vector<SchemaKind>& schemas, const std::vector<std::string>& headers)
-      : names_(names), data_(data), schemas_(schemas), headers_(headers) {}
+                 const std::vector<SchemaKind>& schemas, const std::vector<std::string>& headers,
+                 const ReadLimits& limits)
+      : names_(names), data_(data), schemas_(schemas), headers_(headers), budget_(limits) {
+    for (const Value& d : data_) extents_.push_back(extent_of(d));
+  }
 
-  Value resolve(const Value& node, SchemaKind schema, const std::string& context) const {
+  Value resolve(const Value& node, SchemaKind schema, const std::string& context,
+                size_t depth = 0) {
     if (node.is_map()) {
-      if (node.has("$import")) return merge_imports(node, schema, context);
+      if (node.has("$import")) return merge_imports(node, schema, context, depth);
       Value out = Value::map(node.loc());
       for (const MapEntry& e : node.entries()) {
         SchemaKind child =
             e.key.is_string() ? child_schema(schema, e.key.as_string()) : SchemaKind::None;
         out.entries().push_back(
-            MapEntry{e.key, resolve(e.value, child, context + "." + e.key.str())});
+            MapEntry{e.key, resolve(e.value, child, context + "." + e.key.str(), depth + 1)});
       }
       return out;
     }
-    if (node.is_list()) return resolve_list(node, schema, context);
+    if (node.is_list()) return resolve_list(node, schema, context, depth);
     return node;
   }
 
@@ -117,7 +170,8 @@ class MarkerResolver {
          "import-unknown");
   }
 
-  Value merge_imports(const Value& node, SchemaKind schema, const std::string& context) const {
+  Value merge_imports(const Value& node, SchemaKind schema, const std::string& context,
+                      size_t depth) {
     const Value& ref = *node.find("$import");
     std::vector<Value> refs = ref.is_list() ? ref.items() : std::vector<Value>{ref};
     Value merged = Value::map(node.loc());
@@ -129,16 +183,18 @@ class MarkerResolver {
                  data_[i].python_type() + ". A list snippet can only be spliced into a list",
              "import-type");
       }
+      budget_.charge(extents_[i], depth, name.loc());
       for (const MapEntry& e : data_[i].entries()) merged.insert(e.key, e.value);
     }
     for (const MapEntry& e : node.entries()) {
       if (e.key.is_string() && e.key.as_string() == "$import") continue;
       merged.insert(e.key, e.value);  // inline keys win (a shallow merge)
     }
-    return resolve(merged, schema, context);
+    return resolve(merged, schema, context, depth);
   }
 
-  Value resolve_list(const Value& node, SchemaKind schema, const std::string& context) const {
+  Value resolve_list(const Value& node, SchemaKind schema, const std::string& context,
+                     size_t depth) {
     const SchemaKind element = list_element_schema(schema);
     Value out = Value::list(node.loc());
     out.set_tuple(node.is_tuple());
@@ -146,7 +202,7 @@ class MarkerResolver {
       const Value& item = node.items()[i];
       const std::string ctx = context + "[" + std::to_string(i) + "]";
       if (!(item.is_map() && item.size() == 1 && item.has("$import"))) {
-        out.push_back(resolve(item, element, ctx));
+        out.push_back(resolve(item, element, ctx, depth + 1));
         continue;
       }
       const Value& ref = *item.find("$import");
@@ -159,10 +215,12 @@ class MarkerResolver {
              "import-untyped-list");
       }
       const size_t s = lookup(ref, "list", ctx);
+      budget_.charge(extents_[s], depth, ref.loc());
       if (schemas_[s] == schema) {
         if (!data_[s].is_list()) {
-          fail(ref.loc(), "$import " + quoted_name(ref) + " in list at " + ctx +
-                              " has a list schema but its data is a " + data_[s].python_type(),
+          fail(ref.loc(),
+               "$import " + quoted_name(ref) + " in list at " + ctx +
+                   " has a list schema but its data is a " + data_[s].python_type(),
                "import-type");
         }
         for (const Value& spliced : data_[s].items()) out.push_back(spliced);
@@ -170,9 +228,10 @@ class MarkerResolver {
         out.push_back(data_[s]);
       } else {
         fail(ref.loc(),
-             "$import " + quoted_name(ref) + " in list at " + ctx + " has schema '" +
-                 headers_[s] + "'; expected either the list schema 'list' for splicing or the "
-                 "element schema '" + schema_class_name(element) + "' for appending",
+             "$import " + quoted_name(ref) + " in list at " + ctx + " has schema '" + headers_[s] +
+                 "'; expected either the list schema 'list' for splicing or the "
+                 "element schema '" +
+                 schema_class_name(element) + "' for appending",
              "import-schema-mismatch");
       }
     }
@@ -183,6 +242,8 @@ class MarkerResolver {
   const std::vector<Value>& data_;
   const std::vector<SchemaKind>& schemas_;
   const std::vector<std::string>& headers_;
+  std::vector<Extent> extents_;
+  ImportBudget budget_;
 };
 
 // Adds "while importing ..." to an error raised inside an imported file (not to one located at
@@ -196,6 +257,41 @@ CompileError with_note(const CompileError& e, const std::string& note, SourceLoc
 }
 
 }  // namespace
+
+std::string Loader::locate_import(const MapEntry& import) {
+  const Value& path = import.value;
+  if (!path.truthy()) {
+    fail(path.loc().known() ? path.loc() : import.key.loc(),
+         "Import '" + import.key.str() + "' has an empty config path.", "import-path");
+  }
+  if (!path.is_string()) {
+    fail(path.loc(), "Invalid config file of " + path.repr() + ": an import path is a string",
+         "import-path");
+  }
+  std::vector<std::string> checked;
+  std::optional<std::string> found = locate_config(path.as_string(), &checked);
+  if (!found) {
+    fail(path.loc(),
+         "Cannot find config file of " + path.as_string() + ", paths checked: " + joined(checked),
+         "import-not-found");
+  }
+  std::string resolved;
+  if (!options_.allow_outside_root && !inside_allowed_roots(*found, &resolved)) {
+    fail(path.loc(),
+         "import '" + path.as_string() + "' resolves to '" + resolved +
+             "', outside the working directory and the recipe root; keep imports inside them "
+             "(or pass --allow-outside-root if you trust this recipe)",
+         "import-outside-root");
+  }
+  if (++imports_loaded_ > options_.max_imports_total) {
+    fail(path.loc(),
+         "more than " + std::to_string(options_.max_imports_total) +
+             " imported files loaded in one run (each import is loaded again wherever it is "
+             "named); simplify the import graph",
+         "input-limit");
+  }
+  return *found;
+}
 
 Value Loader::resolve_imports(const Value& data, const Value& imports, SchemaKind schema,
                               const SourceFile& file) {
@@ -224,25 +320,16 @@ Value Loader::resolve_imports(const Value& data, const Value& imports, SchemaKin
   std::vector<Value> names, snippets;
   std::vector<SchemaKind> schemas;
   std::vector<std::string> headers;
+  if (imports.size() > options_.max_imports_per_file) {
+    fail(imports.loc(),
+         "more than " + std::to_string(options_.max_imports_per_file) +
+             " imports in one file; split the section",
+         "input-limit");
+  }
   for (const MapEntry& e : imports.entries()) {
     const Value& path = e.value;
-    if (!path.truthy()) {
-      fail(path.loc().known() ? path.loc() : e.key.loc(),
-           "Import '" + e.key.str() + "' has an empty config path.", "import-path");
-    }
-    if (!path.is_string()) {
-      fail(path.loc(), "Invalid config file of " + path.repr() + ": an import path is a string",
-           "import-path");
-    }
-    std::vector<std::string> checked;
-    std::optional<std::string> found = locate_config(path.as_string(), &checked);
-    if (!found) {
-      fail(path.loc(),
-           "Cannot find config file of " + path.as_string() + ", paths checked: " +
-               joined(checked),
-           "import-not-found");
-    }
-    const std::string key = canonical_key(*found);
+    const std::string found = locate_import(e);
+    const std::string key = canonical_key(found);
     if (loading_.count(key)) {
       std::vector<std::string> sorted(loading_.begin(), loading_.end());
       fail(path.loc(),
@@ -252,7 +339,7 @@ Value Loader::resolve_imports(const Value& data, const Value& imports, SchemaKin
     }
     ImportScope scope(*this, key);
     try {
-      RawFile raw = load_raw(*found, path.loc());
+      RawFile raw = load_raw(found, path.loc());
       if (raw.declared_schema_text.empty()) {
         fail(path.loc(),
              "Import '" + e.key.str() + "' (" + path.as_string() +
@@ -282,7 +369,7 @@ Value Loader::resolve_imports(const Value& data, const Value& imports, SchemaKin
     }
   }
   (void)file;
-  MarkerResolver resolver(names, snippets, schemas, headers);
+  MarkerResolver resolver(names, snippets, schemas, headers, options_.limits);
   return resolver.resolve(body, schema, "root");
 }
 

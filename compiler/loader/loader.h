@@ -22,23 +22,29 @@ namespace qcfg::loader {
 struct LoaderOptions {
   std::string recipe_root;  // ModelOpt's installed `modelopt_recipes`; empty: none
   std::string cwd = ".";    // relative imports are tried here first (ModelOpt: process cwd)
-  ReadLimits limits;
+  ReadLimits limits;        // per file; nodes and nesting also bound each import-resolved result
   size_t max_import_depth = 64;
+  size_t max_imports_per_file = 256;  // names in one `imports` section (fan-out)
+  // Imported files loaded in one run. Imports are loaded at every place they are named (as in
+  // ModelOpt), so a diamond of imports costs 2^depth loads; this bounds that work.
+  size_t max_imports_total = 4096;
+  // Imports must resolve (symlinks followed) inside `cwd` or `recipe_root`: a recipe from
+  // elsewhere cannot make qcfg read /etc/passwd or ../../secrets. True lifts the restriction.
+  bool allow_outside_root = false;
 };
 
 // Checks `data` against `schema`; returns the errors (empty when valid). `label` is the schema
 // name ModelOpt prints (the header text, or the class name).
-using SnippetValidator =
-    std::function<std::vector<Diagnostic>(SchemaKind schema, const Value& data,
-                                          const SourceFile& file, const std::string& label)>;
+using SnippetValidator = std::function<std::vector<Diagnostic>(
+    SchemaKind schema, const Value& data, const SourceFile& file, const std::string& label)>;
 
 // A file as read, before imports are resolved.
 struct RawFile {
   const SourceFile* file = nullptr;
   bool is_json = false;
-  Value data;                 // after the documents rule and ExMy conversion
-  bool list_snippet = false;  // two YAML documents: imports header + list body
-  Value header_imports;       // list snippet only: the header's `imports` value
+  Value data;                        // after the documents rule and ExMy conversion
+  bool list_snippet = false;         // two YAML documents: imports header + list body
+  Value header_imports;              // list snippet only: the header's `imports` value
   std::string declared_schema_text;  // `# modelopt-schema:` value, empty when none
   SourceLocation declared_schema_loc;
   SchemaKind declared_schema = SchemaKind::None;
@@ -63,6 +69,9 @@ class Loader {
                                            std::vector<std::string>* checked) const;
   // load_recipe's lookup: recipe root first, then the working directory; files or directories.
   std::optional<std::string> locate_recipe(const std::string& path) const;
+  // Whether `found` (a located import) lies inside the working directory or the recipe root
+  // once `..` and symlinks are resolved; fills `resolved` with that canonical path.
+  bool inside_allowed_roots(const std::string& found, std::string* resolved) const;
 
   // Reads and parses `path` (no imports). Throws CompileError.
   RawFile load_raw(const std::string& path, SourceLocation requested_at = {});
@@ -77,14 +86,19 @@ class Loader {
                         const SourceFile& file);
 
   SourceManager& sources() { return sources_; }
+  const SourceManager& sources() const { return sources_; }
   const LoaderOptions& options() const { return options_; }
 
  private:
   struct ImportedSnippet;
   class ImportScope;
 
-  std::set<std::string> loading_;  // cycle keys of the files being loaded (ModelOpt's rule)
+  // Checks the limits and the root confinement of one import; returns the located file.
+  std::string locate_import(const MapEntry& import);
+
+  std::set<std::string> loading_;   // cycle keys of the files being loaded (ModelOpt's rule)
   std::vector<std::string> chain_;  // the same, in import order, for messages
+  size_t imports_loaded_ = 0;       // against options_.max_imports_total
   SourceManager& sources_;
   LoaderOptions options_;
   SnippetValidator validator_;

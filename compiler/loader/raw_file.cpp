@@ -206,7 +206,7 @@ void apply_documents_rule(RawFile& raw, std::vector<Value> docs) {
 
 RawFile Loader::load_raw(const std::string& path, SourceLocation requested_at) {
   std::string error;
-  const SourceFile* file = sources_.load(path, &error);
+  const SourceFile* file = sources_.load(path, &error, options_.limits.max_bytes);
   if (file == nullptr) {
     throw CompileError(requested_at.known() ? requested_at : SourceLocation{},
                        "cannot read '" + path + "': " + error, "file-unreadable");

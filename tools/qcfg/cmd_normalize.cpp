@@ -14,6 +14,7 @@ LoadOptions load_options(const Args& args, ReadMode mode) {
   LoadOptions o;
   o.mode = mode;
   o.recipe_root = args.value_or("--recipe-root", "");
+  o.allow_outside_root = args.flag("--allow-outside-root");
   return o;
 }
 
@@ -39,7 +40,7 @@ std::string one_file(const Args& args) {
 }
 
 int run_normalize(const std::vector<std::string>& argv) {
-  Args args(argv, {"--format", "--recipe-root", "--mode"}, {});
+  Args args(argv, {"--format", "--recipe-root", "--mode"}, {"--allow-outside-root"});
   const std::string mode = args.choice("--mode", {"config", "recipe-tree", "auto"}, "config");
   const ReadMode m = mode == "config"        ? ReadMode::Config
                      : mode == "recipe-tree" ? ReadMode::RecipeTree
@@ -48,12 +49,12 @@ int run_normalize(const std::vector<std::string>& argv) {
 }
 
 int run_load_recipe(const std::vector<std::string>& argv) {
-  Args args(argv, {"--format", "--recipe-root"}, {});
+  Args args(argv, {"--format", "--recipe-root"}, {"--allow-outside-root"});
   return print_loaded(one_file(args), args, ReadMode::RecipeTree);
 }
 
 int run_check(const std::vector<std::string>& argv) {
-  Args args(argv, {"--recipe-root"}, {"--quiet"});
+  Args args(argv, {"--recipe-root"}, {"--quiet", "--allow-outside-root"});
   if (args.positionals().empty()) throw UsageError{"expected at least one FILE"};
   int status = kExitOk;
   size_t failed = 0;
@@ -75,7 +76,9 @@ int run_check(const std::vector<std::string>& argv) {
   return status;
 }
 
-const char* kNormalizeUsage = R"(usage: qcfg normalize FILE [--format json|yaml] [--recipe-root DIR] [--mode config|recipe-tree|auto]
+const char* kNormalizeUsage =
+    R"(usage: qcfg normalize FILE [--format json|yaml] [--recipe-root DIR] [--mode config|recipe-tree|auto]
+                      [--allow-outside-root]
 
 Loads FILE (YAML or JSON), resolves its imports, normalizes every legacy form to the canonical
 list of entries, validates it as ModelOpt does, and prints the canonical form on stdout.
@@ -83,6 +86,8 @@ list of entries, validates it as ModelOpt does, and prints the canonical form on
   --format json|yaml   output format (default json; the JSON shape is docs/canonical-form.md)
   --recipe-root DIR    ModelOpt's recipe root for imports (default: the nearest ancestor
                        directory of FILE named modelopt_recipes)
+  --allow-outside-root let imports resolve outside the working directory and the recipe root
+                       (refused by default: docs/reliability.md)
   --mode MODE          config: read FILE as a Python caller passes it to ModelOpt (default);
                        recipe-tree: as ModelOpt's recipe loader reads files of a recipe tree
                        (same as `qcfg load-recipe`); auto: as `qcfg check` does
@@ -90,7 +95,8 @@ list of entries, validates it as ModelOpt does, and prints the canonical form on
 Exit status: 0 ok, 1 invalid input (diagnostics on stderr), 2 usage or internal error.
 )";
 
-const char* kLoadRecipeUsage = R"(usage: qcfg load-recipe FILE [--format json|yaml] [--recipe-root DIR]
+const char* kLoadRecipeUsage =
+    R"(usage: qcfg load-recipe FILE [--format json|yaml] [--recipe-root DIR] [--allow-outside-root]
 
 Loads FILE as ModelOpt's recipe tooling does: recipes (metadata.recipe_type), snippets typed by
 their `# modelopt-schema:` header, quantize configs and untyped files; prints the import-resolved
@@ -99,7 +105,8 @@ document and every quantize config, entry list or attribute set it holds.
 Exit status: 0 ok, 1 invalid input, 2 usage or internal error.
 )";
 
-const char* kCheckUsage = R"(usage: qcfg check FILE... [--recipe-root DIR] [--quiet]
+const char* kCheckUsage =
+    R"(usage: qcfg check FILE... [--recipe-root DIR] [--quiet] [--allow-outside-root]
 
 Validates each FILE exactly as ModelOpt would and prints every problem as
 `file:line:col: error: message [rule-id]` with the source line and a caret. Files with a
