@@ -17,13 +17,39 @@ using Json = nlohmann::json;
 // The safetensors library refuses headers above 100 MB; so does qcfg.
 constexpr uint64_t kMaxHeaderSize = 100'000'000;
 
-[[noreturn]] void fail(const std::string& path, const std::string& message) {
-  throw InventoryError(path + ": " + message);
+// Where a problem is: the file, and a byte of it as line:col (the JSON header is text; the
+// 8-byte length prefix counts as the start of line 1).
+struct HeaderText {
+  const std::string& path;
+  std::string_view file_start;  // the length prefix and as much of the header as was read
+};
+
+std::string located(const HeaderText& h, size_t offset) {
+  offset = std::min(offset, h.file_start.size());
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (h.file_start[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return h.path + ":" + std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
 }
 
-[[noreturn]] void fail_tensor(const std::string& path, const std::string& tensor,
+// A name as JSON writes it (to find it in the header text); never throws.
+std::string quoted(const std::string& name) {
+  return Json(name).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+[[noreturn]] void fail_at(const HeaderText& h, size_t offset, const std::string& message) {
+  throw InventoryError(located(h, offset) + ": " + message);
+}
+
+// A tensor's problems point at its name in the header (the first `"name"` written plainly).
+[[noreturn]] void fail_tensor(const HeaderText& h, const std::string& tensor,
                               const std::string& message) {
-  throw InventoryError(path + ": tensor '" + tensor + "': " + message);
+  const size_t at = h.file_start.find(quoted(tensor), 8);
+  fail_at(h, at == std::string_view::npos ? 8 : at, "tensor '" + tensor + "': " + message);
 }
 
 uint64_t read_le64(const unsigned char* b) {
@@ -32,79 +58,74 @@ uint64_t read_le64(const unsigned char* b) {
   return v;
 }
 
-std::string read_header_text(const std::string& path, SafetensorsHeader& h) {
-  std::error_code ec;
-  h.file_size = fs::file_size(path, ec);
-  if (ec) fail(path, "cannot read file: " + ec.message());
-  if (h.file_size < 8)
-    fail(path, "file is " + std::to_string(h.file_size) +
-                   " bytes, too short for the 8-byte safetensors header length");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open file");
-  unsigned char len[8];
-  in.read(reinterpret_cast<char*>(len), 8);
-  h.header_size = read_le64(len);
-  if (h.header_size > h.file_size - 8)
-    fail(path, "header length " + std::to_string(h.header_size) + " exceeds the file size (" +
-                   std::to_string(h.file_size) + " bytes)");
-  if (h.header_size > kMaxHeaderSize)
-    fail(path, "header length " + std::to_string(h.header_size) + " is above the 100 MB limit");
-  std::string text(h.header_size, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(h.header_size));
-  if (!in) fail(path, "cannot read the header");
-  return text;
+// The header length the first 8 bytes announce, checked against the file size.
+uint64_t header_length(const HeaderText& h, uint64_t file_size) {
+  if (file_size < 8)
+    fail_at(h, 0,
+            "file is " + std::to_string(file_size) +
+                " bytes, too short for the 8-byte safetensors header length");
+  const uint64_t length = read_le64(reinterpret_cast<const unsigned char*>(h.file_start.data()));
+  if (length > file_size - 8)
+    fail_at(h, 0,
+            "header length " + std::to_string(length) + " exceeds the file size (" +
+                std::to_string(file_size) + " bytes)");
+  if (length > kMaxHeaderSize)
+    fail_at(h, 0, "header length " + std::to_string(length) + " is above the 100 MB limit");
+  return length;
 }
 
-bool checked_numel(const std::vector<int64_t>& shape, uint64_t& numel) {
-  numel = 1;
+// Elements of `shape` times `bits`, in bits; false when that does not fit in 64 bits.
+bool checked_bit_size(const std::vector<int64_t>& shape, int bits, uint64_t& total) {
+  total = static_cast<uint64_t>(bits);
   for (int64_t d : shape) {
     const auto ud = static_cast<uint64_t>(d);
-    if (ud != 0 && numel > std::numeric_limits<uint64_t>::max() / 8 / ud) return false;
-    numel *= ud;
+    if (ud != 0 && total > std::numeric_limits<uint64_t>::max() / ud) return false;
+    total *= ud;
   }
   return true;
 }
 
-TensorInfo parse_tensor_entry(const std::string& path, const std::string& name, const Json& j,
+TensorInfo parse_tensor_entry(const HeaderText& h, const std::string& name, const Json& j,
                               uint64_t data_size) {
-  if (!j.is_object()) fail_tensor(path, name, "entry is not an object");
+  if (!j.is_object()) fail_tensor(h, name, "entry is not an object");
   TensorInfo t;
   t.name = name;
-  t.file = fs::path(path).filename().string();
+  t.file = fs::path(h.path).filename().string();
   auto dtype = j.find("dtype");
-  if (dtype == j.end() || !dtype->is_string()) fail_tensor(path, name, "missing `dtype`");
+  if (dtype == j.end() || !dtype->is_string()) fail_tensor(h, name, "missing `dtype`");
   t.dtype = dtype->get<std::string>();
   const int bits = dtype_bits(t.dtype);
-  if (bits == 0) fail_tensor(path, name, "unknown dtype '" + t.dtype + "'");
+  if (bits == 0) fail_tensor(h, name, "unknown dtype '" + t.dtype + "'");
   auto shape = j.find("shape");
-  if (shape == j.end() || !shape->is_array()) fail_tensor(path, name, "missing `shape`");
+  if (shape == j.end() || !shape->is_array()) fail_tensor(h, name, "missing `shape`");
   for (const Json& d : *shape) {
-    if (!d.is_number_unsigned()) fail_tensor(path, name, "shape " + shape->dump() + " is invalid");
+    if (!d.is_number_unsigned() || d.get<uint64_t>() > uint64_t{INT64_MAX})
+      fail_tensor(h, name, "shape " + shape->dump() + " is invalid");
     t.shape.push_back(d.get<int64_t>());
   }
   auto offsets = j.find("data_offsets");
   if (offsets == j.end() || !offsets->is_array() || offsets->size() != 2 ||
       !(*offsets)[0].is_number_unsigned() || !(*offsets)[1].is_number_unsigned())
-    fail_tensor(path, name, "`data_offsets` must be two non-negative integers");
+    fail_tensor(h, name, "`data_offsets` must be two non-negative integers");
   const auto begin = (*offsets)[0].get<uint64_t>();
   const auto end = (*offsets)[1].get<uint64_t>();
-  if (begin > end) fail_tensor(path, name, "data_offsets " + offsets->dump() + " are reversed");
+  if (begin > end) fail_tensor(h, name, "data_offsets " + offsets->dump() + " are reversed");
   if (end > data_size)
-    fail_tensor(path, name,
+    fail_tensor(h, name,
                 "data_offsets " + offsets->dump() + " run past the data section (" +
                     std::to_string(data_size) + " bytes)");
-  uint64_t numel = 0;
-  if (!checked_numel(t.shape, numel)) fail_tensor(path, name, "shape is too large");
-  if ((numel * bits) % 8 != 0 || numel * bits / 8 != end - begin)
-    fail_tensor(path, name,
+  uint64_t size_bits = 0;
+  if (!checked_bit_size(t.shape, bits, size_bits))
+    fail_tensor(h, name, "shape " + shape->dump() + " x dtype " + t.dtype + " overflows 64 bits");
+  if (size_bits % 8 != 0 || size_bits / 8 != end - begin)
+    fail_tensor(h, name,
                 "byte size " + std::to_string(end - begin) + " does not match dtype " + t.dtype +
-                    " x shape " + shape->dump() + " (" + std::to_string(numel * bits / 8) +
-                    " bytes)");
+                    " x shape " + shape->dump() + " (" + std::to_string(size_bits / 8) + " bytes)");
   t.nbytes = end - begin;
   return t;
 }
 
-void check_no_overlap(const std::string& path, const std::vector<TensorInfo>& tensors,
+void check_no_overlap(const HeaderText& h, const std::vector<TensorInfo>& tensors,
                       const std::vector<std::pair<uint64_t, uint64_t>>& ranges) {
   std::vector<size_t> order(tensors.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -114,7 +135,7 @@ void check_no_overlap(const std::string& path, const std::vector<TensorInfo>& te
     const auto& prev = ranges[order[k - 1]];
     const auto& cur = ranges[order[k]];
     if (cur.first < prev.second && cur.first != cur.second && prev.first != prev.second)
-      fail_tensor(path, tensors[order[k]].name,
+      fail_tensor(h, tensors[order[k]].name,
                   "data overlaps tensor '" + tensors[order[k - 1]].name + "'");
   }
 }
@@ -131,27 +152,61 @@ int dtype_bits(const std::string& dtype) {
   return it == bits.end() ? 0 : it->second;
 }
 
-SafetensorsHeader read_safetensors_header(const std::string& path) {
+namespace {
+
+// Validates the JSON header of a file whose first bytes are `file_start` (length prefix and
+// header) and whose size is `file_size`.
+SafetensorsHeader parse_header(const std::string& path, std::string_view file_start,
+                               uint64_t file_size) {
+  const HeaderText where{path, file_start};
   SafetensorsHeader h;
   h.path = path;
-  const std::string text = read_header_text(path, h);
+  h.file_size = file_size;
+  h.header_size = header_length(where, file_size);
+  if (file_start.size() < 8 + h.header_size) fail_at(where, 8, "cannot read the header");
   Json j;
   try {
-    j = Json::parse(text);
+    j = Json::parse(file_start.substr(8, h.header_size));
+  } catch (const Json::parse_error& e) {
+    fail_at(where, 8 + (e.byte > 0 ? e.byte - 1 : 0),
+            std::string("header is not valid JSON: ") + e.what());
   } catch (const std::exception& e) {
-    fail(path, std::string("header is not valid JSON: ") + e.what());
+    fail_at(where, 8, std::string("header is not valid JSON: ") + e.what());
   }
-  if (!j.is_object()) fail(path, "header is not a JSON object");
-  const uint64_t data_size = h.file_size - 8 - h.header_size;
+  if (!j.is_object()) fail_at(where, 8, "header is not a JSON object");
+  const uint64_t data_size = file_size - 8 - h.header_size;
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "__metadata__") continue;
-    h.tensors.push_back(parse_tensor_entry(path, it.key(), it.value(), data_size));
+    h.tensors.push_back(parse_tensor_entry(where, it.key(), it.value(), data_size));
     const Json& offsets = it.value()["data_offsets"];
     ranges.emplace_back(offsets[0].get<uint64_t>(), offsets[1].get<uint64_t>());
   }
-  check_no_overlap(path, h.tensors, ranges);
+  check_no_overlap(where, h.tensors, ranges);
   return h;
+}
+
+}  // namespace
+
+SafetensorsHeader read_safetensors_header(const std::string& path) {
+  std::error_code ec;
+  const uint64_t file_size = fs::file_size(path, ec);
+  if (ec) throw InventoryError(path + ": cannot read file: " + ec.message());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InventoryError(path + ": cannot open file");
+  std::string start(std::min<uint64_t>(file_size, 8), '\0');
+  in.read(start.data(), static_cast<std::streamsize>(start.size()));
+  if (start.size() == 8) {
+    const uint64_t length = header_length(HeaderText{path, start}, file_size);
+    start.resize(8 + length);
+    in.read(start.data() + 8, static_cast<std::streamsize>(length));
+    start.resize(8 + static_cast<size_t>(in.gcount()));
+  }
+  return parse_header(path, start, file_size);
+}
+
+SafetensorsHeader parse_safetensors_bytes(const std::string& path, std::string_view bytes) {
+  return parse_header(path, bytes, bytes.size());
 }
 
 namespace {
@@ -181,25 +236,25 @@ std::optional<CheckpointConfig> read_config(const fs::path& dir) {
   return c;
 }
 
+std::string read_small_file(const fs::path& file) {
+  std::error_code ec;
+  const uint64_t size = fs::file_size(file, ec);
+  if (ec) throw InventoryError(file.string() + ": cannot read file: " + ec.message());
+  if (size > kMaxHeaderSize)
+    throw InventoryError(file.string() + ": " + std::to_string(size) +
+                         " bytes, above the 100 MB limit for an index");
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw InventoryError(file.string() + ": cannot read file");
+  return std::move(text).str();
+}
+
 // Shards named by model.safetensors.index.json, each read once; every tensor the index names
 // must be in its shard.
 std::vector<TensorInfo> read_sharded(const fs::path& dir, const fs::path& index_file) {
-  std::ifstream in(index_file);
-  Json index;
-  try {
-    index = Json::parse(in);
-  } catch (const std::exception& e) {
-    throw InventoryError(index_file.string() + ": invalid JSON: " + e.what());
-  }
-  auto map = index.find("weight_map");
-  if (map == index.end() || !map->is_object())
-    throw InventoryError(index_file.string() + ": missing `weight_map`");
-  std::map<std::string, std::vector<std::string>> by_shard;
-  for (auto it = map->begin(); it != map->end(); ++it) {
-    if (!it->is_string())
-      throw InventoryError(index_file.string() + ": weight_map['" + it.key() + "'] is not a file");
-    by_shard[it->get<std::string>()].push_back(it.key());
-  }
+  const ShardMap by_shard =
+      parse_safetensors_index(index_file.string(), read_small_file(index_file));
   std::vector<TensorInfo> all;
   for (const auto& [shard, names] : by_shard) {
     SafetensorsHeader h = read_safetensors_header((dir / shard).string());
@@ -216,7 +271,47 @@ std::vector<TensorInfo> read_sharded(const fs::path& dir, const fs::path& index_
   return all;
 }
 
+// A shard is named relative to the checkpoint directory and stays inside it: no absolute path,
+// no `..` (symlinked shards, as the Hugging Face cache makes them, are fine).
+bool plain_shard_name(const std::string& shard) {
+  const fs::path p(shard);
+  if (shard.empty() || p.has_root_path() || shard.find('\0') != std::string::npos) return false;
+  for (const fs::path& part : p) {
+    if (part == "..") return false;
+  }
+  return p.has_filename();
+}
+
 }  // namespace
+
+ShardMap parse_safetensors_index(const std::string& index_path, const std::string& text) {
+  const HeaderText where{index_path, text};
+  Json index;
+  try {
+    index = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    fail_at(where, e.byte > 0 ? e.byte - 1 : 0, std::string("invalid JSON: ") + e.what());
+  } catch (const std::exception& e) {
+    fail_at(where, 0, std::string("invalid JSON: ") + e.what());
+  }
+  auto map = index.is_object() ? index.find("weight_map") : index.end();
+  if (map == index.end() || !map->is_object()) fail_at(where, 0, "missing `weight_map`");
+  ShardMap by_shard;
+  for (auto it = map->begin(); it != map->end(); ++it) {
+    const size_t key_at = text.find(quoted(it.key()));
+    if (!it->is_string())
+      fail_at(where, key_at, "weight_map['" + it.key() + "'] is not a file name");
+    const std::string shard = it->get<std::string>();
+    if (!plain_shard_name(shard))
+      fail_at(where, key_at,
+              "weight_map['" + it.key() + "'] names '" + shard +
+                  "', which is not a file inside the checkpoint directory");
+    by_shard[shard].push_back(it.key());
+  }
+  return by_shard;
+}
+
+namespace {}  // namespace
 
 Inventory inventory_from_checkpoint(const std::string& path) {
   const fs::path p(path);

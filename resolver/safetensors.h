@@ -3,8 +3,10 @@
 // Then ModelOpt's quantizer names are derived from the tensor names (checkpoint_inventory.cpp).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "resolver/inventory.h"
@@ -18,11 +20,21 @@ struct SafetensorsHeader {
   std::vector<TensorInfo> tensors;  // in header order
 };
 
-// Reads and validates one file's header. Throws InventoryError naming the file (and tensor):
+// Reads and validates one file's header. Throws InventoryError whose message starts with
+// `file:line:col:` (the byte of the header at fault; a tensor's errors point at its name):
 // file shorter than 8 bytes, header length beyond the file, header not a JSON object, unknown
 // dtype, bad shape, offsets out of the data section, reversed or overlapping offsets, byte size
-// different from dtype x shape.
+// different from dtype x shape or beyond 64 bits.
 SafetensorsHeader read_safetensors_header(const std::string& path);
+
+// The same on a whole file held in memory (fuzzing, tests).
+SafetensorsHeader parse_safetensors_bytes(const std::string& path, std::string_view bytes);
+
+// model.safetensors.index.json's `weight_map`, grouped: shard file -> tensor names, in order.
+// Throws InventoryError (located) for malformed JSON, a missing map, or a shard that is not a
+// relative path inside the checkpoint directory (absolute, `..`).
+using ShardMap = std::map<std::string, std::vector<std::string>>;
+ShardMap parse_safetensors_index(const std::string& index_path, const std::string& text);
 
 // Bytes per element x 8 of a safetensors dtype (4 for F4, 6 for F6_*), or 0 if unknown.
 int dtype_bits(const std::string& dtype);
