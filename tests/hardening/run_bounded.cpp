@@ -1,0 +1,113 @@
+#include "tests/hardening/run_bounded.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <regex>
+#include <sstream>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define QCFG_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define QCFG_UNDER_ASAN 1
+#endif
+#endif
+
+namespace qcfg::hardening {
+namespace {
+
+constexpr size_t kMaxOutput = 1 << 20;  // a runaway printer must not exhaust the test itself
+
+void limit_child(const Bounds& bounds) {
+  const rlimit cpu{static_cast<rlim_t>(bounds.cpu_seconds),
+                   static_cast<rlim_t>(bounds.cpu_seconds)};
+  setrlimit(RLIMIT_CPU, &cpu);
+#ifdef QCFG_UNDER_ASAN
+  // ASan's shadow memory is terabytes of reserved address space: RLIMIT_AS would kill it at
+  // start. Its own RSS watchdog bounds the memory instead.
+  std::string options = "hard_rss_limit_mb=" + std::to_string(bounds.memory_mb);
+  if (const char* old = std::getenv("ASAN_OPTIONS")) options = std::string(old) + ":" + options;
+  setenv("ASAN_OPTIONS", options.c_str(), 1);
+#else
+  const rlim_t bytes = static_cast<rlim_t>(bounds.memory_mb) << 20;
+  const rlimit as{bytes, bytes};
+  setrlimit(RLIMIT_AS, &as);
+#endif
+}
+
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::string& cwd,
+                             const Bounds& bounds, int out_fd) {
+  dup2(out_fd, STDOUT_FILENO);
+  dup2(out_fd, STDERR_FILENO);
+  close(out_fd);
+  if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+  limit_child(bounds);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+// Reads what is available; false at end of file.
+bool drain(int fd, std::string& out) {
+  char buf[4096];
+  const ssize_t n = read(fd, buf, sizeof buf);
+  if (n <= 0) return false;
+  if (out.size() < kMaxOutput) out.append(buf, static_cast<size_t>(n));
+  return true;
+}
+
+}  // namespace
+
+Outcome run_bounded(const std::vector<std::string>& argv, const std::string& cwd,
+                    const Bounds& bounds) {
+  Outcome outcome;
+  int fds[2];
+  if (pipe(fds) != 0) return outcome;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    exec_child(argv, cwd, bounds, fds[1]);
+  }
+  close(fds[1]);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(bounds.wall_seconds);
+  bool open = true;
+  while (open) {
+    pollfd p{fds[0], POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) open = drain(fds[0], outcome.output);
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      outcome.timed_out = true;
+      break;
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  outcome.exited = WIFEXITED(status);
+  outcome.exit_code = outcome.exited ? WEXITSTATUS(status) : -1;
+  outcome.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  return outcome;
+}
+
+bool has_located_error(const std::string& output, const std::string& file) {
+  const std::string escaped =
+      std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
+  const std::regex located((file.empty() ? R"(\S+)" : escaped) + R"(:\d+:\d+: )");
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (std::regex_search(line, located) && line.find("error") != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace qcfg::hardening
