@@ -12,7 +12,7 @@ namespace qcfg::hardening {
 struct Bounds {
   int cpu_seconds = 20;
   int wall_seconds = 60;  // shared CI machines are slow; a hang is still caught
-  long memory_mb = 1024;
+  long memory_mb = 2048;  // address space (libtorch alone maps ~700 MiB), or RSS under ASan
 };
 
 struct Outcome {
