@@ -122,8 +122,12 @@ void append_outputs(std::vector<at::Tensor> packed, const PreparedUnit& p, UnitR
   }
 }
 
+// The weight on `device` in fp32. A GPU gets the stored dtype (half the bytes of fp32 for bf16 /
+// fp16) and widens it there: widening on the host first made the copy, not the kernels, the cost.
 at::Tensor load(const TensorRef& t, const at::Device& device) {
-  return view_tensor(t).to(device, at::kFloat);
+  const at::Tensor stored = view_tensor(t);
+  if (device.is_cuda()) return stored.to(device).to(at::kFloat);
+  return stored.to(at::kFloat);
 }
 
 void run_shared(const PreparedUnit& p, const at::Device& device, UnitResult& r) {
