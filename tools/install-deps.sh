@@ -3,6 +3,8 @@
 set -euo pipefail
 packages=(g++ meson ninja-build pkg-config libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
           doctest-dev libtorch-dev python3-jsonschema python3-yaml)
+# The fuzz targets (fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes.
+packages+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
