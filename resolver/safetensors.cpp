@@ -211,14 +211,31 @@ SafetensorsHeader parse_safetensors_bytes(const std::string& path, std::string_v
 
 namespace {
 
+std::string read_small_file(const fs::path& file) {
+  std::error_code ec;
+  const uint64_t size = fs::file_size(file, ec);
+  if (ec) throw InventoryError(file.string() + ": cannot read file: " + ec.message());
+  if (size > kMaxHeaderSize)
+    throw InventoryError(file.string() + ": " + std::to_string(size) +
+                         " bytes, above the 100 MB limit for the JSON files of a checkpoint");
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw InventoryError(file.string() + ": cannot read file");
+  return std::move(text).str();
+}
+
 std::optional<CheckpointConfig> read_config(const fs::path& dir) {
   const fs::path file = dir / "config.json";
   std::error_code ec;
   if (!fs::exists(file, ec)) return std::nullopt;
-  std::ifstream in(file);
+  const std::string text = read_small_file(file);  // bounded: config.json may be anything
   Json j;
   try {
-    j = Json::parse(in);
+    j = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    fail_at(HeaderText{file.string(), text}, e.byte > 0 ? e.byte - 1 : 0,
+            std::string("invalid JSON: ") + e.what());
   } catch (const std::exception& e) {
     throw InventoryError(file.string() + ": invalid JSON: " + e.what());
   }
@@ -234,20 +251,6 @@ std::optional<CheckpointConfig> read_config(const fs::path& dir) {
   if (c.vocab_size == 0)
     if (auto t = j.find("text_config"); t != j.end() && t->is_object()) c.vocab_size = vocab_of(*t);
   return c;
-}
-
-std::string read_small_file(const fs::path& file) {
-  std::error_code ec;
-  const uint64_t size = fs::file_size(file, ec);
-  if (ec) throw InventoryError(file.string() + ": cannot read file: " + ec.message());
-  if (size > kMaxHeaderSize)
-    throw InventoryError(file.string() + ": " + std::to_string(size) +
-                         " bytes, above the 100 MB limit for an index");
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) throw InventoryError(file.string() + ": cannot read file");
-  return std::move(text).str();
 }
 
 // Shards named by model.safetensors.index.json, each read once; every tensor the index names

@@ -164,3 +164,20 @@ TEST_CASE("a sharded index may only name shards inside the checkpoint directory"
   const std::string not_object = c.write("list_index/model.safetensors.index.json", "[1]");
   expect_inventory_rejects(c.path("list_index"), not_object, "missing `weight_map`");
 }
+
+TEST_CASE("config.json is read bounded: malformed is located, a device is refused") {
+  Checkpoints c;
+  const std::string model =
+      safetensors(std::string("{\"w.weight\": {") + kTensor + R"(, "data_offsets": [0, 8]}})", 8);
+  c.write("bad_config/model.safetensors", model);
+  const std::string config =
+      c.write("bad_config/config.json", "{\"architectures\": [\n  \"X\",,]}");
+  expect_inventory_rejects(c.path("bad_config"), config, "invalid JSON");
+  c.write("device_config/model.safetensors", model);
+  fs::create_symlink("/dev/zero", c.path("device_config/config.json"));
+  const Outcome r = run_bounded({QCFG_EXE, "inventory", c.path("device_config")}, "");
+  CAPTURE(r.output);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("config.json") != std::string::npos);
+}
