@@ -147,6 +147,13 @@ Inventory inventory_from_json_text(const std::string& text, const std::string& o
 }
 
 Inventory load_inventory_file(const std::string& path) {
+  // Bounded: /dev/zero (or a FIFO) named as an inventory would otherwise be read forever.
+  constexpr uint64_t kMaxInventoryBytes = uint64_t{1} << 30;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InventoryError(path + ": cannot read inventory: not a regular file");
+  if (std::filesystem::file_size(path, ec) > kMaxInventoryBytes)
+    throw InventoryError(path + ": inventory larger than 1 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InventoryError(path + ": cannot read inventory");
   std::stringstream buf;

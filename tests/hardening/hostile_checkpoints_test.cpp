@@ -181,3 +181,15 @@ TEST_CASE("config.json is read bounded: malformed is located, a device is refuse
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("config.json") != std::string::npos);
 }
+
+TEST_CASE("an inventory file that is a device is refused, not read forever") {
+  Checkpoints c;
+  fs::create_directories(c.path("dev"));
+  fs::create_symlink("/dev/zero", c.path("dev/inventory.json"));
+  const Outcome r = run_bounded({QCFG_EXE, "inventory", c.path("dev/inventory.json")}, "");
+  CAPTURE(r.output);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("not a regular file") != std::string::npos);
+}
