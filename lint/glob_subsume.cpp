@@ -9,6 +9,7 @@ namespace {
 enum class Op { Literal, Any, Star, Set };
 
 struct Token {
+  explicit Token(Op o, char ch = 0) : op(o), c(ch) {}
   Op op;
   char c = 0;       // Literal
   std::string set;  // Set: the text between the brackets (after `!`)
@@ -38,23 +39,23 @@ std::vector<Token> tokenize(std::string_view p) {
   for (size_t i = 0; i < p.size();) {
     const char c = p[i];
     if (c == '*') {
-      if (out.empty() || out.back().op != Op::Star) out.push_back({Op::Star});
+      if (out.empty() || out.back().op != Op::Star) out.push_back(Token(Op::Star));
       ++i;
     } else if (c == '?') {
-      out.push_back({Op::Any});
+      out.push_back(Token(Op::Any));
       ++i;
     } else if (c == '[') {
-      Token t{Op::Set};
+      Token t(Op::Set);
       const size_t next = parse_set(p, i, &t);
       if (next == 0) {
-        out.push_back({Op::Literal, '['});
+        out.push_back(Token(Op::Literal, '['));
         ++i;
       } else {
         out.push_back(std::move(t));
         i = next;
       }
     } else {
-      out.push_back({Op::Literal, c});
+      out.push_back(Token(Op::Literal, c));
       ++i;
     }
   }

@@ -99,9 +99,11 @@ void Linter::build_context(const std::string& path, LintContext& ctx) {
       find_raw_quant_cfgs(ctx.documents, header, ctx.loaded ? ctx.loaded->input_kind : "");
   if (!ctx.loaded) return;
   for (const auto& [where, qc] : ctx.loaded->quantize_configs) {
-    ctx.configs.push_back({where, &qc.quant_cfg, &qc, is_partial(ctx.loaded->input_kind, where)});
+    ctx.configs.push_back(
+        {where, &qc.quant_cfg, &qc, is_partial(ctx.loaded->input_kind, where), nullptr});
   }
-  if (ctx.loaded->entries) ctx.configs.push_back({"entries", &*ctx.loaded->entries, nullptr, true});
+  if (ctx.loaded->entries)
+    ctx.configs.push_back({"entries", &*ctx.loaded->entries, nullptr, true, nullptr});
   if (!options_.inventory) return;
   ctx.inventory = options_.inventory;
   for (ConfigUnderLint& c : ctx.configs) {

@@ -15,7 +15,8 @@ const Value* body_of(const std::vector<Value>& docs) {
 
 void add_config(const Value& qc, const std::string& where, std::vector<RawQuantCfg>* out) {
   if (!qc.is_map()) return;
-  if (const Value* q = qc.find("quant_cfg")) out->push_back({q, where + "quant_cfg"});
+  if (const Value* q = qc.find("quant_cfg"))
+    out->push_back(RawQuantCfg{q, where + "quant_cfg", false});
 }
 
 void add_auto_quantize(const Value& aq, std::vector<RawQuantCfg>* out) {
@@ -61,11 +62,11 @@ std::vector<RawQuantCfg> find_raw_quant_cfgs(const std::vector<Value>& documents
     if (!contains(schema_header, "Recipe")) return out;  // attribute sets, layer patterns
   }
   if (contains(schema_header, "QuantizerCfgEntry") && body->is_map()) {
-    out.push_back({body, "$", true});
+    out.push_back(RawQuantCfg{body, "$", true});
     return out;
   }
   if (body->is_list()) {
-    out.push_back({body, "$"});
+    out.push_back(RawQuantCfg{body, "$", false});
     return out;
   }
   if (!body->is_map()) return out;
@@ -80,7 +81,7 @@ std::vector<RawQuantCfg> find_raw_quant_cfgs(const std::vector<Value>& documents
   }
   if (is_quantize_config_shape(*body)) return out;
   const bool legacy_dict = input_kind.empty() || input_kind == "quant_cfg_legacy_dict";
-  if (legacy_dict && schema_header.empty()) out.push_back({body, "$"});
+  if (legacy_dict && schema_header.empty()) out.push_back(RawQuantCfg{body, "$", false});
   return out;
 }
 

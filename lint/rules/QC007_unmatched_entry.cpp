@@ -1,20 +1,12 @@
 // QC007: an entry that matches no quantizer of the model (typo, wrong model, wrong case).
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "lint/rule.h"
 #include "lint/rules/rule_util.h"
 #include "resolver/fnmatch.h"
 
 namespace qcfg::lint {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 class UnmatchedEntry final : public Rule {
  public:
@@ -65,9 +57,9 @@ class UnmatchedEntry final : public Rule {
  private:
   static std::optional<std::string> case_insensitive_match(const QuantizerEntry& e,
                                                            const resolver::Inventory& inv) {
-    const resolver::GlobPattern pattern(lower(e.quantizer_name));
+    const resolver::GlobPattern pattern(ascii_lower(e.quantizer_name));
     for (const resolver::InventoryQuantizer& q : inv.quantizers)
-      if (pattern.matches(lower(q.name))) return q.name;
+      if (pattern.matches(ascii_lower(q.name))) return q.name;
     return std::nullopt;
   }
 };

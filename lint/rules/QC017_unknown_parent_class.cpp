@@ -10,12 +10,6 @@
 namespace qcfg::lint {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 class UnknownParentClass final : public Rule {
  public:
   const RuleInfo& info() const override {
@@ -57,7 +51,8 @@ class UnknownParentClass final : public Rule {
                         key),
             e.loc);
         for (const std::string& k : keys)
-          if (lower(k) == lower(key)) f.diag.notes.push_back("did you mean '" + k + "'?");
+          if (ascii_lower(k) == ascii_lower(key))
+            f.diag.notes.push_back("did you mean '" + k + "'?");
       }
     }
   }

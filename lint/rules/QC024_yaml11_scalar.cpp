@@ -2,6 +2,7 @@
 // what most people, and YAML 1.2 tools, expect.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <regex>
 
 #include "lint/fix.h"
@@ -51,7 +52,9 @@ std::string surprise(const Value& v, const std::string& token) {
   if (v.is_int() && token.size() > 1 && std::regex_match(token, octal))
     return fmt::format("`{}` is an octal integer in YAML 1.1 ({}); write `{}`", token, v.str(),
                        v.str());
-  if (v.is_string() &&
+  const bool numeric_start = std::isdigit(static_cast<unsigned char>(token[0])) ||
+                             token[0] == '-' || token[0] == '+' || token[0] == '.';
+  if (v.is_string() && numeric_start &&
       (std::regex_match(token, exponent_string) || std::regex_match(token, signed_dot)))
     return fmt::format(
         "`{}` is read as a string (YAML 1.1 floats need a dot and a signed "

@@ -75,6 +75,12 @@ std::vector<std::vector<uint32_t>> matches_by_quantizer(const resolver::Resoluti
   return out;
 }
 
+std::string ascii_lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 std::string name_sample(const std::vector<std::string>& names, size_t shown) {
   std::string out;
   for (size_t i = 0; i < names.size() && i < shown; ++i) out += (i ? ", " : "") + names[i];

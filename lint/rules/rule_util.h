@@ -41,6 +41,9 @@ std::string leaf_of(const std::string& name);
 // Entry indices whose pattern (and parent filter) matched each quantizer of a resolution.
 std::vector<std::vector<uint32_t>> matches_by_quantizer(const resolver::Resolution& r);
 
+// ASCII lower case (fnmatch and registry keys are case-sensitive; hints compare without case).
+std::string ascii_lower(std::string s);
+
 // "a, b, c and 4 more".
 std::string name_sample(const std::vector<std::string>& names, size_t shown = 3);
 

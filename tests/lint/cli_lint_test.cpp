@@ -13,7 +13,10 @@
 #include <sstream>
 #include <string>
 
+#include "tests/lint/test_util.h"
+
 namespace fs = std::filesystem;
+using qcfg::lint::testing::read_text;
 
 namespace {
 
@@ -35,13 +38,6 @@ Run shell(const std::string& cmd) {
 }
 
 Run lint(const std::string& args) { return shell(std::string(QCFG_EXE) + " lint " + args); }
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class Scratch {
  public:

@@ -9,18 +9,11 @@
 #include <sstream>
 
 #include "lint/emit.h"
+#include "tests/lint/test_util.h"
 
 namespace fs = std::filesystem;
 using namespace qcfg::lint;
-
-namespace {
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-}  // namespace
+using qcfg::lint::testing::read_text;
 
 TEST_CASE("docs/rules is in sync with the rule metadata") {
   const fs::path dir = fs::path(QCFG_SOURCE_DIR) / "docs" / "rules";

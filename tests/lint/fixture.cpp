@@ -8,18 +8,12 @@
 #include <sstream>
 
 #include "lint/linter.h"
+#include "tests/lint/test_util.h"
 
 namespace qcfg::lint::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string after(const std::string& line, const std::string& marker) {
   const size_t at = line.find(marker);
