@@ -2,9 +2,13 @@
 // without the same rotation on the other side.
 #include <fmt/format.h>
 
+#include <map>
+#include <unordered_map>
+
 #include "lint/glob_subsume.h"
 #include "lint/rule.h"
 #include "lint/rules/rule_util.h"
+#include "resolver/names.h"
 
 namespace qcfg::lint {
 namespace {
@@ -46,7 +50,10 @@ class RotateUnpaired final : public Rule {
         "A partner may be disabled (a disabled quantizer still rotates), but it must be "
         "configured with the same rotation. The partner pattern is derived by swapping "
         "`weight_quantizer`/`input_quantizer` or `q_bmm_quantizer`/`k_bmm_quantizer`; use "
-        "`rotate_back` for a quantizer that has no partner.",
+        "`rotate_back` for a quantizer that has no partner. With `--model`/`--inventory` the pairs "
+        "are the model's own: each rotated quantizer against the other operand of its layer "
+        "(the same module's input or weight quantizer, per-expert weights against the shared "
+        "expert input, q against k).",
         "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: [2, 1], "
         "block_sizes: {-1: 16, type: dynamic, scale_bits: [4, 3]}, rotate: true}\n",
         "quant_cfg:\n  - quantizer_name: '*weight_quantizer'\n    cfg: {num_bits: [2, 1], "
@@ -60,6 +67,10 @@ class RotateUnpaired final : public Rule {
 
   void check(const LintContext& ctx, Reporter& out) const override {
     for (const ConfigUnderLint& c : ctx.configs) {
+      if (c.resolution) {
+        check_model(ctx, c, out);
+        continue;
+      }
       for (const QuantizerEntry& e : *c.entries) {
         if (!ctx.in_this_file(e.loc)) continue;
         const auto rot = rotate_mode(e);
@@ -71,6 +82,56 @@ class RotateUnpaired final : public Rule {
   }
 
  private:
+  // `rotate` mode on a quantizer's final attributes (a disabled quantizer still rotates).
+  static std::optional<Rotation> final_rotate_mode(const resolver::QuantizerNode& n) {
+    if (n.sequential || !n.attributes) return std::nullopt;
+    const Rotation r = rotation_of(*n.attributes);
+    if (!r.enabled || r.rotate_back) return std::nullopt;
+    return r;
+  }
+
+  // The partner in the model: the other operand of the same product. Per-expert weights
+  // (`X.p_weight_quantizers.N`) pair with the shared `X.p_input_quantizer`, and back with
+  // expert 0 (all experts are configured alike by name patterns).
+  static std::optional<size_t> find_partner(const std::string& name,
+                                            const std::unordered_map<std::string, size_t>& index) {
+    const std::string p = partner_pattern(resolver::normalize_fused_experts_name(name));
+    if (p.empty()) return std::nullopt;
+    for (const std::string& candidate : {p, p + "s.0"}) {
+      if (auto it = index.find(candidate); it != index.end()) return it->second;
+    }
+    return std::nullopt;
+  }
+
+  static void check_model(const LintContext& ctx, const ConfigUnderLint& c, Reporter& out) {
+    const resolver::Resolution& r = *c.resolution;
+    std::unordered_map<std::string, size_t> index;
+    for (size_t q = 0; q < r.quantizers.size(); ++q) index[r.inventory->quantizers[q].name] = q;
+    std::map<int32_t, std::vector<std::string>> by_entry;
+    for (size_t q = 0; q < r.quantizers.size(); ++q) {
+      const resolver::QuantizerNode& n = r.quantizers[q].node;
+      const auto rot = final_rotate_mode(n);
+      const resolver::InventoryQuantizer& iq = r.inventory->quantizers[q];
+      if (!rot || n.last_cfg_entry < 0 || iq.parent_class == "nn.Embedding") continue;
+      const auto partner = find_partner(iq.name, index);
+      if (!partner) continue;  // no partner in this model (e.g. v_bmm)
+      const auto prot = final_rotate_mode(r.quantizers[*partner].node);
+      if (prot && prot->block_size == rot->block_size) continue;
+      by_entry[n.last_cfg_entry].push_back(
+          fmt::format("{} ({} {})", iq.name, r.inventory->quantizers[*partner].name,
+                      prot ? "uses another block size" : "is not rotated"));
+    }
+    for (const auto& [entry, names] : by_entry) {
+      const QuantizerEntry& e = (*c.entries)[static_cast<size_t>(entry)];
+      if (!ctx.in_this_file(e.loc)) continue;
+      out.report(best_loc({e.cfg_loc, e.loc}),
+                 fmt::format("`rotate` mode on {} quantizer(s) whose partner is not rotated the "
+                             "same way; the product comes out in the rotated basis: {}",
+                             names.size(), name_sample(names, 2)),
+                 e.loc);
+    }
+  }
+
   static void check_partner(const QuantizerEntry& e, const Rotation& rot,
                             const std::string& partner, const std::vector<QuantizerEntry>& all,
                             const LintContext& ctx, Reporter& out) {
