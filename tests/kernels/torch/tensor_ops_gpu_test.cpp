@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <string>
 
@@ -93,6 +95,80 @@ void over_chunks(Body&& body) {
     std::printf("gpu==cpu %-26s %12lld elements, %lld mismatching chunks\n", name.c_str(),
                 static_cast<long long>(t.first), static_cast<long long>(t.second));
   }
+}
+
+// The vectors that numerics_ref.py (the spec's plain-Python reference) generated
+// (tests/kernels/data/ref_vectors.txt: kind, params ; x ; y as fp32 hex), run on the GPU.
+struct RefVector {
+  std::string kind;
+  std::vector<std::string> params;
+  std::vector<float> x, y;
+};
+
+float hex_float(const std::string& s) {
+  const auto bits = static_cast<uint32_t>(std::stoul(s, nullptr, 16));
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+std::vector<RefVector> load_ref_vectors() {
+  std::ifstream in(QCFG_KERNELS_TEST_DATA "/ref_vectors.txt");
+  REQUIRE(in.good());
+  std::vector<RefVector> out;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream ss(line);
+    RefVector v;
+    ss >> v.kind;
+    int section = 0;
+    for (std::string tok; ss >> tok;) {
+      if (tok == ";") ++section;
+      else if (section == 0) v.params.push_back(tok);
+      else (section == 1 ? v.x : v.y).push_back(hex_float(tok));
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+at::Tensor run_ref_vector(const RefVector& v, const at::Tensor& x) {
+  using namespace numerics;
+  if (v.kind == "hadamard") return hadamard(x);
+  QuantSpec spec;
+  if (v.kind == "int") {
+    spec = IntQuant{{std::stoi(v.params[0]), v.params[1] == "1", v.params[2] == "1"}, PerTensor{},
+                    {hex_float(v.params[3])}};
+  } else if (v.kind == "fp8") {
+    spec = Fp8Quant{PerTensor{}, {hex_float(v.params[0])}};
+  } else if (v.kind == "nvfp4" || v.kind == "nvfp4cuda") {
+    spec = Nvfp4DynamicQuant{hex_float(v.params[0]), 16,
+                             v.kind == "nvfp4" ? Nvfp4Path::triton : Nvfp4Path::cuda_extension};
+  } else if (v.kind == "nvfp4static") {
+    spec = Nvfp4StaticQuant{{hex_float(v.params[0])}, hex_float(v.params[1]), v.params[2] == "256"};
+  } else if (v.kind == "mxfp4") {
+    spec = MxQuant{MxElement::e2m1, 32};
+  } else {
+    FAIL("unknown kind " << v.kind);
+  }
+  return fake_quant(x, spec);
+}
+
+void check_ref_vectors(const at::Device& device) {
+  const auto vectors = load_ref_vectors();
+  CHECK(vectors.size() > 200);
+  for (const RefVector& v : vectors) {
+    CAPTURE(v.kind);
+    const at::Tensor x = at::tensor(c10::ArrayRef<float>(v.x)).to(device);
+    const at::Tensor want = at::tensor(c10::ArrayRef<float>(v.y));
+    CHECK(bits_equal(run_ref_vector(v, x), want));
+  }
+}
+
+TEST_CASE("the numerics_ref.py vectors through the binding, CPU") { check_ref_vectors(at::kCPU); }
+
+TEST_CASE("GPU: the numerics_ref.py vectors, bit for bit") {
+  if (skip_without_gpu()) return;
+  check_ref_vectors(at::kCUDA);
 }
 
 TEST_CASE("GPU fake quant == CPU reference, randomized") {
