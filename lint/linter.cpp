@@ -1,6 +1,7 @@
 #include "lint/linter.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 
 #include "compiler/document/reader.h"
@@ -26,6 +27,19 @@ std::vector<Value> read_documents(const SourceFile& file, bool is_json, const Re
   } catch (const CompileError&) {
     return {};  // load_file reports the same error, located
   }
+}
+
+// The file whose entries a path stands for: the path itself, or for a directory recipe its
+// quantize.yml|yaml, named as the loader names it (so both share one SourceFile).
+std::string file_with_entries(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return path;
+  for (const char* name : {"quantize.yml", "quantize.yaml"}) {
+    const std::string candidate = (fs::path(path) / name).string();
+    if (fs::is_regular_file(candidate, ec)) return candidate;
+  }
+  return path;
 }
 
 bool is_partial(const std::string& input_kind, const std::string& where) {
@@ -69,8 +83,9 @@ Linter::Linter(LintOptions options) : options_(std::move(options)) {
 
 void Linter::build_context(const std::string& path, LintContext& ctx) {
   std::string error;
-  ctx.file = sources_.load(path, &error);
-  ctx.is_json = ends_with_json(path);
+  const std::string text_path = file_with_entries(path);
+  ctx.file = sources_.load(text_path, &error);
+  ctx.is_json = ends_with_json(text_path);
   ctx.migrate_fix = options_.migrate_fix;
   if (ctx.file) ctx.documents = read_documents(*ctx.file, ctx.is_json, options_.load.limits);
 

@@ -246,3 +246,20 @@ TEST_CASE("--fix migrates legacy forms when the meaning is kept, and only then")
   CHECK(lint("--select QC001 " + reordered).out.find("no automatic fix") != std::string::npos);
   CHECK(read_text(reordered) == text);
 }
+
+TEST_CASE("directories expand to their config files; a directory recipe is one unit") {
+  Scratch s;
+  fs::create_directories(s.dir() / "tree" / "recipe");
+  s.write("tree/recipe/metadata.yml", "recipe_type: ptq\n");
+  s.write("tree/recipe/quantize.yml", std::string("algorithm: max\n") + kCfgEnable);
+  s.write("tree/p.yaml", kPath);
+  s.write("tree/notes.txt", "not a config\n");
+  const Run r = lint((s.dir() / "tree").string());
+  CAPTURE(r.out);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("tree/recipe/quantize.yml:4:32: error: `cfg.enable` has no effect") !=
+        std::string::npos);
+  CHECK(r.out.find("tree/p.yaml:3:5: error:") != std::string::npos);
+  CHECK(r.out.find("metadata.yml") == std::string::npos);  // not linted as a config of its own
+  CHECK(r.out.find("2 finding(s) in 2 file(s)") != std::string::npos);
+}

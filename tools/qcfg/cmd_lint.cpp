@@ -24,19 +24,31 @@ bool is_config_file(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-// Files as given; directories expand to their YAML/JSON files, sorted.
+bool is_directory_recipe(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_directory(dir, ec) &&
+         (fs::exists(dir / "metadata.yml", ec) || fs::exists(dir / "metadata.yaml", ec));
+}
+
+// Files as given; directories expand to their YAML/JSON files, sorted, except that a directory
+// recipe (metadata.yml + quantize.yml) stays one unit.
 std::vector<std::string> expand_paths(const std::vector<std::string>& given) {
   std::vector<std::string> out;
   for (const std::string& g : given) {
     std::error_code ec;
-    if (!fs::is_directory(g, ec) || fs::exists(fs::path(g) / "metadata.yml", ec) ||
-        fs::exists(fs::path(g) / "metadata.yaml", ec)) {
-      out.push_back(g);  // a file, or a directory recipe
+    if (!fs::is_directory(g, ec) || is_directory_recipe(g)) {
+      out.push_back(g);
       continue;
     }
     std::vector<std::string> found;
-    for (const auto& e : fs::recursive_directory_iterator(g, ec)) {
-      if (e.is_regular_file() && is_config_file(e.path())) found.push_back(e.path().string());
+    for (auto it = fs::recursive_directory_iterator(g, ec); !ec && it != fs::end(it);
+         it.increment(ec)) {
+      if (is_directory_recipe(it->path())) {
+        found.push_back(it->path().string());
+        it.disable_recursion_pending();
+      } else if (it->is_regular_file() && is_config_file(it->path())) {
+        found.push_back(it->path().string());
+      }
     }
     std::sort(found.begin(), found.end());
     out.insert(out.end(), found.begin(), found.end());
