@@ -190,7 +190,9 @@ class MarkerResolver {
       if (e.key.is_string() && e.key.as_string() == "$import") continue;
       merged.insert(e.key, e.value);  // inline keys win (a shallow merge)
     }
-    return resolve(merged, schema, context, depth);
+    // One level deeper for the budget: a merged snippet that itself holds `$import` (ModelOpt
+    // recurses until RecursionError) ends at the nesting limit instead of the stack's end.
+    return resolve(merged, schema, context, depth + 1);
   }
 
   Value resolve_list(const Value& node, SchemaKind schema, const std::string& context,
