@@ -9,8 +9,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   qcfg::SourceManager sources;
-  const qcfg::SourceFile* file = sources.add(
-      "plan.json", "plan.json", std::string(reinterpret_cast<const char*>(data), size));
+  const qcfg::SourceFile* file =
+      sources.add("plan.json", "plan.json", std::string(reinterpret_cast<const char*>(data), size));
   qcfg::Diagnostics diags;
   const qcfg::runtime::Plan plan = qcfg::runtime::read_plan(*file, diags);
   for (const qcfg::Diagnostic& d : diags.items()) (void)qcfg::render_text(d);
