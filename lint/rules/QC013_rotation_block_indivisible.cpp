@@ -56,7 +56,7 @@ class RotationBlockIndivisible final : public Rule {
       if (!c.resolution) continue;
       const resolver::Resolution& r = *c.resolution;
       const LayerDims dims(*r.inventory);
-      std::map<int32_t, std::vector<std::string>> by_entry;  // entry -> "name: problem"
+      FindingsByEntry by_entry;  // entry -> "name: problem"
       for (size_t q = 0; q < r.quantizers.size(); ++q) {
         const resolver::QuantizerNode& n = r.quantizers[q].node;
         if (n.sequential || !n.attributes || n.last_cfg_entry < 0) continue;
@@ -68,15 +68,12 @@ class RotationBlockIndivisible final : public Rule {
           by_entry[n.last_cfg_entry].push_back(r.inventory->quantizers[q].name + " (" + problem +
                                                ")");
       }
-      for (const auto& [entry, names] : by_entry) {
-        const QuantizerEntry& e = (*c.entries)[static_cast<size_t>(entry)];
-        if (!ctx.in_this_file(e.loc)) continue;
-        out.report(best_loc({e.cfg_loc, e.loc}),
-                   fmt::format("the rotation of entry {} cannot run on {} quantizer(s) of the "
-                               "model; ModelOpt raises at the first forward: {}",
-                               entry_label(e), names.size(), name_sample(names, 2)),
-                   e.loc);
-      }
+      report_by_entry(ctx, c, by_entry, out, [](const std::string& entry, size_t n,
+                                                 const std::string& sample) {
+        return fmt::format("the rotation of entry {} cannot run on {} quantizer(s) of the "
+                           "model; ModelOpt raises at the first forward: {}",
+                           entry, n, sample);
+      });
     }
   }
 };

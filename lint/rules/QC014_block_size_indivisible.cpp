@@ -53,7 +53,7 @@ class BlockSizeIndivisible final : public Rule {
       if (!c.resolution) continue;
       const resolver::Resolution& r = *c.resolution;
       const LayerDims dims(*r.inventory);
-      std::map<int32_t, std::vector<std::string>> by_entry;
+      FindingsByEntry by_entry;
       for (size_t q = 0; q < r.quantizers.size(); ++q) {
         const resolver::QuantizerNode& n = r.quantizers[q].node;
         if (n.sequential || n.disabled || !n.attributes || n.last_cfg_entry < 0) continue;
@@ -63,15 +63,12 @@ class BlockSizeIndivisible final : public Rule {
         by_entry[n.last_cfg_entry].push_back(
             fmt::format("{} (last dim {}, block {})", r.inventory->quantizers[q].name, *d, *block));
       }
-      for (const auto& [entry, names] : by_entry) {
-        const QuantizerEntry& e = (*c.entries)[static_cast<size_t>(entry)];
-        if (!ctx.in_this_file(e.loc)) continue;
-        out.report(best_loc({e.cfg_loc, e.loc}),
-                   fmt::format("the block size of entry {} does not divide the last dimension of "
-                               "{} quantizer(s): {}",
-                               entry_label(e), names.size(), name_sample(names, 2)),
-                   e.loc);
-      }
+      report_by_entry(ctx, c, by_entry, out, [](const std::string& entry, size_t n,
+                                                 const std::string& sample) {
+        return fmt::format("the block size of entry {} does not divide the last dimension of "
+                           "{} quantizer(s): {}",
+                           entry, n, sample);
+      });
     }
   }
 };

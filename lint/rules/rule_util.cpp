@@ -88,4 +88,16 @@ std::string name_sample(const std::vector<std::string>& names, size_t shown) {
   return out;
 }
 
+void report_by_entry(
+    const LintContext& ctx, const ConfigUnderLint& c, const FindingsByEntry& by_entry,
+    Reporter& out,
+    const std::function<std::string(const std::string&, size_t, const std::string&)>& message) {
+  for (const auto& [entry, names] : by_entry) {
+    const QuantizerEntry& e = (*c.entries)[static_cast<size_t>(entry)];
+    if (!ctx.in_this_file(e.loc)) continue;
+    out.report(best_loc({e.cfg_loc, e.loc}),
+               message(entry_label(e), names.size(), name_sample(names, 2)), e.loc);
+  }
+}
+
 }  // namespace qcfg::lint

@@ -1,12 +1,15 @@
 // Small helpers shared by the rules: locations, entry descriptions, attribute access.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "lint/context.h"
+#include "lint/rule.h"
 
 namespace qcfg::lint {
 
@@ -46,5 +49,14 @@ std::string ascii_lower(std::string s);
 
 // "a, b, c and 4 more".
 std::string name_sample(const std::vector<std::string>& names, size_t shown = 3);
+
+// Model rules collect offending quantizer descriptions under the entry that configured them
+// (its index); this reports one finding per entry of this file, at its cfg.
+// message(entry label, count, sample of two names) gives the finding's text.
+using FindingsByEntry = std::map<int32_t, std::vector<std::string>>;
+void report_by_entry(
+    const LintContext& ctx, const ConfigUnderLint& c, const FindingsByEntry& by_entry,
+    Reporter& out,
+    const std::function<std::string(const std::string&, size_t, const std::string&)>& message);
 
 }  // namespace qcfg::lint
