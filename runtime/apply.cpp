@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "kernels/torch/streams.h"
 #include "kernels/torch/tensor_ops.h"
 #include "runtime/amax_report.h"
 #include "runtime/checkpoint.h"
@@ -89,8 +90,8 @@ void write_scalars(const Prepared& p, ShardWriters& w) {
 class Runner {
  public:
   Runner(const Prepared& p, ShardWriters& w, const at::Device& device, Progress& progress,
-         AmaxReport& report)
-      : p_(p), w_(w), device_(device), progress_(progress), report_(report) {}
+         AmaxReport& report, StageTimes& times)
+      : p_(p), w_(w), device_(device), progress_(progress), report_(report), times_(times) {}
 
   void run(int jobs) {
     std::vector<std::thread> threads;
@@ -101,6 +102,7 @@ class Runner {
 
  private:
   void loop() {
+    const tensor_ops::WorkerStream stream(device_);  // jobs overlap on the GPU too
     for (size_t i = next_++; i < p_.units.size() && !failed_; i = next_++) {
       try {
         run_unit(i);
@@ -116,13 +118,19 @@ class Runner {
     const PreparedUnit& u = p_.units[i];
     auto [writer, first] = w_.unit_slot[i];
     if (!u.quantizes()) {
+      const StageTimer timer(&times_, Stage::write);
       for (size_t k = 0; k < u.unit->tensors.size(); ++k) {
         const TensorRef& t = *u.unit->tensors[k].tensor;
         writer->write(first + k, t.data, t.nbytes);
         Checkpoint::release(t);
       }
     } else {
-      UnitResult r = compute_unit(u, device_);
+      UnitResult r;
+      {
+        const StageTimer timer(&times_, Stage::unit);
+        r = compute_unit(u, device_, &times_);
+      }
+      const StageTimer timer(&times_, Stage::write);
       for (size_t k = 0; k < r.outputs.size(); ++k)
         writer->write(first + k, r.outputs[k].data_ptr(),
                       static_cast<uint64_t>(r.outputs[k].numel()) * r.outputs[k].element_size());
@@ -137,6 +145,7 @@ class Runner {
   at::Device device_;
   Progress& progress_;
   AmaxReport& report_;
+  StageTimes& times_;
   std::atomic<size_t> next_{0};
   std::atomic<bool> failed_{false};
   std::mutex mutex_;
@@ -213,9 +222,13 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
   ShardWriters writers = open_writers(prepared, staging);
   Progress progress(prepared.units.size(), ckpt.total_bytes(), o.progress);
   AmaxReport report;
-  Runner(prepared, writers, device, progress, report).run(o.jobs);
+  StageTimes times;
+  Runner(prepared, writers, device, progress, report, times).run(o.jobs);
   write_scalars(prepared, writers);
-  for (auto& [shard, w] : writers.by_shard) w->close();
+  {
+    const StageTimer timer(&times, Stage::flush);
+    for (auto& [shard, w] : writers.by_shard) w->close();
+  }
   progress.finish();
 
   std::set<std::string> written(ckpt.shard_files().begin(), ckpt.shard_files().end());
@@ -234,6 +247,10 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
     summary->bytes_written = writers.total;
     summary->seconds = progress.seconds();
     summary->device = device.str();
+    summary->read_seconds = times.seconds(Stage::read);
+    summary->compute_seconds = times.seconds(Stage::unit) - times.seconds(Stage::read);
+    summary->write_seconds = times.seconds(Stage::write);
+    summary->flush_seconds = times.seconds(Stage::flush);
   }
   return true;
 }

@@ -36,6 +36,9 @@ struct ApplySummary {
   uint64_t bytes_read = 0, bytes_written = 0;
   double seconds = 0;
   std::string device;
+  // Stage times summed over jobs (they overlap): reading into staging (GPU runs; the CPU reads the
+  // mapping during compute), compute with its copies, writing outputs, flushing files to disk.
+  double read_seconds = 0, compute_seconds = 0, write_seconds = 0, flush_seconds = 0;
 };
 
 // Returns false when a check failed (diagnostics in `diags`, nothing written). Throws

@@ -43,28 +43,27 @@ int float_dtype_size(const std::string& dtype) {
 }
 
 MappedFile::MappedFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw CheckpointError(path + ": cannot open: " + std::strerror(errno));
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw CheckpointError(path + ": cannot open: " + std::strerror(errno));
+  auto fail = [&](const char* what) {
+    const std::string reason = std::strerror(errno);
+    ::close(fd_);
+    throw CheckpointError(path + ": " + what + ": " + reason);
+  };
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    throw CheckpointError(path + ": cannot stat: " + std::strerror(errno));
-  }
+  if (::fstat(fd_, &st) != 0) fail("cannot stat");
   size_ = static_cast<uint64_t>(st.st_size);
   if (size_ > 0) {
-    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-      ::close(fd);
-      throw CheckpointError(path + ": cannot map: " + std::strerror(errno));
-    }
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (p == MAP_FAILED) fail("cannot map");
     data_ = static_cast<const uint8_t*>(p);
     ::madvise(p, size_, MADV_SEQUENTIAL);
   }
-  ::close(fd);  // the mapping keeps the file
 }
 
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+  ::close(fd_);
 }
 
 Checkpoint Checkpoint::open(const std::string& dir) {
@@ -122,7 +121,9 @@ void Checkpoint::add_shard(const std::string& file) {
     if (by_name_.count(info.name))
       throw CheckpointError(path + ": tensor '" + info.name + "' is also in another shard");
     const uint64_t begin = j.at(info.name).at("data_offsets")[0].get<uint64_t>();
-    TensorRef t{info.name, info.dtype, info.shape, file, base + begin, info.nbytes};
+    TensorRef t{
+        info.name,    info.dtype,  info.shape, file,
+        base + begin, info.nbytes, m.fd(),     static_cast<uint64_t>(base + begin - m.data())};
     by_name_[t.name] = tensors_.size();
     tensors_.push_back(std::move(t));
   }
@@ -138,6 +139,20 @@ uint64_t Checkpoint::total_bytes() const {
   uint64_t sum = 0;
   for (const TensorRef& t : tensors_) sum += t.nbytes;
   return sum;
+}
+
+void Checkpoint::read(const TensorRef& t, void* dst) {
+  auto* out = static_cast<uint8_t*>(dst);
+  uint64_t done = 0;
+  while (done < t.nbytes) {
+    const ssize_t n =
+        ::pread(t.fd, out + done, t.nbytes - done, static_cast<off_t>(t.offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw CheckpointError(t.file + ": cannot read tensor '" + t.name +
+                            "': " + (n == 0 ? "file truncated" : std::strerror(errno)));
+    done += static_cast<uint64_t>(n);
+  }
 }
 
 void Checkpoint::release(const TensorRef& t) {

@@ -23,9 +23,11 @@ struct TensorRef {
   std::string name;
   std::string dtype;  // safetensors dtype: "BF16", "F16", "F32", ...
   std::vector<int64_t> shape;
-  std::string file;  // shard file name (relative to the checkpoint directory)
-  const uint8_t* data = nullptr;
+  std::string file;               // shard file name (relative to the checkpoint directory)
+  const uint8_t* data = nullptr;  // in the shard's mapping
   uint64_t nbytes = 0;
+  int fd = -1;          // the shard, open for Checkpoint::read
+  uint64_t offset = 0;  // of the first byte in the shard file
 };
 
 class MappedFile {
@@ -36,8 +38,10 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
   const uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }
+  int fd() const { return fd_; }
 
  private:
+  int fd_ = -1;
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
 };
@@ -55,6 +59,9 @@ class Checkpoint {
   const TensorRef* find(const std::string& name) const;
   uint64_t total_bytes() const;
 
+  // Copies `t`'s bytes into `dst` (t.nbytes) with pread: into page-locked staging this is one copy
+  // out of the page cache, where touching the mapping would fault page by page. Thread-safe.
+  static void read(const TensorRef& t, void* dst);
   // Lets the kernel drop the pages of `t` from this process (after it has been consumed).
   static void release(const TensorRef& t);
 

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "kernels/torch/streams.h"
 #include "kernels/torch/tensor_ops.h"
 
 namespace qcfg::runtime {
@@ -110,11 +111,12 @@ std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Te
   return {p.codes, p.scales};
 }
 
-// Host tensors reshaped to the planned output shapes (numel must agree).
+// Host tensors reshaped to the planned output shapes (numel must agree). Copies from the GPU are
+// only queued here; compute_unit waits for them once at the end.
 void append_outputs(std::vector<at::Tensor> packed, const PreparedUnit& p, UnitResult& r) {
   for (at::Tensor& t : packed) {
     const OutputTensor& o = p.outputs.at(r.outputs.size());
-    at::Tensor host = t.to(at::kCPU).contiguous();
+    at::Tensor host = ops::to_host_async(t);
     if (static_cast<uint64_t>(host.numel()) * host.element_size() != o.nbytes())
       throw std::logic_error(fmt::format("'{}': packed {} bytes, layout wants {}", o.name,
                                          host.numel() * host.element_size(), o.nbytes()));
@@ -122,21 +124,33 @@ void append_outputs(std::vector<at::Tensor> packed, const PreparedUnit& p, UnitR
   }
 }
 
-// The weight on `device` in fp32. A GPU gets the stored dtype (half the bytes of fp32 for bf16 /
-// fp16) and widens it there: widening on the host first made the copy, not the kernels, the cost.
-at::Tensor load(const TensorRef& t, const at::Device& device) {
-  const at::Tensor stored = view_tensor(t);
-  if (device.is_cuda()) return stored.to(device).to(at::kFloat);
-  return stored.to(at::kFloat);
+// Where a unit runs and what its stages cost.
+struct Context {
+  at::Device device;
+  StageTimes* times;
+};
+
+// The weight on the device in fp32. The CPU reads the mapping in place. A GPU gets the stored
+// dtype (half the bytes of fp32 for bf16 / fp16), read with pread into page-locked staging and
+// copied asynchronously on this worker's stream, then widened there: copying pageable mapped
+// memory faulted page by page and serialized every worker on the driver's staging buffer.
+at::Tensor load(const TensorRef& t, const Context& c) {
+  if (!c.device.is_cuda()) return view_tensor(t).to(at::kFloat);
+  at::Tensor staged = ops::host_staging(t.shape, scalar_type(t.dtype), c.device);
+  {
+    const StageTimer timer(c.times, Stage::read);
+    Checkpoint::read(t, staged.data_ptr());
+  }
+  return staged.to(c.device, staged.scalar_type(), /*non_blocking=*/true).to(at::kFloat);
 }
 
-void run_shared(const PreparedUnit& p, const at::Device& device, UnitResult& r) {
+void run_shared(const PreparedUnit& p, const Context& c, UnitResult& r) {
   const QuantSlot& slot = p.slots.front();
   const std::vector<WorkTensor>& tensors = p.unit->tensors;
   // A single weight is loaded once; a group is read twice (calibration, then quantization) so
   // that only one member is in memory at a time.
-  at::Tensor kept = tensors.size() == 1 ? load(*tensors[0].tensor, device) : at::Tensor();
-  auto input = [&](size_t i) { return kept.defined() ? kept : load(*tensors[i].tensor, device); };
+  at::Tensor kept = tensors.size() == 1 ? load(*tensors[0].tensor, c) : at::Tensor();
+  auto input = [&](size_t i) { return kept.defined() ? kept : load(*tensors[i].tensor, c); };
   const auto amax = calibrate(slot, tensors.size(), input, tensors[0].tensor->shape, r.amax);
   for (size_t i = 0; i < tensors.size(); ++i) {
     const at::Tensor x = input(i);
@@ -150,9 +164,9 @@ void run_shared(const PreparedUnit& p, const at::Device& device, UnitResult& r) 
 }
 
 // Fused [E, ...]: expert e calibrated and quantized on its own; per-tensor scales stacked to [E].
-void run_fused(const PreparedUnit& p, const at::Device& device, UnitResult& r) {
+void run_fused(const PreparedUnit& p, const Context& c, UnitResult& r) {
   const TensorRef& t = *p.unit->tensors[0].tensor;
-  const at::Tensor x = load(t, device);
+  const at::Tensor x = load(t, c);
   std::vector<std::vector<at::Tensor>> parts;
   for (int64_t e = 0; e < x.size(0); ++e) {
     const QuantSlot& slot = p.slots[static_cast<size_t>(e)];
@@ -168,10 +182,11 @@ void run_fused(const PreparedUnit& p, const at::Device& device, UnitResult& r) {
     else
       parts.push_back({fake_quantize(xe, slot, amax).to(scalar_type(t.dtype))});
   }
+  // Stacked where they were computed (the packers give per-tensor scales on the host).
   std::vector<at::Tensor> stacked;
   for (size_t k = 0; k < parts.front().size(); ++k) {
     std::vector<at::Tensor> column;
-    for (const auto& part : parts) column.push_back(part[k].to(at::kCPU));
+    for (const auto& part : parts) column.push_back(part[k].to(x.device()));
     stacked.push_back(at::stack(column));
   }
   append_outputs(std::move(stacked), p, r);
@@ -184,13 +199,15 @@ at::Tensor view_tensor(const TensorRef& t) {
                        at::TensorOptions().dtype(scalar_type(t.dtype)));
 }
 
-UnitResult compute_unit(const PreparedUnit& p, const at::Device& device) {
+UnitResult compute_unit(const PreparedUnit& p, const at::Device& device, StageTimes* times) {
   UnitResult r;
   if (!p.quantizes()) return r;  // written straight from the mapping
+  const Context c{device, times};
   if (p.unit->kind == WorkUnit::Kind::fused)
-    run_fused(p, device, r);
+    run_fused(p, c, r);
   else
-    run_shared(p, device, r);
+    run_shared(p, c, r);
+  ops::synchronize_current_stream(device);  // the queued host copies of the outputs
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/prepare.h"
+#include "runtime/stage_times.h"
 
 namespace qcfg::runtime {
 
@@ -29,6 +30,9 @@ struct UnitResult {
 // A checkpoint tensor as a host tensor over the mapped bytes (no copy; never written to).
 at::Tensor view_tensor(const TensorRef& t);
 
-UnitResult compute_unit(const PreparedUnit& unit, const at::Device& device);
+// On a CUDA device the work is queued on the calling thread's current stream (a WorkerStream per
+// job) and waited for before returning. Reading is timed as Stage::read when `times` is given.
+UnitResult compute_unit(const PreparedUnit& unit, const at::Device& device,
+                        StageTimes* times = nullptr);
 
 }  // namespace qcfg::runtime

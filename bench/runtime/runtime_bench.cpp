@@ -161,6 +161,9 @@ int main(int argc, char** argv) {
   fmt::print("apply NVFP4 {}  {:.2f} GB/s end to end on {}, --jobs {} ({:.2f} s)\n", o.mode,
              apply_gbs, sum.device, o.jobs, sum.seconds);
   fmt::print("ratio           {:.0f}% of read bandwidth\n", 100 * apply_gbs / read_gbs);
+  fmt::print(
+      "stages (s, summed over jobs)  read {:.2f}  compute {:.2f}  write {:.2f}  flush {:.2f}\n",
+      sum.read_seconds, sum.compute_seconds, sum.write_seconds, sum.flush_seconds);
   fs::remove_all(o.dir);
   return 0;
 }

@@ -3,6 +3,7 @@
 // expert) and grouped weight0..N (jointly calibrated).
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,13 @@ bool is_weight(const TensorRef& t) {
   return true;
 }
 
+// The device the runs use: the CPU in CI; QCFG_TEST_DEVICE=cuda on a GPU machine checks the CUDA
+// path against the same CPU reference (tools/gpu/runtime.sh).
+std::string test_device() {
+  const char* d = std::getenv("QCFG_TEST_DEVICE");
+  return d != nullptr && *d != 0 ? d : "cpu";
+}
+
 // Compiles a weight-only config for `fmt` against `model` and applies it.
 Run apply(const Scratch& s, Fmt fmt, const fs::path& model, const fs::path& out,
           const std::string& mode) {
@@ -34,7 +42,7 @@ Run apply(const Scratch& s, Fmt fmt, const fs::path& model, const fs::path& out,
   const Run c = qcfg("compile " + cfg + " --model " + model.string() + " -o " + plan);
   REQUIRE_MESSAGE(c.status == 0, c.out);
   return qcfg("apply " + plan + " --model " + model.string() + " --out " + out.string() +
-              " --mode " + mode + " --device cpu --jobs 3 --quiet");
+              " --mode " + mode + " --device " + test_device() + " --jobs 3 --quiet");
 }
 
 // Output tensor `name` + suffix must hold exactly `expected`.
@@ -209,8 +217,9 @@ TEST_CASE("sharded input gives sharded output with an index; other files are cop
   CHECK(fs::exists(s.path("out") / "tokenizer.json"));
   // ptq: compile and apply in one step gives the same bytes.
   const std::string cfg = s.write("ptq.yaml", weight_only_config(fmt_cfg(Fmt::nvfp4)));
-  const Run p = qcfg("ptq " + cfg + " --model " + model.string() + " --out " +
-                     s.path("out-ptq").string() + " --mode export --device cpu --quiet");
+  const Run p =
+      qcfg("ptq " + cfg + " --model " + model.string() + " --out " + s.path("out-ptq").string() +
+           " --mode export --device " + test_device() + " --quiet");
   REQUIRE_MESSAGE(p.status == 0, p.out);
   const Checkpoint q = Checkpoint::open(s.path("out-ptq").string());
   for (const TensorRef& t : o.tensors()) {
