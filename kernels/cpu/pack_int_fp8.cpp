@@ -19,11 +19,6 @@ void check_matrix(size_t size, Matrix2D m) {
     throw std::invalid_argument("buffer size does not match rows*cols");
 }
 
-int8_t int_code(float x, float scale, IntRange r) {
-  const float q = clamp_keep_nan(rint_f(x / scale), r.min_bound, r.max_bound);
-  return is_nan(q) ? int8_t{0} : static_cast<int8_t>(q);  // NaN has no integer code
-}
-
 }  // namespace
 
 Int4Packed pack_int4_export(std::span<const float> w, Matrix2D m, int64_t block,
@@ -41,7 +36,8 @@ Int4Packed pack_int4_export(std::span<const float> w, Matrix2D m, int64_t block,
   const IntRange r = int_range(4, false, false);
   for (int64_t row = 0; row < m.rows; ++row) {
     for (int64_t c = 0; c < m.cols; ++c) {
-      const int8_t q = int_code(w[row * m.cols + c], p.scales[row * col_blocks + c / block], r);
+      const int8_t q =
+          int_export_code(w[row * m.cols + c], p.scales[row * col_blocks + c / block], r);
       const int shift = (row % 2) * 4;
       p.codes[(row / 2) * m.cols + c] |= static_cast<uint8_t>((q & 0xf) << shift);
     }
@@ -132,7 +128,7 @@ Int8Packed pack_int8(std::span<const float> x, const Shape& shape, const Granula
   p.codes.resize(x.size());
   const IntRange r = int_range(8, false, false);
   for (size_t i = 0; i < x.size(); ++i) {
-    p.codes[i] = int_code(x[i], p.scales[layout.index(static_cast<int64_t>(i))], r);
+    p.codes[i] = int_export_code(x[i], p.scales[layout.index(static_cast<int64_t>(i))], r);
   }
   return p;
 }

@@ -33,6 +33,13 @@ QCFG_HD float int_qdq(float x, float scale, IntRange r) {
   return q / scale;
 }
 
+// Export code of an integer format (§10.1): x / scale rounded and clamped; NaN has no integer code
+// and packs as 0.
+QCFG_HD int8_t int_export_code(float x, float scale, IntRange r) {
+  const float q = clamp_keep_nan(rint_f(x / scale), r.min_bound, r.max_bound);
+  return is_nan(q) ? int8_t{0} : static_cast<int8_t>(q);
+}
+
 // Output of a channel whose amax is tiny: Python keeps the input's sign, CUDA returns +0.
 QCFG_HD float int_tiny_output(float x, TinyAmaxRule rule) {
   return rule == TinyAmaxRule::python_le ? bits_float(float_bits(x) & 0x80000000u) : 0.0f;

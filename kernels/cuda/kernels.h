@@ -85,5 +85,14 @@ cudaError_t rotate_nvfp4_rotate_back(const void* x, void* y, int64_t rows, int64
 // (weight_scale_2 = global_amax / 2688 is computed by the caller).
 cudaError_t pack_nvfp4(const void* x, uint8_t* codes, uint8_t* scales, int64_t rows, int64_t cols,
                        DType dtype, const float* global_amax, cudaStream_t stream);
+// FP8 / INT8 export (§10.1, §10.2): codes[i] = code(x[i] / scales[indexing.index(i)]) (E4M3 with
+// the torch cast's overflow, or int8 bytes); scales: device fp32 export scales in the amax layout.
+cudaError_t pack_fp8(const void* x, uint8_t* codes, int64_t numel, DType dtype, const float* scales,
+                     AmaxIndexing indexing, cudaStream_t stream);
+cudaError_t pack_int8(const void* x, uint8_t* codes, int64_t numel, DType dtype,
+                      const float* scales, AmaxIndexing indexing, cudaStream_t stream);
+// INT4 export (§10.4): codes [rows/2, cols], rows even; scales [rows, ceil(cols/block)].
+cudaError_t pack_int4(const void* x, uint8_t* codes, int64_t rows, int64_t cols, DType dtype,
+                      const float* scales, int64_t block, cudaStream_t stream);
 
 }  // namespace qcfg::cuda

@@ -1,6 +1,8 @@
-// NVFP4 real-quant packing (spec §10.3) on the GPU: one thread per 16-element block reads the
-// block once, writes its 8 code bytes with one 8-byte store and its E4M3 scale byte. The arithmetic
-// is the CPU reference's (scalar_ops.h), so the bytes are identical.
+// Real-quant packing on the GPU (spec §10). NVFP4 (§10.3): one thread per 16-element block reads
+// the block once, writes its 8 code bytes with one 8-byte store and its E4M3 scale byte. FP8 and
+// INT8 (§10.1, §10.2): one code byte per element, divided by its export scale. INT4 (§10.4): one
+// byte per (row pair, column), the even row in the low nibble. The arithmetic is the CPU
+// reference's (scalar_ops.h), so the bytes are identical.
 #include "kernels/cuda/device_common.cuh"
 
 namespace qcfg::cuda {
@@ -46,7 +48,86 @@ __global__ void pack_nvfp4_kernel(const T* __restrict__ x, uint8_t* __restrict__
   }
 }
 
+struct Fp8Code {
+  __device__ uint8_t operator()(float x, float scale) const {
+    return e4m3_code(x / scale, Overflow::torch_cast);
+  }
+};
+
+struct Int8Code {
+  __device__ uint8_t operator()(float x, float scale) const {
+    return static_cast<uint8_t>(int_export_code(x, scale, int_range(8, false, false)));
+  }
+};
+
+template <class T, class Code>
+__global__ void pack_scaled_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes,
+                                   int64_t numel, const float* __restrict__ scales,
+                                   AmaxIndexing indexing, Code code) {
+  const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < numel;
+       i += nthreads)
+    codes[i] = code(detail::load1(x + i), scales[indexing.index(i)]);
+}
+
+template <class T>
+__global__ void pack_int4_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes, int64_t rows,
+                                 int64_t cols, const float* __restrict__ scales, int64_t block) {
+  const IntRange range = int_range(4, false, false);
+  const int64_t col_blocks = (cols + block - 1) / block, n = rows / 2 * cols;
+  const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += nthreads) {
+    const int64_t pair = i / cols, c = i % cols;
+    uint8_t byte = 0;
+    for (int64_t half = 0; half < 2; ++half) {
+      const int64_t row = 2 * pair + half;
+      const int8_t q = int_export_code(detail::load1(x + row * cols + c),
+                                       scales[row * col_blocks + c / block], range);
+      byte |= static_cast<uint8_t>((q & 0xf) << (4 * half));
+    }
+    codes[i] = byte;
+  }
+}
+
+template <class Code>
+cudaError_t launch_pack_scaled(const void* x, uint8_t* codes, int64_t numel, DType dtype,
+                               const float* scales, AmaxIndexing indexing, Code code,
+                               cudaStream_t stream) {
+  if (x == nullptr || codes == nullptr || scales == nullptr || numel <= 0)
+    return cudaErrorInvalidValue;
+  return detail::dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    constexpr int kThreads = 256;
+    pack_scaled_kernel<T><<<detail::grid_for(numel, kThreads), kThreads, 0, stream>>>(
+        static_cast<const T*>(x), codes, numel, scales, indexing, code);
+  });
+}
+
 }  // namespace
+
+cudaError_t pack_fp8(const void* x, uint8_t* codes, int64_t numel, DType dtype, const float* scales,
+                     AmaxIndexing indexing, cudaStream_t stream) {
+  return launch_pack_scaled(x, codes, numel, dtype, scales, indexing, Fp8Code{}, stream);
+}
+
+cudaError_t pack_int8(const void* x, uint8_t* codes, int64_t numel, DType dtype,
+                      const float* scales, AmaxIndexing indexing, cudaStream_t stream) {
+  return launch_pack_scaled(x, codes, numel, dtype, scales, indexing, Int8Code{}, stream);
+}
+
+cudaError_t pack_int4(const void* x, uint8_t* codes, int64_t rows, int64_t cols, DType dtype,
+                      const float* scales, int64_t block, cudaStream_t stream) {
+  if (x == nullptr || codes == nullptr || scales == nullptr || rows <= 0 || rows % 2 != 0 ||
+      cols <= 0 || block <= 0)
+    return cudaErrorInvalidValue;
+  return detail::dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    constexpr int kThreads = 256;
+    pack_int4_kernel<T><<<detail::grid_for(rows / 2 * cols, kThreads), kThreads, 0, stream>>>(
+        static_cast<const T*>(x), codes, rows, cols, scales, block);
+  });
+}
 
 cudaError_t pack_nvfp4(const void* x, uint8_t* codes, uint8_t* scales, int64_t rows, int64_t cols,
                        DType dtype, const float* global_amax, cudaStream_t stream) {

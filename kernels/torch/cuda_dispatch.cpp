@@ -18,9 +18,12 @@ namespace {
 
 cuda::DType dtype_of(const at::Tensor& x) {
   switch (x.scalar_type()) {
-    case at::kFloat: return cuda::DType::f32;
-    case at::kHalf: return cuda::DType::f16;
-    default: return cuda::DType::bf16;
+    case at::kFloat:
+      return cuda::DType::f32;
+    case at::kHalf:
+      return cuda::DType::f16;
+    default:
+      return cuda::DType::bf16;
   }
 }
 
@@ -64,8 +67,9 @@ std::optional<cuda::AmaxIndexing> indexing_of(const at::Tensor& x, const numeric
   return cuda::AmaxIndexing::per_block(x.size(-1), b.block);
 }
 
+// Filled on the device: a host tensor moved there would be a synchronous pageable copy.
 at::Tensor device_scalar(const at::Tensor& x, float v) {
-  return at::full({1}, v, at::TensorOptions().dtype(at::kFloat)).to(x.device());
+  return at::full({1}, v, x.options().dtype(at::kFloat));
 }
 
 struct FakeQuantLauncher {
@@ -145,9 +149,10 @@ bool cuda_rotate_back_fused(const at::Tensor& x, at::Tensor& out, const numerics
   const c10::cuda::CUDAGuard guard(x.device());
   const int64_t cols = x.size(-1);
   const at::Tensor g = device_scalar(x, q->global_amax);
-  check_launch(cuda::rotate_nvfp4_rotate_back(x.data_ptr(), out.data_ptr(), x.numel() / cols, cols,
-                                              dtype_of(x), block, g.data_ptr<float>(), stream_of(x)),
-               "rotate_nvfp4_rotate_back");
+  check_launch(
+      cuda::rotate_nvfp4_rotate_back(x.data_ptr(), out.data_ptr(), x.numel() / cols, cols,
+                                     dtype_of(x), block, g.data_ptr<float>(), stream_of(x)),
+      "rotate_nvfp4_rotate_back");
   return true;
 }
 
@@ -168,7 +173,36 @@ std::optional<std::pair<at::Tensor, at::Tensor>> cuda_pack_nvfp4(const at::Tenso
   return std::make_pair(codes, scales);
 }
 
-std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x, const numerics::Granularity& g) {
+std::optional<at::Tensor> cuda_pack_scaled(const at::Tensor& x, ScaledPack kind,
+                                           const numerics::Granularity& g,
+                                           const std::vector<float>& scales) {
+  const auto idx = indexing_of(x, g);
+  if (!idx) return std::nullopt;
+  const c10::cuda::CUDAGuard guard(x.device());
+  const bool fp8 = kind == ScaledPack::fp8;
+  at::Tensor codes = at::empty(x.sizes(), x.options().dtype(fp8 ? at::kByte : at::kChar));
+  const at::Tensor s = at::tensor(c10::ArrayRef<float>(scales)).to(x.device());
+  auto* launch = fp8 ? &cuda::pack_fp8 : &cuda::pack_int8;
+  check_launch(launch(x.data_ptr(), static_cast<uint8_t*>(codes.data_ptr()), x.numel(), dtype_of(x),
+                      s.data_ptr<float>(), *idx, stream_of(x)),
+               fp8 ? "pack_fp8" : "pack_int8");
+  return codes;
+}
+
+std::optional<at::Tensor> cuda_pack_int4(const at::Tensor& x, int64_t block,
+                                         const std::vector<float>& scales) {
+  const c10::cuda::CUDAGuard guard(x.device());
+  const int64_t rows = x.size(0), cols = x.size(1);
+  at::Tensor codes = at::empty({rows / 2, cols}, x.options().dtype(at::kByte));
+  const at::Tensor s = at::tensor(c10::ArrayRef<float>(scales)).to(x.device());
+  check_launch(cuda::pack_int4(x.data_ptr(), codes.data_ptr<uint8_t>(), rows, cols, dtype_of(x),
+                               s.data_ptr<float>(), block, stream_of(x)),
+               "pack_int4");
+  return codes;
+}
+
+std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x,
+                                                const numerics::Granularity& g) {
   const c10::cuda::CUDAGuard guard(x.device());
   const auto* b = std::get_if<numerics::PerBlock>(&g);
   const bool per_tensor = std::holds_alternative<numerics::PerTensor>(g);
@@ -188,6 +222,15 @@ std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x, const numer
     if (!std::isfinite(a)) throw std::runtime_error("max calibration: amax is NaN or inf");
   }
   return out;
+}
+
+std::shared_ptr<void> cuda_use_pool_stream(int device_index) {
+  const auto index = static_cast<c10::DeviceIndex>(device_index);
+  return std::make_shared<c10::cuda::CUDAStreamGuard>(c10::cuda::getStreamFromPool(false, index));
+}
+
+void cuda_sync_current_stream(int device_index) {
+  c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device_index)).synchronize();
 }
 
 }  // namespace qcfg::tensor_ops::detail

@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -27,6 +28,21 @@ bool cuda_rotate_back_fused(const at::Tensor& x, at::Tensor& out, const numerics
 // NVFP4 packing on the device: {codes, scales} on x's device (x contiguous, cols % 16 == 0).
 std::optional<std::pair<at::Tensor, at::Tensor>> cuda_pack_nvfp4(const at::Tensor& x,
                                                                  float global_amax);
-std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x, const numerics::Granularity& g);
+// FP8 / INT8 / INT4 packing on the device (x contiguous) with export scales the caller computed
+// (host values, already checked against the amax layout): the codes on x's device.
+enum class ScaledPack { fp8, int8 };
+std::optional<at::Tensor> cuda_pack_scaled(const at::Tensor& x, ScaledPack kind,
+                                           const numerics::Granularity& g,
+                                           const std::vector<float>& scales);
+std::optional<at::Tensor> cuda_pack_int4(const at::Tensor& x, int64_t block,
+                                         const std::vector<float>& scales);
+std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x,
+                                                const numerics::Granularity& g);
+
+// A stream from LibTorch's pool made current for this thread on the device until the handle is
+// released (on the same thread); nullptr without CUDA. Index -1: the current device.
+std::shared_ptr<void> cuda_use_pool_stream(int device_index);
+// Waits for the work queued on this thread's current stream of the device.
+void cuda_sync_current_stream(int device_index);
 
 }  // namespace qcfg::tensor_ops::detail

@@ -14,8 +14,19 @@ bool cuda_rotate_back_fused(const at::Tensor&, at::Tensor&, const numerics::Quan
 std::optional<std::pair<at::Tensor, at::Tensor>> cuda_pack_nvfp4(const at::Tensor&, float) {
   return std::nullopt;
 }
+std::optional<at::Tensor> cuda_pack_scaled(const at::Tensor&, ScaledPack,
+                                           const numerics::Granularity&,
+                                           const std::vector<float>&) {
+  return std::nullopt;
+}
+std::optional<at::Tensor> cuda_pack_int4(const at::Tensor&, int64_t, const std::vector<float>&) {
+  return std::nullopt;
+}
 std::optional<std::vector<float>> cuda_max_amax(const at::Tensor&, const numerics::Granularity&) {
   return std::nullopt;
 }
+
+std::shared_ptr<void> cuda_use_pool_stream(int) { return nullptr; }
+void cuda_sync_current_stream(int) {}
 
 }  // namespace qcfg::tensor_ops::detail

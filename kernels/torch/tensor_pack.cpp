@@ -1,10 +1,13 @@
 // Real-quant packing of tensors (spec §10) through the CPU reference; results are CPU tensors in
 // the export layouts documented in tensor_ops.h.
 #include <cstring>
+#include <optional>
 #include <string>
 
-#include "kernels/torch/tensor_ops.h"
+#include "kernels/cpu/checks.h"
+#include "kernels/cpu/pack.h"
 #include "kernels/torch/cuda_dispatch.h"
+#include "kernels/torch/tensor_ops.h"
 #include "kernels/torch/tensor_view.h"
 
 namespace qcfg::tensor_ops {
@@ -76,9 +79,34 @@ Packed from_nvfp4(const at::Tensor& w, const numerics::Nvfp4Packed& p) {
           bytes_tensor(p.scales, with_last(w, cols / 16), at::kByte), p.global_scale};
 }
 
-std::vector<int64_t> amax_layout_shape(const numerics::Shape& shape, const numerics::Granularity& g) {
+std::vector<int64_t> amax_layout_shape(const numerics::Shape& shape,
+                                       const numerics::Granularity& g) {
   if (std::holds_alternative<numerics::PerTensor>(g)) return {};
   return {numerics::AmaxLayout(shape, g).size()};
+}
+
+// Export scales export_amax(a, maxbound) / maxbound (§10.1) after the reference's count check.
+std::vector<float> export_scales(const std::vector<float>& amax, int64_t want, float maxbound,
+                                 const char* op) {
+  numerics::detail::check_amax_count(amax.size(), want, op);
+  std::vector<float> scales(amax.size());
+  for (size_t i = 0; i < amax.size(); ++i)
+    scales[i] = numerics::export_amax(amax[i], maxbound) / maxbound;
+  return scales;
+}
+
+// FP8 / INT8 packing of a CUDA tensor on the device (nullopt: not covered, use the reference).
+std::optional<Packed> cuda_scaled(const at::Tensor& w, detail::ScaledPack kind,
+                                  const numerics::Granularity& g, const std::vector<float>& amax,
+                                  float maxbound) {
+  if (!w.is_cuda()) return std::nullopt;
+  const char* op = kind == detail::ScaledPack::fp8 ? "pack_fp8" : "pack_int8";
+  check_pack_input(w, op, 1);
+  const numerics::Shape shape = shape_of(w);
+  const auto scales = export_scales(amax, numerics::AmaxLayout(shape, g).size(), maxbound, op);
+  auto codes = detail::cuda_pack_scaled(w.contiguous(), kind, g, scales);
+  if (!codes) return std::nullopt;
+  return Packed{*codes, bytes_tensor(scales, amax_layout_shape(shape, g), at::kFloat)};
 }
 
 }  // namespace
@@ -92,7 +120,8 @@ Packed pack_nvfp4(const at::Tensor& w, float global_amax) {
       }
     }
     const PackInput in = prepare(w, "pack_nvfp4", 16);
-    return from_nvfp4(w, numerics::pack_nvfp4_dynamic(detail::float_span(in.f32), in.m, global_amax));
+    return from_nvfp4(w,
+                      numerics::pack_nvfp4_dynamic(detail::float_span(in.f32), in.m, global_amax));
   });
 }
 
@@ -108,12 +137,25 @@ Packed pack_nvfp4_static(const at::Tensor& w, const std::vector<float>& block_am
 Packed pack_int4(const at::Tensor& w, int64_t block, const std::vector<float>& block_amax) {
   return named("pack_int4", w, [&] {
     if (w.dim() != 2) {
-      throw std::invalid_argument("INT4 export packs 2-D weights; got shape " + c10::str(w.sizes()));
+      throw std::invalid_argument("INT4 export packs 2-D weights; got shape " +
+                                  c10::str(w.sizes()));
+    }
+    if (w.is_cuda()) {
+      check_pack_input(w, "pack_int4", 1);
+      numerics::detail::check_positive_block(block, "pack_int4_export");
+      if (w.size(0) % 2 != 0)
+        throw std::invalid_argument("INT4 export packing: out (rows) must be even");
+      const int64_t col_blocks = numerics::ceil_div(w.size(1), block);
+      const auto scales =
+          export_scales(block_amax, w.size(0) * col_blocks, 7.0f, "pack_int4_export");
+      if (auto codes = detail::cuda_pack_int4(w.contiguous(), block, scales))
+        return Packed{*codes, bytes_tensor(scales, {w.size(0), col_blocks}, at::kFloat)};
     }
     const PackInput in = prepare(w, "pack_int4", 1);
     const auto p = numerics::pack_int4_export(detail::float_span(in.f32), in.m, block, block_amax);
-    return Packed{bytes_tensor(p.codes, {in.m.rows / 2, in.m.cols}, at::kByte),
-                  bytes_tensor(p.scales, {in.m.rows, numerics::ceil_div(in.m.cols, block)}, at::kFloat)};
+    return Packed{
+        bytes_tensor(p.codes, {in.m.rows / 2, in.m.cols}, at::kByte),
+        bytes_tensor(p.scales, {in.m.rows, numerics::ceil_div(in.m.cols, block)}, at::kFloat)};
   });
 }
 
@@ -130,13 +172,16 @@ Packed pack_mxfp8(const at::Tensor& w) {
   return named("pack_mxfp8", w, [&] {
     const PackInput in = prepare(w, "pack_mxfp8", 1);
     const auto p = numerics::pack_mxfp8(detail::float_span(in.f32), in.m);
-    return Packed{bytes_tensor(p.codes, with_last(w, in.m.cols), at::kByte),
-                  bytes_tensor(p.scales, with_last(w, numerics::ceil_div(in.m.cols, 32)), at::kByte)};
+    return Packed{
+        bytes_tensor(p.codes, with_last(w, in.m.cols), at::kByte),
+        bytes_tensor(p.scales, with_last(w, numerics::ceil_div(in.m.cols, 32)), at::kByte)};
   });
 }
 
-Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g, const std::vector<float>& amax) {
+Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g,
+                const std::vector<float>& amax) {
   return named("pack_fp8", w, [&] {
+    if (auto p = cuda_scaled(w, detail::ScaledPack::fp8, g, amax, 448.0f)) return *p;
     const PackInput in = prepare(w, "pack_fp8", 1);
     const auto p = numerics::pack_fp8(detail::float_span(in.f32), in.shape, g, amax);
     return Packed{bytes_tensor(p.codes, in.shape, at::kByte),
@@ -147,6 +192,7 @@ Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g, const std::
 Packed pack_int8(const at::Tensor& w, const numerics::Granularity& g,
                  const std::vector<float>& amax) {
   return named("pack_int8", w, [&] {
+    if (auto p = cuda_scaled(w, detail::ScaledPack::int8, g, amax, 127.0f)) return *p;
     const PackInput in = prepare(w, "pack_int8", 1);
     const auto p = numerics::pack_int8(detail::float_span(in.f32), in.shape, g, amax);
     return Packed{bytes_tensor(p.codes, in.shape, at::kChar),

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <mutex>
-#include <thread>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <map>
+#include <mutex>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "kernels/torch/tensor_ops.h"
 #include "tests/kernels/torch/tensor_ops_util.h"
@@ -34,8 +34,9 @@ bool skip_without_gpu() {
 }
 
 // Shapes cycled through: odd rows, widths with partial 16/32 blocks where the format allows.
-const std::vector<std::vector<int64_t>> kShapes = {
-    {1, 4096}, {37, 1024}, {3, 5, 256}, {129, 2048}, {7, 8192}, {1024, 4096}, {2047, 512}, {3, 32768}};
+const std::vector<std::vector<int64_t>> kShapes = {{1, 4096},   {37, 1024}, {3, 5, 256},
+                                                   {129, 2048}, {7, 8192},  {1024, 4096},
+                                                   {2047, 512}, {3, 32768}};
 
 // One comparison: which op, how many elements, equal or not (and where, for the failure message).
 struct Result {
@@ -122,9 +123,12 @@ std::vector<RefVector> load_ref_vectors() {
     ss >> v.kind;
     int section = 0;
     for (std::string tok; ss >> tok;) {
-      if (tok == ";") ++section;
-      else if (section == 0) v.params.push_back(tok);
-      else (section == 1 ? v.x : v.y).push_back(hex_float(tok));
+      if (tok == ";")
+        ++section;
+      else if (section == 0)
+        v.params.push_back(tok);
+      else
+        (section == 1 ? v.x : v.y).push_back(hex_float(tok));
     }
     out.push_back(std::move(v));
   }
@@ -136,7 +140,8 @@ at::Tensor run_ref_vector(const RefVector& v, const at::Tensor& x) {
   if (v.kind == "hadamard") return hadamard(x);
   QuantSpec spec;
   if (v.kind == "int") {
-    spec = IntQuant{{std::stoi(v.params[0]), v.params[1] == "1", v.params[2] == "1"}, PerTensor{},
+    spec = IntQuant{{std::stoi(v.params[0]), v.params[1] == "1", v.params[2] == "1"},
+                    PerTensor{},
                     {hex_float(v.params[3])}};
   } else if (v.kind == "fp8") {
     spec = Fp8Quant{PerTensor{}, {hex_float(v.params[0])}};
@@ -176,8 +181,8 @@ TEST_CASE("GPU fake quant == CPU reference, randomized") {
   over_chunks([](const at::Tensor& x, const at::Tensor& xg, bool) {
     Results out;
     for (const auto& [name, spec] : sample_specs(shape_vec(x))) {
-      out.push_back({name, x.numel(), bits_equal(fake_quant(xg, spec), reference_fake_quant(x, spec)),
-                     describe(x)});
+      out.push_back({name, x.numel(),
+                     bits_equal(fake_quant(xg, spec), reference_fake_quant(x, spec)), describe(x)});
     }
     return out;
   });
@@ -219,14 +224,46 @@ TEST_CASE("GPU NVFP4 packing == CPU reference, randomized") {
   });
 }
 
+TEST_CASE("GPU FP8, INT8 and INT4 packing == CPU reference, randomized") {
+  if (skip_without_gpu()) return;
+  over_chunks([](const at::Tensor& x, const at::Tensor& xg, bool specials) {
+    Results out;
+    auto same = [](const Packed& got, const Packed& want) {
+      return at::equal(got.codes.cpu(), want.codes) && at::equal(got.scales.cpu(), want.scales);
+    };
+    // Calibration rejects NaN / inf; the amax comes from the finite part, the specials are packed.
+    const at::Tensor finite = specials ? at::nan_to_num(x.to(at::kFloat), 0.0, 0.0, 0.0) : x;
+    const std::vector<numerics::Granularity> grans = {numerics::PerTensor{}, numerics::PerAxis{0}};
+    for (const auto& g : grans) {
+      const std::vector<float> amax = max_amax(finite, g);
+      const std::string label =
+          std::holds_alternative<numerics::PerTensor>(g) ? "tensor" : "axis 0";
+      out.push_back({"pack fp8 per " + label, x.numel(),
+                     same(pack_fp8(xg, g, amax), pack_fp8(x, g, amax)), describe(x)});
+      out.push_back({"pack int8 per " + label, x.numel(),
+                     same(pack_int8(xg, g, amax), pack_int8(x, g, amax)), describe(x)});
+    }
+    if (x.dim() == 2 && x.size(0) % 2 == 0) {
+      for (const int64_t block : {16, 128}) {
+        const std::vector<float> amax = max_amax(finite, numerics::PerBlock{block});
+        out.push_back({"pack int4 block " + std::to_string(block), x.numel(),
+                       same(pack_int4(xg, block, amax), pack_int4(x, block, amax)), describe(x)});
+      }
+    }
+    return out;
+  });
+}
+
 TEST_CASE("GPU max calibration == CPU reference, randomized") {
   if (skip_without_gpu()) return;
   over_chunks([](const at::Tensor& x, const at::Tensor& xg, bool specials) {
     Results out;
-    const std::vector<numerics::Granularity> grans = {
-        numerics::PerTensor{}, numerics::PerBlock{16}, numerics::PerAxis{0}};
+    const std::vector<numerics::Granularity> grans = {numerics::PerTensor{}, numerics::PerBlock{16},
+                                                      numerics::PerAxis{0}};
     for (size_t i = 0; i < grans.size(); ++i) {
-      const std::string name = "amax " + std::string(i == 0 ? "per tensor" : i == 1 ? "block 16" : "per axis");
+      const std::string name = "amax " + std::string(i == 0   ? "per tensor"
+                                                     : i == 1 ? "block 16"
+                                                              : "per axis");
       if (specials) {
         bool threw = false;
         try {
@@ -237,7 +274,8 @@ TEST_CASE("GPU max calibration == CPU reference, randomized") {
         out.push_back({name + " (NaN/inf rejected)", x.numel(), threw, describe(x)});
         continue;
       }
-      out.push_back({name, x.numel(), max_amax(xg, grans[i]) == max_amax(x, grans[i]), describe(x)});
+      out.push_back(
+          {name, x.numel(), max_amax(xg, grans[i]) == max_amax(x, grans[i]), describe(x)});
     }
     return out;
   });
