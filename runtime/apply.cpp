@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <filesystem>
@@ -54,7 +55,7 @@ struct ShardWriters {
   uint64_t total = 0;
 };
 
-ShardWriters open_writers(const Prepared& p, const StagingDir& dir) {
+ShardWriters open_writers(const Prepared& p, const StagingDir& dir, bool durable) {
   std::map<std::string, std::vector<OutputTensor>> lists;
   std::vector<std::pair<std::string, size_t>> unit_pos;
   for (const PreparedUnit& u : p.units) {
@@ -69,7 +70,8 @@ ShardWriters open_writers(const Prepared& p, const StagingDir& dir) {
       w.weight_map[t.name] = shard;
       w.total += t.nbytes();
     }
-    w.by_shard[shard] = std::make_unique<SafetensorsWriter>(dir.file(shard), std::move(list));
+    w.by_shard[shard] =
+        std::make_unique<SafetensorsWriter>(dir.file(shard), std::move(list), durable);
   }
   for (const auto& [shard, first] : unit_pos)
     w.unit_slot.emplace_back(w.by_shard[shard].get(), first);
@@ -188,6 +190,11 @@ void write_configs(const Prepared& p, const ApplyOptions& o, const StagingDir& d
 
 }  // namespace
 
+int default_jobs() {
+  const auto threads = static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(threads / 2, 2, 8);
+}
+
 std::map<std::string, float> read_act_amax(const std::string& path) {
   const OrderedJson j = read_json_file(path);
   if (!j.is_object())
@@ -219,7 +226,7 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
   print_activation_notes(prepared);
 
   StagingDir staging(o.out_dir);
-  ShardWriters writers = open_writers(prepared, staging);
+  ShardWriters writers = open_writers(prepared, staging, o.sync);
   Progress progress(prepared.units.size(), ckpt.total_bytes(), o.progress);
   AmaxReport report;
   StageTimes times;

@@ -27,6 +27,7 @@ struct ApplyOptions {
   Mode mode = Mode::fake;
   std::string device = "auto";  // auto | cuda | cpu
   int jobs = 2;                 // units in flight (read, compute and write overlap across them)
+  bool sync = true;             // output flushed to disk (fsync) before it is renamed into place
   std::map<std::string, float> act_amax;
   bool progress = true;
 };
@@ -45,6 +46,10 @@ struct ApplySummary {
 // ApplyError for I/O and checkpoint problems.
 bool apply_plan(const Plan& plan, const ApplyOptions& options, Diagnostics& diags,
                 ApplySummary* summary = nullptr);
+
+// Jobs when the user gives none: half the hardware threads, from 2 to 8 (on the GPU machine 6 to 8
+// jobs saturate the disk; more only add contention, docs/runtime.md#benchmark).
+int default_jobs();
 
 // --act-amax FILE: {"<quantizer name>": amax, ...}. Throws ApplyError naming the file.
 std::map<std::string, float> read_act_amax(const std::string& path);

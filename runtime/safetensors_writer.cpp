@@ -56,8 +56,12 @@ std::string safetensors_header(const std::vector<OutputTensor>& tensors,
 }
 
 SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<OutputTensor> tensors,
+                                     bool durable,
                                      const std::map<std::string, std::string>& metadata)
-    : path_(std::move(path)), tensors_(std::move(tensors)), written_(tensors_.size(), 0) {
+    : path_(std::move(path)),
+      tensors_(std::move(tensors)),
+      written_(tensors_.size(), 0),
+      durable_(durable) {
   const std::string header = safetensors_header(tensors_, metadata, &offsets_);
   const uint64_t data_start = 8 + header.size();
   uint64_t end = data_start;
@@ -86,8 +90,9 @@ void SafetensorsWriter::write(size_t index, const void* data, uint64_t nbytes) {
   write_all_at(fd_, path_, data, nbytes, offsets_[index]);
   // Start writeback now (asynchronously) so that close()'s fsync finds little left to flush;
   // an error here only loses that head start, fsync still reports real failures.
-  ::sync_file_range(fd_, static_cast<off_t>(offsets_[index]), static_cast<off_t>(nbytes),
-                    SYNC_FILE_RANGE_WRITE);
+  if (durable_)
+    ::sync_file_range(fd_, static_cast<off_t>(offsets_[index]), static_cast<off_t>(nbytes),
+                      SYNC_FILE_RANGE_WRITE);
   written_[index] = 1;
 }
 
@@ -95,7 +100,7 @@ void SafetensorsWriter::close() {
   for (size_t i = 0; i < tensors_.size(); ++i)
     if (!written_[i])
       throw std::logic_error(path_ + ": tensor '" + tensors_[i].name + "' was never written");
-  if (::fsync(fd_) != 0) fail(path_, "cannot flush");
+  if (durable_ && ::fsync(fd_) != 0) fail(path_, "cannot flush");
   if (::close(fd_) != 0) fail(path_, "cannot close");
   fd_ = -1;
 }

@@ -28,8 +28,9 @@ std::string safetensors_header(const std::vector<OutputTensor>& tensors,
 class SafetensorsWriter {
  public:
   // Creates `path` (truncating), writes the header and sizes the file. Throws std::runtime_error
-  // naming the file.
-  SafetensorsWriter(std::string path, std::vector<OutputTensor> tensors,
+  // naming the file. `durable`: data is flushed to disk by close() (writeback starts with each
+  // write); otherwise it may still be in the page cache when close() returns.
+  SafetensorsWriter(std::string path, std::vector<OutputTensor> tensors, bool durable = true,
                     const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
   ~SafetensorsWriter();
   SafetensorsWriter(const SafetensorsWriter&) = delete;
@@ -47,6 +48,7 @@ class SafetensorsWriter {
   std::vector<uint64_t> offsets_;  // absolute file offsets
   std::vector<char> written_;
   int fd_ = -1;
+  bool durable_;
 };
 
 }  // namespace qcfg::runtime

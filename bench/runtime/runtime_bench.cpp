@@ -4,6 +4,10 @@
 // the same files; the read runs first, so both see the page cache in the same state.
 //
 //   bench_runtime [--gb 0.25] [--dir DIR] [--mode export|fake] [--device auto|cuda|cpu] [--jobs N]
+//                 [--no-sync]
+// The output is flushed to disk (as `qcfg apply` does by default) unless --no-sync; the read
+// baseline reads the page cache, so with a disk slower than memory the durable figure is bounded
+// by the output's size over the disk's write bandwidth.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -33,12 +37,20 @@ struct Options {
   std::string mode = "export";
   std::string device = "auto";
   int jobs = 2;
+  bool sync = true;
 };
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    const std::string k = argv[i];
+    if (k == "--no-sync") {
+      o.sync = false;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) break;
+    const std::string v = argv[i + 1];
     if (k == "--gb")
       o.gb = std::stod(v);
     else if (k == "--dir")
@@ -147,6 +159,7 @@ int main(int argc, char** argv) {
   a.mode = o.mode == "fake" ? runtime::Mode::fake : runtime::Mode::export_hf;
   a.device = o.device;
   a.jobs = o.jobs;
+  a.sync = o.sync;
   a.progress = false;
   fs::remove_all(out);
   runtime::ApplySummary sum;
@@ -158,8 +171,10 @@ int main(int argc, char** argv) {
   fmt::print("checkpoint      {:.2f} GB in {} tensors ({} shards)\n", total / 1e9, names.size(),
              (names.size() * 32 + 2047) / 2048);
   fmt::print("read baseline   {:.2f} GB/s (plain read() of the same files, same run)\n", read_gbs);
-  fmt::print("apply NVFP4 {}  {:.2f} GB/s end to end on {}, --jobs {} ({:.2f} s)\n", o.mode,
-             apply_gbs, sum.device, o.jobs, sum.seconds);
+  fmt::print(
+      "apply NVFP4 {}  {:.2f} GB/s end to end on {}, --jobs {}{} ({:.2f} s, {:.2f} GB written)\n",
+      o.mode, apply_gbs, sum.device, o.jobs, o.sync ? "" : " --no-sync", sum.seconds,
+      static_cast<double>(sum.bytes_written) / 1e9);
   fmt::print("ratio           {:.0f}% of read bandwidth\n", 100 * apply_gbs / read_gbs);
   fmt::print(
       "stages (s, summed over jobs)  read {:.2f}  compute {:.2f}  write {:.2f}  flush {:.2f}\n",

@@ -215,11 +215,11 @@ TEST_CASE("sharded input gives sharded output with an index; other files are cop
         index["weight_map"]["model.layers.0.mlp.down_proj.weight"]);
   CHECK(index["metadata"]["total_size"].get<uint64_t>() == o.total_bytes());
   CHECK(fs::exists(s.path("out") / "tokenizer.json"));
-  // ptq: compile and apply in one step gives the same bytes.
+  // ptq: compile and apply in one step gives the same bytes (--no-sync only skips the flush).
   const std::string cfg = s.write("ptq.yaml", weight_only_config(fmt_cfg(Fmt::nvfp4)));
   const Run p =
       qcfg("ptq " + cfg + " --model " + model.string() + " --out " + s.path("out-ptq").string() +
-           " --mode export --device " + test_device() + " --quiet");
+           " --mode export --device " + test_device() + " --no-sync --quiet");
   REQUIRE_MESSAGE(p.status == 0, p.out);
   const Checkpoint q = Checkpoint::open(s.path("out-ptq").string());
   for (const TensorRef& t : o.tensors()) {

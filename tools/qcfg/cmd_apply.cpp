@@ -18,7 +18,7 @@ runtime::ApplyOptions apply_options(const Args& args) {
   o.mode = args.choice("--mode", {"fake", "export"}, "fake") == "export" ? runtime::Mode::export_hf
                                                                          : runtime::Mode::fake;
   o.device = args.choice("--device", {"auto", "cuda", "cpu"}, "auto");
-  const std::string jobs = args.value_or("--jobs", "2");
+  const std::string jobs = args.value_or("--jobs", std::to_string(runtime::default_jobs()));
   try {
     o.jobs = std::stoi(jobs);
   } catch (const std::exception&) {
@@ -26,6 +26,7 @@ runtime::ApplyOptions apply_options(const Args& args) {
   }
   if (o.jobs < 1 || o.jobs > 256) throw UsageError{"--jobs must be an integer from 1 to 256"};
   o.progress = !args.flag("--quiet");
+  o.sync = !args.flag("--no-sync");
   return o;
 }
 
@@ -80,7 +81,7 @@ int run_apply(const std::vector<std::string>& argv) {
 
 const char* kUsage =
     R"(usage: qcfg apply PLAN --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
-                  [--jobs N] [--act-amax FILE] [--quiet]
+                  [--jobs N] [--act-amax FILE] [--no-sync] [--quiet]
 
 Applies a compiled plan (`qcfg compile -o PLAN`) to the safetensors checkpoint in DIR, streaming
 it tensor by tensor, and writes a new checkpoint to --out. Every check runs before anything is
@@ -92,9 +93,13 @@ written; a failed check writes nothing. The output appears only when complete.
   --mode export      unified Hugging Face checkpoint as ModelOpt exports it: packed weights and
                      scales, hf_quant_config.json, quantization_config in config.json
   --device D         auto (CUDA when present, default), cuda or cpu; results are identical
-  --jobs N           units in flight, overlapping read, compute and write (default 2)
+  --jobs N           units in flight, overlapping read, compute and write (default: half the
+                     CPU threads, 2 to 8)
   --act-amax FILE    JSON {"<activation quantizer>": amax}: static activation amax that become
                      input_scale / k_scale / v_scale in export mode
+  --no-sync          do not flush the output to disk before it is renamed into place: faster
+                     where the disk is slower than the run (scratch storage), but a power loss
+                     can then leave a complete-looking output with missing data
   --quiet            no progress output
 
 Also writes qcfg_runtime.json into the output: calibrated weight amax per quantizer, activation

@@ -12,7 +12,7 @@ namespace qcfg::cli {
 
 inline const std::set<std::string> kApplyValueOptions = {"--model",  "--out",  "--mode",
                                                          "--device", "--jobs", "--act-amax"};
-inline const std::set<std::string> kApplyFlags = {"--quiet"};
+inline const std::set<std::string> kApplyFlags = {"--quiet", "--no-sync"};
 
 // Throws UsageError for missing or bad options.
 runtime::ApplyOptions apply_options(const Args& args);
