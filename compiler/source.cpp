@@ -1,5 +1,6 @@
 #include "compiler/source.h"
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -51,18 +52,24 @@ class DiskFiles : public FileProvider {
                                   std::string* error) const override {
     std::error_code ec;
     const std::filesystem::file_status status = std::filesystem::status(path, ec);
+    if (ec) {
+      // Missing, a component that is not a directory, no permission, a name too long.
+      *error = ec.message();
+      return std::nullopt;
+    }
     if (std::filesystem::is_directory(status)) {
       *error = "is a directory";
       return std::nullopt;
     }
-    if (!ec && !std::filesystem::is_regular_file(status)) {
+    if (!std::filesystem::is_regular_file(status)) {
       // A FIFO would block and /dev/zero never ends.
       *error = "not a regular file";
       return std::nullopt;
     }
+    errno = 0;
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-      *error = "cannot open file";
+      *error = errno != 0 ? std::generic_category().message(errno) : "cannot open file";
       return std::nullopt;
     }
     std::string text;
@@ -77,6 +84,13 @@ class DiskFiles : public FileProvider {
     if (text.size() > max_bytes + 1) text.resize(max_bytes + 1);
     return text;
   }
+  std::optional<uint64_t> size(const std::string& path) const override {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+    const uintmax_t n = std::filesystem::file_size(path, ec);
+    if (ec) return std::nullopt;
+    return static_cast<uint64_t>(n);
+  }
 };
 
 }  // namespace
@@ -86,12 +100,25 @@ const FileProvider& disk_files() {
   return disk;
 }
 
-const SourceFile* SourceManager::load(const std::string& path, std::string* error,
-                                      size_t max_bytes) {
-  // One read per path and run: classification peeks at a file before the loader reads it.
+const SourceFile* SourceManager::find(const std::string& path) const {
   for (const auto& f : files_) {
     if (f->path == path) return f.get();
   }
+  return nullptr;
+}
+
+const SourceFile* SourceManager::name_only(std::string path) {
+  auto file = std::make_unique<SourceFile>();
+  file->abspath = path;
+  file->path = std::move(path);
+  names_.push_back(std::move(file));
+  return names_.back().get();
+}
+
+const SourceFile* SourceManager::load(const std::string& path, std::string* error,
+                                      size_t max_bytes) {
+  // One read per path and run: classification peeks at a file before the loader reads it.
+  if (const SourceFile* f = find(path)) return f;
   std::optional<std::string> text = files_provider_->read(path, max_bytes, error);
   if (!text) return nullptr;
   std::error_code ec;

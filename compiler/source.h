@@ -46,6 +46,12 @@ class FileProvider {
   // can tell that a file is over its limit without holding all of it.
   virtual std::optional<std::string> read(const std::string& path, size_t max_bytes,
                                           std::string* error) const = 0;
+  // The size of a regular file when it is known without reading it, so that a file over a
+  // limit is refused before any of it is read; nullopt otherwise.
+  virtual std::optional<uint64_t> size(const std::string& path) const {
+    (void)path;
+    return std::nullopt;
+  }
 };
 
 // The disk (std::filesystem and std::ifstream).
@@ -64,10 +70,16 @@ class SourceManager {
   // bytes (so a size limit of max_bytes still sees that the file is too large).
   const SourceFile* load(const std::string& path, std::string* error,
                          size_t max_bytes = SIZE_MAX - 1);
+  // The file `load` or `add` already holds under `path`, or null.
+  const SourceFile* find(const std::string& path) const;
+  // A file known by its name only (it could not be read): a location in it, line 0, prints as
+  // the path alone. `load` and `find` never return it.
+  const SourceFile* name_only(std::string path);
 
  private:
   const FileProvider* files_provider_;
   std::deque<std::unique_ptr<SourceFile>> files_;
+  std::deque<std::unique_ptr<SourceFile>> names_;
 };
 
 }  // namespace qcfg

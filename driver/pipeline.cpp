@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "compiler/input_file.h"
 #include "compiler/loader/loader.h"
 #include "driver/schema_bridge.h"
 
@@ -209,18 +210,19 @@ class FileLoader {
     return false;
   }
 
-  std::string read_text() {
-    std::string error;
-    const SourceFile* f = loader_.sources().load(path_, &error, loader_.options().limits.max_bytes);
-    if (!f) fail({}, "cannot read '" + path_ + "': " + error, "file-unreadable");
-    return f->text;
+  const SourceFile* read_file() {
+    return read_input_file(loader_.sources(), path_, loader_.options().limits.max_bytes,
+                           kConfigSizeAdvice);
   }
+
+  std::string read_text() { return read_file()->text; }
+
+  // The path given on the command line, for errors about the file as a whole.
+  SourceLocation at_path() { return SourceLocation{loader_.sources().name_only(path_), 0, 0}; }
 
   // The first YAML document, as `yaml.safe_load` would see it for peeking.
   RawFile peek_first_document() {
-    std::string error;
-    const SourceFile* f = loader_.sources().load(path_, &error, loader_.options().limits.max_bytes);
-    if (!f) fail({}, "cannot read '" + path_ + "': " + error, "file-unreadable");
+    const SourceFile* f = read_file();
     RawFile r;
     r.file = f;
     std::vector<Value> docs = read_yaml_documents(*f, loader_.options().limits);
@@ -287,7 +289,7 @@ class FileLoader {
     out_.input_kind = "recipe";
     const std::string metadata = find_in_dir({"metadata.yml", "metadata.yaml"});
     if (metadata.empty()) {
-      fail({}, "recipe directory " + path_ + " has no metadata.yml or metadata.yaml",
+      fail(at_path(), "recipe directory " + path_ + " has no metadata.yml or metadata.yaml",
            "recipe-directory");
     }
     LoadedConfig meta = loader_.load_config(metadata, SchemaKind::RecipeMetadata);
@@ -359,8 +361,8 @@ std::optional<QuantizeConfig> load_quantize_config(const std::string& path,
   for (auto& [where, qc] : file->quantize_configs) {
     if (where == "$" || where == "quantize") return qc;
   }
-  diags.error(SourceLocation{},
-              path + ": holds no quantize config to apply (input kind " + file->input_kind + ")",
+  diags.error(SourceLocation{sources.name_only(path), 0, 0},
+              "holds no quantize config to apply (input kind " + file->input_kind + ")",
               "no-quantize-config");
   return std::nullopt;
 }

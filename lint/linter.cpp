@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "compiler/document/reader.h"
+#include "compiler/input_file.h"
 #include "compiler/loader/loader.h"
 #include "lint/raw_view.h"
 #include "lint/suppress.h"
@@ -82,9 +83,14 @@ Linter::Linter(LintOptions options) : options_(std::move(options)) {
 }
 
 void Linter::build_context(const std::string& path, LintContext& ctx) {
-  std::string error;
   const std::string text_path = file_with_entries(path);
-  ctx.file = sources_.load(text_path, &error);
+  try {
+    // Bounded as the loader's reads are: a huge file is refused before it is held.
+    ctx.file =
+        read_input_file(sources_, text_path, options_.load.limits.max_bytes, kConfigSizeAdvice);
+  } catch (const CompileError&) {
+    ctx.file = nullptr;  // load_file reports the same error
+  }
   ctx.is_json = ends_with_json(text_path);
   ctx.migrate_fix = options_.migrate_fix;
   if (ctx.file) ctx.documents = read_documents(*ctx.file, ctx.is_json, options_.load.limits);
@@ -105,8 +111,9 @@ void Linter::build_context(const std::string& path, LintContext& ctx) {
     }
   }
   ctx.load_diagnostics = diags.items();
-  // An unreadable file still gets a location (its path) for the findings about it.
-  if (!ctx.file) ctx.file = sources_.add(path, path, "");
+  // An unreadable file still gets a location (its path) for the findings about it; a name only,
+  // so that no later load (an import of the same path) is served its empty text.
+  if (!ctx.file) ctx.file = sources_.name_only(path);
 
   const std::string header =
       ctx.file && !ctx.is_json ? loader::scan_schema_header(ctx.file->text).value : "";

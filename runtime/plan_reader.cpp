@@ -1,6 +1,7 @@
 #include "runtime/plan_reader.h"
 
 #include "compiler/document/reader.h"
+#include "compiler/input_file.h"
 
 namespace qcfg::runtime {
 namespace {
@@ -131,12 +132,14 @@ Plan read_plan(const SourceFile& file, Diagnostics& diags) {
 }
 
 Plan read_plan_file(const std::string& path, SourceManager& sources, Diagnostics& diags) {
-  std::string error;
-  const SourceFile* file = sources.load(path, &error);
-  if (file == nullptr) {
-    // An empty stand-in file so the diagnostic still names the path.
-    const SourceFile* named = sources.add(path, path, "");
-    diags.error(SourceLocation{named, 0, 0}, "cannot read the plan: " + error, "plan-read");
+  const SourceFile* file = nullptr;
+  try {
+    // Bounded: a file over the limit is refused before any of it is read.
+    file = read_input_file(sources, path, plan_limits().max_bytes,
+                           "the plans of the largest models are far smaller: check that this is "
+                           "the plan `qcfg compile -o` wrote");
+  } catch (const CompileError& e) {
+    for (const Diagnostic& d : e.diagnostics()) diags.add(d);
     return {};
   }
   return read_plan(*file, diags);

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/input_file.h"
 #include "compiler/loader/loader.h"
 
 namespace qcfg::loader {
@@ -205,18 +206,8 @@ void apply_documents_rule(RawFile& raw, std::vector<Value> docs) {
 }  // namespace
 
 RawFile Loader::load_raw(const std::string& path, SourceLocation requested_at) {
-  std::string error;
-  const SourceFile* file = sources_.load(path, &error, options_.limits.max_bytes);
-  if (file == nullptr) {
-    throw CompileError(requested_at.known() ? requested_at : SourceLocation{},
-                       "cannot read '" + path + "': " + error, "file-unreadable");
-  }
-  if (file->text.size() > options_.limits.max_bytes) {
-    throw CompileError(SourceLocation{file, 1, 1},
-                       "file is larger than the limit of " +
-                           std::to_string(options_.limits.max_bytes) + " bytes",
-                       "input-limit");
-  }
+  const SourceFile* file =
+      read_input_file(sources_, path, options_.limits.max_bytes, kConfigSizeAdvice, requested_at);
   RawFile raw;
   raw.file = file;
   if (ends_with_json(path)) {

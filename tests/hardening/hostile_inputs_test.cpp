@@ -14,6 +14,7 @@
 #include "tests/hardening/run_bounded.h"
 
 namespace fs = std::filesystem;
+using qcfg::hardening::has_file_error;
 using qcfg::hardening::has_located_error;
 using qcfg::hardening::Outcome;
 using qcfg::hardening::run_bounded;
@@ -111,8 +112,14 @@ TEST_CASE("YAML and JSON bombs fail fast at the reader's limits") {
 TEST_CASE("a file above the size limit is refused before it is parsed") {
   Scratch s("size");
   const std::string line = "# " + std::string(1022, 'x') + "\n";
-  expect_check_rejects(s.write("huge.yaml", repeat(line, 65 * 1024) + "quant_cfg: []\n"),
-                       "[input-limit]");
+  const std::string huge = s.write("huge.yaml", repeat(line, 65 * 1024) + "quant_cfg: []\n");
+  const Outcome r = run_qcfg({"check", huge});
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 1);
+  // About the file as a whole: its path, no line (and no excerpt of a 64 MiB line).
+  CHECK(has_file_error(r.output, huge));
+  CHECK(r.output.find("(limit 67108864 bytes; ") != std::string::npos);
+  CHECK(r.output.find("[input-limit]") != std::string::npos);
 }
 
 TEST_CASE("text that is not UTF-8 is a located encoding error") {

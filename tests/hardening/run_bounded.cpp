@@ -99,6 +99,23 @@ Outcome run_bounded(const std::vector<std::string>& argv, const std::string& cwd
   return outcome;
 }
 
+namespace {
+
+bool has_line_matching(const std::string& output, const std::string& file,
+                       const std::string& position) {
+  const std::string escaped =
+      std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
+  const std::regex pattern("^" + (file.empty() ? std::string(R"(\S+)") : escaped) + position +
+                           ": error: ");
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (std::regex_search(line, pattern)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool has_located_error(const std::string& output, const std::string& file) {
   const std::string escaped =
       std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
@@ -108,6 +125,10 @@ bool has_located_error(const std::string& output, const std::string& file) {
     if (std::regex_search(line, located) && line.find("error") != std::string::npos) return true;
   }
   return false;
+}
+
+bool has_file_error(const std::string& output, const std::string& file) {
+  return has_line_matching(output, file, R"((:\d+:\d+)?)");
 }
 
 }  // namespace qcfg::hardening

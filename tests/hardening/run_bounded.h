@@ -31,4 +31,8 @@ Outcome run_bounded(const std::vector<std::string>& argv, const std::string& cwd
 // file when `file` is empty).
 bool has_located_error(const std::string& output, const std::string& file);
 
+// A line starting "file: error: " or "file:line:col: error: " — an error about `file` as a whole
+// (unreadable, too large) or at a place in it.
+bool has_file_error(const std::string& output, const std::string& file);
+
 }  // namespace qcfg::hardening

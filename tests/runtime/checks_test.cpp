@@ -132,4 +132,26 @@ TEST_CASE("plan and path problems: located plan errors, existing output, exit co
   CHECK(qcfg("apply x.json --model m --out o --jobs 0").status == 2);
 }
 
+TEST_CASE("a plan over the size limit is refused before it is read; an unreadable one is named") {
+  Scratch s;
+  write_checkpoint(s.path("m"), llama_like());
+  const std::string model = " --model " + s.path("m").string() + " --out " + s.path("out").string();
+  // Sparse, one byte over the plan limit (2 GiB): refused from its size, nothing of it read.
+  const std::string huge = s.write("huge.json", "");
+  fs::resize_file(huge, (uintmax_t{2} << 30) + 1);
+  Run r = qcfg("apply " + huge + model);
+  CHECK(r.status == 1);
+  CHECK(r.out.size() < 4096);  // no excerpt of a 2 GiB line
+  CHECK(r.out.find(huge +
+                   ": error: file is 2147483649 bytes, over the size limit (limit 2147483648 "
+                   "bytes; ") != std::string::npos);
+  CHECK(r.out.find("[input-limit]") != std::string::npos);
+  CHECK(nothing_written(s, "out"));
+  const std::string missing = s.path("missing.json").string();
+  r = qcfg("apply " + missing + model);
+  CHECK(r.status == 1);
+  CHECK(r.out.find(missing + ": error: cannot read '" + missing + "': ") != std::string::npos);
+  CHECK(nothing_written(s, "out"));
+}
+
 }  // namespace qcfg::test

@@ -1,6 +1,8 @@
 // `qcfg migrate`: rewrites legacy quant_cfg forms into the canonical list form (migrations/).
 #include <fmt/format.h>
 
+#include "compiler/document/reader.h"
+#include "compiler/input_file.h"
 #include "compiler/source.h"
 #include "migrations/migrate.h"
 #include "migrations/unified_diff.h"
@@ -35,10 +37,11 @@ void print_warnings(const std::vector<Diagnostic>& warnings) {
 FileOutcome migrate_one(const std::string& path, Mode mode,
                         const migrations::MigrateOptions& options) {
   SourceManager disk;
-  std::string error;
-  const SourceFile* file = disk.load(path, &error);
-  if (!file) {
-    fmt::print(stderr, "{}: error: cannot read the file: {} [file-unreadable]\n", path, error);
+  const SourceFile* file = nullptr;
+  try {
+    file = read_input_file(disk, path, ReadLimits{}.max_bytes, kConfigSizeAdvice);
+  } catch (const CompileError& e) {
+    for (const Diagnostic& d : e.diagnostics()) fmt::print(stderr, "{}", render_text(d));
     return {true, false};
   }
   SourceManager sources;
@@ -64,7 +67,7 @@ FileOutcome migrate_one(const std::string& path, Mode mode,
         fmt::print(stderr, "{}: would be migrated ({} edits)\n", path, result.edits.size());
       break;
     case Mode::InPlace:
-      if (changed && !write_file_atomically(path, result.new_text, &error)) {
+      if (std::string error; changed && !write_file_atomically(path, result.new_text, &error)) {
         fmt::print(stderr, "{}: error: not migrated: {} [file-write]\n", path, error);
         return {true, true};
       }

@@ -1,0 +1,181 @@
+// What every command that reads user files shares (issue #6): `--allow-outside-root` on each
+// command that loads a config through the recipe loader, the size limit on every whole-file read,
+// the path of an unreadable file named in its error, and inventory errors in the standard
+// `file:line:col: error:` form. Each case runs the qcfg binary under the bounds of run_bounded.h.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/hardening/run_bounded.h"
+
+namespace fs = std::filesystem;
+using qcfg::hardening::has_file_error;
+using qcfg::hardening::has_located_error;
+using qcfg::hardening::Outcome;
+using qcfg::hardening::run_bounded;
+
+namespace {
+
+const std::string kListSchema =
+    "# modelopt-schema: modelopt.torch.quantization.config.QuantizerCfgListConfig\n";
+const std::string kInventory =
+    R"([{"name": "model.layers.0.mlp.down_proj.weight_quantizer", "parent_class": "nn.Linear"}])";
+
+class Scratch {
+ public:
+  explicit Scratch(const std::string& tag)
+      : dir_(fs::temp_directory_path() /
+             ("qcfg-commands-" + tag + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  ~Scratch() {
+    std::error_code ec;
+    fs::permissions(dir_ / "work" / "locked.yaml", fs::perms::owner_all, ec);
+    fs::remove_all(dir_, ec);
+  }
+  std::string write(const std::string& name, const std::string& bytes) const {
+    const fs::path p = dir_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p.string();
+  }
+  // A sparse file of `size` zero bytes: no disk space, no time to write.
+  std::string sparse(const std::string& name, uintmax_t size) const {
+    const std::string p = write(name, "");
+    fs::resize_file(p, size);
+    return p;
+  }
+  std::string path(const std::string& name = "") const { return (dir_ / name).string(); }
+
+ private:
+  fs::path dir_;
+};
+
+Outcome run_qcfg(std::vector<std::string> args, const std::string& cwd) {
+  args.insert(args.begin(), QCFG_EXE);
+  return run_bounded(args, cwd);
+}
+
+bool contains(const Outcome& r, const std::string& text) {
+  return r.output.find(text) != std::string::npos;
+}
+
+// Some line of the output starts with `prefix`.
+bool line_starts_with(const Outcome& r, const std::string& prefix) {
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+std::string join(const std::vector<std::string>& args) {
+  std::string out;
+  for (const std::string& a : args) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+struct Case {
+  std::vector<std::string> args;  // with the file under test in it
+  int refused_exit;               // exit status when the file is refused (diff: 2, GNU diff)
+};
+
+// Every command that loads FILE through the recipe loader, on `file` (`other`: a valid second
+// file for diff).
+std::vector<Case> loading_commands(const std::string& file, const std::string& inventory,
+                                   const std::string& other) {
+  return {
+      {{"check", file}, 1},
+      {{"normalize", file}, 1},
+      {{"load-recipe", file}, 1},
+      {{"compile", file, "--inventory", inventory}, 1},
+      {{"explain", file, "--inventory", inventory, "*"}, 1},
+      {{"diff", file, other, "--inventory", inventory}, 2},
+      {{"diff", other, file, "--inventory", inventory}, 2},
+      {{"lint", file}, 1},
+      {{"migrate", file}, 1},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("a file that cannot be read is named by the path given, in every command") {
+  Scratch s("unreadable");
+  s.write("work/ok.yaml", "quant_cfg: []\n");
+  s.write("work/file.yaml", "quant_cfg: []\n");
+  s.write("work/inv.json", kInventory);
+  fs::create_directories(s.path("work/adir"));
+  const std::string work = s.path("work");
+  std::vector<std::string> unreadable = {"missing.yaml", "file.yaml/below.yaml"};
+  if (::geteuid() != 0) {
+    s.write("work/locked.yaml", "quant_cfg: []\n");
+    fs::permissions(s.path("work/locked.yaml"), fs::perms::none);
+    unreadable.push_back("locked.yaml");
+  } else {
+    MESSAGE("running as root: a file without read permission is still readable, not tested");
+  }
+  for (const std::string& file : unreadable) {
+    for (const Case& c : loading_commands(file, "inv.json", "ok.yaml")) {
+      CAPTURE(join(c.args));
+      const Outcome r = run_qcfg(c.args, work);
+      CAPTURE(r.output);
+      CHECK(r.exit_code == c.refused_exit);
+      CHECK_FALSE(contains(r, "<unknown>"));
+      CHECK(has_file_error(r.output, file));
+      // lint's findings always carry a line (SARIF needs one): the file's first.
+      CHECK(line_starts_with(
+          r, file + (c.args[0] == "lint" ? ":1:1" : "") + ": error: cannot read '" + file + "': "));
+    }
+  }
+  // A directory is a recipe directory to every command but migrate (and lint, which searches it).
+  for (const Case& c : loading_commands("adir", "inv.json", "ok.yaml")) {
+    if (c.args[0] == "lint") continue;
+    CAPTURE(join(c.args));
+    const Outcome r = run_qcfg(c.args, work);
+    CAPTURE(r.output);
+    CHECK(r.exit_code == c.refused_exit);
+    CHECK_FALSE(contains(r, "<unknown>"));
+    CHECK(line_starts_with(r, c.args[0] == "migrate"
+                                  ? "adir: error: cannot read 'adir': is a directory"
+                                  : "adir: error: recipe directory adir has no metadata.yml"));
+  }
+}
+
+TEST_CASE("every whole-file read is capped: just over the limit, and far over it") {
+  Scratch s("cap");
+  s.write("work/ok.yaml", "quant_cfg: []\n");
+  s.write("work/inv.json", kInventory);
+  const std::string work = s.path("work");
+  constexpr uintmax_t kLimit = 64u << 20;  // ReadLimits::max_bytes
+  s.sparse("work/over.yaml", kLimit + 1);
+  // Far over: reading it whole would exceed the 2 GiB memory bound of run_bounded.
+  s.sparse("work/far.yaml", uintmax_t{16} << 30);
+  for (const std::string file : {"over.yaml", "far.yaml"}) {
+    for (const Case& c : loading_commands(file, "inv.json", "ok.yaml")) {
+      CAPTURE(join(c.args));
+      const Outcome r = run_qcfg(c.args, work);
+      CAPTURE(r.output);
+      CHECK_FALSE(r.timed_out);
+      CHECK(r.signal == 0);
+      CHECK(r.exit_code == c.refused_exit);
+      CHECK(line_starts_with(r, file + (c.args[0] == "lint" ? ":1:1" : "") + ": error: file is " +
+                                    std::to_string(fs::file_size(s.path("work/" + file))) +
+                                    " bytes, over the size limit (limit 67108864 bytes; "));
+      CHECK(contains(r, c.args[0] == "lint" ? "check: input-limit" : "[input-limit]"));
+    }
+  }
+  // An imported file over the limit: the same error, with the import that named it.
+  s.write("work/top.yaml", "imports:\n  big: over\nquant_cfg:\n  - $import: big\n");
+  const Outcome r = run_qcfg({"check", "top.yaml"}, work);
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r, "over.yaml: error: file is 67108865 bytes, over the size limit"));
+  CHECK(contains(r, "note: while importing 'big' at top.yaml:2:8"));
+}
