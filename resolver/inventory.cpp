@@ -55,34 +55,55 @@ Value json_to_value(const Json& j, bool int_keys = false) {
   }
 }
 
-std::optional<std::string> optional_string(const Json& obj, const char* key,
-                                           const std::string& where) {
+// A quantizer record of an inventory file: the file and the record ("quantizers[3]").
+struct Record {
+  const std::string& origin;
+  std::string label;
+  [[noreturn]] void fail(const std::string& message) const {
+    throw InventoryError(origin, label + ": " + message);
+  }
+};
+
+// "path:line:col" of byte `offset` of `text`.
+std::string located(const std::string& path, const std::string& text, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return path + ":" + std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
+}
+
+std::optional<std::string> optional_string(const Json& obj, const char* key, const Record& where) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) throw InventoryError(where + ": `" + key + "` must be a string or null");
+  if (!it->is_string()) where.fail(std::string("`") + key + "` must be a string or null");
   return it->get<std::string>();
 }
 
-std::optional<bool> optional_bool(const Json& obj, const char* key, const std::string& where) {
+std::optional<bool> optional_bool(const Json& obj, const char* key, const Record& where) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::nullopt;
-  if (!it->is_boolean()) throw InventoryError(where + ": `" + key + "` must be a boolean");
+  if (!it->is_boolean()) where.fail(std::string("`") + key + "` must be a boolean");
   return it->get<bool>();
 }
 
-InventoryQuantizer parse_quantizer(const Json& j, const std::string& where) {
+InventoryQuantizer parse_quantizer(const Json& j, const Record& where) {
   InventoryQuantizer q;
   if (j.is_string()) {  // a bare name: a quantizer without a registered parent
     q.name = j.get<std::string>();
     return q;
   }
-  if (!j.is_object()) throw InventoryError(where + ": a quantizer must be an object or a name");
+  if (!j.is_object()) where.fail("a quantizer must be an object or a name");
   auto name = optional_string(j, "name", where);
-  if (!name || name->empty()) throw InventoryError(where + ": quantizer without a `name`");
+  if (!name || name->empty()) where.fail("quantizer without a `name`");
   q.name = *name;
   q.parent_class = optional_string(j, "parent_class", where);
   if (auto it = j.find("initial"); it != j.end() && !it->is_null()) {
-    if (!it->is_object()) throw InventoryError(where + ": `initial` must be a mapping");
+    if (!it->is_object()) where.fail("`initial` must be a mapping");
     q.initial = json_to_value(*it, false);
   }
   q.initial_enabled = optional_bool(j, "initial_enabled", where);
@@ -118,8 +139,11 @@ Inventory inventory_from_json_text(const std::string& text, const std::string& o
   Json j;
   try {
     j = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw InventoryError(located(origin, text, e.byte > 0 ? e.byte - 1 : 0),
+                         std::string("invalid JSON: ") + e.what());
   } catch (const std::exception& e) {
-    throw InventoryError(origin + ": invalid JSON: " + e.what());
+    throw InventoryError(origin, std::string("invalid JSON: ") + e.what());
   }
   Inventory inv;
   inv.origin = origin;
@@ -127,7 +151,7 @@ Inventory inventory_from_json_text(const std::string& text, const std::string& o
   if (j.is_object()) {
     auto it = j.find("quantizers");
     if (it == j.end() || !it->is_array())
-      throw InventoryError(origin + ": an inventory object needs a `quantizers` list");
+      throw InventoryError(origin, "an inventory object needs a `quantizers` list");
     list = &*it;
     if (auto m = j.find("modules"); m != j.end() && m->is_array()) parse_modules(*m, inv);
     if (auto r = j.find("registry_keys"); r != j.end() && r->is_array()) {
@@ -136,12 +160,12 @@ Inventory inventory_from_json_text(const std::string& text, const std::string& o
     }
     if (auto d = j.find("description"); d != j.end() && d->is_string()) inv.description = *d;
   } else if (!j.is_array()) {
-    throw InventoryError(origin + ": an inventory is a list of quantizers or an object");
+    throw InventoryError(origin, "an inventory is a list of quantizers or an object");
   }
   inv.quantizers.reserve(list->size());
   for (size_t i = 0; i < list->size(); ++i) {
     inv.quantizers.push_back(
-        parse_quantizer((*list)[i], origin + ": quantizers[" + std::to_string(i) + "]"));
+        parse_quantizer((*list)[i], Record{origin, "quantizers[" + std::to_string(i) + "]"}));
   }
   return inv;
 }
@@ -151,11 +175,11 @@ Inventory load_inventory_file(const std::string& path) {
   constexpr uint64_t kMaxInventoryBytes = uint64_t{1} << 30;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
-    throw InventoryError(path + ": cannot read inventory: not a regular file");
+    throw InventoryError(path, "cannot read inventory: not a regular file");
   if (std::filesystem::file_size(path, ec) > kMaxInventoryBytes)
-    throw InventoryError(path + ": inventory larger than 1 GiB");
+    throw InventoryError(path, "inventory larger than 1 GiB");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InventoryError(path + ": cannot read inventory");
+  if (!in) throw InventoryError(path, "cannot read inventory");
   std::stringstream buf;
   buf << in.rdbuf();
   return inventory_from_json_text(buf.str(), path);

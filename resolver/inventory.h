@@ -7,16 +7,31 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/value.h"
 
 namespace qcfg::resolver {
 
-// A problem with an inventory or checkpoint; the message names the file (and tensor).
+// A problem with an inventory or checkpoint: where (the file, or file:line:col at the byte of a
+// header at fault) and what. what() is "WHERE: MESSAGE"; the CLI prints
+// "WHERE: error: MESSAGE [inventory]" like every other diagnostic.
 class InventoryError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  InventoryError(std::string where, std::string message)
+      : std::runtime_error(where.empty() ? message : where + ": " + message),
+        where_(std::move(where)),
+        message_(std::move(message)) {}
+  explicit InventoryError(std::string message)
+      : InventoryError(std::string(), std::move(message)) {}
+
+  const std::string& where() const { return where_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string where_;
+  std::string message_;
 };
 
 // One weight tensor a quantizer reads (checkpoint-derived inventories only).

@@ -42,7 +42,7 @@ std::string quoted(const std::string& name) {
 }
 
 [[noreturn]] void fail_at(const HeaderText& h, size_t offset, const std::string& message) {
-  throw InventoryError(located(h, offset) + ": " + message);
+  throw InventoryError(located(h, offset), message);
 }
 
 // A tensor's problems point at its name in the header (the first `"name"` written plainly).
@@ -191,9 +191,9 @@ SafetensorsHeader parse_header(const std::string& path, std::string_view file_st
 SafetensorsHeader read_safetensors_header(const std::string& path) {
   std::error_code ec;
   const uint64_t file_size = fs::file_size(path, ec);
-  if (ec) throw InventoryError(path + ": cannot read file: " + ec.message());
+  if (ec) throw InventoryError(path, "cannot read file: " + ec.message());
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InventoryError(path + ": cannot open file");
+  if (!in) throw InventoryError(path, "cannot open file");
   std::string start(std::min<uint64_t>(file_size, 8), '\0');
   in.read(start.data(), static_cast<std::streamsize>(start.size()));
   if (start.size() == 8) {
@@ -214,14 +214,15 @@ namespace {
 std::string read_small_file(const fs::path& file) {
   std::error_code ec;
   const uint64_t size = fs::file_size(file, ec);
-  if (ec) throw InventoryError(file.string() + ": cannot read file: " + ec.message());
+  if (ec) throw InventoryError(file.string(), "cannot read file: " + ec.message());
   if (size > kMaxHeaderSize)
-    throw InventoryError(file.string() + ": " + std::to_string(size) +
-                         " bytes, above the 100 MB limit for the JSON files of a checkpoint");
+    throw InventoryError(
+        file.string(),
+        std::to_string(size) + " bytes, above the 100 MB limit for the JSON files of a checkpoint");
   std::ifstream in(file, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
-  if (!in) throw InventoryError(file.string() + ": cannot read file");
+  if (!in) throw InventoryError(file.string(), "cannot read file");
   return std::move(text).str();
 }
 
@@ -237,7 +238,7 @@ std::optional<CheckpointConfig> read_config(const fs::path& dir) {
     fail_at(HeaderText{file.string(), text}, e.byte > 0 ? e.byte - 1 : 0,
             std::string("invalid JSON: ") + e.what());
   } catch (const std::exception& e) {
-    throw InventoryError(file.string() + ": invalid JSON: " + e.what());
+    throw InventoryError(file.string(), std::string("invalid JSON: ") + e.what());
   }
   CheckpointConfig c;
   if (auto a = j.find("architectures");
@@ -266,8 +267,8 @@ std::vector<TensorInfo> read_sharded(const fs::path& dir, const fs::path& index_
     for (const std::string& n : names) {
       auto p = present.find(n);
       if (p == present.end())
-        throw InventoryError(h.path + ": tensor '" + n + "' is listed in " +
-                             index_file.filename().string() + " but not in this shard");
+        throw InventoryError(h.path, "tensor '" + n + "' is listed in " +
+                                         index_file.filename().string() + " but not in this shard");
       all.push_back(std::move(h.tensors[p->second]));
     }
   }
@@ -331,7 +332,7 @@ Inventory inventory_from_checkpoint(const std::string& path) {
   } else if (fs::exists(single, ec)) {
     tensors = read_safetensors_header(single.string()).tensors;
   } else {
-    throw InventoryError(path + ": no model.safetensors or model.safetensors.index.json");
+    throw InventoryError(path, "no model.safetensors or model.safetensors.index.json");
   }
   return inventory_from_tensors(std::move(tensors), read_config(p), path);
 }

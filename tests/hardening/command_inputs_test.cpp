@@ -82,6 +82,16 @@ std::string join(const std::vector<std::string>& args) {
   return out;
 }
 
+std::string le64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  return out;
+}
+
+std::string safetensors(const std::string& header, size_t data_bytes) {
+  return le64(header.size()) + header + std::string(data_bytes, '\0');
+}
+
 struct Case {
   std::vector<std::string> args;  // with the file under test in it
   int refused_exit;               // exit status when the file is refused (diff: 2, GNU diff)
@@ -178,4 +188,44 @@ TEST_CASE("every whole-file read is capped: just over the limit, and far over it
   CHECK(r.exit_code == 1);
   CHECK(contains(r, "over.yaml: error: file is 67108865 bytes, over the size limit"));
   CHECK(contains(r, "note: while importing 'big' at top.yaml:2:8"));
+}
+
+TEST_CASE("inventory and checkpoint errors print as file:line:col: error:, not error: file:...") {
+  Scratch s("inventory");
+  s.write("work/ok.yaml", "quant_cfg: []\n");
+  s.write("work/bad.json", "{\"quantizers\": [1,\n  }");
+  s.write("work/nameless.json", R"([{"nam": 1}])");
+  s.write("work/m/model.safetensors", safetensors(R"({"w": {"dtype": "BF16",)", 0));
+  const std::string work = s.path("work");
+  struct Source {
+    std::vector<std::string> option;  // --inventory FILE or --model DIR
+    std::string where;                // the start of the error line
+  };
+  const std::vector<Source> sources = {
+      {{"--inventory", "bad.json"}, "bad.json:2:3: error: invalid JSON: "},
+      {{"--inventory", "nameless.json"},
+       "nameless.json: error: quantizers[0]: quantizer without a `name` [inventory]"},
+      {{"--model", "m"}, "m/model.safetensors:1:32: error: header is not valid JSON: "},
+  };
+  for (const Source& src : sources) {
+    const std::vector<std::vector<std::string>> commands = {{"compile", "ok.yaml"},
+                                                            {"explain", "ok.yaml", "*"},
+                                                            {"diff", "ok.yaml", "ok.yaml"},
+                                                            {"lint", "ok.yaml"}};
+    for (std::vector<std::string> args : commands) {
+      args.insert(args.end(), src.option.begin(), src.option.end());
+      CAPTURE(join(args));
+      const Outcome r = run_qcfg(args, work);
+      CAPTURE(r.output);
+      CHECK(r.exit_code != 0);
+      CHECK(line_starts_with(r, src.where));
+      CHECK(contains(r, "[inventory]"));
+      CHECK_FALSE(line_starts_with(r, "error: "));
+    }
+  }
+  const Outcome r = run_qcfg({"inventory", "m"}, work);
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(line_starts_with(r, "m/model.safetensors:1:32: error: header is not valid JSON: "));
+  CHECK(has_located_error(r.output, "m/model.safetensors"));
 }

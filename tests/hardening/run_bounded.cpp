@@ -117,14 +117,7 @@ bool has_line_matching(const std::string& output, const std::string& file,
 }  // namespace
 
 bool has_located_error(const std::string& output, const std::string& file) {
-  const std::string escaped =
-      std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
-  const std::regex located((file.empty() ? R"(\S+)" : escaped) + R"(:\d+:\d+: )");
-  std::istringstream lines(output);
-  for (std::string line; std::getline(lines, line);) {
-    if (std::regex_search(line, located) && line.find("error") != std::string::npos) return true;
-  }
-  return false;
+  return has_line_matching(output, file, R"(:\d+:\d+)");
 }
 
 bool has_file_error(const std::string& output, const std::string& file) {

@@ -27,8 +27,8 @@ struct Outcome {
 Outcome run_bounded(const std::vector<std::string>& argv, const std::string& cwd,
                     const Bounds& bounds = {});
 
-// "file:line:col: " followed later on the line by "error" — a located error about `file` (any
-// file when `file` is empty).
+// A line starting "file:line:col: error: " — a located error about `file` (any file when `file`
+// is empty), in the form every qcfg command prints (not "error: file:line:col: ...").
 bool has_located_error(const std::string& output, const std::string& file);
 
 // A line starting "file: error: " or "file:line:col: error: " — an error about `file` as a whole

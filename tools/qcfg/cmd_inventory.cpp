@@ -9,6 +9,7 @@
 #include "resolver/names.h"
 #include "resolver/plan.h"
 #include "tools/qcfg/cli.h"
+#include "tools/qcfg/cmd_resolve_common.h"
 
 namespace qcfg::cli {
 namespace {
@@ -58,7 +59,7 @@ int run_inventory(const std::vector<std::string>& argv) {
   try {
     inv = resolver::load_inventory(args.positionals()[0]);
   } catch (const resolver::InventoryError& e) {
-    fmt::print(stderr, "error: {} [inventory]\n", e.what());
+    print_inventory_error(e);
     return kExitInvalid;
   }
   if (format == "json") {

@@ -15,8 +15,16 @@ std::optional<resolver::Inventory> load_model_inventory(const Args& args) {
   try {
     return model ? resolver::load_inventory(*model) : resolver::load_inventory_file(*inventory);
   } catch (const resolver::InventoryError& e) {
-    fmt::print(stderr, "error: {} [inventory]\n", e.what());
+    print_inventory_error(e);
     return std::nullopt;
+  }
+}
+
+void print_inventory_error(const resolver::InventoryError& e) {
+  if (e.where().empty()) {
+    fmt::print(stderr, "error: {} [inventory]\n", e.message());
+  } else {
+    fmt::print(stderr, "{}: error: {} [inventory]\n", e.where(), e.message());
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "compiler/diagnostic.h"
 #include "compiler/source.h"
+#include "resolver/inventory.h"
 #include "resolver/resolve.h"
 #include "schema/entry.h"
 #include "tools/qcfg/cli.h"
@@ -21,6 +22,9 @@ inline const std::set<std::string> kResolveValueOptions = {"--model", "--invento
 // The inventory named by --model or --inventory (exactly one). Prints the error and returns
 // nullopt when it cannot be read; throws UsageError when neither or both are given.
 std::optional<resolver::Inventory> load_model_inventory(const Args& args);
+
+// `FILE[:LINE:COL]: error: MESSAGE [inventory]` on stderr, as every other diagnostic.
+void print_inventory_error(const resolver::InventoryError& e);
 
 // FILE's QuantizeConfig (a recipe's `quantize` section). Diagnostics are printed.
 std::optional<QuantizeConfig> load_config_for_resolve(const std::string& path, const Args& args,
