@@ -64,6 +64,7 @@ NormalizedText normalize_text(const std::string& path, std::string_view text,
   load.mode = ReadMode::Auto;
   load.recipe_root = options.recipe_root;
   load.cwd = options.cwd;
+  load.allow_outside_root = options.allow_outside_root;
   out.file = load_file(path, load, *out.sources, out.diags);
   return out;
 }

@@ -20,6 +20,9 @@ struct MigrateOptions {
   // (driver::load_file): empty recipe_root means the nearest `modelopt_recipes` ancestor.
   std::string recipe_root;
   std::string cwd = ".";
+  // Let imports resolve outside `cwd` and the recipe root (`--allow-outside-root`; refused by
+  // default, as for every command: docs/reliability.md).
+  bool allow_outside_root = false;
   // Normalize the original and the migrated text and warn where they differ.
   bool verify = true;
 };

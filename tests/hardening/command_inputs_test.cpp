@@ -82,6 +82,9 @@ std::string join(const std::vector<std::string>& args) {
   return out;
 }
 
+// `qcfg ptq` exists only where the runtime is built (LibTorch).
+bool has_runtime() { return run_qcfg({"ptq", "--help"}, "").exit_code == 0; }
+
 std::string le64(uint64_t v) {
   std::string out(8, '\0');
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -115,6 +118,90 @@ std::vector<Case> loading_commands(const std::string& file, const std::string& i
 }
 
 }  // namespace
+
+TEST_CASE(
+    "every command that loads a recipe refuses an escaping import unless given "
+    "--allow-outside-root") {
+  Scratch s("outside");
+  s.write("outside/x.yaml", kListSchema + "- {quantizer_name: '*', enable: false}\n");
+  s.write("work/top.yaml", "imports:\n  x: '../outside/x'\nquant_cfg:\n  - $import: x\n");
+  s.write("work/inv.json", kInventory);
+  const std::string work = s.path("work");
+  const std::vector<Case> cases = {
+      {{"check", "top.yaml"}, 1},
+      {{"normalize", "top.yaml"}, 1},
+      {{"load-recipe", "top.yaml"}, 1},
+      {{"compile", "top.yaml", "--inventory", "inv.json"}, 1},
+      {{"explain", "top.yaml", "--inventory", "inv.json", "*"}, 1},
+      {{"diff", "top.yaml", "top.yaml", "--inventory", "inv.json"}, 2},
+      {{"lint", "top.yaml"}, 1},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(join(c.args));
+    const Outcome refused = run_qcfg(c.args, work);
+    CAPTURE(refused.output);
+    CHECK(refused.exit_code == c.refused_exit);
+    // Located at the import's path in top.yaml, in the standard form.
+    CHECK(line_starts_with(refused, "top.yaml:2:6: error: import '../outside/x' resolves to"));
+    CHECK(contains(refused, "outside the working directory and the recipe root"));
+    CHECK(contains(refused,
+                   c.args[0] == "lint" ? "check: import-outside-root" : "[import-outside-root]"));
+
+    std::vector<std::string> with_flag = c.args;
+    with_flag.push_back("--allow-outside-root");
+    const Outcome allowed = run_qcfg(with_flag, work);
+    CAPTURE(allowed.output);
+    CHECK(allowed.exit_code == 0);
+    CHECK_FALSE(contains(allowed, "outside the working directory"));
+
+    const Outcome help = run_qcfg({c.args[0], "--help"}, work);
+    CHECK(help.exit_code == 0);
+    CHECK(contains(help, "--allow-outside-root let imports resolve outside the working directory"));
+  }
+
+  // migrate loads the original to check the migrated text against it: refused, that check
+  // cannot run and says why (a warning at the rewritten entry); allowed, it runs.
+  s.write("work/legacy.yaml",
+          "imports:\n  x: '../outside/x'\nquant_cfg:\n  - $import: x\n"
+          "  - '*weight_quantizer': {num_bits: 8, axis: 0}\n");
+  const Outcome refused = run_qcfg({"migrate", "legacy.yaml"}, work);
+  CAPTURE(refused.output);
+  CHECK(refused.exit_code == 0);
+  CHECK(line_starts_with(refused,
+                         "legacy.yaml:5:5: warning: the original does not load (import "
+                         "'../outside/x' resolves to"));
+  const Outcome allowed = run_qcfg({"migrate", "legacy.yaml", "--allow-outside-root"}, work);
+  CAPTURE(allowed.output);
+  CHECK(allowed.exit_code == 0);
+  CHECK_FALSE(contains(allowed, "does not load"));
+  CHECK(contains(allowed, "quantizer_name: '*weight_quantizer'"));
+  const Outcome help = run_qcfg({"migrate", "--help"}, work);
+  CHECK(contains(help, "--allow-outside-root let imports resolve outside the working directory"));
+
+  if (!has_runtime()) {
+    MESSAGE("qcfg ptq is not built here (no LibTorch): its --allow-outside-root is not tested");
+    return;
+  }
+  s.write("work/m/model.safetensors",
+          safetensors(R"({"model.layers.0.mlp.down_proj.weight": )"
+                      R"({"dtype": "BF16", "shape": [2, 2], "data_offsets": [0, 8]}})",
+                      8));
+  const std::vector<std::string> ptq = {"ptq",      "top.yaml", "--model", "m",
+                                        "--device", "cpu",      "--quiet", "--out"};
+  std::vector<std::string> ptq_refused = ptq;
+  ptq_refused.push_back("out1");
+  const Outcome p1 = run_qcfg(ptq_refused, work);
+  CAPTURE(p1.output);
+  CHECK(p1.exit_code == 1);
+  CHECK(line_starts_with(p1, "top.yaml:2:6: error: import '../outside/x' resolves to"));
+  CHECK_FALSE(fs::exists(s.path("work/out1")));
+  std::vector<std::string> ptq_allowed = ptq;
+  ptq_allowed.insert(ptq_allowed.end(), {"out2", "--allow-outside-root"});
+  const Outcome p2 = run_qcfg(ptq_allowed, work);
+  CAPTURE(p2.output);
+  CHECK_FALSE(contains(p2, "outside the working directory"));
+  CHECK(p2.exit_code == 0);
+}
 
 TEST_CASE("a file that cannot be read is named by the path given, in every command") {
   Scratch s("unreadable");

@@ -32,7 +32,7 @@ int emit(const std::function<void(std::ostream&)>& write, const Args& args) {
 int run_compile(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kResolveValueOptions;
   value_options.insert({"--format", "-o"});
-  Args args(argv, value_options, {"--no-provenance"});
+  Args args(argv, value_options, {"--no-provenance", kAllowOutsideRoot});
   if (args.positionals().size() != 1) throw UsageError{"expected exactly one FILE"};
   const std::string format = args.choice("--format", {"json", "text"}, "json");
   std::optional<resolver::Inventory> inv = load_model_inventory(args);
@@ -57,6 +57,7 @@ int run_compile(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg compile FILE (--model DIR | --inventory INV.json) [--format json|text] [-o plan.json]
                     [--initial modelopt|defaults] [--recipe-root DIR] [--no-provenance]
+                    [--allow-outside-root]
 
 Applies the quant_cfg of FILE (a recipe's `quantize` section) to every quantizer of the model, in
 list order, exactly as ModelOpt's set_quantizer_by_cfg does, and prints the plan.
@@ -71,6 +72,10 @@ list order, exactly as ModelOpt's set_quantizer_by_cfg does, and prints the plan
   --initial MODE       modelopt: quantizers start as QuantModule._setup makes them (default);
                        defaults: every quantizer starts at QuantizerAttributeConfig(), enabled
   --no-provenance      leave out matched/overridden entries and entry locations
+  --recipe-root DIR    ModelOpt's recipe root for imports (default: the nearest ancestor
+                       directory of FILE named modelopt_recipes)
+  --allow-outside-root let imports resolve outside the working directory and the recipe root
+                       (refused by default: docs/reliability.md)
 
 Exit status: 0 ok, 1 invalid config or inventory, or an entry ModelOpt would fail on (unknown
 parent_class), 2 usage error.

@@ -56,7 +56,7 @@ std::optional<resolver::Resolution> resolve_file(const std::string& path, const 
 int run_diff(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kResolveValueOptions;
   value_options.insert("--format");
-  Args args(argv, value_options, {"--include-disabled"});
+  Args args(argv, value_options, {"--include-disabled", kAllowOutsideRoot});
   if (args.positionals().size() != 2) throw UsageError{"expected two files A and B"};
   const std::string format = args.choice("--format", {"text", "json"}, "text");
   std::optional<resolver::Inventory> inv = load_model_inventory(args);
@@ -107,11 +107,15 @@ int run_diff(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg diff A B (--model DIR | --inventory INV.json) [--format text|json]
                     [--include-disabled] [--initial modelopt|defaults] [--recipe-root DIR]
+                    [--allow-outside-root]
 
 Resolves both configs on the same model and lists every quantizer whose final state differs,
 grouped by name shape (layer and expert numbers abstracted) and by the change (format A -> format
 B, or the attributes that differ when the format label is the same), with weight bytes affected. Quantizers disabled in both plans are equal unless
 --include-disabled is given (their dormant attributes matter only if re-enabled).
+
+  --allow-outside-root let imports resolve outside the working directory and the recipe root
+                       (refused by default: docs/reliability.md)
 
 Exit status (GNU diff): 0 same plans, 1 plans differ, 2 trouble (invalid input, usage).
 )";

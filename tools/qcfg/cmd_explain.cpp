@@ -68,7 +68,7 @@ void explain_one(const resolver::Inventory& inv, size_t index,
 }
 
 int run_explain(const std::vector<std::string>& argv) {
-  Args args(argv, kResolveValueOptions, {"--all"});
+  Args args(argv, kResolveValueOptions, {"--all", kAllowOutsideRoot});
   if (args.positionals().size() != 2) throw UsageError{"expected FILE and PATTERN"};
   std::optional<resolver::Inventory> inv = load_model_inventory(args);
   if (!inv) return kExitInvalid;
@@ -101,12 +101,15 @@ int run_explain(const std::vector<std::string>& argv) {
 
 const char* kUsage =
     R"(usage: qcfg explain FILE (--model DIR | --inventory INV.json) PATTERN [--all]
-                    [--initial modelopt|defaults] [--recipe-root DIR]
+                    [--initial modelopt|defaults] [--recipe-root DIR] [--allow-outside-root]
 
 For each quantizer whose name matches PATTERN (fnmatch, as in quant_cfg): its initial state,
 every entry of FILE that matched it with its source location and the state right after it, which
 entries a later one overrode, and where the final attributes and enable state came from.
 Quantizers that differ only in layer/expert numbers are shown once unless --all is given.
+
+  --allow-outside-root let imports resolve outside the working directory and the recipe root
+                       (refused by default: docs/reliability.md)
 
 Exit status: 0 ok, 1 invalid input or nothing matched, 2 usage error.
 )";

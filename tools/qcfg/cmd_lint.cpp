@@ -128,11 +128,12 @@ bool write_fixes(const std::vector<lint::FileResult>& results) {
 
 // The legacy-format fix: the migrator's rewrite of the whole file, offered only when it keeps
 // the meaning (the migrator normalizes both texts and warns where they differ).
-lint::MigrateFix migration_fix(const std::string& recipe_root) {
-  return [recipe_root](const SourceFile& file) -> std::optional<lint::Fix> {
+lint::MigrateFix migration_fix(const LoadOptions& load) {
+  return [load](const SourceFile& file) -> std::optional<lint::Fix> {
     SourceManager scratch;
     migrations::MigrateOptions options;
-    options.recipe_root = recipe_root;
+    options.recipe_root = load.recipe_root;
+    options.allow_outside_root = load.allow_outside_root;
     try {
       const migrations::MigrateResult r =
           migrations::migrate_text(file.path, file.text, scratch, options);
@@ -176,7 +177,7 @@ int explain(const std::string& id) {
 int run_lint(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kResolveValueOptions;
   value_options.insert({"--format", "--select", "--ignore", "--fail-on", "--explain", "-o"});
-  Args args(argv, value_options, {"--fix", "--diff", "--list-rules"});
+  Args args(argv, value_options, {"--fix", "--diff", "--list-rules", "--allow-outside-root"});
   if (args.flag("--list-rules")) {
     fmt::print("{}", lint::render_rule_list(lint::all_rules()));
     return kExitOk;
@@ -190,9 +191,10 @@ int run_lint(const std::vector<std::string>& argv) {
 
   lint::LintOptions options;
   options.load.recipe_root = args.value_or("--recipe-root", "");
+  options.load.allow_outside_root = args.flag("--allow-outside-root");
   options.select = split_list(args.values("--select"));
   options.ignore = split_list(args.values("--ignore"));
-  options.migrate_fix = migration_fix(options.load.recipe_root);
+  options.migrate_fix = migration_fix(options.load);
   std::optional<resolver::Inventory> inventory;
   if (args.value("--model") || args.value("--inventory")) {
     inventory = load_model_inventory(args);
@@ -222,7 +224,7 @@ int run_lint(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg lint FILE|DIR... [--format text|json|sarif] [-o FILE] [--fail-on error|warning|info]
                  [--select IDS] [--ignore IDS] [--fix | --diff]
-                 [--model DIR | --inventory INV.json] [--recipe-root DIR]
+                 [--model DIR | --inventory INV.json] [--recipe-root DIR] [--allow-outside-root]
        qcfg lint --list-rules
        qcfg lint --explain ID
 
@@ -244,6 +246,8 @@ rule). Directories are searched for .yaml, .yml and .json files.
   --inventory INV    ... or against a quantizer inventory in JSON (see `qcfg inventory`)
   --initial MODE     initial quantizer states for model rules: modelopt (default) or defaults
   --recipe-root DIR  ModelOpt's modelopt_recipes root for imports (default: nearest ancestor)
+  --allow-outside-root let imports resolve outside the working directory and the recipe root
+                     (refused by default: docs/reliability.md)
   --list-rules       list every rule with id, severity and summary
   --explain ID       print the documentation of one rule
 

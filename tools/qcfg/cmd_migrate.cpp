@@ -78,7 +78,8 @@ FileOutcome migrate_one(const std::string& path, Mode mode,
 }
 
 int run_migrate(const std::vector<std::string>& argv) {
-  Args args(argv, {"--recipe-root"}, {"--in-place", "--check", "--diff", "--no-verify"});
+  Args args(argv, {"--recipe-root"},
+            {"--in-place", "--check", "--diff", "--no-verify", "--allow-outside-root"});
   if (args.positionals().empty()) throw UsageError{"expected at least one FILE"};
   const Mode mode = mode_of(args);
   if (mode == Mode::Print && args.positionals().size() > 1) {
@@ -88,6 +89,7 @@ int run_migrate(const std::vector<std::string>& argv) {
   migrations::MigrateOptions options;
   options.recipe_root = args.value_or("--recipe-root", "");
   options.verify = !args.flag("--no-verify");
+  options.allow_outside_root = args.flag("--allow-outside-root");
   bool failed = false, changed = false;
   for (const std::string& path : args.positionals()) {
     const FileOutcome o = migrate_one(path, mode, options);
@@ -100,6 +102,7 @@ int run_migrate(const std::vector<std::string>& argv) {
 
 const char* kMigrateUsage =
     R"(usage: qcfg migrate FILE... [--in-place | --check | --diff] [--recipe-root DIR] [--no-verify]
+                    [--allow-outside-root]
 
 Rewrites legacy quant_cfg forms into ModelOpt's canonical list of entries (quantizer_name,
 parent_class, enable, cfg): the flat dict, lists of one-key dicts, `nn.*`-scoped dicts and the
@@ -115,6 +118,8 @@ warning (file:line:col) says where the meaning differs or could not be checked.
   --recipe-root DIR  ModelOpt's recipe root for imports (default: the nearest ancestor
                    directory named modelopt_recipes)
   --no-verify      skip the normalize-and-compare check
+  --allow-outside-root let imports resolve outside the working directory and the recipe root
+                   (refused by default: docs/reliability.md)
 
 Exit status: 0 ok (nothing to change, or changes written/printed), 1 a file would change
 (--check, --diff) or could not be read, parsed or written, 2 usage error.

@@ -102,6 +102,12 @@ Loads FILE as ModelOpt's recipe tooling does: recipes (metadata.recipe_type), sn
 their `# modelopt-schema:` header, quantize configs and untyped files; prints the import-resolved
 document and every quantize config, entry list or attribute set it holds.
 
+  --format json|yaml   output format (default json)
+  --recipe-root DIR    ModelOpt's recipe root for imports (default: the nearest ancestor
+                       directory of FILE named modelopt_recipes)
+  --allow-outside-root let imports resolve outside the working directory and the recipe root
+                       (refused by default: docs/reliability.md)
+
 Exit status: 0 ok, 1 invalid input, 2 usage or internal error.
 )";
 
@@ -112,6 +118,12 @@ Validates each FILE exactly as ModelOpt would and prints every problem as
 `file:line:col: error: message [rule-id]` with the source line and a caret. Files with a
 `# modelopt-schema:` header are checked as snippets of a recipe tree, files with `metadata` as
 recipes, anything else as a quant_cfg (list, legacy dict or QuantizeConfig).
+
+  --recipe-root DIR    ModelOpt's recipe root for imports (default: the nearest ancestor
+                       directory of FILE named modelopt_recipes)
+  --quiet              no summary line
+  --allow-outside-root let imports resolve outside the working directory and the recipe root
+                       (refused by default: docs/reliability.md)
 
 Exit status: 0 all valid, 1 some file invalid, 2 usage or internal error.
 )";

@@ -15,7 +15,9 @@ namespace {
 int run_ptq(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kApplyValueOptions;
   value_options.insert({"--recipe-root", "--initial"});
-  Args args(argv, value_options, kApplyFlags);
+  std::set<std::string> flags = kApplyFlags;
+  flags.insert(kAllowOutsideRoot);  // read by load_config_for_resolve
+  Args args(argv, value_options, flags);
   if (args.positionals().size() != 1) throw UsageError{"expected exactly one RECIPE"};
   const runtime::ApplyOptions options = apply_options(args);
   std::optional<resolver::Inventory> inv;
@@ -45,11 +47,14 @@ int run_ptq(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg ptq RECIPE --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
                 [--jobs N] [--act-amax FILE] [--recipe-root DIR] [--initial modelopt|defaults]
-                [--quiet]
+                [--allow-outside-root] [--quiet]
 
 Compiles RECIPE (a PTQ recipe or quantize config) against the checkpoint in DIR, as `qcfg
 compile --model DIR` does, and applies the plan, as `qcfg apply` does, in one step. See
 `qcfg apply --help` for the options.
+
+  --allow-outside-root let imports resolve outside the working directory and the recipe root
+                       (refused by default: docs/reliability.md)
 
 Exit status: 0 ok, 1 invalid recipe or a plan that does not apply, 2 usage or I/O error.
 )";

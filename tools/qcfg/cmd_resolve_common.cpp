@@ -33,6 +33,7 @@ std::optional<QuantizeConfig> load_config_for_resolve(const std::string& path, c
   LoadOptions options;
   options.mode = ReadMode::Config;  // as `qcfg normalize` reads it (contract §1-2)
   options.recipe_root = args.value_or("--recipe-root", "");
+  options.allow_outside_root = args.flag(kAllowOutsideRoot);
   Diagnostics diags;
   std::optional<QuantizeConfig> qc = load_quantize_config(path, options, sources, diags);
   print_diagnostics(diags);

@@ -18,6 +18,8 @@ namespace qcfg::cli {
 // Value options every resolving command accepts.
 inline const std::set<std::string> kResolveValueOptions = {"--model", "--inventory",
                                                            "--recipe-root", "--initial"};
+// The flag every command that loads FILE through the recipe loader accepts (as check does).
+inline const std::string kAllowOutsideRoot = "--allow-outside-root";
 
 // The inventory named by --model or --inventory (exactly one). Prints the error and returns
 // nullopt when it cannot be read; throws UsageError when neither or both are given.
@@ -26,7 +28,8 @@ std::optional<resolver::Inventory> load_model_inventory(const Args& args);
 // `FILE[:LINE:COL]: error: MESSAGE [inventory]` on stderr, as every other diagnostic.
 void print_inventory_error(const resolver::InventoryError& e);
 
-// FILE's QuantizeConfig (a recipe's `quantize` section). Diagnostics are printed.
+// FILE's QuantizeConfig (a recipe's `quantize` section), with --recipe-root and
+// --allow-outside-root from `args`. Diagnostics are printed.
 std::optional<QuantizeConfig> load_config_for_resolve(const std::string& path, const Args& args,
                                                       SourceManager& sources);
 
