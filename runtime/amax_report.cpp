@@ -22,6 +22,19 @@ OrderedJson record_json(const AmaxRecord& r) {
     j["min"] = *lo;
     j["max"] = *hi;
   }
+  if (!r.unified_with.empty()) {  // export-time sibling unification (numerics.md §6.5)
+    if (r.global_amax) j["global_amax"] = *r.global_amax;
+    if (r.calibrated) j["calibrated_amax"] = *r.calibrated;
+    j["unified_with"] = r.unified_with;
+  }
+  return j;
+}
+
+// --act-amax values replaced by their sibling group's max in export (input_scale uses `amax`).
+OrderedJson unified_inputs(const Prepared& p) {
+  OrderedJson j = OrderedJson::object();
+  for (const UnifiedInput& u : p.unified_inputs)
+    j[u.quantizer] = {{"amax", u.used}, {"given_amax", u.given}, {"unified_with", u.unified_with}};
   return j;
 }
 
@@ -49,6 +62,7 @@ void AmaxReport::write(const std::string& path, const Plan& plan, const Prepared
                    {"weight_amax", amax},
                    {"activations_needing_calibration", p.calibration_needed},
                    {"activations_from_act_amax", p.calibration_given},
+                   {"unified_input_amax", unified_inputs(p)},
                    {"rotated_input_modules", p.rotated_inputs}};
   write_json_file(path, j);
 }

@@ -87,8 +87,9 @@ void write_scalars(const Prepared& p, ShardWriters& w) {
   }
 }
 
-// The worker loop: units taken in order by `jobs` threads; each reads, computes and writes its
-// own tensors, so reading, compute and writing of different units overlap.
+// The worker loop: work items (a unit, or a sibling group computed together) taken in order by
+// `jobs` threads; each reads, computes and writes its own tensors, so reading, compute and writing
+// of different items overlap.
 class Runner {
  public:
   Runner(const Prepared& p, ShardWriters& w, const at::Device& device, Progress& progress,
@@ -105,9 +106,12 @@ class Runner {
  private:
   void loop() {
     const tensor_ops::WorkerStream stream(device_);  // jobs overlap on the GPU too
-    for (size_t i = next_++; i < p_.units.size() && !failed_; i = next_++) {
+    for (size_t i = next_++; i < p_.work.size() && !failed_; i = next_++) {
       try {
-        run_unit(i);
+        if (p_.work[i].size() == 1)
+          run_unit(p_.work[i][0]);
+        else
+          run_group(p_.work[i]);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!error_) error_ = std::current_exception();
@@ -140,6 +144,31 @@ class Runner {
       report_.add(std::move(r.amax));
     }
     progress_.advance(u.unit->bytes());
+  }
+
+  // Siblings whose weight amax is unified: computed together, each member's outputs written to
+  // its own unit's place (the shard of its source weight).
+  void run_group(const std::vector<size_t>& item) {
+    std::vector<const PreparedUnit*> units;
+    for (size_t i : item) units.push_back(&p_.units[i]);
+    std::vector<UnitResult> results;
+    {
+      const StageTimer timer(&times_, Stage::unit);
+      results = compute_group(units, device_, &times_);
+    }
+    for (size_t m = 0; m < item.size(); ++m) {
+      auto [writer, first] = w_.unit_slot[item[m]];
+      {
+        const StageTimer timer(&times_, Stage::write);
+        const std::vector<at::Tensor>& out = results[m].outputs;
+        for (size_t k = 0; k < out.size(); ++k)
+          writer->write(first + k, out[k].data_ptr(),
+                        static_cast<uint64_t>(out[k].numel()) * out[k].element_size());
+        for (const WorkTensor& t : units[m]->unit->tensors) Checkpoint::release(*t.tensor);
+      }
+      report_.add(std::move(results[m].amax));
+      progress_.advance(units[m]->unit->bytes());
+    }
   }
 
   const Prepared& p_;

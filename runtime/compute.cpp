@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "kernels/torch/streams.h"
@@ -29,6 +31,8 @@ std::string granularity_label(const numerics::Granularity& g) {
 }
 
 std::vector<int64_t> shape_of(const at::Tensor& x) { return {x.sizes().begin(), x.sizes().end()}; }
+
+float scalar_amax(const std::vector<float>& v) { return v.empty() ? 0.0f : v[0]; }
 
 // The tensor a stage calibrates on and quantizes: rotated first when the stage rotates (§0.1).
 at::Tensor stage_input(const at::Tensor& x, const QuantFormat& f) {
@@ -72,11 +76,22 @@ at::Tensor fake_quantize(const at::Tensor& x, const QuantSlot& slot,
   return y;
 }
 
-float scalar_amax(const std::vector<float>& v) { return v.empty() ? 0.0f : v[0]; }
+// The per-tensor amax export derives weight_scale_2 from: the NVFP4 global amax (static: the max
+// of the block amax), or the one per-tensor value.
+float global_of(const QuantFormat& f, const std::vector<float>& amax) {
+  if (f.kind == FormatKind::nvfp4_static)
+    return amax.empty() ? 0.0f : *std::max_element(amax.begin(), amax.end());
+  return scalar_amax(amax);
+}
 
-// Packed codes and scales of one 2-D weight; per-tensor scales as 0-d fp32.
+// Packed codes and scales of one 2-D weight; per-tensor scales as 0-d fp32. `global` replaces
+// the per-tensor amax (NVFP4 global amax) with a sibling group's max.
 std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Tensor& w,
-                             const std::vector<float>& amax) {
+                             const std::vector<float>& calibrated,
+                             std::optional<float> global = std::nullopt) {
+  const std::vector<float> amax = global && f.kind != FormatKind::nvfp4_static
+                                      ? std::vector<float>(calibrated.size(), *global)
+                                      : calibrated;
   const std::vector<int64_t> shape = shape_of(w);
   ops::Packed p;
   switch (algo) {
@@ -95,8 +110,7 @@ std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Te
     case ExportAlgo::nvfp4:
     case ExportAlgo::nvfp4_weight_only:
       if (f.kind == FormatKind::nvfp4_static)
-        p = ops::pack_nvfp4_static(w, amax, *std::max_element(amax.begin(), amax.end()),
-                                   f.four_over_six);
+        p = ops::pack_nvfp4_static(w, amax, global ? *global : global_of(f, amax), f.four_over_six);
       else
         p = ops::pack_nvfp4(w, scalar_amax(amax));
       return {p.codes, p.scales, at::scalar_tensor(p.global_scale, at::kFloat)};
@@ -192,6 +206,9 @@ void run_fused(const PreparedUnit& p, const Context& c, UnitResult& r) {
   append_outputs(std::move(stacked), p, r);
 }
 
+// Members kept between calibration and packing up to this many fp32 bytes in all.
+constexpr uint64_t kKeptGroupBytes = uint64_t{1} << 30;
+
 }  // namespace
 
 at::Tensor view_tensor(const TensorRef& t) {
@@ -209,6 +226,49 @@ UnitResult compute_unit(const PreparedUnit& p, const at::Device& device, StageTi
     run_shared(p, c, r);
   ops::synchronize_current_stream(device);  // the queued host copies of the outputs
   return r;
+}
+
+std::vector<UnitResult> compute_group(const std::vector<const PreparedUnit*>& units,
+                                      const at::Device& device, StageTimes* times) {
+  const Context c{device, times};
+  uint64_t fp32_bytes = 0;
+  for (const PreparedUnit* p : units) {
+    if (!p->algo || p->unit->kind != WorkUnit::Kind::shared || p->unit->tensors.size() != 1 ||
+        p->slots.size() != 1 || p->slots[0].stages.size() != 1)
+      throw std::logic_error("a sibling group member must be one exported single-stage weight");
+    fp32_bytes += p->unit->tensors[0].tensor->nbytes /
+                  static_cast<uint64_t>(float_dtype_size(p->unit->tensors[0].tensor->dtype)) * 4;
+  }
+  const bool keep = fp32_bytes <= kKeptGroupBytes;
+  std::vector<UnitResult> results(units.size());
+  std::vector<at::Tensor> kept(units.size());
+  std::vector<std::vector<float>> amax(units.size());
+  float group = 0;
+  for (size_t i = 0; i < units.size(); ++i) {
+    const PreparedUnit& p = *units[i];
+    const TensorRef& t = *p.unit->tensors[0].tensor;
+    const at::Tensor x = load(t, c);
+    if (keep) kept[i] = x;
+    amax[i] = calibrate(
+        p.slots[0], 1, [&](size_t) { return x; }, t.shape, results[i].amax)[0];
+    group = std::max(group, global_of(p.slots[0].stages[0], amax[i]));
+  }
+  for (size_t i = 0; i < units.size(); ++i) {
+    const PreparedUnit& p = *units[i];
+    const QuantFormat& f = p.slots[0].stages[0];
+    const at::Tensor x = keep ? kept[i] : load(*p.unit->tensors[0].tensor, c);
+    kept[i] = at::Tensor();
+    append_outputs(pack(*p.algo, f, x, amax[i], group), p, results[i]);
+    AmaxRecord& rec = results[i].amax.front();
+    rec.unified_with = p.unified_with;
+    rec.calibrated = global_of(f, amax[i]);
+    if (f.kind == FormatKind::nvfp4_static)
+      rec.global_amax = group;
+    else
+      rec.values.assign(rec.values.size(), group);
+  }
+  ops::synchronize_current_stream(device);
+  return results;
 }
 
 }  // namespace qcfg::runtime

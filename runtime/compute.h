@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,13 @@ namespace qcfg::runtime {
 struct AmaxRecord {
   std::string quantizer;
   size_t stage = 0;
-  std::string granularity;  // "per-tensor", "per-axis 0", "block 16", "none (dynamic MX)"
-  std::vector<float> values;
+  std::string granularity;    // "per-tensor", "per-axis 0", "block 16", "none (dynamic MX)"
+  std::vector<float> values;  // what export packed with (a unified per-tensor amax: the group max)
+  // Export, sibling groups (numerics.md §6.5): the quantizers unified with, the quantizer's own
+  // calibrated per-tensor (static NVFP4: global) amax, and for static NVFP4 the global amax used.
+  std::vector<std::string> unified_with;
+  std::optional<float> calibrated;
+  std::optional<float> global_amax;
 };
 
 struct UnitResult {
@@ -34,5 +40,12 @@ at::Tensor view_tensor(const TensorRef& t);
 // job) and waited for before returning. Reading is timed as Stage::read when `times` is given.
 UnitResult compute_unit(const PreparedUnit& unit, const at::Device& device,
                         StageTimes* times = nullptr);
+
+// A sibling group (a Prepared::work item of several units, export mode): every member calibrated,
+// its per-tensor weight amax (NVFP4 global amax) replaced by the group max, then every member
+// packed with it. Members are kept on the device between the two passes when their fp32 total
+// is at most 1 GiB, else read again. One result per member, in the order given.
+std::vector<UnitResult> compute_group(const std::vector<const PreparedUnit*>& units,
+                                      const at::Device& device, StageTimes* times = nullptr);
 
 }  // namespace qcfg::runtime

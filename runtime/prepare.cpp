@@ -60,6 +60,7 @@ class Preparer {
 
   Prepared run() {
     for (const WorkUnit& u : binding_.units) prepare_unit(u);
+    plan_work();
     collect_activations();
     return std::move(out_);
   }
@@ -227,6 +228,87 @@ class Preparer {
     return true;
   }
 
+  // Work items in unit order; in export mode, sibling groups (§6.5) become one item, placed at
+  // their first member, and their input amax is unified.
+  void plan_work() {
+    std::map<std::string, std::vector<size_t>> groups;
+    if (out_.mode == Mode::export_hf)
+      for (size_t i = 0; i < out_.units.size(); ++i)
+        if (std::string key = sibling_group_key(*out_.units[i].unit); !key.empty())
+          groups[key].push_back(i);
+    std::vector<int> item_of(out_.units.size(), -1);  // -1: a unit of its own
+    std::vector<std::vector<size_t>> items;
+    for (const auto& [key, members] : groups) {
+      if (members.size() < 2 || !unifiable(members)) continue;
+      unify_inputs(members);
+      if (!unifies_weight(out_.units[members[0]])) continue;
+      for (size_t i : members) {
+        PreparedUnit& p = out_.units[i];
+        for (size_t j : members)
+          if (j != i) p.unified_with.push_back(out_.units[j].slots[0].quantizer->name);
+        std::sort(p.unified_with.begin(), p.unified_with.end());
+        item_of[i] = static_cast<int>(items.size());
+      }
+      items.push_back(members);
+    }
+    for (size_t i = 0; i < out_.units.size(); ++i) {
+      if (item_of[i] < 0)
+        out_.work.push_back({i});
+      else if (items[static_cast<size_t>(item_of[i])].front() == i)
+        out_.work.push_back(items[static_cast<size_t>(item_of[i])]);
+    }
+  }
+
+  // Every sibling quantized with one export algo and one weight format; ModelOpt skips per-tensor
+  // FP8 and FP8 blocks (requantize_resmooth_fused_llm_layers).
+  bool unifiable(const std::vector<size_t>& members) const {
+    const PreparedUnit& first = out_.units[members[0]];
+    for (size_t i : members) {
+      const PreparedUnit& p = out_.units[i];
+      if (!p.algo || p.slots.size() != 1 || p.slots[0].stages.size() != 1) return false;
+      if (*p.algo != *first.algo ||
+          p.slots[0].stages[0].label() != first.slots[0].stages[0].label())
+        return false;
+    }
+    return *first.algo != ExportAlgo::fp8 && *first.algo != ExportAlgo::fp8_block;
+  }
+
+  // A weight amax with one per-tensor value: the NVFP4 global amax (dynamic: the per-tensor amax;
+  // static: the max of the block amax), any per-tensor amax.
+  static bool unifies_weight(const PreparedUnit& p) {
+    const QuantFormat& f = p.slots[0].stages[0];
+    if (f.kind == FormatKind::nvfp4_static) return true;
+    const auto g = calibration_granularity(f, p.unit->tensors[0].tensor->shape);
+    return g && std::holds_alternative<numerics::PerTensor>(*g);
+  }
+
+  // Input amax := the max over the siblings given one with --act-amax; input_scale follows.
+  void unify_inputs(const std::vector<size_t>& members) {
+    const ExportAlgo algo = *out_.units[members[0]].algo;
+    const float bound = input_scale_bound(algo);
+    if (bound <= 0) return;
+    std::vector<std::pair<const WorkTensor*, const PlanQuantizer*>> given;
+    float group = 0;
+    for (size_t i : members) {
+      const WorkTensor& t = out_.units[i].unit->tensors[0];
+      const PlanQuantizer* input = input_quantizer_of(t, false);
+      if (input == nullptr || !act_amax_.count(input->name)) continue;
+      given.emplace_back(&t, input);
+      group = std::max(group, act_amax_.at(input->name));
+    }
+    if (given.size() < 2) return;
+    for (const auto& [t, input] : given) {
+      UnifiedInput u{input->name, act_amax_.at(input->name), group, {}};
+      for (const auto& [other_t, other] : given)
+        if (other != input) u.unified_with.push_back(other->name);
+      std::sort(u.unified_with.begin(), u.unified_with.end());
+      const std::string name = input_scale_name(t->module, t->param);
+      for (ScalarOutput& s : out_.scalars)
+        if (s.name == name) s.value = numerics::export_amax(group, bound) / bound;
+      out_.unified_inputs.push_back(std::move(u));
+    }
+  }
+
   void add_input_scale(const PlanQuantizer& input, const std::string& name, float bound,
                        const std::string& shard) {
     scale_inputs_.insert(input.name);
@@ -281,6 +363,20 @@ class Preparer {
 };
 
 }  // namespace
+
+std::string sibling_group_key(const WorkUnit& u) {
+  // Copy units count too: an unquantized sibling keeps the group from being unified.
+  if (u.kind == WorkUnit::Kind::fused || u.tensors.size() != 1 || u.tensors[0].param != "weight")
+    return "";
+  const std::string& m = u.tensors[0].module;
+  const size_t dot = m.rfind('.');
+  const std::string parent = dot == std::string::npos ? "" : m.substr(0, dot + 1);
+  const std::string leaf = dot == std::string::npos ? m : m.substr(dot + 1);
+  if (leaf == "q_proj" || leaf == "k_proj" || leaf == "v_proj") return parent + "qkv";
+  if (leaf == "gate_proj" || leaf == "up_proj") return parent + "gate_up";
+  if (leaf == "w1" || leaf == "w3") return parent + "w1_w3";
+  return "";
+}
 
 bool PreparedUnit::quantizes() const {
   return std::any_of(slots.begin(), slots.end(), [](const QuantSlot& s) { return s.quantizes(); });

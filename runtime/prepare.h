@@ -31,6 +31,9 @@ struct PreparedUnit {
   std::optional<ExportAlgo> algo;  // export mode, quantized units
   std::vector<OutputTensor> outputs;
   std::string shard;  // output shard file name
+  // Export: the weight quantizers of the sibling linears this unit's per-tensor weight amax is
+  // unified with (numerics.md §6.5); empty when it keeps its own.
+  std::vector<std::string> unified_with;
 
   bool quantizes() const;
 };
@@ -42,6 +45,14 @@ struct ScalarOutput {
   std::string shard;
 };
 
+// Export: an input amax given with --act-amax and replaced by its sibling group's max (§6.5).
+struct UnifiedInput {
+  std::string quantizer;
+  float given = 0;  // the --act-amax value
+  float used = 0;   // the group max that input_scale is computed from
+  std::vector<std::string> unified_with;
+};
+
 struct ModuleExportInfo {
   std::string algo;
   int64_t group_size = 0;
@@ -50,6 +61,11 @@ struct ModuleExportInfo {
 struct Prepared {
   Mode mode = Mode::fake;
   std::vector<PreparedUnit> units;
+  // Indices into `units`, each exactly once, in the order units are processed. An item of more
+  // than one unit is a sibling group whose per-tensor weight amax is unified (export mode): every
+  // member is calibrated before any is packed.
+  std::vector<std::vector<size_t>> work;
+  std::vector<UnifiedInput> unified_inputs;  // export mode
   std::vector<ScalarOutput> scalars;
   std::vector<std::string> calibration_needed;  // activation quantizers without an amax
   std::vector<std::string> calibration_given;   // activation quantizers with --act-amax values
@@ -59,7 +75,16 @@ struct Prepared {
   std::vector<std::string> rotated_inputs;       // modules whose inputs must be rotated (fake)
 };
 
-// `act_amax`: static activation amax by quantizer name (--act-amax).
+// Sibling linears that read one input, found by name (we have no forward pass; docs/runtime.md):
+// within one parent module {q_proj, k_proj, v_proj}, {gate_proj, up_proj} and {w1, w3}. Returns
+// "<parent>.<group>" ("model.layers.0.self_attn.qkv") for the dense `<m>.weight` of such a
+// linear, "" otherwise.
+std::string sibling_group_key(const WorkUnit& unit);
+
+// `act_amax`: static activation amax by quantizer name (--act-amax). In export mode, sibling
+// linears quantized with one export algo (not FP8 per tensor nor FP8 blocks, which ModelOpt
+// leaves alone) get the group max of their per-tensor weight amax and of their input amax, as
+// ModelOpt's requantize_resmooth_fused_llm_layers / sync_moe_gate_up_amax do (§6.5).
 Prepared prepare(const Binding& binding, Mode mode, const std::map<std::string, float>& act_amax,
                  Diagnostics& diags);
 

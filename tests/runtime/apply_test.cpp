@@ -26,13 +26,6 @@ bool is_weight(const TensorRef& t) {
   return true;
 }
 
-// The device the runs use: the CPU in CI; QCFG_TEST_DEVICE=cuda on a GPU machine checks the CUDA
-// path against the same CPU reference (tools/gpu/runtime.sh).
-std::string test_device() {
-  const char* d = std::getenv("QCFG_TEST_DEVICE");
-  return d != nullptr && *d != 0 ? d : "cpu";
-}
-
 // Compiles a weight-only config for `fmt` against `model` and applies it.
 Run apply(const Scratch& s, Fmt fmt, const fs::path& model, const fs::path& out,
           const std::string& mode) {
@@ -54,8 +47,15 @@ void check_bytes(const Checkpoint& out, const std::string& name,
   CHECK(bytes(*t) == expected);
 }
 
-// Dense and per-expert linears: one quantizer per weight.
+// Dense and per-expert linears: one quantizer per weight. NVFP4 export unifies the global amax of
+// sibling linears (q/k/v, gate/up: numerics.md §6.5); fake quant and the other formats of
+// all_formats() (FP8 per tensor excluded by ModelOpt, no per-tensor amax otherwise) do not.
 void check_dense(Fmt fmt, const Checkpoint& in, const Checkpoint& out, bool fake) {
+  std::map<std::string, float> own;
+  if (fmt == Fmt::nvfp4 && !fake)
+    for (const TensorRef& t : in.tensors())
+      if (is_weight(t)) own[t.name] = ref_amax(fmt, floats(t), t.shape).at(0);
+  const std::map<std::string, float> unified = unified_amax(own);
   for (const TensorRef& t : in.tensors()) {
     CAPTURE(t.name);
     if (!is_weight(t)) {
@@ -63,7 +63,8 @@ void check_dense(Fmt fmt, const Checkpoint& in, const Checkpoint& out, bool fake
       continue;
     }
     const std::vector<float> x = floats(t);
-    const auto amax = ref_amax(fmt, x, t.shape);
+    auto amax = ref_amax(fmt, x, t.shape);
+    if (unified.count(t.name)) amax = {unified.at(t.name)};
     if (fake) {
       const TensorRef* o = out.find(t.name);
       REQUIRE(o != nullptr);

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -25,7 +26,7 @@ std::vector<uint8_t> generate(const GenTensor& t, uint32_t seed) {
   for (int64_t i = 0; i < n; ++i) {
     state = state * 1664525u + 1013904223u;
     const float unit = static_cast<float>(state >> 8) / 16777216.0f * 2.0f - 1.0f;
-    const float v = std::ldexp(unit, static_cast<int>((i / cols) % 5) - 2);
+    const float v = std::ldexp(unit, static_cast<int>((i / cols) % 5) - 2) * t.scale;
     if (t.dtype == "F32") {
       uint8_t b[4];
       std::memcpy(b, &v, 4);
@@ -89,6 +90,11 @@ std::string Scratch::write(const std::string& name, const std::string& text) con
   return (dir_ / name).string();
 }
 
+std::string test_device() {
+  const char* d = std::getenv("QCFG_TEST_DEVICE");
+  return d != nullptr && *d != 0 ? d : "cpu";
+}
+
 Run qcfg(const std::string& args) {
   const std::string cmd = std::string(QCFG_EXE) + " " + args + " 2>&1";
   Run r;
@@ -149,6 +155,29 @@ std::vector<GenTensor> grouped_experts(int experts, int skip) {
     if (e != skip)
       t.push_back({"decoder.layers.0.mlp.experts.linear_fc1.weight" + std::to_string(e), {64, 32}});
   t.push_back({"decoder.layers.0.input_layernorm.weight", {32}});
+  return t;
+}
+
+std::vector<GenTensor> sibling_linears() {
+  const std::string a = "model.layers.0.self_attn.", m = "model.layers.0.mlp.";
+  std::vector<GenTensor> t = {{a + "q_proj.weight", {32, 32}, "BF16", 1.0f},
+                              {a + "k_proj.weight", {32, 32}, "BF16", 4.0f},
+                              {a + "v_proj.weight", {32, 32}, "BF16", 0.25f},
+                              {a + "o_proj.weight", {32, 32}, "BF16", 2.0f},
+                              {m + "gate_proj.weight", {64, 32}, "BF16", 0.5f},
+                              {m + "up_proj.weight", {64, 32}, "BF16", 8.0f},
+                              {m + "down_proj.weight", {32, 64}, "BF16", 1.0f}};
+  for (int e = 0; e < 2; ++e) {
+    const std::string x = "model.layers.1.mlp.experts." + std::to_string(e) + ".";
+    t.push_back({x + "gate_proj.weight", {64, 32}, "BF16", e == 0 ? 2.0f : 0.125f});
+    t.push_back({x + "up_proj.weight", {64, 32}, "BF16", e == 0 ? 0.5f : 1.0f});
+    t.push_back({x + "down_proj.weight", {32, 64}, "BF16", 1.0f});
+  }
+  const std::string b = "model.layers.1.block_sparse_moe.experts.0.";
+  t.push_back({b + "w1.weight", {64, 32}, "BF16", 0.25f});
+  t.push_back({b + "w2.weight", {32, 64}, "BF16", 4.0f});
+  t.push_back({b + "w3.weight", {64, 32}, "BF16", 2.0f});
+  t.push_back({"model.layers.0.input_layernorm.weight", {32}});
   return t;
 }
 

@@ -18,6 +18,7 @@ struct GenTensor {
   std::string name;
   std::vector<int64_t> shape;
   std::string dtype = "BF16";
+  float scale = 1.0f;  // every value multiplied by it (a power of two keeps them exact)
 };
 
 // Writes `tensors` into `dir` (one file, or `shards` files with an index) plus config.json and a
@@ -37,6 +38,10 @@ class Scratch {
   fs::path dir_;
 };
 
+// The device the runs use: the CPU in CI; QCFG_TEST_DEVICE=cuda on a GPU machine checks the CUDA
+// path against the same CPU reference (tools/gpu/runtime.sh).
+std::string test_device();
+
 struct Run {
   int status = -1;
   std::string out;
@@ -51,6 +56,9 @@ std::vector<uint8_t> bytes(const runtime::TensorRef& t);
 std::vector<GenTensor> llama_like();
 std::vector<GenTensor> fused_experts();
 std::vector<GenTensor> grouped_experts(int experts, int skip = -1);
+// Sibling linears (q/k/v, gate/up, per-expert gate/up, Mixtral w1/w3) with clearly different
+// amaxes, beside linears that have no siblings (o_proj, down_proj, w2).
+std::vector<GenTensor> sibling_linears();
 
 // A quantize config that disables everything, then applies `weight_cfg` (a YAML flow mapping)
 // to every weight quantizer except embeddings and lm_head.

@@ -2,7 +2,9 @@
 // (kernels/cpu): the definition of correct.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -102,6 +104,37 @@ inline std::vector<float> ref_fake_bf16(Fmt f, const std::vector<float>& x,
   numerics::fake_quant(ref_spec(f, amax), std::span<const float>(x), std::span<float>(y), s);
   for (float& v : y) v = numerics::round_to<numerics::BFloat16>(v);
   return y;
+}
+
+// Export-time unification (numerics.md §6.5, docs/runtime.md): the sibling group of a dense linear
+// weight `<parent>.<leaf>.weight` by name ({q,k,v}_proj, {gate,up}_proj, {w1,w3} under one
+// parent), "" for none.
+inline std::string sibling_key(const std::string& tensor) {
+  const std::string suffix = ".weight";
+  if (tensor.size() <= suffix.size() || tensor.compare(tensor.size() - 7, 7, suffix) != 0)
+    return "";
+  const std::string module = tensor.substr(0, tensor.size() - 7);
+  const size_t dot = module.rfind('.');
+  const std::string parent = dot == std::string::npos ? "" : module.substr(0, dot + 1);
+  const std::string leaf = dot == std::string::npos ? module : module.substr(dot + 1);
+  if (leaf == "q_proj" || leaf == "k_proj" || leaf == "v_proj") return parent + "qkv";
+  if (leaf == "gate_proj" || leaf == "up_proj") return parent + "gate_up";
+  if (leaf == "w1" || leaf == "w3") return parent + "w1_w3";
+  return "";
+}
+
+// The per-tensor amax export uses for each tensor of `amax` (tensor name -> own per-tensor amax):
+// the max over its sibling group, or its own when it has no sibling in `amax`.
+inline std::map<std::string, float> unified_amax(const std::map<std::string, float>& amax) {
+  std::map<std::string, float> group;
+  for (const auto& [name, a] : amax)
+    if (const std::string k = sibling_key(name); !k.empty()) group[k] = std::max(group[k], a);
+  std::map<std::string, float> out;
+  for (const auto& [name, a] : amax) {
+    const std::string k = sibling_key(name);
+    out[name] = k.empty() ? a : group[k];
+  }
+  return out;
 }
 
 template <class T>
