@@ -315,4 +315,11 @@ TEST_CASE("inventory and checkpoint errors print as file:line:col: error:, not e
   CHECK(r.exit_code == 1);
   CHECK(line_starts_with(r, "m/model.safetensors:1:32: error: header is not valid JSON: "));
   CHECK(has_located_error(r.output, "m/model.safetensors"));
+  if (has_runtime()) {
+    const Outcome p = run_qcfg({"ptq", "ok.yaml", "--model", "m", "--out", "out"}, work);
+    CAPTURE(p.output);
+    CHECK(p.exit_code == 1);
+    CHECK(line_starts_with(p, "m/model.safetensors:1:32: error: header is not valid JSON: "));
+    CHECK_FALSE(line_starts_with(p, "error: "));
+  }
 }

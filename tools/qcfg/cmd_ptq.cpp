@@ -24,7 +24,7 @@ int run_ptq(const std::vector<std::string>& argv) {
   try {
     inv = resolver::load_inventory(options.model_dir);
   } catch (const resolver::InventoryError& e) {
-    fmt::print(stderr, "error: {} [inventory]\n", e.what());
+    print_inventory_error(e);
     return kExitInvalid;
   }
   SourceManager sources;
