@@ -19,22 +19,33 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-Json parse_json_file(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw CheckpointError(path.string() + ": cannot open file");
-  try {
-    return Json::parse(in);
-  } catch (const std::exception& e) {
-    throw CheckpointError(path.string() + ": invalid JSON: " + e.what());
-  }
-}
-
 uint64_t page_size() {
   static const uint64_t size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   return size;
 }
 
 }  // namespace
+
+nlohmann::ordered_json read_small_json_file(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) throw CheckpointError(path + ": cannot open file");
+  if (!fs::is_regular_file(st)) throw CheckpointError(path + ": not a regular file");
+  const uint64_t size = fs::file_size(path, ec);
+  if (!ec && size > kMaxJsonFileBytes)
+    throw CheckpointError(path + ": file is " + std::to_string(size) +
+                          " bytes, over the size limit (limit " +
+                          std::to_string(kMaxJsonFileBytes) +
+                          " bytes; index, config and amax files are far smaller: check that this "
+                          "is the right file)");
+  std::ifstream in(path);
+  if (!in) throw CheckpointError(path + ": cannot open file");
+  try {
+    return nlohmann::ordered_json::parse(in);
+  } catch (const std::exception& e) {
+    throw CheckpointError(path + ": invalid JSON: " + e.what());
+  }
+}
 
 int float_dtype_size(const std::string& dtype) {
   if (dtype == "BF16" || dtype == "F16") return 2;
@@ -76,7 +87,7 @@ Checkpoint Checkpoint::open(const std::string& dir) {
   const fs::path index = root / "model.safetensors.index.json";
   if (fs::exists(index, ec)) {
     c.sharded_ = true;
-    const Json j = parse_json_file(index);
+    const auto j = read_small_json_file(index.string());
     auto map = j.find("weight_map");
     if (map == j.end() || !map->is_object())
       throw CheckpointError(index.string() + ": missing `weight_map`");

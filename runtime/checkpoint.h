@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -75,6 +76,14 @@ class Checkpoint {
 
   void add_shard(const std::string& file);
 };
+
+// The JSON files around a checkpoint (the shard index, config.json, --act-amax) are small; a larger
+// one is the wrong file, and reading it whole would only exhaust memory.
+inline constexpr uint64_t kMaxJsonFileBytes = uint64_t{256} << 20;
+
+// Parses such a file after checking that it is a regular file of at most kMaxJsonFileBytes (a
+// FIFO or device would block or never end). Throws CheckpointError naming the file.
+nlohmann::ordered_json read_small_json_file(const std::string& path);
 
 // Bytes per element of the dtypes the runtime quantizes (BF16, F16, F32); 0 for others.
 int float_dtype_size(const std::string& dtype);

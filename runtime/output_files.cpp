@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "runtime/apply.h"
+#include "runtime/checkpoint.h"
 
 namespace qcfg::runtime {
 
@@ -72,12 +73,10 @@ void write_json_file(const std::string& path, const nlohmann::ordered_json& j) {
 }
 
 nlohmann::ordered_json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ApplyError(path + ": cannot open");
   try {
-    return nlohmann::ordered_json::parse(in);
-  } catch (const std::exception& e) {
-    throw ApplyError(path + ": invalid JSON: " + e.what());
+    return read_small_json_file(path);
+  } catch (const CheckpointError& e) {
+    throw ApplyError(e.what());
   }
 }
 

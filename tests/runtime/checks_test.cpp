@@ -1,6 +1,9 @@
 // Checks before any output: a plan that cannot apply fails with a located message naming the
 // quantizer, and nothing is written (no output directory, no temporary directory left behind).
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <fstream>
 
 #include "checkpoint_gen.h"
 #include "reference.h"
@@ -103,6 +106,33 @@ TEST_CASE("activation quantizers needing calibration are listed; --act-amax give
   const runtime::TensorRef* in_scale = o.find("model.layers.0.mlp.down_proj.input_scale");
   REQUIRE(in_scale != nullptr);
   CHECK(floats(*in_scale) == std::vector<float>{8.96f / 448.0f});
+}
+
+TEST_CASE("JSON side files that are not small regular files are refused, never read") {
+  Scratch s;
+  write_checkpoint(s.path("m"), llama_like());
+  const std::string cfg = s.write("fp8.yaml",
+                                  "algorithm: max\nquant_cfg:\n  - {quantizer_name: '*', enable: "
+                                  "false}\n  - {quantizer_name: '*mlp.down_proj*_quantizer', "
+                                  "cfg: {num_bits: e4m3, axis: null}}\n");
+  const fs::path fifo = s.path("amax.fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const fs::path big = s.path("big.json");
+  { std::ofstream(big) << "{}"; }
+  fs::resize_file(big, runtime::kMaxJsonFileBytes + 1);  // sparse
+  const std::pair<fs::path, std::string> cases[] = {{fifo, "not a regular file"},
+                                                    {s.path("m"), "not a regular file"},
+                                                    {big, "over the size limit"}};
+  for (const auto& [amax, why] : cases) {
+    CAPTURE(amax);
+    const Run r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
+                       s.path("out").string() + " --mode export --device cpu --quiet --act-amax " +
+                       amax.string());
+    CAPTURE(r.out);
+    CHECK(r.status == 2);
+    CHECK(r.out.find(amax.string() + ": " + why) != std::string::npos);
+    CHECK_FALSE(fs::exists(s.path("out")));
+  }
 }
 
 TEST_CASE("plan and path problems: located plan errors, existing output, exit codes") {
