@@ -120,9 +120,10 @@ TEST_CASE("JSON side files that are not small regular files are refused, never r
   const fs::path big = s.path("big.json");
   { std::ofstream(big) << "{}"; }
   fs::resize_file(big, runtime::kMaxJsonFileBytes + 1);  // sparse
-  const std::pair<fs::path, std::string> cases[] = {{fifo, "not a regular file"},
-                                                    {s.path("m"), "not a regular file"},
-                                                    {big, "over the size limit"}};
+  const std::pair<fs::path, std::string> cases[] = {
+      {fifo, "not a regular file"},
+      {s.path("m"), "not a regular file"},
+      {big, "file is 268435457 bytes, over the size limit"}};
   for (const auto& [amax, why] : cases) {
     CAPTURE(amax);
     const Run r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
