@@ -13,12 +13,16 @@
 #include <vector>
 
 #include "tests/hardening/run_bounded.h"
+#include "tests/hardening/scratch.h"
 
 namespace fs = std::filesystem;
 using qcfg::hardening::has_file_error;
 using qcfg::hardening::has_located_error;
 using qcfg::hardening::Outcome;
 using qcfg::hardening::run_bounded;
+using Scratch = qcfg::hardening::ScratchDir;
+using qcfg::hardening::le64;
+using qcfg::hardening::safetensors;
 
 namespace {
 
@@ -26,37 +30,6 @@ const std::string kListSchema =
     "# modelopt-schema: modelopt.torch.quantization.config.QuantizerCfgListConfig\n";
 const std::string kInventory =
     R"([{"name": "model.layers.0.mlp.down_proj.weight_quantizer", "parent_class": "nn.Linear"}])";
-
-class Scratch {
- public:
-  explicit Scratch(const std::string& tag)
-      : dir_(fs::temp_directory_path() /
-             ("qcfg-commands-" + tag + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::permissions(dir_ / "work" / "locked.yaml", fs::perms::owner_all, ec);
-    fs::remove_all(dir_, ec);
-  }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p.string();
-  }
-  // A sparse file of `size` zero bytes: no disk space, no time to write.
-  std::string sparse(const std::string& name, uintmax_t size) const {
-    const std::string p = write(name, "");
-    fs::resize_file(p, size);
-    return p;
-  }
-  std::string path(const std::string& name = "") const { return (dir_ / name).string(); }
-
- private:
-  fs::path dir_;
-};
 
 Outcome run_qcfg(std::vector<std::string> args, const std::string& cwd) {
   args.insert(args.begin(), QCFG_EXE);
@@ -84,16 +57,6 @@ std::string join(const std::vector<std::string>& args) {
 
 // `qcfg ptq` exists only where the runtime is built (LibTorch).
 bool has_runtime() { return run_qcfg({"ptq", "--help"}, "").exit_code == 0; }
-
-std::string le64(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  return out;
-}
-
-std::string safetensors(const std::string& header, size_t data_bytes) {
-  return le64(header.size()) + header + std::string(data_bytes, '\0');
-}
 
 struct Case {
   std::vector<std::string> args;  // with the file under test in it

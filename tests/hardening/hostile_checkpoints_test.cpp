@@ -10,24 +10,16 @@
 #include <string>
 
 #include "tests/hardening/run_bounded.h"
+#include "tests/hardening/scratch.h"
 
 namespace fs = std::filesystem;
 using qcfg::hardening::has_located_error;
+using qcfg::hardening::le64;
 using qcfg::hardening::Outcome;
 using qcfg::hardening::run_bounded;
+using qcfg::hardening::safetensors;
 
 namespace {
-
-std::string le64(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  return out;
-}
-
-// A safetensors file: the header's length, the header, `data_bytes` zero bytes.
-std::string safetensors(const std::string& header, size_t data_bytes) {
-  return le64(header.size()) + header + std::string(data_bytes, '\0');
-}
 
 class Checkpoints {
  public:

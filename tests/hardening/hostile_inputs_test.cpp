@@ -12,42 +12,20 @@
 #include <vector>
 
 #include "tests/hardening/run_bounded.h"
+#include "tests/hardening/scratch.h"
 
 namespace fs = std::filesystem;
 using qcfg::hardening::has_file_error;
 using qcfg::hardening::has_located_error;
 using qcfg::hardening::Outcome;
 using qcfg::hardening::run_bounded;
+using Scratch = qcfg::hardening::ScratchDir;
 
 namespace {
 
 const std::string kInputs = QCFG_HARDENING_INPUTS;
 const std::string kListSchema =
     "# modelopt-schema: modelopt.torch.quantization.config.QuantizerCfgListConfig\n";
-
-class Scratch {
- public:
-  explicit Scratch(const std::string& tag)
-      : dir_(fs::temp_directory_path() /
-             ("qcfg-hardening-" + tag + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-  std::string path(const std::string& name = "") const { return (dir_ / name).string(); }
-
- private:
-  fs::path dir_;
-};
 
 // `qcfg ARGS...` in `cwd` must exit 1 with a located error about `file` (any file when empty:
 // an import error points into the imported file) naming `expected` (a rule id such as
