@@ -38,15 +38,6 @@ Run apply(const Scratch& s, Fmt fmt, const fs::path& model, const fs::path& out,
               " --mode " + mode + " --device " + test_device() + " --jobs 3 --quiet");
 }
 
-// Output tensor `name` + suffix must hold exactly `expected`.
-void check_bytes(const Checkpoint& out, const std::string& name,
-                 const std::vector<uint8_t>& expected) {
-  CAPTURE(name);
-  const TensorRef* t = out.find(name);
-  REQUIRE(t != nullptr);
-  CHECK(bytes(*t) == expected);
-}
-
 // Dense and per-expert linears: one quantizer per weight. NVFP4 export unifies the global amax of
 // sibling linears (q/k/v, gate/up: numerics.md §6.5); fake quant and the other formats of
 // all_formats() (FP8 per tensor excluded by ModelOpt, no per-tensor amax otherwise) do not.

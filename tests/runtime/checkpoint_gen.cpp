@@ -128,6 +128,14 @@ std::vector<float> floats(const runtime::TensorRef& t) {
 
 std::vector<uint8_t> bytes(const runtime::TensorRef& t) { return {t.data, t.data + t.nbytes}; }
 
+void check_bytes(const runtime::Checkpoint& out, const std::string& name,
+                 const std::vector<uint8_t>& expected) {
+  CAPTURE(name);
+  const runtime::TensorRef* t = out.find(name);
+  REQUIRE(t != nullptr);
+  CHECK(bytes(*t) == expected);
+}
+
 std::vector<GenTensor> llama_like() {
   std::vector<GenTensor> t = {{"model.embed_tokens.weight", {64, 32}},
                               {"lm_head.weight", {64, 32}}};

@@ -51,6 +51,9 @@ Run qcfg(const std::string& args);
 // Tensor values widened to fp32 (BF16/F16/F32), or raw bytes.
 std::vector<float> floats(const runtime::TensorRef& t);
 std::vector<uint8_t> bytes(const runtime::TensorRef& t);
+// Output tensor `name` must exist and hold exactly `expected` (doctest checks).
+void check_bytes(const runtime::Checkpoint& out, const std::string& name,
+                 const std::vector<uint8_t>& expected);
 
 // Dense Llama-like layer, per-expert MoE linears, fused 3-D experts, grouped weight0..N.
 std::vector<GenTensor> llama_like();

@@ -51,14 +51,6 @@ std::map<std::string, float> own_amax(const Checkpoint& in) {
   return own;
 }
 
-void check_bytes(const Checkpoint& out, const std::string& name,
-                 const std::vector<uint8_t>& expected) {
-  CAPTURE(name);
-  const TensorRef* t = out.find(name);
-  REQUIRE(t != nullptr);
-  CHECK(bytes(*t) == expected);
-}
-
 // Every linear packed with `amax` (per tensor, by weight name) as the CPU reference packs it.
 void check_export(Fmt fmt, const Checkpoint& in, const Checkpoint& out,
                   const std::map<std::string, float>& amax) {
