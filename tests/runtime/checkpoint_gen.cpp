@@ -185,6 +185,11 @@ std::vector<GenTensor> sibling_linears() {
   t.push_back({b + "w1.weight", {64, 32}, "BF16", 0.25f});
   t.push_back({b + "w2.weight", {32, 64}, "BF16", 4.0f});
   t.push_back({b + "w3.weight", {64, 32}, "BF16", 2.0f});
+  const std::string bert = "encoder.layer.0.attention.";
+  t.push_back({bert + "self.query.weight", {32, 32}, "BF16", 1.0f});
+  t.push_back({bert + "self.key.weight", {32, 32}, "BF16", 0.5f});
+  t.push_back({bert + "self.value.weight", {32, 32}, "BF16", 4.0f});
+  t.push_back({bert + "output.dense.weight", {32, 32}, "BF16", 8.0f});
   t.push_back({"model.layers.0.input_layernorm.weight", {32}});
   return t;
 }

@@ -59,8 +59,9 @@ void check_bytes(const runtime::Checkpoint& out, const std::string& name,
 std::vector<GenTensor> llama_like();
 std::vector<GenTensor> fused_experts();
 std::vector<GenTensor> grouped_experts(int experts, int skip = -1);
-// Sibling linears (q/k/v, gate/up, per-expert gate/up, Mixtral w1/w3) with clearly different
-// amaxes, beside linears that have no siblings (o_proj, down_proj, w2).
+// Sibling linears (q/k/v, BERT query/key/value, gate/up, per-expert gate/up, Mixtral w1/w3) with
+// clearly different amaxes, beside linears that have no siblings (o_proj, down_proj, w2,
+// attention.output.dense).
 std::vector<GenTensor> sibling_linears();
 
 // A quantize config that disables everything, then applies `weight_cfg` (a YAML flow mapping)

@@ -118,6 +118,7 @@ inline std::string sibling_key(const std::string& tensor) {
   const std::string parent = dot == std::string::npos ? "" : module.substr(0, dot + 1);
   const std::string leaf = dot == std::string::npos ? module : module.substr(dot + 1);
   if (leaf == "q_proj" || leaf == "k_proj" || leaf == "v_proj") return parent + "qkv";
+  if (leaf == "query" || leaf == "key" || leaf == "value") return parent + "qkv";  // BERT
   if (leaf == "gate_proj" || leaf == "up_proj") return parent + "gate_up";
   if (leaf == "w1" || leaf == "w3") return parent + "w1_w3";
   return "";

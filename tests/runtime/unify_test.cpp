@@ -103,6 +103,12 @@ TEST_CASE("NVFP4 export: sibling linears share the group max global amax") {
         bytes(*out.find(e1 + "gate_proj.weight_scale_2")));
   CHECK(unified.at(mx + "w1.weight") == own.at(mx + "w3.weight"));
   CHECK(unified.at(mx + "w2.weight") == own.at(mx + "w2.weight"));
+  // BERT's query/key/value read the same input too.
+  const std::string bert = "encoder.layer.0.attention.";
+  CHECK(unified.at(bert + "self.query.weight") == own.at(bert + "self.value.weight"));
+  CHECK(unified.at(bert + "output.dense.weight") == own.at(bert + "output.dense.weight"));
+  CHECK(bytes(*out.find(bert + "self.key.weight_scale_2")) ==
+        bytes(*out.find(bert + "self.value.weight_scale_2")));
 
   // Every output still lives in the shard of its source weight.
   const auto index = read_json(s.path("out-nvfp4") / "model.safetensors.index.json");
