@@ -69,6 +69,7 @@ class FileLoader {
     } else {
       load_as_recipe_tree();
     }
+    out_.duplicate_keys = loader_.duplicate_keys();
     return std::move(out_);
   }
 

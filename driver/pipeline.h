@@ -54,6 +54,8 @@ struct LoadedFile {
   std::optional<std::vector<QuantizerEntry>> entries;  // entry / entry-list snippets
   std::optional<Value> attributes;                     // attribute snippets: full dump
   std::string declared_schema;                         // `# modelopt-schema:` text, if any
+  // Keys written twice in a mapping, in this file and in every file it imports (reader.h).
+  std::vector<DuplicateKey> duplicate_keys;
 };
 
 // Loads `path`. On failure returns nullopt with the errors in `diags`; warnings are added to

@@ -24,8 +24,9 @@ namespace {
 
 class JsonParser {
  public:
-  JsonParser(const SourceFile& file, const ReadLimits& limits)
-      : file_(file), text_(file.text), limits_(limits) {}
+  JsonParser(const SourceFile& file, const ReadLimits& limits,
+             std::vector<DuplicateKey>* duplicates)
+      : file_(file), text_(file.text), limits_(limits), duplicates_(duplicates) {}
 
   Value parse_document() {
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") {
@@ -99,7 +100,7 @@ class JsonParser {
 
   Value parse_object(size_t depth, SourceLocation loc) {
     ++pos_;  // '{'
-    document::DictBuilder dict(loc);
+    document::DictBuilder dict(loc, duplicates_);
     skip_whitespace();
     if (peek() == '}') {
       ++pos_;
@@ -255,6 +256,7 @@ class JsonParser {
   const SourceFile& file_;
   std::string_view text_;
   const ReadLimits& limits_;
+  std::vector<DuplicateKey>* duplicates_;
   size_t pos_ = 0;
   uint32_t line_ = 1;
   size_t line_start_ = 0;
@@ -263,9 +265,10 @@ class JsonParser {
 
 }  // namespace
 
-Value read_json(const SourceFile& file, const ReadLimits& limits) {
+Value read_json(const SourceFile& file, const ReadLimits& limits,
+                std::vector<DuplicateKey>* duplicates) {
   document::check_size_and_utf8(file, limits.max_bytes, "json");
-  return JsonParser(file, limits).parse_document();
+  return JsonParser(file, limits, duplicates).parse_document();
 }
 
 }  // namespace qcfg

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "compiler/source.h"
@@ -18,16 +19,29 @@ struct ReadLimits {
   size_t max_bytes = 64u << 20;  // size of the file
 };
 
+// A key written twice among one mapping's own pairs (not keys brought in by a YAML `<<` merge),
+// equal as Python compares dict keys. The dict keeps the later value, so the earlier one is dead.
+struct DuplicateKey {
+  std::string key;         // the text of a str key, else its Python repr
+  SourceLocation earlier;  // the previous occurrence of the key in the mapping
+  SourceLocation later;
+};
+
 // All documents of a YAML stream, as PyYAML `safe_load_all` yields them: an empty stream (or
 // comments only) gives 0 documents, a lone `---` one null document. Throws CompileError located
 // at file:line:col with rule "yaml-encoding" (not UTF-8, or a character YAML forbids),
 // "yaml-syntax", "yaml-constructor" (unknown tag, unhashable key, the `=` value scalar, bad
 // merge, invalid date...), "yaml-alias" (cyclic, undefined or duplicate anchors) or "yaml-limit".
-std::vector<Value> read_yaml_documents(const SourceFile& file, const ReadLimits& limits = {});
+// With `duplicates`, appends every key written twice in a mapping (once per mapping as written,
+// even when an alias repeats it).
+std::vector<Value> read_yaml_documents(const SourceFile& file, const ReadLimits& limits = {},
+                                       std::vector<DuplicateKey>* duplicates = nullptr);
 
 // A JSON document exactly as Python `json.loads` reads it: NaN/Infinity/-Infinity accepted,
 // duplicate keys keep the last value at the first position, integers exact at any size, other
 // numbers as double. Throws CompileError with rule "json-encoding", "json-syntax" or "json-limit".
-Value read_json(const SourceFile& file, const ReadLimits& limits = {});
+// With `duplicates`, appends every key written twice in an object.
+Value read_json(const SourceFile& file, const ReadLimits& limits = {},
+                std::vector<DuplicateKey>* duplicates = nullptr);
 
 }  // namespace qcfg

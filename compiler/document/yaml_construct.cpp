@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <set>
 #include <string_view>
 #include <utility>
 
@@ -73,6 +75,8 @@ bool is_unhashable(const Value& key) {
 
 class Constructor {
  public:
+  explicit Constructor(std::vector<DuplicateKey>* duplicates) : duplicates_(duplicates) {}
+
   Value construct(const YamlNode& node) {
     if (node.type == YamlNode::Type::Alias) {
       // The copy keeps the anchored node's positions, its root points at the alias.
@@ -214,10 +218,15 @@ class Constructor {
   }
 
   Value construct_dict(const YamlNode& node) {
-    DictBuilder dict(node.loc);
-    for (const auto& [key_node, value_node] : flatten(node)) {
-      Value key = construct_key(*key_node);
-      dict.insert(std::move(key), construct(*value_node));
+    DictBuilder dict(node.loc, duplicates_);
+    const std::vector<Pair> pairs = flatten(node);
+    // flatten puts the mapping's own pairs last; only those count as written twice.
+    size_t own = 0;
+    for (size_t i = 0; i + 1 < node.children.size(); i += 2)
+      own += is_merge_key(node.children[i]->deref()) ? 0 : 1;
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      Value key = construct_key(*pairs[i].first);
+      dict.insert(std::move(key), construct(*pairs[i].second), i >= pairs.size() - own);
     }
     return dict.take();
   }
@@ -229,10 +238,24 @@ class Constructor {
     for (const MapEntry& e : dict.entries()) text += (text.empty() ? "" : ", ") + e.key.repr();
     return Value::opaque("set", text.empty() ? "set()" : "{" + text + "}", node.loc);
   }
+
+  std::vector<DuplicateKey>* duplicates_;
 };
 
 }  // namespace
 
-Value construct_document(const YamlNode& root) { return Constructor().construct(root); }
+Value construct_document(const YamlNode& root, std::vector<DuplicateKey>* duplicates) {
+  if (!duplicates) return Constructor(nullptr).construct(root);
+  // An alias constructs its anchored mapping again: keep one record per written duplicate.
+  // (All records of one document are in one file: the places alone tell them apart.)
+  std::vector<DuplicateKey> found;
+  Value value = Constructor(&found).construct(root);
+  std::set<std::array<uint32_t, 4>> seen;
+  for (DuplicateKey& d : found) {
+    if (seen.insert({d.earlier.line, d.earlier.column, d.later.line, d.later.column}).second)
+      duplicates->push_back(std::move(d));
+  }
+  return value;
+}
 
 }  // namespace qcfg::document

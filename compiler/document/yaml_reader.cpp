@@ -67,7 +67,8 @@ SourceLocation mark_location(const SourceFile& file, const YAML::Mark& mark) {
 
 }  // namespace
 
-std::vector<Value> read_yaml_documents(const SourceFile& file, const ReadLimits& limits) {
+std::vector<Value> read_yaml_documents(const SourceFile& file, const ReadLimits& limits,
+                                       std::vector<DuplicateKey>* duplicates) {
   document::check_size_and_utf8(file, limits.max_bytes, "yaml");
   check_printable(file);
   std::istringstream in(file.text);
@@ -77,7 +78,7 @@ std::vector<Value> read_yaml_documents(const SourceFile& file, const ReadLimits&
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(composer)) {
       std::shared_ptr<const document::YamlNode> root = composer.take_root();
-      documents.push_back(root ? document::construct_document(*root) : Value::null());
+      documents.push_back(root ? document::construct_document(*root, duplicates) : Value::null());
     }
   } catch (const YAML::DeepRecursion& e) {
     throw CompileError(mark_location(file, e.mark), "YAML nesting is too deep", "yaml-limit");

@@ -88,6 +88,8 @@ class Loader {
   SourceManager& sources() { return sources_; }
   const SourceManager& sources() const { return sources_; }
   const LoaderOptions& options() const { return options_; }
+  // Keys written twice in a mapping of any file load_raw has read (reader.h).
+  const std::vector<DuplicateKey>& duplicate_keys() const { return duplicate_keys_; }
 
  private:
   struct ImportedSnippet;
@@ -99,6 +101,7 @@ class Loader {
   std::set<std::string> loading_;   // cycle keys of the files being loaded (ModelOpt's rule)
   std::vector<std::string> chain_;  // the same, in import order, for messages
   size_t imports_loaded_ = 0;       // against options_.max_imports_total
+  std::vector<DuplicateKey> duplicate_keys_;
   SourceManager& sources_;
   LoaderOptions options_;
   SnippetValidator validator_;

@@ -212,7 +212,7 @@ RawFile Loader::load_raw(const std::string& path, SourceLocation requested_at) {
   raw.file = file;
   if (ends_with_json(path)) {
     raw.is_json = true;
-    raw.data = read_json(*file, options_.limits);
+    raw.data = read_json(*file, options_.limits, &duplicate_keys_);
     raw.document_count = 1;
     return raw;
   }
@@ -226,7 +226,7 @@ RawFile Loader::load_raw(const std::string& path, SourceLocation requested_at) {
     raw.declared_schema_text = header.value;
     raw.declared_schema_loc = SourceLocation{file, header.line, header.column};
   }
-  apply_documents_rule(raw, read_yaml_documents(*file, options_.limits));
+  apply_documents_rule(raw, read_yaml_documents(*file, options_.limits, &duplicate_keys_));
   convert_exmy_strings(raw.data);
   return raw;
 }

@@ -45,6 +45,23 @@ TEST_CASE("JSON big integers are exact") {
   CHECK(json_error(std::string(4301, '7')).rule_id == "json-limit");
 }
 
+TEST_CASE("JSON duplicate keys are recorded, later against the previous occurrence") {
+  SourceFile file{"t.json", "t.json", "{\"a\": 1,\n \"b\": {\"n\": 1, \"n\": 2},\n \"a\": 3}"};
+  std::vector<DuplicateKey> found;
+  read_json(file, {}, &found);
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].key == "n");
+  CHECK(found[0].earlier.line == 2);
+  CHECK(found[0].earlier.column == 8);
+  CHECK(found[0].later.column == 16);
+  CHECK(found[1].key == "a");
+  CHECK(found[1].earlier.line == 1);
+  CHECK(found[1].earlier.column == 2);
+  CHECK(found[1].later.line == 3);
+  CHECK(found[1].later.column == 2);
+  CHECK(found[1].later.file == &file);
+}
+
 TEST_CASE("JSON duplicate keys: last value, first position") {
   const Value m = json("{\"a\": 1, \"b\": 2, \"a\": 3}");
   REQUIRE(m.size() == 2);

@@ -58,6 +58,51 @@ TEST_CASE("duplicate keys: last value, first position") {
   CHECK(m.find("a")->as_int() == 3);
 }
 
+namespace {
+
+// "key earlier-L:C later-L:C" for each duplicate the reader records.
+std::vector<std::string> yaml_duplicates(const std::string& text) {
+  SourceFile file{"t.yaml", "t.yaml", text};
+  std::vector<DuplicateKey> found;
+  read_yaml_documents(file, {}, &found);
+  std::vector<std::string> out;
+  for (const DuplicateKey& d : found) {
+    CHECK(d.earlier.file == &file);
+    CHECK(d.later.file == &file);
+    out.push_back(d.key + " " + std::to_string(d.earlier.line) + ":" +
+                  std::to_string(d.earlier.column) + " " + std::to_string(d.later.line) + ":" +
+                  std::to_string(d.later.column));
+  }
+  return out;
+}
+
+using Strings = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("duplicate keys are recorded: later against the previous own occurrence") {
+  CHECK(yaml_duplicates("a: 1\nb: 2\na: 3\n") == Strings{"a 1:1 3:1"});
+  CHECK(yaml_duplicates("a: 1\na: 2\na: 3\n") == Strings{"a 1:1 2:1", "a 2:1 3:1"});
+  CHECK(yaml_duplicates("m: {x: 1, 'x': 2}\n") == Strings{"x 1:5 1:11"});
+  // Equal after resolution, as Python compares dict keys: 1 == 0x1 == 1.0 == True.
+  CHECK(yaml_duplicates("1: a\n0x1: b\n") == Strings{"1 1:1 2:1"});
+  CHECK(yaml_duplicates("'1': a\n1: b\n").empty());  // str '1' != int 1
+  CHECK(yaml_duplicates("a: 1\nb: 2\n").empty());
+  // Nested and in a second document.
+  CHECK(yaml_duplicates("c:\n  n: 1\n  n: 2\n---\nd: 1\nd: 2\n") ==
+        Strings{"n 2:3 3:3", "d 5:1 6:1"});
+}
+
+TEST_CASE("duplicate keys: merged keys are overridden, not duplicated; aliases count once") {
+  CHECK(yaml_duplicates("b: &b {x: 1}\nm: {<<: *b, x: 2}\n").empty());
+  CHECK(yaml_duplicates("b: &b {x: 1}\nc: &c {x: 2}\nm: {<<: [*b, *c]}\n").empty());
+  CHECK(yaml_duplicates("b: &b {x: 1}\nc: &c {x: 2}\nm: {<<: *b, <<: *c}\n").empty());
+  // Written twice beside a merge: still a duplicate, against the own key.
+  CHECK(yaml_duplicates("b: &b {x: 1}\nm:\n  x: 2\n  <<: *b\n  x: 3\n") == Strings{"x 3:3 5:3"});
+  // A duplicate inside an anchored mapping is one record however often it is aliased.
+  CHECK(yaml_duplicates("b: &b {x: 1, x: 2}\nm: *b\nn: {<<: *b}\n") == Strings{"x 1:8 1:14"});
+}
+
 TEST_CASE("non-scalar keys are unhashable") {
   const Diagnostic list_key = yaml_error("x: 1\n? [1]\n: 2\n");
   CHECK(list_key.rule_id == "yaml-constructor");
