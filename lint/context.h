@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/diagnostic.h"
+#include "compiler/document/reader.h"
 #include "compiler/source.h"
 #include "compiler/value.h"
 #include "driver/pipeline.h"
@@ -48,7 +49,8 @@ struct ConfigUnderLint {
 struct LintContext {
   const SourceFile* file = nullptr;  // null when the file could not be read
   bool is_json = false;
-  std::vector<Value> documents;  // raw documents; empty when the file does not parse
+  std::vector<Value> documents;              // raw documents; empty when the file does not parse
+  std::vector<DuplicateKey> duplicate_keys;  // keys written twice in this file's mappings
   std::vector<RawQuantCfg> raw_quant_cfgs;
   std::optional<LoadedFile> loaded;          // null when ModelOpt would reject the file
   std::vector<Diagnostic> load_diagnostics;  // errors and warnings of loading

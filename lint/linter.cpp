@@ -21,12 +21,14 @@ bool ends_with_json(const std::string& path) {
   return tail == ".json";
 }
 
-std::vector<Value> read_documents(const SourceFile& file, bool is_json, const ReadLimits& limits) {
+std::vector<Value> read_documents(const SourceFile& file, bool is_json, const ReadLimits& limits,
+                                  std::vector<DuplicateKey>& duplicates) {
   try {
-    if (is_json) return {read_json(file, limits)};
-    return read_yaml_documents(file, limits);
+    if (is_json) return {read_json(file, limits, &duplicates)};
+    return read_yaml_documents(file, limits, &duplicates);
   } catch (const CompileError&) {
-    return {};  // load_file reports the same error, located
+    duplicates.clear();  // the file does not parse: only that is worth saying
+    return {};           // load_file reports the same error, located
   }
 }
 
@@ -93,7 +95,9 @@ void Linter::build_context(const std::string& path, LintContext& ctx) {
   }
   ctx.is_json = ends_with_json(text_path);
   ctx.migrate_fix = options_.migrate_fix;
-  if (ctx.file) ctx.documents = read_documents(*ctx.file, ctx.is_json, options_.load.limits);
+  if (ctx.file)
+    ctx.documents =
+        read_documents(*ctx.file, ctx.is_json, options_.load.limits, ctx.duplicate_keys);
 
   LoadOptions lo = options_.load;
   lo.mode = ReadMode::Auto;
