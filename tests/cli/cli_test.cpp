@@ -1,35 +1,22 @@
 // End-to-end tests of the qcfg executable: exit codes, diagnostics format, and that hostile or
 // broken input is rejected with a located error instead of a crash.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
 
+#include "tests/run_command.h"
+
 namespace fs = std::filesystem;
 
+namespace qcfg::test {
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string out;  // stdout and stderr together
-};
-
+// `qcfg ARGS`, stdout and stderr together.
 Run qcfg(const std::string& args) {
-  const std::string cmd = std::string(QCFG_EXE) + " " + args + " 2>&1";
-  Run r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return r;
+  return run_command(std::string(QCFG_EXE) + " " + args + " 2>&1");
 }
 
 // A scratch directory with files written by the test.
@@ -83,9 +70,10 @@ TEST_CASE("usage errors exit 2, --help exits 0") {
 
 TEST_CASE("valid input exits 0 and prints the canonical form") {
   Scratch s;
-  const std::string f = s.write("ok.yaml",
-                                "quant_cfg:\n  - {quantizer_name: '*', enable: false}\n"
-                                "  - {quantizer_name: '*weight_quantizer', cfg: {num_bits: e4m3}}\n");
+  const std::string f =
+      s.write("ok.yaml",
+              "quant_cfg:\n  - {quantizer_name: '*', enable: false}\n"
+              "  - {quantizer_name: '*weight_quantizer', cfg: {num_bits: e4m3}}\n");
   const Run r = qcfg("normalize " + f);
   CHECK(r.status == 0);
   CHECK(std::regex_search(r.out, std::regex(R"("num_bits": \[\s*4,\s*3\s*\])")));
@@ -93,15 +81,16 @@ TEST_CASE("valid input exits 0 and prints the canonical form") {
 }
 
 TEST_CASE("the bundled recipes all pass qcfg check") {
-  const Run r = qcfg("check " QCFG_SOURCE_DIR "/recipes/ptq/*.yaml " QCFG_SOURCE_DIR
-                     "/recipes/units/*.yaml");
+  const Run r =
+      qcfg("check " QCFG_SOURCE_DIR "/recipes/ptq/*.yaml " QCFG_SOURCE_DIR "/recipes/units/*.yaml");
   CAPTURE(r.out);
   CHECK(r.status == 0);
 }
 
 TEST_CASE("a diagnostic shows the source line and a caret under the offending value") {
   Scratch s;
-  const std::string f = s.write("caret.yaml", "quant_cfg:\n  - {quantizer_name: 5, enable: false}\n");
+  const std::string f =
+      s.write("caret.yaml", "quant_cfg:\n  - {quantizer_name: 5, enable: false}\n");
   const Run r = qcfg("check " + f);
   CHECK(r.status == 1);
   CHECK(r.out.find(f + ":2:22: error: ") != std::string::npos);
@@ -117,8 +106,7 @@ TEST_CASE("broken and hostile input is rejected with a located error, never a cr
   expect_rejected(s, "bad_type_cfg.yaml", "quant_cfg:\n  - {quantizer_name: '*', cfg: 8}\n");
   expect_rejected(s, "bad_num_bits.yaml",
                   "quant_cfg:\n  - quantizer_name: '*'\n    cfg: {num_bits: 0}\n");
-  expect_rejected(s, "bad_axis.yaml",
-                  "quant_cfg:\n  - quantizer_name: '*'\n    cfg: {axis: x}\n");
+  expect_rejected(s, "bad_axis.yaml", "quant_cfg:\n  - quantizer_name: '*'\n    cfg: {axis: x}\n");
   expect_rejected(s, "bad_rotate.yaml",
                   "quant_cfg:\n  - quantizer_name: '*'\n    cfg: {rotate: {block_size: 0}}\n");
   expect_rejected(s, "bad_algorithm.yaml", "algorithm: 5\nquant_cfg: []\n");
@@ -140,8 +128,9 @@ TEST_CASE("broken and hostile input is rejected with a located error, never a cr
   expect_rejected(s, "bad.json", "{\"quant_cfg\": [}\n");
   expect_rejected(s, "missing_import.yaml",
                   "imports:\n  x: does/not/exist\nquant_cfg:\n  - $import: x\n");
-  expect_rejected(s, "undeclared_import.yaml", "quant_cfg:\n  - quantizer_name: '*'\n"
-                                               "    cfg: {$import: fp8}\n");
+  expect_rejected(s, "undeclared_import.yaml",
+                  "quant_cfg:\n  - quantizer_name: '*'\n"
+                  "    cfg: {$import: fp8}\n");
   expect_rejected(s, "recipe_type.yaml", "metadata: {recipe_type: qat}\nquantize: {}\n");
   expect_rejected(s, "recipe_section.yaml", "metadata: {recipe_type: ptq}\n");
 }
@@ -168,3 +157,5 @@ TEST_CASE("unreadable files are a located error, not a crash") {
   CHECK(r.status == 1);
   CHECK(r.out.find("cannot read") != std::string::npos);
 }
+
+}  // namespace qcfg::test

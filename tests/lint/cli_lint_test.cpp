@@ -2,11 +2,8 @@
 // bundled OASIS SARIF 2.1.0 schema with python3-jsonschema), suppression, --fix and --diff, and
 // that a fix that cannot be written leaves the file as it was.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,28 +11,17 @@
 #include <string>
 
 #include "tests/lint/test_util.h"
+#include "tests/run_command.h"
 
 namespace fs = std::filesystem;
 using qcfg::lint::testing::read_text;
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string out;  // stdout and stderr together
-};
+using qcfg::test::Run;
 
-Run shell(const std::string& cmd) {
-  Run r;
-  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return r;
-}
+// `cmd`, stdout and stderr together.
+Run shell(const std::string& cmd) { return qcfg::test::run_command(cmd + " 2>&1"); }
 
 Run lint(const std::string& args) { return shell(std::string(QCFG_EXE) + " lint " + args); }
 

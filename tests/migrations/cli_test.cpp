@@ -1,39 +1,22 @@
 // `qcfg migrate` end to end: modes, exit codes (0 clean, 1 would change / failed, 2 usage),
 // atomic in-place writes.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <map>
 #include <regex>
 
 #include "compiler/document/reader.h"
 #include "tests/migrations/helpers.h"
+#include "tests/run_command.h"
 
 namespace qcfg::migrations::testing {
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string out;  // stdout
-};
-
-Run run(const std::string& command) {
-  Run r;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return r;
-}
+using test::Run;
 
 Run qcfg(const std::string& args) {
-  return run(std::string(QCFG_EXE) + " " + args + " 2>/dev/null");
+  return test::run_command(std::string(QCFG_EXE) + " " + args + " 2>/dev/null");
 }
 
 const std::string kLegacy =
@@ -85,7 +68,8 @@ TEST_CASE("migrate: unreadable or unparsable files exit 1") {
   write_text(broken, "quant_cfg: [\n");
   CHECK(qcfg("migrate --check " + broken.string()).status == 1);
   CHECK(qcfg("migrate --check " + (dir.path() / "missing.yaml").string()).status == 1);
-  const Run located = run(std::string(QCFG_EXE) + " migrate --check " + broken.string() + " 2>&1");
+  const Run located =
+      test::run_command(std::string(QCFG_EXE) + " migrate --check " + broken.string() + " 2>&1");
   CHECK(located.out.find(broken.string() + ":") != std::string::npos);
 }
 
@@ -115,7 +99,8 @@ TEST_CASE("migrate --in-place in a read-only directory leaves the original intac
   // Root ignores directory permissions: run the command as an unprivileged user then.
   const std::string as_user =
       ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
-  const Run r = run(as_user + QCFG_EXE + " migrate --in-place " + legacy.string() + " 2>&1");
+  const Run r =
+      test::run_command(as_user + QCFG_EXE + " migrate --in-place " + legacy.string() + " 2>&1");
   CAPTURE(r.out);
   CHECK(r.status == 1);
   CHECK(r.out.find("not migrated") != std::string::npos);

@@ -2,38 +2,24 @@
 // table covers the validator's fields, and python3-jsonschema accepts the whole recipe tree and
 // rejects invalid inputs with it (tests/migrations/check_schema.py).
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "compiler/json_writer.h"
 #include "migrations/json_schema.h"
 #include "schema/attribute_config.h"
 #include "tests/migrations/helpers.h"
+#include "tests/run_command.h"
 
 namespace qcfg::migrations::testing {
 namespace {
 
 const fs::path kSource(QCFG_SOURCE_DIR);
 
-struct Run {
-  int status = -1;
-  std::string out;
-};
+using test::Run;
 
-Run run(const std::string& command) {
-  Run r;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return r;
-}
+// `command`, stdout and stderr together.
+Run run(const std::string& command) { return test::run_command(command + " 2>&1"); }
 
 }  // namespace
 

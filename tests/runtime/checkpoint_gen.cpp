@@ -1,11 +1,8 @@
 #include "checkpoint_gen.h"
 
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -96,16 +93,7 @@ std::string test_device() {
 }
 
 Run qcfg(const std::string& args) {
-  const std::string cmd = std::string(QCFG_EXE) + " " + args + " 2>&1";
-  Run r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  return r;
+  return run_command(std::string(QCFG_EXE) + " " + args + " 2>&1");
 }
 
 std::vector<float> floats(const runtime::TensorRef& t) {

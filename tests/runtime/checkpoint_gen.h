@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/checkpoint.h"
+#include "tests/run_command.h"
 
 namespace qcfg::test {
 
@@ -42,10 +43,7 @@ class Scratch {
 // path against the same CPU reference (tools/gpu/runtime.sh).
 std::string test_device();
 
-struct Run {
-  int status = -1;
-  std::string out;
-};
+// `qcfg ARGS`, stdout and stderr together.
 Run qcfg(const std::string& args);
 
 // Tensor values widened to fp32 (BF16/F16/F32), or raw bytes.
