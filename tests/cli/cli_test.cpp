@@ -1,6 +1,7 @@
 // End-to-end tests of the qcfg executable: exit codes, diagnostics format, and that hostile or
 // broken input is rejected with a located error instead of a crash.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
