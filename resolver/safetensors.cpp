@@ -257,8 +257,7 @@ std::optional<CheckpointConfig> read_config(const fs::path& dir) {
 // Shards named by model.safetensors.index.json, each read once; every tensor the index names
 // must be in its shard.
 std::vector<TensorInfo> read_sharded(const fs::path& dir, const fs::path& index_file) {
-  const ShardMap by_shard =
-      parse_safetensors_index(index_file.string(), read_small_file(index_file));
+  const ShardMap by_shard = read_safetensors_index(index_file.string());
   std::vector<TensorInfo> all;
   for (const auto& [shard, names] : by_shard) {
     SafetensorsHeader h = read_safetensors_header((dir / shard).string());
@@ -275,18 +274,21 @@ std::vector<TensorInfo> read_sharded(const fs::path& dir, const fs::path& index_
   return all;
 }
 
-// A shard is named relative to the checkpoint directory and stays inside it: no absolute path,
-// no `..` (symlinked shards, as the Hugging Face cache makes them, are fine).
-bool plain_shard_name(const std::string& shard) {
-  const fs::path p(shard);
-  if (shard.empty() || p.has_root_path() || shard.find('\0') != std::string::npos) return false;
+}  // namespace
+
+// Symlinked shards, as the Hugging Face cache makes them, are fine: they are only read.
+bool plain_relative_path(const std::string& name) {
+  const fs::path p(name);
+  if (name.empty() || p.has_root_path() || name.find('\0') != std::string::npos) return false;
   for (const fs::path& part : p) {
     if (part == "..") return false;
   }
   return p.has_filename();
 }
 
-}  // namespace
+ShardMap read_safetensors_index(const std::string& index_path) {
+  return parse_safetensors_index(index_path, read_small_file(index_path));
+}
 
 ShardMap parse_safetensors_index(const std::string& index_path, const std::string& text) {
   const HeaderText where{index_path, text};
@@ -306,7 +308,7 @@ ShardMap parse_safetensors_index(const std::string& index_path, const std::strin
     if (!it->is_string())
       fail_at(where, key_at, "weight_map['" + it.key() + "'] is not a file name");
     const std::string shard = it->get<std::string>();
-    if (!plain_shard_name(shard))
+    if (!plain_relative_path(shard))
       fail_at(where, key_at,
               "weight_map['" + it.key() + "'] names '" + shard +
                   "', which is not a file inside the checkpoint directory");
@@ -314,8 +316,6 @@ ShardMap parse_safetensors_index(const std::string& index_path, const std::strin
   }
   return by_shard;
 }
-
-namespace {}  // namespace
 
 Inventory inventory_from_checkpoint(const std::string& path) {
   const fs::path p(path);

@@ -36,6 +36,15 @@ SafetensorsHeader parse_safetensors_bytes(const std::string& path, std::string_v
 using ShardMap = std::map<std::string, std::vector<std::string>>;
 ShardMap parse_safetensors_index(const std::string& index_path, const std::string& text);
 
+// The same, read from the file (bounded, regular files only): the one reader of the shard index,
+// used by the inventory and by the runtime, so both accept exactly the same shard names.
+ShardMap read_safetensors_index(const std::string& index_path);
+
+// A name relative to the checkpoint directory that stays inside it: not empty, no root, no `..`
+// component, no NUL, a file name at the end. Shard names must be such names; the runtime writes
+// its outputs only under such names inside its staging directory.
+bool plain_relative_path(const std::string& name);
+
 // Bytes per element x 8 of a safetensors dtype (4 for F4, 6 for F6_*), or 0 if unknown.
 int dtype_bits(const std::string& dtype);
 

@@ -45,8 +45,7 @@ void AmaxReport::add(std::vector<AmaxRecord> records) {
   for (AmaxRecord& r : records) records_.push_back(std::move(r));
 }
 
-void AmaxReport::write(const std::string& path, const Plan& plan, const Prepared& p,
-                       const std::string& device) const {
+OrderedJson AmaxReport::json(const Plan& plan, const Prepared& p, const std::string& device) const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<const AmaxRecord*> sorted;
   for (const AmaxRecord& r : records_) sorted.push_back(&r);
@@ -55,16 +54,15 @@ void AmaxReport::write(const std::string& path, const Plan& plan, const Prepared
   });
   OrderedJson amax = OrderedJson::object();
   for (const AmaxRecord* r : sorted) amax[r->quantizer].push_back(record_json(*r));
-  OrderedJson j = {{"producer", "qcfg"},
-                   {"plan", plan.origin},
-                   {"mode", p.mode == Mode::fake ? "fake" : "export"},
-                   {"device", device},
-                   {"weight_amax", amax},
-                   {"activations_needing_calibration", p.calibration_needed},
-                   {"activations_from_act_amax", p.calibration_given},
-                   {"unified_input_amax", unified_inputs(p)},
-                   {"rotated_input_modules", p.rotated_inputs}};
-  write_json_file(path, j);
+  return {{"producer", "qcfg"},
+          {"plan", plan.origin},
+          {"mode", p.mode == Mode::fake ? "fake" : "export"},
+          {"device", device},
+          {"weight_amax", amax},
+          {"activations_needing_calibration", p.calibration_needed},
+          {"activations_from_act_amax", p.calibration_given},
+          {"unified_input_amax", unified_inputs(p)},
+          {"rotated_input_modules", p.rotated_inputs}};
 }
 
 }  // namespace qcfg::runtime

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,8 @@ namespace qcfg::runtime {
 class AmaxReport {
  public:
   void add(std::vector<AmaxRecord> records);  // thread-safe
-  void write(const std::string& path, const Plan& plan, const Prepared& p,
-             const std::string& device) const;
+  nlohmann::ordered_json json(const Plan& plan, const Prepared& p,
+                              const std::string& device) const;
 
  private:
   mutable std::mutex mutex_;

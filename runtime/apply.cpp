@@ -206,14 +206,14 @@ void write_configs(const Prepared& p, const ApplyOptions& o, const StagingDir& d
   if (o.mode != Mode::export_hf) return;
   const OrderedJson hf = hf_quant_config(p, kVersion);
   if (hf.is_null()) return;
-  write_json_file(dir.file("hf_quant_config.json"), hf);
+  dir.write_json("hf_quant_config.json", hf);
   written.insert("hf_quant_config.json");
   const fs::path config = fs::path(o.model_dir) / "config.json";
   std::error_code ec;
   if (!fs::exists(config, ec)) return;
   OrderedJson c = read_json_file(config.string());
   c["quantization_config"] = config_quantization(hf);
-  write_json_file(dir.file("config.json"), c);
+  dir.write_json("config.json", c);
   written.insert("config.json");
 }
 
@@ -254,7 +254,7 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
   if (diags.has_errors()) return false;
   print_activation_notes(prepared);
 
-  StagingDir staging(o.out_dir);
+  StagingDir staging(o.out_dir, o.sync);
   ShardWriters writers = open_writers(prepared, staging, o.sync);
   Progress progress(prepared.units.size(), ckpt.total_bytes(), o.progress);
   AmaxReport report;
@@ -270,11 +270,11 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
   std::set<std::string> written(ckpt.shard_files().begin(), ckpt.shard_files().end());
   written.insert(kIndexName);
   if (ckpt.sharded())
-    write_shard_index(staging.file(kIndexName), writers.weight_map, writers.total);
-  report.write(staging.file("qcfg_runtime.json"), plan, prepared, device.str());
+    staging.write_json(kIndexName, shard_index_json(writers.weight_map, writers.total));
+  staging.write_json("qcfg_runtime.json", report.json(plan, prepared, device.str()));
   written.insert("qcfg_runtime.json");
   write_configs(prepared, o, staging, written);
-  copy_other_files(o.model_dir, staging.path(), written);
+  copy_other_files(o.model_dir, staging, written);
   staging.commit();
   if (summary != nullptr) {
     summary->units = prepared.units.size();

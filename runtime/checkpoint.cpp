@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "resolver/safetensors.h"
 
@@ -87,24 +86,22 @@ Checkpoint Checkpoint::open(const std::string& dir) {
   const fs::path index = root / "model.safetensors.index.json";
   if (fs::exists(index, ec)) {
     c.sharded_ = true;
-    const auto j = read_small_json_file(index.string());
-    auto map = j.find("weight_map");
-    if (map == j.end() || !map->is_object())
-      throw CheckpointError(index.string() + ": missing `weight_map`");
-    std::set<std::string> shards;
-    for (auto it = map->begin(); it != map->end(); ++it) {
-      if (!it->is_string())
-        throw CheckpointError(index.string() + ": weight_map['" + it.key() + "'] is not a file");
-      shards.insert(it->get<std::string>());
+    // The resolver's reader: shard names outside the checkpoint directory (absolute, `..`) are
+    // refused here exactly as `qcfg compile --model` refuses them.
+    resolver::ShardMap by_shard;
+    try {
+      by_shard = resolver::read_safetensors_index(index.string());
+    } catch (const resolver::InventoryError& e) {
+      throw CheckpointError(e.what());
     }
-    for (const std::string& shard : shards) c.add_shard(shard);
-    for (auto it = map->begin(); it != map->end(); ++it) {
-      const TensorRef* t = c.find(it.key());
-      if (t == nullptr || t->file != it->get<std::string>())
-        throw CheckpointError((root / it->get<std::string>()).string() + ": tensor '" + it.key() +
-                              "' is listed in " + index.filename().string() +
-                              " but not in this shard");
-    }
+    for (const auto& [shard, names] : by_shard) c.add_shard(shard);
+    for (const auto& [shard, names] : by_shard)
+      for (const std::string& name : names) {
+        const TensorRef* t = c.find(name);
+        if (t == nullptr || t->file != shard)
+          throw CheckpointError((root / shard).string() + ": tensor '" + name + "' is listed in " +
+                                index.filename().string() + " but not in this shard");
+      }
   } else if (fs::exists(root / "model.safetensors", ec)) {
     c.add_shard("model.safetensors");
   } else {

@@ -69,7 +69,7 @@ SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<OutputTensor>
     offsets_[i] += data_start;
     end = offsets_[i] + tensors_[i].nbytes();
   }
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd_ < 0) fail(path_, "cannot create");
   unsigned char len[8];
   for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(header.size() >> (8 * i));
