@@ -112,12 +112,26 @@ class Runner {
           run_unit(p_.work[i][0]);
         else
           run_group(p_.work[i]);
+      } catch (const ApplyError&) {
+        fail(std::current_exception());
+      } catch (const std::exception& e) {  // kernels and writers: say which tensor it was
+        fail(std::make_exception_ptr(ApplyError(work_name(i) + ": " + e.what())));
       } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();
-        failed_ = true;
+        fail(std::current_exception());
       }
     }
+  }
+
+  void fail(std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error_) error_ = std::move(e);
+    failed_ = true;
+  }
+
+  std::string work_name(size_t i) const {
+    const WorkUnit& u = *p_.units[p_.work[i][0]].unit;
+    return "tensor '" + u.tensors[0].tensor->name + "'" +
+           (p_.work[i].size() > 1 ? " (and its siblings)" : "");
   }
 
   void run_unit(size_t i) {

@@ -145,7 +145,7 @@ class Binder {
     for (int64_t k = 0; k < want; ++k)
       if (!present.count(k)) missing.push_back(fmt::format("{}.weight{}", u.tensors[0].module, k));
     if (missing.empty() || !q.any_enabled()) return;
-    diags_.error(q.loc,
+    diags_.error(q.where(q.loc),
                  fmt::format("weight quantizer '{}' quantizes {} grouped expert weights, but the "
                              "checkpoint has no {}: every expert's weight must be present "
                              "(ModelOpt would fail at export)",
@@ -156,7 +156,7 @@ class Binder {
   void check_plan_weights_present() {
     for (const PlanQuantizer& q : plan_.quantizers) {
       if (!is_weight_quantizer_name(q.name) || bound_.count(q.name) || !q.any_enabled()) continue;
-      diags_.error(q.loc,
+      diags_.error(q.where(q.loc),
                    fmt::format("weight quantizer '{}' is enabled but the checkpoint has no weight "
                                "for it; recompile the plan for this model",
                                q.name),

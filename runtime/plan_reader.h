@@ -21,10 +21,18 @@ struct PlanStage {
 struct PlanQuantizer {
   std::string name;
   SourceLocation loc;  // the quantizer's record in the plan
+  // The recipe entry that set its attributes, when the plan was compiled in this process
+  // (`qcfg ptq`): problems are reported there, where the user can fix them. Unknown otherwise.
+  SourceLocation decided_at;
   bool sequential = false;
   std::vector<PlanStage> stages;  // one for a TensorQuantizer
 
   bool any_enabled() const;
+  // Where a problem with this quantizer is reported: the deciding recipe entry when known, else
+  // `in_plan` (the plan record or attribute at fault).
+  SourceLocation where(SourceLocation in_plan) const {
+    return decided_at.known() ? decided_at : in_plan;
+  }
 };
 
 struct Plan {

@@ -67,7 +67,7 @@ class Preparer {
 
  private:
   void error(const PlanQuantizer& q, const std::string& message) {
-    diags_.error(q.loc, fmt::format("quantizer '{}': {}", q.name, message), kRule);
+    diags_.error(q.where(q.loc), fmt::format("quantizer '{}': {}", q.name, message), kRule);
   }
 
   std::optional<QuantSlot> make_slot(const PlanQuantizer* q, const std::vector<int64_t>& shape,
@@ -82,7 +82,8 @@ class Preparer {
         check_fits(f, shape);
         slot.stages.push_back(std::move(f));
       } catch (const FormatError& e) {
-        diags_.error(e.loc(), fmt::format("quantizer '{}': {}", q->name, e.what()), kRule);
+        diags_.error(q->where(e.loc()), fmt::format("quantizer '{}': {}", q->name, e.what()),
+                     kRule);
         return std::nullopt;
       } catch (const std::invalid_argument& e) {
         error(*q, fmt::format("tensor '{}' {}: {}", t.name, shape_text(shape), e.what()));
@@ -216,7 +217,7 @@ class Preparer {
         add_input_scale(*input, input_scale_name(first.module, first.param),
                         input_scale_bound(algo), p.shard);
     } catch (const FormatError& e) {
-      diags_.error(e.loc(),
+      diags_.error((input ? *input : q).where(e.loc()),
                    fmt::format("quantizer '{}': {}", input ? input->name : q.name, e.what()),
                    kRule);
       return false;

@@ -186,3 +186,44 @@ TEST_CASE("a plan over the size limit is refused before it is read; an unreadabl
 }
 
 }  // namespace qcfg::test
+
+namespace qcfg::test {
+
+TEST_CASE("ptq reports plan problems at the recipe entry, not in the in-memory plan") {
+  Scratch s;
+  write_checkpoint(s.path("m"), {{"model.layers.0.mlp.down_proj.weight", {32, 40}}});
+  const std::string cfg = s.write("cfg.yaml", weight_only_config(fmt_cfg(Fmt::nvfp4)));
+  const Run r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
+                     s.path("out").string() + " --device cpu --quiet");
+  CAPTURE(r.out);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("not a multiple of the block size 16") != std::string::npos);
+  CHECK(r.out.find(cfg + ":4:") != std::string::npos);  // the '*weight_quantizer' entry's cfg
+  CHECK(r.out.find("(compiled plan)") == std::string::npos);
+  CHECK_FALSE(fs::exists(s.path("out")));
+}
+
+TEST_CASE("a NaN in a weight is an error naming the tensor") {
+  Scratch s;
+  write_checkpoint(s.path("m"), llama_like());
+  const std::string victim = "model.layers.0.self_attn.k_proj.weight";
+  {
+    const runtime::Checkpoint c = runtime::Checkpoint::open(s.path("m").string());
+    const runtime::TensorRef* t = c.find(victim);
+    REQUIRE(t != nullptr);
+    std::fstream f(s.path("m") / t->file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(t->offset + 2));
+    const char bf16_nan[2] = {static_cast<char>(0xc0), 0x7f};
+    f.write(bf16_nan, 2);
+  }
+  const std::string cfg = s.write("cfg.yaml", weight_only_config(fmt_cfg(Fmt::fp8)));
+  const Run r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
+                     s.path("out").string() + " --device cpu --quiet");
+  CAPTURE(r.out);
+  CHECK(r.status != 0);
+  CHECK(r.out.find("tensor '" + victim + "'") != std::string::npos);
+  CHECK(r.out.find("NaN") != std::string::npos);
+  CHECK_FALSE(fs::exists(s.path("out")));
+}
+
+}  // namespace qcfg::test

@@ -2,6 +2,8 @@
 // goes through the same reader and apply path as `qcfg apply` (never a second interpretation).
 #include <fmt/format.h>
 
+#include <map>
+
 #include "compiler/source.h"
 #include "resolver/plan.h"
 #include "runtime/plan_reader.h"
@@ -11,6 +13,26 @@
 
 namespace qcfg::cli {
 namespace {
+
+// The recipe entry that last set a quantizer's attributes (its first child's, for a
+// SequentialQuantizer that no entry set as a whole); unknown when none did.
+SourceLocation deciding_entry(const resolver::Resolution& r, const resolver::QuantizerNode& n) {
+  if (n.last_cfg_entry >= 0) {
+    const QuantizerEntry& e = (*r.entries)[static_cast<size_t>(n.last_cfg_entry)];
+    return e.cfg_loc.known() ? e.cfg_loc : e.loc;
+  }
+  return n.children.empty() ? SourceLocation{} : deciding_entry(r, n.children[0]);
+}
+
+// Problems found while applying are then reported at the recipe line, not in the plan text.
+void locate_in_recipe(const resolver::Resolution& r, runtime::Plan& plan) {
+  std::map<std::string, const resolver::QuantizerNode*> by_name;
+  for (size_t i = 0; i < r.quantizers.size(); ++i)
+    by_name[r.inventory->quantizers[i].name] = &r.quantizers[i].node;
+  for (runtime::PlanQuantizer& q : plan.quantizers)
+    if (auto it = by_name.find(q.name); it != by_name.end())
+      q.decided_at = deciding_entry(r, *it->second);
+}
 
 int run_ptq(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kApplyValueOptions;
@@ -38,9 +60,10 @@ int run_ptq(const std::vector<std::string>& argv) {
   const std::string name = args.positionals()[0] + " (compiled plan)";
   const SourceFile* text = sources.add(name, name, resolver::plan_to_json(r, po));
   Diagnostics diags;
-  const runtime::Plan plan = runtime::read_plan(*text, diags);
+  runtime::Plan plan = runtime::read_plan(*text, diags);
   print_diagnostics(diags);
   if (diags.has_errors()) return kExitInvalid;
+  locate_in_recipe(r, plan);
   return run_apply_plan(plan, options, args);
 }
 
