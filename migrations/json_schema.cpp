@@ -1,6 +1,8 @@
 #include "migrations/json_schema.h"
 
 #include <initializer_list>
+#include <iterator>
+#include <string>
 #include <utility>
 
 #include "compiler/json_writer.h"
@@ -68,6 +70,84 @@ Value closed(Value properties, std::initializer_list<std::string_view> required 
 
 const char* kAxisKeyPattern = "^-?[0-9]+$";
 
+// A number in (0, 16]: effective_bits wherever it appears (attributes, QuantizeConfig,
+// auto_quantize constraints). 1e999 is infinity in JSON and YAML 1.2, above the maximum.
+Value effective_bits_range() {
+  return obj({{"type", str("number")},
+              {"exclusiveMinimum", Value::integer(0)},
+              {"maximum", Value::integer(16)}});
+}
+
+// ---- num_bits formats (validate_num_bits, quant_cfg.md §5.2) ----------------------------------
+
+// The loader turns these strings into (E, M) pairs (YAML, under num_bits and scale_bits).
+const char* kExMyPattern = "^[eE][0-9]+[mM][0-9]+$";
+// Pairs with positive items in ModelOpt's FPx list; the first two also work without blocks.
+const std::pair<int, int> kFpFormats[] = {{4, 3}, {2, 1}, {5, 2}, {1, 2}, {3, 2}, {2, 3}};
+constexpr size_t kFormatsWithoutBlocks = 2;
+
+Value format_pairs(size_t from) {
+  Value l = Value::list();
+  for (size_t i = from; i < std::size(kFpFormats); ++i) {
+    l.push_back(arr({Value::integer(kFpFormats[i].first), Value::integer(kFpFormats[i].second)}));
+  }
+  return l;
+}
+
+// `^[eE]0*(4[mM]0*3|...)$`: the ExMy spellings of those pairs (leading zeros allowed).
+std::string format_pattern(size_t from) {
+  std::string alternatives;
+  for (size_t i = from; i < std::size(kFpFormats); ++i) {
+    if (!alternatives.empty()) alternatives += "|";
+    alternatives +=
+        std::to_string(kFpFormats[i].first) + "[mM]0*" + std::to_string(kFpFormats[i].second);
+  }
+  return "^[eE]0*(" + alternatives + ")$";
+}
+
+// The formats of kFpFormats from index `from` on, as pairs or ExMy strings.
+Value formats_from(size_t from) {
+  return any_of({obj({{"enum", format_pairs(from)}}),
+                 obj({{"type", str("string")}, {"pattern", str(format_pattern(from))}})});
+}
+
+// What validate_num_bits accepts: a positive int, a supported pair, a supported ExMy string, or
+// a string that is not ExMy at all (custom formats such as nf4 pass ModelOpt's validator).
+Value supported_num_bits() {
+  return any_of({obj({{"type", str("integer")}, {"minimum", Value::integer(1)}}), formats_from(0),
+                 obj({{"type", str("string")}, {"not", obj({{"pattern", str(kExMyPattern)}})}})});
+}
+
+Value has_property(std::string_view name, Value schema) {
+  return obj({{"required", strings({name})}, {"properties", obj({{name, std::move(schema)}})}});
+}
+
+Value if_then(Value condition, Value then) {
+  return obj({{"if", std::move(condition)}, {"then", std::move(then)}});
+}
+
+// The attribute validator's rules across fields. A mapping with `$import` is merged with the
+// snippet before ModelOpt validates it, so these apply only where no `$import` is written.
+Value attribute_rules() {
+  const Value custom_backend = has_property("backend", type("string"));
+  const Value not_backend = obj({{"not", custom_backend}});
+  Value needs_dynamic_blocks =
+      obj({{"allOf",
+            arr({not_backend, has_property("num_bits", formats_from(kFormatsWithoutBlocks))})}});
+  Value dynamic_blocks =
+      has_property("block_sizes", has_property("type", obj({{"const", str("dynamic")}})));
+  Value rules = arr({
+      if_then(not_backend, obj({{"properties", obj({{"num_bits", supported_num_bits()}})}})),
+      if_then(needs_dynamic_blocks, dynamic_blocks),
+      if_then(has_property("block_sizes", type("object")),
+              obj({{"properties", obj({{"axis", null_type()}})}})),
+      if_then(has_property("use_constant_amax", obj({{"const", Value::boolean(true)}})),
+              obj({{"properties", obj({{"constant_amax", null_type()}})}})),
+  });
+  return if_then(obj({{"not", obj({{"required", strings({"$import"})}})}}),
+                 obj({{"allOf", rules}}));
+}
+
 // ---- the attribute table (quant_cfg.md §5.2) -------------------------------------------------
 
 struct AttributeSchema {
@@ -77,9 +157,9 @@ struct AttributeSchema {
 };
 
 Value block_sizes_schema() {
-  Value props = obj({{"type", described(type("string"),
-                                        "static or dynamic (case-sensitive; "
-                                        "other spellings are silently static)")},
+  Value props = obj({{"type", described(enum_of({"static", "dynamic"}),
+                                        "static or dynamic (case-sensitive; ModelOpt quantizes "
+                                        "other spellings statically, qcfg lint QC021 warns)")},
                      {"scale_bits", any_of({type("integer"), integer_pair(), type("string")})},
                      {"scale_block_sizes", any_of({type("object"), null_type()})},
                      {"four_over_six", any_of({type("boolean"), type("integer")})}});
@@ -97,6 +177,8 @@ Value bias_schema() {
   Value o = obj({{"type", str("object")}, {"properties", props}});
   o.set("propertyNames",
         any_of({enum_of({"type", "method"}), obj({{"pattern", str(kAxisKeyPattern)}})}));
+  // At least one axis key: some name is neither type nor method.
+  o.set("not", obj({{"propertyNames", enum_of({"type", "method"})}}));
   o.set("additionalProperties",
         any_of({enum_of({"static", "dynamic", "mean", "max_min"}), array_of(type("integer")),
                 type("boolean"), type("integer"), null_type()}));
@@ -116,16 +198,13 @@ const std::vector<AttributeSchema>& attribute_table() {
        "ignored inside cfg: the entry's own `enable` decides (ModelOpt quirk)"},
       {"num_bits",
        [] {
-         return any_of({obj({{"type", str("integer")}, {"minimum", Value::integer(1)}}),
-                        integer_pair(), type("string")});
+         return any_of({type("integer"), integer_pair(), type("string")});
        },
-       "integer bits, (E, M) pair, or an ExMy string such as e4m3 (YAML only)"},
+       "integer bits, (E, M) pair, or an ExMy string such as e4m3 (YAML only); E5M2, E1M2, "
+       "E3M2 and E2M3 need block_sizes with type: dynamic (a custom backend lifts both rules)"},
       {"effective_bits",
        [] {
-         return any_of({obj({{"type", str("number")},
-                             {"exclusiveMinimum", Value::integer(0)},
-                             {"maximum", Value::integer(16)}}),
-                        null_type()});
+         return any_of({effective_bits_range(), null_type()});
        },
        "in (0, 16]"},
       {"axis",
@@ -193,18 +272,36 @@ Value attributes_definition() {
     props.set(a.name, s);
   }
   props.set("$import", import_reference());
-  return described(closed(props), "QuantizerAttributeConfig");
+  Value attributes = closed(props);
+  const Value rules = attribute_rules();
+  for (const MapEntry& e : rules.entries()) attributes.set(e.key.as_string(), e.value);
+  return described(attributes, "QuantizerAttributeConfig");
 }
 
 Value rotate_config_definition() {
-  return described(closed(obj({{"enable", type("boolean")},
-                               {"mode", enum_of({"rotate", "rotate_back"})},
-                               {"rotate_fp32", type("boolean")},
-                               {"block_size", any_of({type("integer"), null_type()})}})),
-                   "RotateConfig");
+  return described(
+      closed(obj(
+          {{"enable", type("boolean")},
+           {"mode", enum_of({"rotate", "rotate_back"})},
+           {"rotate_fp32", type("boolean")},
+           {"block_size", any_of({obj({{"type", str("integer")}, {"minimum", Value::integer(1)}}),
+                                  null_type()})}})),
+      "RotateConfig");
 }
 
-Value cfg_schema() { return any_of({ref("attributes"), array_of(ref("attributes")), null_type()}); }
+// Attributes as ModelOpt validates them in `cfg` and in a snippet: `{enable: true}` alone is
+// refused there (in a legacy item `enable` is lifted to the entry first, so it is fine).
+Value validated_attributes() {
+  Value only_enable_true =
+      obj({{"maxProperties", Value::integer(1)},
+           {"required", strings({"enable"})},
+           {"properties", obj({{"enable", obj({{"const", Value::boolean(true)}})}})}});
+  return obj({{"allOf", arr({ref("attributes"), obj({{"not", only_enable_true}})})}});
+}
+
+Value cfg_schema() {
+  return any_of({validated_attributes(), array_of(validated_attributes()), null_type()});
+}
 
 Value entry_definition() {
   Value e = closed(
@@ -274,24 +371,30 @@ Value quantize_config_definition() {
                                {"$import", import_reference()},
                                {"quant_cfg", ref("quant_cfg")},
                                {"algorithm", algorithm_schema()},
-                               {"effective_bits", any_of({type("number"), null_type()})}})),
+                               {"effective_bits", any_of({effective_bits_range(), null_type()})}})),
                    "QuantizeConfig");
 }
 
 Value string_list() { return array_of(any_of({type("string"), ref("import_item")})); }
 
+Value non_empty(Value list) {
+  list.set("minItems", Value::integer(1));
+  return list;
+}
+
 Value auto_quantize_definition() {
-  Value constraints = closed(obj(
-      {{"effective_bits", obj({{"type", str("number")},
-                               {"exclusiveMinimum", Value::integer(0)},
-                               {"maximum", Value::integer(16)}})},
-       {"cost_model", enum_of({"weight", "active_moe"})},
-       {"cost",
-        any_of({closed(obj({{"active_moe_expert_ratio", any_of({type("number"), null_type()})}})),
-                null_type()})}}));
+  Value constraints = closed(
+      obj({{"effective_bits", effective_bits_range()},
+           {"cost_model", enum_of({"weight", "active_moe"})},
+           {"cost", any_of({closed(obj({{"active_moe_expert_ratio",
+                                         any_of({obj({{"type", str("number")},
+                                                      {"exclusiveMinimum", Value::integer(0)},
+                                                      {"maximum", Value::integer(1)}}),
+                                                 null_type()})}})),
+                            null_type()})}}));
   Value formats = array_of(any_of({ref("quantize_config"), ref("import_item")}));
-  Value space = closed(obj({{"module_name_patterns", string_list()},
-                            {"candidate_formats", formats},
+  Value space = closed(obj({{"module_name_patterns", non_empty(string_list())},
+                            {"candidate_formats", non_empty(formats)},
                             {"allow_no_quant", type("boolean")}}),
                        {"module_name_patterns", "candidate_formats"});
   return described(closed(obj({{"constraints", constraints},
@@ -368,7 +471,7 @@ Value root_of(SchemaDocKind kind) {
     case SchemaDocKind::Recipe:
       return any_of({ref("ptq_recipe"), ref("auto_quantize_recipe"), ref("speculative_recipe"),
                      ref("quantize_config"), array_of(any_of({ref("entry"), ref("import_item")})),
-                     ref("entry"), ref("attributes"), ref("layer_pattern_list")});
+                     ref("entry"), validated_attributes(), ref("layer_pattern_list")});
     case SchemaDocKind::QuantCfg:
       return ref("quant_cfg");
     case SchemaDocKind::QuantizeConfig:
@@ -376,7 +479,7 @@ Value root_of(SchemaDocKind kind) {
     case SchemaDocKind::Entry:
       return ref("entry");
     case SchemaDocKind::Attributes:
-      return ref("attributes");
+      return validated_attributes();
   }
   return Value::map();
 }

@@ -28,8 +28,9 @@ std::shared_ptr<const YamlNode> YamlComposer::take_root() {
 
 SourceLocation YamlComposer::location(const YAML::Mark& mark) const {
   if (mark.is_null()) return SourceLocation{&file_, 0, 0};
-  return SourceLocation{&file_, static_cast<uint32_t>(mark.line + 1),
-                        static_cast<uint32_t>(mark.column + 1)};
+  const uint32_t line = static_cast<uint32_t>(mark.line);
+  return SourceLocation{&file_, line + 1,
+                        runs_.column(line, static_cast<uint32_t>(mark.column)) + 1};
 }
 
 // yaml-cpp is more lenient than PyYAML about `...`: PyYAML refuses it before any document, and
@@ -37,7 +38,7 @@ SourceLocation YamlComposer::location(const YAML::Mark& mark) const {
 void YamlComposer::check_document_marker(const YAML::Mark& mark) const {
   if (mark.is_null()) return;
   std::string_view line = file_.line_text(static_cast<uint32_t>(mark.line + 1));
-  line = line.substr(std::min(line.size(), static_cast<size_t>(mark.column)));
+  line = line.substr(std::min(line.size(), static_cast<size_t>(location(mark).column - 1)));
   if (document_index_ == 0 && starts_marker(line, "...")) {
     throw CompileError(location(mark),
                        "'...' ends a document that never started: remove it, or put '---' "
@@ -63,11 +64,11 @@ void YamlComposer::OnDocumentStart(const YAML::Mark& mark) {
 }
 
 void YamlComposer::OnAnchor(const YAML::Mark& mark, const std::string& anchor_name) {
-  const auto [it, inserted] = anchor_names_.emplace(anchor_name, location(mark));
+  const auto [it, inserted] = anchor_names_.emplace(runs_.restore(anchor_name), location(mark));
   if (!inserted) {
     throw CompileError(location(mark),
                        fmt::format("anchor '&{}' is already defined at line {}: rename one of them",
-                                   anchor_name, it->second.line),
+                                   it->first, it->second.line),
                        "yaml-alias");
   }
 }
@@ -122,8 +123,8 @@ void YamlComposer::OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) {
 void YamlComposer::OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                             const std::string& value) {
   std::shared_ptr<YamlNode> node = new_node(YamlNode::Type::Scalar, mark, anchor);
-  node->tag = tag;
-  node->text = value;
+  node->tag = runs_.restore(tag);
+  node->text = runs_.restore(value);
   attach(std::move(node));
 }
 
@@ -168,14 +169,14 @@ void YamlComposer::close_collection() {
 void YamlComposer::OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
                                    YAML::anchor_t anchor, YAML::EmitterStyle::value) {
   std::shared_ptr<YamlNode> node = new_node(YamlNode::Type::Sequence, mark, anchor);
-  node->tag = tag;
+  node->tag = runs_.restore(tag);
   open_collection(std::move(node));
 }
 
 void YamlComposer::OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                               YAML::EmitterStyle::value) {
   std::shared_ptr<YamlNode> node = new_node(YamlNode::Type::Mapping, mark, anchor);
-  node->tag = tag;
+  node->tag = runs_.restore(tag);
   open_collection(std::move(node));
 }
 

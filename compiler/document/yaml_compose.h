@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "compiler/document/reader.h"
+#include "compiler/document/yaml_long_runs.h"
 #include "compiler/source.h"
 
 namespace qcfg::document {
@@ -39,7 +40,9 @@ struct YamlNode {
 // Receives one document's events from yaml_cpp's Parser.
 class YamlComposer : public YAML::EventHandler {
  public:
-  YamlComposer(const SourceFile& file, const ReadLimits& limits) : file_(file), limits_(limits) {}
+  // `runs`: how the text yaml-cpp reads was shortened from `file`'s (yaml_long_runs.h).
+  YamlComposer(const SourceFile& file, const ReadLimits& limits, const LongRuns& runs)
+      : file_(file), limits_(limits), runs_(runs) {}
 
   // The root of the document just handled (null node for an empty one).
   std::shared_ptr<const YamlNode> take_root();
@@ -58,8 +61,10 @@ class YamlComposer : public YAML::EventHandler {
   void OnMapEnd() override { close_collection(); }
   void OnAnchor(const YAML::Mark& mark, const std::string& anchor_name) override;
 
- private:
+  // A yaml-cpp mark (of the shortened text) as a location in the file.
   SourceLocation location(const YAML::Mark& mark) const;
+
+ private:
   std::shared_ptr<YamlNode> new_node(YamlNode::Type type, const YAML::Mark& mark,
                                      YAML::anchor_t anchor);
   void attach(std::shared_ptr<const YamlNode> node);
@@ -70,6 +75,7 @@ class YamlComposer : public YAML::EventHandler {
 
   const SourceFile& file_;
   const ReadLimits& limits_;
+  const LongRuns& runs_;
   size_t document_index_ = 0;
   size_t composed_nodes_ = 0;
   std::shared_ptr<const YamlNode> root_;

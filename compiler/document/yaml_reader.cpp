@@ -13,6 +13,7 @@
 #include "compiler/document/text_check.h"
 #include "compiler/document/yaml_compose.h"
 #include "compiler/document/yaml_construct.h"
+#include "compiler/document/yaml_long_runs.h"
 
 namespace qcfg {
 
@@ -59,20 +60,15 @@ std::string explain_syntax_error(const std::string& msg) {
   return "YAML syntax error: " + msg;
 }
 
-SourceLocation mark_location(const SourceFile& file, const YAML::Mark& mark) {
-  if (mark.is_null()) return SourceLocation{&file, 0, 0};
-  return SourceLocation{&file, static_cast<uint32_t>(mark.line + 1),
-                        static_cast<uint32_t>(mark.column + 1)};
-}
-
 }  // namespace
 
 std::vector<Value> read_yaml_documents(const SourceFile& file, const ReadLimits& limits,
                                        std::vector<DuplicateKey>* duplicates) {
   document::check_size_and_utf8(file, limits.max_bytes, "yaml");
   check_printable(file);
-  std::istringstream in(file.text);
-  document::YamlComposer composer(file, limits);
+  const document::LongRuns runs(file.text);
+  std::istringstream in(std::string(runs.shortened()));
+  document::YamlComposer composer(file, limits, runs);
   std::vector<Value> documents;
   try {
     YAML::Parser parser(in);
@@ -81,14 +77,14 @@ std::vector<Value> read_yaml_documents(const SourceFile& file, const ReadLimits&
       documents.push_back(root ? document::construct_document(*root, duplicates) : Value::null());
     }
   } catch (const YAML::DeepRecursion& e) {
-    throw CompileError(mark_location(file, e.mark), "YAML nesting is too deep", "yaml-limit");
+    throw CompileError(composer.location(e.mark), "YAML nesting is too deep", "yaml-limit");
   } catch (const YAML::Exception& e) {
     if (e.msg == YAML::ErrorMsg::UNKNOWN_ANCHOR) {
-      throw CompileError(mark_location(file, e.mark),
+      throw CompileError(composer.location(e.mark),
                          "alias refers to no anchor defined before it in this document",
                          "yaml-alias");
     }
-    throw CompileError(mark_location(file, e.mark), explain_syntax_error(e.msg), "yaml-syntax");
+    throw CompileError(composer.location(e.mark), explain_syntax_error(e.msg), "yaml-syntax");
   }
   return documents;
 }

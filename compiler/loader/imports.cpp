@@ -2,16 +2,49 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <optional>
 
 #include "compiler/loader/loader.h"
 
 namespace qcfg::loader {
 
-struct Loader::ImportedSnippet {
-  Value name;
+namespace {
+
+// Values and nesting levels of a tree (a scalar: 1 value, level 0).
+struct Extent {
+  size_t nodes = 1;
+  size_t depth = 0;
+};
+
+Extent extent_of(const Value& v) {
+  Extent out;
+  auto add = [&](const Value& child) {
+    const Extent c = extent_of(child);
+    out.nodes += c.nodes;
+    out.depth = std::max(out.depth, c.depth + 1);
+  };
+  if (v.is_list()) {
+    for (const Value& item : v.items()) add(item);
+  } else if (v.is_map()) {
+    for (const MapEntry& e : v.entries()) add(e.value);
+  }
+  if ((v.is_list() || v.is_map()) && out.depth == 0) out.depth = 1;
+  return out;
+}
+
+}  // namespace
+
+// One imported file, resolved and validated: the same whatever imports it, so it is read once
+// per run (a diamond of imports would otherwise cost 2^depth loads).
+struct ImportedSnippet {
   Value data;  // resolved plain data (defaults not filled in)
   SchemaKind schema = SchemaKind::None;
   std::string header_text;
+  Extent extent;
+  // Chain length from this file to the deepest file below it with an `imports` section (0: this
+  // one), for the import depth limit where the file is found in the cache; none without imports.
+  std::optional<size_t> import_reach;
 };
 
 // Marks one file as "being loaded" for the cycle check while it is in scope.
@@ -76,33 +109,13 @@ std::string joined(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-// Values and nesting levels of a tree (a scalar: 1 value, level 0).
-struct Extent {
-  size_t nodes = 1;
-  size_t depth = 0;
-};
-
-Extent extent_of(const Value& v) {
-  Extent out;
-  auto add = [&](const Value& child) {
-    const Extent c = extent_of(child);
-    out.nodes += c.nodes;
-    out.depth = std::max(out.depth, c.depth + 1);
-  };
-  if (v.is_list()) {
-    for (const Value& item : v.items()) add(item);
-  } else if (v.is_map()) {
-    for (const MapEntry& e : v.entries()) add(e.value);
-  }
-  if ((v.is_list() || v.is_map()) && out.depth == 0) out.depth = 1;
-  return out;
-}
-
 // Imported snippets are copied at every `$import` naming them: a body of N markers to a snippet
-// of M values makes N x M values. This keeps the result within the reader's limits.
+// of M values makes N x M values. The count runs over every file of the run (each file is
+// resolved once, imports included), so a diamond that doubles at each level fails after at most
+// `max_nodes` copies, not 2^depth.
 class ImportBudget {
  public:
-  explicit ImportBudget(const ReadLimits& limits) : limits_(limits) {}
+  ImportBudget(const ReadLimits& limits, size_t& copied) : limits_(limits), copied_(copied) {}
 
   void charge(const Extent& snippet, size_t depth, SourceLocation at) {
     if (depth + snippet.depth > limits_.max_depth) {
@@ -114,25 +127,23 @@ class ImportBudget {
     if (copied_ > limits_.max_nodes) {
       fail(at,
            "imports expand the document to more than " + std::to_string(limits_.max_nodes) +
-               " values",
+               " values (all imported files of the run together)",
            "input-limit");
     }
   }
 
  private:
   const ReadLimits& limits_;
-  size_t copied_ = 0;
+  size_t& copied_;
 };
 
 // Resolves `$import` markers below one node, given the file's import table.
 class MarkerResolver {
  public:
-  MarkerResolver(const std::vector<Value>& names, const std::vector<Value>& data,
-                 const std::vector<SchemaKind>& schemas, const std::vector<std::string>& headers,
-                 const ReadLimits& limits)
-      : names_(names), data_(data), schemas_(schemas), headers_(headers), budget_(limits) {
-    for (const Value& d : data_) extents_.push_back(extent_of(d));
-  }
+  using Snippets = std::vector<std::shared_ptr<const ImportedSnippet>>;
+
+  MarkerResolver(const std::vector<Value>& names, const Snippets& snippets, ImportBudget budget)
+      : names_(names), snippets_(snippets), budget_(budget) {}
 
   Value resolve(const Value& node, SchemaKind schema, const std::string& context,
                 size_t depth = 0) {
@@ -177,14 +188,14 @@ class MarkerResolver {
     Value merged = Value::map(node.loc());
     for (const Value& name : refs) {
       const size_t i = lookup(name, "dict value", context);
-      if (!data_[i].is_map()) {
+      if (!data(i).is_map()) {
         fail(name.loc(),
              "$import " + quoted_name(name) + " in dict must resolve to a dict, got " +
-                 data_[i].python_type() + ". A list snippet can only be spliced into a list",
+                 data(i).python_type() + ". A list snippet can only be spliced into a list",
              "import-type");
       }
-      budget_.charge(extents_[i], depth, name.loc());
-      for (const MapEntry& e : data_[i].entries()) merged.insert(e.key, e.value);
+      budget_.charge(snippets_[i]->extent, depth, name.loc());
+      for (const MapEntry& e : data(i).entries()) merged.insert(e.key, e.value);
     }
     for (const MapEntry& e : node.entries()) {
       if (e.key.is_string() && e.key.as_string() == "$import") continue;
@@ -217,20 +228,21 @@ class MarkerResolver {
              "import-untyped-list");
       }
       const size_t s = lookup(ref, "list", ctx);
-      budget_.charge(extents_[s], depth, ref.loc());
-      if (schemas_[s] == schema) {
-        if (!data_[s].is_list()) {
+      budget_.charge(snippets_[s]->extent, depth, ref.loc());
+      if (snippets_[s]->schema == schema) {
+        if (!data(s).is_list()) {
           fail(ref.loc(),
                "$import " + quoted_name(ref) + " in list at " + ctx +
-                   " has a list schema but its data is a " + data_[s].python_type(),
+                   " has a list schema but its data is a " + data(s).python_type(),
                "import-type");
         }
-        for (const Value& spliced : data_[s].items()) out.push_back(spliced);
-      } else if (element != SchemaKind::None && schemas_[s] == element) {
-        out.push_back(data_[s]);
+        for (const Value& spliced : data(s).items()) out.push_back(spliced);
+      } else if (element != SchemaKind::None && snippets_[s]->schema == element) {
+        out.push_back(data(s));
       } else {
         fail(ref.loc(),
-             "$import " + quoted_name(ref) + " in list at " + ctx + " has schema '" + headers_[s] +
+             "$import " + quoted_name(ref) + " in list at " + ctx + " has schema '" +
+                 snippets_[s]->header_text +
                  "'; expected either the list schema 'list' for splicing or the "
                  "element schema '" +
                  schema_class_name(element) + "' for appending",
@@ -240,11 +252,10 @@ class MarkerResolver {
     return out;
   }
 
+  const Value& data(size_t i) const { return snippets_[i]->data; }
+
   const std::vector<Value>& names_;
-  const std::vector<Value>& data_;
-  const std::vector<SchemaKind>& schemas_;
-  const std::vector<std::string>& headers_;
-  std::vector<Extent> extents_;
+  const Snippets& snippets_;
   ImportBudget budget_;
 };
 
@@ -288,8 +299,8 @@ std::string Loader::locate_import(const MapEntry& import) {
   if (++imports_loaded_ > options_.max_imports_total) {
     fail(path.loc(),
          "more than " + std::to_string(options_.max_imports_total) +
-             " imported files loaded in one run (each import is loaded again wherever it is "
-             "named); simplify the import graph",
+             " imports resolved in one run (a file imported in two places counts twice); "
+             "simplify the import graph",
          "input-limit");
   }
   return *found;
@@ -319,60 +330,96 @@ Value Loader::resolve_imports(const Value& data, const Value& imports, SchemaKin
          "imports nested deeper than " + std::to_string(options_.max_import_depth) + " files",
          "input-limit");
   }
-  std::vector<Value> names, snippets;
-  std::vector<SchemaKind> schemas;
-  std::vector<std::string> headers;
   if (imports.size() > options_.max_imports_per_file) {
     fail(imports.loc(),
          "more than " + std::to_string(options_.max_imports_per_file) +
              " imports in one file; split the section",
          "input-limit");
   }
+  deepest_import_ = std::max(deepest_import_, chain_.size());
+  std::vector<Value> names;
+  MarkerResolver::Snippets snippets;
   for (const MapEntry& e : imports.entries()) {
-    const Value& path = e.value;
-    const std::string found = locate_import(e);
-    const std::string key = canonical_key(found);
-    if (loading_.count(key)) {
-      std::vector<std::string> sorted(loading_.begin(), loading_.end());
-      fail(path.loc(),
-           "Circular import detected: '" + path.as_string() + "' (resolves to '" + key +
-               "') is already being loaded. Import chain: " + joined(sorted),
-           "import-cycle");
-    }
-    ImportScope scope(*this, key);
-    try {
-      RawFile raw = load_raw(found, path.loc());
-      if (raw.declared_schema_text.empty()) {
-        fail(path.loc(),
-             "Import '" + e.key.str() + "' (" + path.as_string() +
-                 ") must reference a snippet with a modelopt-schema comment",
-             "import-no-schema");
-      }
-      SchemaLookup lookup = schema_from_header_path(raw.declared_schema_text);
-      if (!lookup.error.empty()) fail(raw.declared_schema_loc, lookup.error, "schema-header");
-      Value resolved = raw.data;
-      if (raw.list_snippet) {
-        resolved = resolve_imports(raw.data, raw.header_imports, lookup.kind, *raw.file);
-      } else if (raw.data.is_map() && raw.data.has("imports")) {
-        resolved = resolve_imports(raw.data, *raw.data.find("imports"), lookup.kind, *raw.file);
-      }
-      if (validator_) {
-        std::vector<Diagnostic> errors =
-            validator_(lookup.kind, resolved, *raw.file, raw.declared_schema_text);
-        if (!errors.empty()) throw CompileError(std::move(errors));
-      }
-      names.push_back(e.key);
-      snippets.push_back(std::move(resolved));
-      schemas.push_back(lookup.kind);
-      headers.push_back(raw.declared_schema_text);
-    } catch (const CompileError& err) {
-      throw with_note(err, "while importing '" + e.key.str() + "' at " + path.loc().str(),
-                      path.loc());
-    }
+    names.push_back(e.key);
+    snippets.push_back(import_snippet(e));
   }
   (void)file;
-  MarkerResolver resolver(names, snippets, schemas, headers, options_.limits);
+  MarkerResolver resolver(names, snippets, ImportBudget(options_.limits, values_imported_));
   return resolver.resolve(body, schema, "root");
+}
+
+std::shared_ptr<const ImportedSnippet> Loader::import_snippet(const MapEntry& import) {
+  const Value& path = import.value;
+  const std::string found = locate_import(import);
+  const std::string key = canonical_key(found);
+  if (loading_.count(key)) {
+    std::vector<std::string> sorted(loading_.begin(), loading_.end());
+    fail(path.loc(),
+         "Circular import detected: '" + path.as_string() + "' (resolves to '" + key +
+             "') is already being loaded. Import chain: " + joined(sorted),
+         "import-cycle");
+  }
+  ImportScope scope(*this, key);
+  // A file read before resolves the same here (its result depends on its own text only), and
+  // holds no cycle back into this chain: that cycle would have failed its first resolution.
+  if (auto cached = import_cache_.find(key); cached != import_cache_.end()) {
+    check_cached_depth(*cached->second, path.loc());
+    return cached->second;
+  }
+  try {
+    auto snippet = read_snippet(import, found);
+    import_cache_.emplace(key, snippet);
+    return snippet;
+  } catch (const CompileError& err) {
+    throw with_note(err, "while importing '" + import.key.str() + "' at " + path.loc().str(),
+                    path.loc());
+  }
+}
+
+// The import depth limit for a file taken from the cache: its own imports nest as deep below
+// this chain as they would if it were read again here.
+void Loader::check_cached_depth(const ImportedSnippet& snippet, SourceLocation at) {
+  if (!snippet.import_reach) return;
+  const size_t deepest = chain_.size() + *snippet.import_reach;
+  if (deepest >= options_.max_import_depth) {
+    fail(at, "imports nested deeper than " + std::to_string(options_.max_import_depth) + " files",
+         "input-limit");
+  }
+  deepest_import_ = std::max(deepest_import_, deepest);
+}
+
+std::shared_ptr<const ImportedSnippet> Loader::read_snippet(const MapEntry& import,
+                                                            const std::string& found) {
+  const Value& path = import.value;
+  RawFile raw = load_raw(found, path.loc());
+  if (raw.declared_schema_text.empty()) {
+    fail(path.loc(),
+         "Import '" + import.key.str() + "' (" + path.as_string() +
+             ") must reference a snippet with a modelopt-schema comment",
+         "import-no-schema");
+  }
+  SchemaLookup lookup = schema_from_header_path(raw.declared_schema_text);
+  if (!lookup.error.empty()) fail(raw.declared_schema_loc, lookup.error, "schema-header");
+  auto snippet = std::make_shared<ImportedSnippet>();
+  const size_t entry = chain_.size(), outer_deepest = deepest_import_;
+  deepest_import_ = 0;
+  snippet->data = raw.data;
+  if (raw.list_snippet) {
+    snippet->data = resolve_imports(raw.data, raw.header_imports, lookup.kind, *raw.file);
+  } else if (raw.data.is_map() && raw.data.has("imports")) {
+    snippet->data = resolve_imports(raw.data, *raw.data.find("imports"), lookup.kind, *raw.file);
+  }
+  if (deepest_import_ >= entry) snippet->import_reach = deepest_import_ - entry;
+  deepest_import_ = std::max(outer_deepest, deepest_import_);
+  if (validator_) {
+    std::vector<Diagnostic> errors =
+        validator_(lookup.kind, snippet->data, *raw.file, raw.declared_schema_text);
+    if (!errors.empty()) throw CompileError(std::move(errors));
+  }
+  snippet->schema = lookup.kind;
+  snippet->header_text = raw.declared_schema_text;
+  snippet->extent = extent_of(snippet->data);
+  return snippet;
 }
 
 LoadedConfig Loader::load_config(const std::string& path, SchemaKind schema) {

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -25,8 +27,8 @@ struct LoaderOptions {
   ReadLimits limits;        // per file; nodes and nesting also bound each import-resolved result
   size_t max_import_depth = 64;
   size_t max_imports_per_file = 256;  // names in one `imports` section (fan-out)
-  // Imported files loaded in one run. Imports are loaded at every place they are named (as in
-  // ModelOpt), so a diamond of imports costs 2^depth loads; this bounds that work.
+  // Import names resolved in one run, every name of every `imports` section counted (a file
+  // imported twice counts twice, though it is read once: see Loader::import_cache_).
   size_t max_imports_total = 4096;
   // Imports must resolve (symlinks followed) inside `cwd` or `recipe_root`: a recipe from
   // elsewhere cannot make qcfg read /etc/passwd or ../../secrets. True lifts the restriction.
@@ -58,6 +60,8 @@ struct LoadedConfig {
   SchemaKind effective_schema = SchemaKind::None;
   std::string schema_label;  // for "does not match modelopt-schema '<label>'" messages
 };
+
+struct ImportedSnippet;
 
 class Loader {
  public:
@@ -92,15 +96,24 @@ class Loader {
   const std::vector<DuplicateKey>& duplicate_keys() const { return duplicate_keys_; }
 
  private:
-  struct ImportedSnippet;
   class ImportScope;
 
   // Checks the limits and the root confinement of one import; returns the located file.
   std::string locate_import(const MapEntry& import);
+  // One name of an `imports` section, resolved and validated (from the cache when read before).
+  std::shared_ptr<const ImportedSnippet> import_snippet(const MapEntry& import);
+  std::shared_ptr<const ImportedSnippet> read_snippet(const MapEntry& import,
+                                                      const std::string& found);
+  void check_cached_depth(const ImportedSnippet& snippet, SourceLocation at);
 
   std::set<std::string> loading_;   // cycle keys of the files being loaded (ModelOpt's rule)
   std::vector<std::string> chain_;  // the same, in import order, for messages
   size_t imports_loaded_ = 0;       // against options_.max_imports_total
+  // ModelOpt reads an import again wherever it is named; its result depends only on the file, so
+  // qcfg reads, resolves and validates each file once per run (keyed like loading_).
+  std::map<std::string, std::shared_ptr<const ImportedSnippet>> import_cache_;
+  size_t values_imported_ = 0;  // values copied by `$import` in the run, against limits.max_nodes
+  size_t deepest_import_ = 0;   // longest chain_ at an `imports` section since the last reset
   std::vector<DuplicateKey> duplicate_keys_;
   SourceManager& sources_;
   LoaderOptions options_;

@@ -8,7 +8,9 @@ usage: check_schema.py SCHEMA_DIR SHARED_DIR
   qcfg-recipe.schema.json, document by document (general/distillation/ is not a quant config:
   ModelOpt's distillation loader reads it, so it is reported and skipped);
 * the legacy and list quant_cfg conformance cases validate against quant-cfg.schema.json;
-* a set of invalid inputs is rejected by the schema that applies to them.
+* a set of invalid inputs is rejected by the schema that applies to them;
+* the files of schema_cases/ (which schema_test.cpp also runs through `qcfg check`): rejected/
+  and lint_only/ are rejected by qcfg-recipe.schema.json, accepted/ is accepted.
 Data goes through JSON as an editor sees it: integer mapping keys become strings.
 Exit status 0 when every check holds, 1 otherwise.
 """
@@ -107,6 +109,17 @@ def main(schema_dir, shared_dir):
             failures += 1
             print(f"accepted as {kind} although invalid: {text!r}")
     print(f"{len(INVALID)} invalid inputs checked")
+
+    cases = pathlib.Path(__file__).parent / "schema_cases"
+    for path in sorted(cases.glob("*/*")):
+        expect_valid = path.parent.name == "accepted"
+        errors = [e for doc in documents(path) for e in errors_of(validators["recipe"], doc)]
+        if expect_valid and errors:
+            failures += 1
+            print(f"schema_cases/{path.parent.name}/{path.name}: rejected: {errors[0].message[:200]}")
+        if not expect_valid and not errors:
+            failures += 1
+            print(f"schema_cases/{path.parent.name}/{path.name}: accepted although invalid")
     return 1 if failures else 0
 
 

@@ -59,4 +59,21 @@ TEST_CASE("python3-jsonschema: the recipe tree validates, invalid inputs are rej
   CHECK(r.out.find("recipe tree: 142 files validated, 1 skipped") != std::string::npos);
 }
 
+TEST_CASE("schema_cases: `qcfg check` agrees with the schema on every range it enforces") {
+  // The same files check_schema.py validates: rejected/ by both, accepted/ by neither; lint_only/
+  // holds values ModelOpt accepts (so check must too) that the schema and `qcfg lint` flag.
+  for (const auto& dir : {"rejected", "accepted", "lint_only"}) {
+    for (const auto& file :
+         fs::directory_iterator(kSource / "tests/migrations/schema_cases" / dir)) {
+      CAPTURE(file.path().string());
+      const Run r = run(std::string(QCFG_EXE) + " check " + file.path().string());
+      CAPTURE(r.out);
+      CHECK(r.status == (std::string(dir) == "rejected" ? 1 : 0));
+      if (std::string(dir) != "lint_only") continue;
+      const Run lint = run(std::string(QCFG_EXE) + " lint " + file.path().string());
+      CHECK(lint.out.find("warning:") != std::string::npos);
+    }
+  }
+}
+
 }  // namespace qcfg::migrations::testing
