@@ -87,7 +87,7 @@ float global_of(const QuantFormat& f, const std::vector<float>& amax) {
 // Packed codes and scales of one 2-D weight; per-tensor scales as 0-d fp32. `global` replaces
 // the per-tensor amax (NVFP4 global amax) with a sibling group's max.
 std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Tensor& w,
-                             const std::vector<float>& calibrated,
+                             at::ScalarType stored, const std::vector<float>& calibrated,
                              std::optional<float> global = std::nullopt) {
   const std::vector<float> amax = global && f.kind != FormatKind::nvfp4_static
                                       ? std::vector<float>(calibrated.size(), *global)
@@ -98,7 +98,7 @@ std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Te
     case ExportAlgo::fp8:
     case ExportAlgo::fp8_per_channel:
     case ExportAlgo::fp8_block:
-      p = ops::pack_fp8(w, granularity_for(f, shape), amax);
+      p = ops::pack_fp8(w, granularity_for(f, shape), amax, stored);
       break;
     case ExportAlgo::int8_weight_only:
     case ExportAlgo::int8_smoothquant:
@@ -169,7 +169,8 @@ void run_shared(const PreparedUnit& p, const Context& c, UnitResult& r) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     const at::Tensor x = input(i);
     if (p.algo) {
-      append_outputs(pack(*p.algo, slot.stages[0], x, amax[0]), p, r);
+      append_outputs(
+          pack(*p.algo, slot.stages[0], x, scalar_type(tensors[i].tensor->dtype), amax[0]), p, r);
     } else {
       const at::ScalarType dtype = scalar_type(tensors[i].tensor->dtype);
       append_outputs({fake_quantize(x, slot, amax).to(dtype)}, p, r);
@@ -192,7 +193,7 @@ void run_fused(const PreparedUnit& p, const Context& c, UnitResult& r) {
     const auto amax = calibrate(
         slot, 1, [&](size_t) { return xe; }, shape_of(xe), r.amax);
     if (p.algo)
-      parts.push_back(pack(*p.algo, slot.stages[0], xe, amax[0]));
+      parts.push_back(pack(*p.algo, slot.stages[0], xe, scalar_type(t.dtype), amax[0]));
     else
       parts.push_back({fake_quantize(xe, slot, amax).to(scalar_type(t.dtype))});
   }
@@ -258,7 +259,9 @@ std::vector<UnitResult> compute_group(const std::vector<const PreparedUnit*>& un
     const QuantFormat& f = p.slots[0].stages[0];
     const at::Tensor x = keep ? kept[i] : load(*p.unit->tensors[0].tensor, c);
     kept[i] = at::Tensor();
-    append_outputs(pack(*p.algo, f, x, amax[i], group), p, results[i]);
+    append_outputs(
+        pack(*p.algo, f, x, scalar_type(p.unit->tensors[0].tensor->dtype), amax[i], group), p,
+        results[i]);
     AmaxRecord& rec = results[i].amax.front();
     rec.unified_with = p.unified_with;
     rec.calibrated = global_of(f, amax[i]);

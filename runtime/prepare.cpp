@@ -305,7 +305,7 @@ class Preparer {
       std::sort(u.unified_with.begin(), u.unified_with.end());
       const std::string name = input_scale_name(t->module, t->param);
       for (ScalarOutput& s : out_.scalars)
-        if (s.name == name) s.value = numerics::export_amax(group, bound) / bound;
+        if (s.name == name) s.value = numerics::export_scale(group, bound);
       out_.unified_inputs.push_back(std::move(u));
     }
   }
@@ -315,7 +315,7 @@ class Preparer {
     scale_inputs_.insert(input.name);
     auto it = act_amax_.find(input.name);
     if (it == act_amax_.end()) return;
-    out_.scalars.push_back({name, numerics::export_amax(it->second, bound) / bound, shard});
+    out_.scalars.push_back({name, numerics::export_scale(it->second, bound), shard});
   }
 
   void collect_activations() {
@@ -328,7 +328,8 @@ class Preparer {
   }
 
   // KV cache: k/v BMM quantizers give kv_cache_quant_algo and, with an amax, k_scale / v_scale
-  // = amax / 448 on the k_proj / v_proj modules (numerics.md §10.2).
+  // = amax x f32(1/448) on the k_proj / v_proj modules (shared/spec/numerics.md §10.2;
+  // the reciprocal: docs/numerics.md, ModelOpt 0.47 behaviours).
   void note_kv(const PlanQuantizer& q) {
     const bool k = q.name.size() > 15 && q.name.ends_with("k_bmm_quantizer");
     const bool v = q.name.size() > 15 && q.name.ends_with("v_bmm_quantizer");
@@ -353,7 +354,7 @@ class Preparer {
     for (const PreparedUnit& p : out_.units)
       if (p.unit->tensors[0].tensor->name == weight) shard = p.shard;
     if (shard.empty() && !out_.units.empty()) shard = out_.units.front().shard;
-    out_.scalars.push_back({name, it->second / 448.0f, shard});
+    out_.scalars.push_back({name, numerics::times_reciprocal(it->second, 448.0f), shard});
   }
 
   const Binding& binding_;

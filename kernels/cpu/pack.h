@@ -13,6 +13,9 @@ namespace qcfg::numerics {
 
 // export_amax (§10.1): amax 0 or NaN => maxbound (scale 1), then clamp to [FLT_MIN, FLT_MAX].
 float export_amax(float amax, float maxbound);
+// The exported scale: export_amax(amax, maxbound) x f32(1/maxbound), as ModelOpt 0.47 computes it
+// (times_reciprocal, scalar_ops.h).
+float export_scale(float amax, float maxbound);
 
 // ---------------------------------------------------------------- NVFP4 (§10.3)
 struct Nvfp4Packed {
@@ -52,12 +55,19 @@ MxPacked pack_mxfp8(std::span<const float> x, Matrix2D m);
 void unpack_mxfp8(const MxPacked& p, Matrix2D m, std::span<float> out);
 
 // ---------------------------------------------------------------- FP8 / INT8 (§10.1)
+// The precision of ModelOpt's `weight / weight_scale` before the E4M3 cast. With a 0-d (per-tensor)
+// scale the quotient keeps the weight's dtype, since a 0-d tensor takes no part in type promotion:
+// the scale is rounded to that dtype, the quotient computed in fp32 and rounded to it again
+// (docs/numerics.md, ModelOpt 0.47 behaviours). A scale with dimensions gives fp32.
+enum class QuotientPrecision { f32, bf16, f16 };
+
 struct Fp8Packed {
   std::vector<uint8_t> codes;  // E4M3 = torch cast(x / scale), no clamp (|x/scale| > 464 => NaN)
   std::vector<float> scales;   // export_amax(a, 448) / 448 per amax entry
 };
 Fp8Packed pack_fp8(std::span<const float> x, const Shape& shape, const Granularity& g,
-                   std::span<const float> amax);
+                   std::span<const float> amax,
+                   QuotientPrecision quotient = QuotientPrecision::f32);
 void unpack_fp8(const Fp8Packed& p, const Shape& shape, const Granularity& g, std::span<float> out);
 
 struct Int8Packed {

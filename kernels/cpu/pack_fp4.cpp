@@ -25,8 +25,8 @@ void encode_nvfp4_blocks(std::span<const float> x, Nvfp4Packed& p) {
     const float denom = e4m3_value(p.scales[b]) * p.global_scale;
     for (int64_t j = 0; j < kNvfp4Block; j += 2) {
       const size_t i = b * kNvfp4Block + j;
-      p.codes[i / 2] =
-          static_cast<uint8_t>(nvfp4_pack_nibble(x[i], denom) | nvfp4_pack_nibble(x[i + 1], denom) << 4);
+      p.codes[i / 2] = static_cast<uint8_t>(nvfp4_pack_nibble(x[i], denom) |
+                                            nvfp4_pack_nibble(x[i + 1], denom) << 4);
     }
   }
 }
@@ -61,9 +61,13 @@ float export_amax(float amax, float maxbound) {
   return clamp_keep_nan(a, FLT_MIN, FLT_MAX);
 }
 
+float export_scale(float amax, float maxbound) {
+  return times_reciprocal(export_amax(amax, maxbound), maxbound);
+}
+
 Nvfp4Packed pack_nvfp4_dynamic(std::span<const float> x, Matrix2D m, float global_amax) {
   Nvfp4Packed p = make_nvfp4(x, m);
-  p.global_scale = global_amax / 2688.0f;
+  p.global_scale = nvfp4_weight_scale_2(global_amax);
   const float denom = 6.0f * p.global_scale;
   for (size_t b = 0; b < p.scales.size(); ++b) {
     const float bm = block_abs_max(x, b * kNvfp4Block, kNvfp4Block);
@@ -80,7 +84,7 @@ Nvfp4Packed pack_nvfp4_static(std::span<const float> x, Matrix2D m,
   detail::check_amax_count(block_amax.size(), static_cast<int64_t>(p.scales.size()),
                            "pack_nvfp4_static");
   const float norm = four_over_six ? 256.0f : 448.0f;
-  p.global_scale = global_amax / (6.0f * norm);
+  p.global_scale = times_reciprocal(global_amax, 6.0f * norm);
   const float per_block_max = global_amax / 6.0f;
   for (size_t b = 0; b < p.scales.size(); ++b) {
     float pbs = block_amax[b] / 6.0f;

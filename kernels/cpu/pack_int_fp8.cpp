@@ -6,6 +6,7 @@
 #include "kernels/cpu/checks.h"
 #include "kernels/cpu/pack.h"
 #include "kernels/cpu/scalar_ops.h"
+#include "kernels/cpu/storage.h"
 
 namespace qcfg::numerics {
 
@@ -30,8 +31,7 @@ Int4Packed pack_int4_export(std::span<const float> w, Matrix2D m, int64_t block,
   detail::check_amax_count(block_amax.size(), m.rows * col_blocks, "pack_int4_export");
   Int4Packed p;
   p.scales.resize(block_amax.size());
-  for (size_t i = 0; i < block_amax.size(); ++i)
-    p.scales[i] = export_amax(block_amax[i], 7.0f) / 7.0f;
+  for (size_t i = 0; i < block_amax.size(); ++i) p.scales[i] = export_scale(block_amax[i], 7.0f);
   p.codes.resize(static_cast<size_t>(m.rows / 2 * m.cols));
   const IntRange r = int_range(4, false, false);
   for (int64_t row = 0; row < m.rows; ++row) {
@@ -93,17 +93,22 @@ void unpack_mxfp8(const MxPacked& p, Matrix2D m, std::span<float> out) {
 }
 
 Fp8Packed pack_fp8(std::span<const float> x, const Shape& shape, const Granularity& g,
-                   std::span<const float> amax) {
+                   std::span<const float> amax, QuotientPrecision quotient) {
   detail::check_buffers(x.size(), x.size(), shape);
   const AmaxLayout layout(shape, g);
   detail::check_amax_count(amax.size(), layout.size(), "pack_fp8");
   Fp8Packed p;
   p.scales.resize(amax.size());
-  for (size_t i = 0; i < amax.size(); ++i) p.scales[i] = export_amax(amax[i], 448.0f) / 448.0f;
+  for (size_t i = 0; i < amax.size(); ++i) p.scales[i] = export_scale(amax[i], 448.0f);
   p.codes.resize(x.size());
+  const auto rounded = [quotient](float v) {
+    if (quotient == QuotientPrecision::bf16) return round_to<BFloat16>(v);
+    if (quotient == QuotientPrecision::f16) return round_to<Half>(v);
+    return v;
+  };
   for (size_t i = 0; i < x.size(); ++i) {
-    p.codes[i] =
-        e4m3_code(x[i] / p.scales[layout.index(static_cast<int64_t>(i))], Overflow::torch_cast);
+    const float scale = rounded(p.scales[layout.index(static_cast<int64_t>(i))]);
+    p.codes[i] = e4m3_code(rounded(x[i] / scale), Overflow::torch_cast);
   }
   return p;
 }
@@ -124,7 +129,7 @@ Int8Packed pack_int8(std::span<const float> x, const Shape& shape, const Granula
   detail::check_amax_count(amax.size(), layout.size(), "pack_int8");
   Int8Packed p;
   p.scales.resize(amax.size());
-  for (size_t i = 0; i < amax.size(); ++i) p.scales[i] = export_amax(amax[i], 127.0f) / 127.0f;
+  for (size_t i = 0; i < amax.size(); ++i) p.scales[i] = export_scale(amax[i], 127.0f);
   p.codes.resize(x.size());
   const IntRange r = int_range(8, false, false);
   for (size_t i = 0; i < x.size(); ++i) {

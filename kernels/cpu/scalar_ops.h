@@ -65,13 +65,30 @@ QCFG_HD float apply_sign_ge0(float x, float magnitude) {
   return x >= 0.0f ? magnitude : neg_f(magnitude);
 }
 
+// The same in ModelOpt 0.47's dynamic NVFP4 kernel (fp4_kernel_hopper.py): where(x >= 0, r, -r)
+// with Triton's unary minus, which is 0 - r, so every zero it writes is +0, also for negative x
+// that round to zero (docs/numerics.md, NVFP4 fake quant on the GPU).
+QCFG_HD float apply_sign_ge0_triton(float x, float magnitude) {
+  return x >= 0.0f ? magnitude : 0.0f - magnitude;
+}
+
 // y = sign(x) * f32(E2M1(f32(|x| / s)) * s).
 QCFG_HD float e2m1_qdq_div(float x, float s) {
-  return apply_sign_ge0(x, e2m1_round_magnitude(abs_f(x) / s) * s);
+  return apply_sign_ge0_triton(x, e2m1_round_magnitude(abs_f(x) / s) * s);
+}
+
+// ModelOpt's per-tensor scales are amax x f32(1/bound), not amax / bound: PyTorch divides a CUDA
+// tensor by a Python number by multiplying with the float32 reciprocal (docs/numerics.md,
+// "ModelOpt 0.47 behaviours"); the two differ by one ulp for many amax.
+QCFG_HD float times_reciprocal(float amax, float bound) { return amax * (1.0f / bound); }
+
+// NVFP4's per-tensor scale (weight_scale_2, and the fake quant's global scale): G x f32(1/2688).
+QCFG_HD float nvfp4_weight_scale_2(float global_amax) {
+  return times_reciprocal(global_amax, 6.0f * 448.0f);
 }
 
 QCFG_HD float nvfp4_global_scale(float global_amax) {
-  const float gs = global_amax / 2688.0f;
+  const float gs = nvfp4_weight_scale_2(global_amax);
   return gs > 0.0f ? gs : 1e-12f;  // `not gs > 0` also catches NaN
 }
 

@@ -15,8 +15,8 @@ __global__ void pack_nvfp4_kernel(const T* __restrict__ x, uint8_t* __restrict__
                                   uint8_t* __restrict__ scales, int64_t blocks,
                                   const float* __restrict__ global_amax, bool vectorized) {
   constexpr int kN = detail::VecTraits<T>::kElems;
-  const float denom = 6.0f * (*global_amax / 2688.0f);
-  const float global_scale = *global_amax / 2688.0f;
+  const float global_scale = nvfp4_weight_scale_2(*global_amax);
+  const float denom = 6.0f * global_scale;
   const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < blocks;
        b += nthreads) {

@@ -58,17 +58,20 @@ class JointCalibrator {
 //   MXFP8  codes [*lead, cols] (E4M3), scales [*lead, ceil(cols/32)] (E8M0)
 //   FP8 / INT8  codes in w's shape, scales fp32 in the amax layout of g (per tensor: 0-dim)
 struct Packed {
-  at::Tensor codes;         // uint8 (int8 for INT8)
-  at::Tensor scales;        // fp32, or uint8 E4M3 (NVFP4) / E8M0 (MX) bytes
-  float global_scale = 1;   // NVFP4 weight_scale_2
+  at::Tensor codes;        // uint8 (int8 for INT8)
+  at::Tensor scales;       // fp32, or uint8 E4M3 (NVFP4) / E8M0 (MX) bytes
+  float global_scale = 1;  // NVFP4 weight_scale_2
 };
-Packed pack_nvfp4(const at::Tensor& w, float global_amax);                    // [rows, cols%16==0]
+Packed pack_nvfp4(const at::Tensor& w, float global_amax);  // [rows, cols%16==0]
 Packed pack_nvfp4_static(const at::Tensor& w, const std::vector<float>& block_amax,
                          float global_amax, bool four_over_six = false);
 Packed pack_int4(const at::Tensor& w, int64_t block, const std::vector<float>& block_amax);
 Packed pack_mxfp4(const at::Tensor& w);
 Packed pack_mxfp8(const at::Tensor& w);
-Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g, const std::vector<float>& amax);
+// `stored`: the checkpoint dtype of w (w itself may be widened): a per-tensor FP8 quotient is
+// rounded to it as ModelOpt's is (numerics::QuotientPrecision).
+Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g, const std::vector<float>& amax,
+                at::ScalarType stored = at::kFloat);
 Packed pack_int8(const at::Tensor& w, const numerics::Granularity& g,
                  const std::vector<float>& amax);
 

@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/checks.h"
 #include "kernels/cpu/pack.h"
+#include "kernels/cpu/scalar_ops.h"
 #include "kernels/torch/cuda_dispatch.h"
 #include "kernels/torch/tensor_ops.h"
 #include "kernels/torch/tensor_view.h"
@@ -85,13 +86,13 @@ std::vector<int64_t> amax_layout_shape(const numerics::Shape& shape,
   return {numerics::AmaxLayout(shape, g).size()};
 }
 
-// Export scales export_amax(a, maxbound) / maxbound (§10.1) after the reference's count check.
+// Export scales export_scale(a, maxbound) (§10.1, ModelOpt 0.47's reciprocal) after the reference's
+// count check.
 std::vector<float> export_scales(const std::vector<float>& amax, int64_t want, float maxbound,
                                  const char* op) {
   numerics::detail::check_amax_count(amax.size(), want, op);
   std::vector<float> scales(amax.size());
-  for (size_t i = 0; i < amax.size(); ++i)
-    scales[i] = numerics::export_amax(amax[i], maxbound) / maxbound;
+  for (size_t i = 0; i < amax.size(); ++i) scales[i] = numerics::export_scale(amax[i], maxbound);
   return scales;
 }
 
@@ -116,7 +117,7 @@ Packed pack_nvfp4(const at::Tensor& w, float global_amax) {
     check_pack_input(w, "pack_nvfp4", 16);
     if (w.is_cuda()) {
       if (auto p = detail::cuda_pack_nvfp4(w.contiguous(), global_amax)) {
-        return Packed{p->first, p->second, global_amax / 2688.0f};
+        return Packed{p->first, p->second, numerics::nvfp4_weight_scale_2(global_amax)};
       }
     }
     const PackInput in = prepare(w, "pack_nvfp4", 16);
@@ -178,12 +179,20 @@ Packed pack_mxfp8(const at::Tensor& w) {
   });
 }
 
-Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g,
-                const std::vector<float>& amax) {
+Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g, const std::vector<float>& amax,
+                at::ScalarType stored) {
   return named("pack_fp8", w, [&] {
-    if (auto p = cuda_scaled(w, detail::ScaledPack::fp8, g, amax, 448.0f)) return *p;
+    using numerics::QuotientPrecision;
+    QuotientPrecision quotient = QuotientPrecision::f32;
+    if (std::holds_alternative<numerics::PerTensor>(g) && stored == at::kBFloat16)
+      quotient = QuotientPrecision::bf16;
+    if (std::holds_alternative<numerics::PerTensor>(g) && stored == at::kHalf)
+      quotient = QuotientPrecision::f16;
+    // The GPU kernel divides in fp32 only; the rounded quotient runs on the reference.
+    if (quotient == QuotientPrecision::f32)
+      if (auto p = cuda_scaled(w, detail::ScaledPack::fp8, g, amax, 448.0f)) return *p;
     const PackInput in = prepare(w, "pack_fp8", 1);
-    const auto p = numerics::pack_fp8(detail::float_span(in.f32), in.shape, g, amax);
+    const auto p = numerics::pack_fp8(detail::float_span(in.f32), in.shape, g, amax, quotient);
     return Packed{bytes_tensor(p.codes, in.shape, at::kByte),
                   bytes_tensor(p.scales, amax_layout_shape(in.shape, g), at::kFloat)};
   });

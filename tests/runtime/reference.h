@@ -145,9 +145,11 @@ std::vector<uint8_t> as_bytes(const std::vector<T>& v) {
   return b;
 }
 
-// Export tensors of one 2-D weight by name suffix: "" (weight), "_scale", "_scale_2".
+// Export tensors of one 2-D weight by name suffix: "" (weight), "_scale", "_scale_2". The
+// generated checkpoints are BF16, so a per-tensor FP8 quotient is rounded to BF16 as ModelOpt's.
 inline std::vector<std::pair<std::string, std::vector<uint8_t>>> ref_export(
-    Fmt f, const std::vector<float>& x, const numerics::Shape& s, const std::vector<float>& amax) {
+    Fmt f, const std::vector<float>& x, const numerics::Shape& s, const std::vector<float>& amax,
+    numerics::QuotientPrecision fp8_quotient = numerics::QuotientPrecision::bf16) {
   using namespace numerics;
   const Matrix2D m = as_matrix(s);
   switch (f) {
@@ -158,7 +160,7 @@ inline std::vector<std::pair<std::string, std::vector<uint8_t>>> ref_export(
               {"_scale_2", as_bytes(std::vector<float>{p.global_scale})}};
     }
     case Fmt::fp8: {
-      const auto p = pack_fp8(x, s, PerTensor{}, amax);
+      const auto p = pack_fp8(x, s, PerTensor{}, amax, fp8_quotient);
       return {{"", p.codes}, {"_scale", as_bytes(p.scales)}};
     }
     case Fmt::int8_axis0: {

@@ -171,7 +171,7 @@ TEST_CASE("FP8 per-tensor export and fake quant keep each linear's own amax") {
     if (std::string(mode) == "export") {
       check_export(fmt, in, out, own);
       CHECK(floats(*out.find(kQ + ".weight_scale")) ==
-            std::vector<float>{own.at(kQ + ".weight") / 448.0f});
+            std::vector<float>{own.at(kQ + ".weight") * (1.0f / 448.0f)});
     } else {
       for (const TensorRef& t : in.tensors()) {
         if (!is_linear(t)) continue;
@@ -235,10 +235,10 @@ TEST_CASE("--act-amax: sibling input amax unified for NVFP4, not for FP8 per ten
     const float bound = fmt == Fmt::nvfp4 ? 2688.0f : 448.0f;
     const bool unified = fmt == Fmt::nvfp4;
     auto input_scale = [&](const std::string& m) { return floats(*out.find(m + ".input_scale")); };
-    CHECK(input_scale(kQ) == std::vector<float>{(unified ? 5.0f : 2.0f) / bound});
-    CHECK(input_scale(kK) == std::vector<float>{5.0f / bound});
-    CHECK(input_scale(kV) == std::vector<float>{(unified ? 5.0f : 3.0f) / bound});
-    CHECK(input_scale(kO) == std::vector<float>{7.0f / bound});
+    CHECK(input_scale(kQ) == std::vector<float>{(unified ? 5.0f : 2.0f) * (1.0f / bound)});
+    CHECK(input_scale(kK) == std::vector<float>{5.0f * (1.0f / bound)});
+    CHECK(input_scale(kV) == std::vector<float>{(unified ? 5.0f : 3.0f) * (1.0f / bound)});
+    CHECK(input_scale(kO) == std::vector<float>{7.0f * (1.0f / bound)});
     const auto report =
         read_json(s.path(std::string("out-") + fmt_name(fmt)) / "qcfg_runtime.json");
     const auto& u = report["unified_input_amax"];

@@ -32,6 +32,30 @@ def row(n):
     return [value() for _ in range(n)]
 
 
+# ModelOpt 0.47's Triton NVFP4 kernels differ from the earlier snapshot that numerics_ref.py was
+# written from (docs/numerics.md, "ModelOpt 0.47 behaviours"; 0.47 wins): the dynamic global
+# scale is G x f32(1/2688), and the sign is where(x >= 0, r, 0 - r), so every zero is +0.
+def plus_zero(ys):
+    return [0.0 if v == 0 else v for v in ys]
+
+
+def nvfp4_dynamic_block_triton_047(block, global_amax):
+    gs = R.f32(R.f32(global_amax) * R.f32(1.0 / 2688.0))
+    if not gs > 0:
+        gs = R.f32(1e-12)
+    bmax = max(abs(R.f32(x)) for x in block)
+    sr = min(R.f32(bmax / R.f32(6.0 * gs)), 448.0)
+    s = R.f32(R.e4m3(sr) * gs)
+    if not s >= R.f32(1e-5):
+        s = 1.0
+    out = []
+    for x in block:
+        x = R.f32(x)
+        y = R.f32(R.E2M1_VALUES[R.e2m1_index_rne(R.f32(abs(x) / s))] * s)
+        out.append(y if x >= 0 else R.f32(0.0 - y))
+    return out
+
+
 def emit(kind, params, xs, ys):
     print(kind, *params, ";", *[h(v) for v in xs], ";", *[h(v) for v in ys])
 
@@ -54,11 +78,12 @@ for _ in range(40):
 for _ in range(40):
     xs = row(16)
     G = R.f32(max(abs(v) for v in xs) * rng.choice([1.0, 3.0, 0.5, 100.0]))
-    emit("nvfp4", [h(G)], xs, R.nvfp4_dynamic_block_triton(xs, G)[0])
+    emit("nvfp4", [h(G)], xs, nvfp4_dynamic_block_triton_047(xs, G))
     emit("nvfp4cuda", [h(G)], xs, R.nvfp4_dynamic_block_cuda(xs, G)[0])
     bm = R.f32(max(abs(v) for v in xs) * rng.choice([1.0, 1.5]))
     norm = rng.choice([448.0, 256.0])
-    emit("nvfp4static", [h(bm), h(G), int(norm)], xs, R.nvfp4_static_block(xs, bm, G, norm)[0])
+    emit("nvfp4static", [h(bm), h(G), int(norm)], xs,
+         plus_zero(R.nvfp4_static_block(xs, bm, G, norm)[0]))
 
 for _ in range(30):
     xs = row(32)
