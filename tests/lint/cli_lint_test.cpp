@@ -273,6 +273,21 @@ TEST_CASE("--fix migrates legacy forms when the meaning is kept, and only then")
   CHECK(read_text(reordered) == text);
 }
 
+TEST_CASE("a directory without config files is an error that says so, not a silent success") {
+  Scratch s;
+  fs::create_directories(s.dir() / "empty");
+  fs::create_directories(s.dir() / "docs");
+  s.write("docs/notes.txt", "not a config\n");
+  for (const char* name : {"empty", "docs"}) {
+    const Run r = lint((s.dir() / name).string());
+    CAPTURE(r.out);
+    CHECK(r.status == 2);
+    CHECK(r.out.find((s.dir() / name).string() +
+                     ": error: no .yaml, .yml or .json file or directory recipe in this directory; "
+                     "nothing to lint") != std::string::npos);
+  }
+}
+
 TEST_CASE("directories expand to their config files; a directory recipe is one unit") {
   Scratch s;
   fs::create_directories(s.dir() / "tree" / "recipe");
