@@ -38,7 +38,8 @@ void expect_empty_path_refused(const std::string& args, const std::string& optio
   const Run r = qcfg(args);
   CAPTURE(r.out);
   CHECK(r.status == 2);
-  CHECK(r.out.find(option + " needs a path; an empty one names no file") != std::string::npos);
+  CHECK(r.out.find(option + " is empty: it needs a path to a file or directory") !=
+        std::string::npos);
   CHECK(r.out.find("filesystem error") == std::string::npos);
   CHECK(r.out.find("No such file") == std::string::npos);
 }

@@ -44,7 +44,7 @@ std::optional<std::string> Args::value(const std::string& name) const {
 
 std::optional<std::string> Args::path_value(const std::string& name) const {
   std::optional<std::string> v = value(name);
-  if (v && v->empty()) throw UsageError{name + " needs a path; an empty one names no file"};
+  if (v && v->empty()) throw UsageError{name + " is empty: it needs a path to a file or directory"};
   return v;
 }
 
