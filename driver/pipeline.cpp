@@ -35,6 +35,11 @@ constexpr RecipeType kRecipeTypes[] = {
 
 SourceLocation file_start(const SourceFile* f) { return SourceLocation{f, 1, 1}; }
 
+// quant_cfg.md 1.3: files of a recipe tree that ModelOpt's recipe tooling reads by their place.
+bool read_by_distillation_loader(const std::string& path) {
+  return path.find("general/distillation/") != std::string::npos;
+}
+
 // Adds a validation outcome to `out`; throws on errors.
 void take(driver::Validated v, LoadedFile& out, Diagnostics& diags) {
   for (Diagnostic& w : v.warnings) diags.add(std::move(w));
@@ -96,6 +101,9 @@ class FileLoader {
   void load_auto() {
     const std::string text = read_text();
     if (!loader::scan_schema_header(text).value.empty()) return load_as_recipe_tree();
+    // ModelOpt's distillation tooling, not its quant_cfg reader, reads these files: reading
+    // them as a quant_cfg would reject what ModelOpt accepts.
+    if (read_by_distillation_loader(path_)) return load_as_recipe_tree();
     RawFile raw = loader_.load_raw(path_);
     if (raw.data.is_map() && raw.data.has("metadata")) return load_recipe();
     load_as_config();
@@ -188,7 +196,7 @@ class FileLoader {
       take(driver::validate_as(lc.effective_schema, lc.data), out_, diags_);
       return;
     }
-    if (path_.find("general/distillation/") != std::string::npos) {
+    if (read_by_distillation_loader(path_)) {
       out_.input_kind = "distillation";
       record_document(loader_.load_config(path_));
       return;

@@ -24,8 +24,9 @@ enum class ReadMode {
   // As ModelOpt's recipe loader reads a file of a recipe tree (`qcfg load-recipe`): recipes,
   // schema-typed snippets, untyped files.
   RecipeTree,
-  // What `qcfg check` and `qcfg lint` use: RecipeTree for files with a `# modelopt-schema:` header
-  // or a `metadata` section (recipes without a quantize config are fine), Config otherwise.
+  // What `qcfg check` and `qcfg lint` use: RecipeTree for files with a `# modelopt-schema:` header,
+  // a `metadata` section (recipes without a quantize config are fine) or a place in the tree that
+  // ModelOpt's distillation tooling reads (general/distillation/), Config otherwise.
   Auto,
 };
 

@@ -16,7 +16,8 @@ std::string render_text_report(const std::vector<FileResult>& files);
 std::string render_json_report(const std::vector<FileResult>& files);
 
 // A SARIF 2.1.0 log with one run: tool.driver.rules from the rule metadata, results with
-// relative artifact URIs (relative to `base_dir`) and partialFingerprints.
+// percent-encoded artifact URIs (relative to %SRCROOT% = `base_dir` inside it, absolute file://
+// outside: sarif_location.h), UTF-16 columns and partialFingerprints.
 std::string render_sarif_report(const std::vector<FileResult>& files,
                                 const std::vector<const Rule*>& rules, const std::string& base_dir);
 

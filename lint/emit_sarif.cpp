@@ -1,10 +1,10 @@
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <map>
 
 #include "compiler/json_writer.h"
 #include "lint/emit.h"
+#include "lint/sarif_location.h"
 
 namespace qcfg::lint {
 namespace {
@@ -39,15 +39,6 @@ Value rule_descriptor(const RuleInfo& r) {
   return v;
 }
 
-std::string relative_uri(const SourceFile* file, const std::string& base_dir) {
-  namespace fs = std::filesystem;
-  if (!file) return "";
-  std::error_code ec;
-  const fs::path abs = fs::absolute(file->path, ec);
-  const fs::path rel = fs::relative(abs, fs::absolute(base_dir, ec), ec);
-  return (ec || rel.empty() ? fs::path(file->path) : rel).generic_string();
-}
-
 // GitHub deduplicates alerts across runs by this hash of the rule and the (trimmed) source line,
 // with a counter for identical lines.
 std::string line_hash(const Diagnostic& d, std::map<std::string, int>& seen) {
@@ -75,11 +66,11 @@ Value result_value(const Finding& f, const std::map<std::string, int64_t>& rule_
   v.set("message", text_object(message));
   Value region = Value::map();
   region.set("startLine", Value::integer(std::max<uint32_t>(d.loc.line, 1)));
-  region.set("startColumn", Value::integer(std::max<uint32_t>(d.loc.column, 1)));
-  Value artifact = Value::map();
-  artifact.set("uri", Value::string(relative_uri(d.loc.file, base_dir)));
+  const std::string_view line = d.loc.known() ? d.loc.file->line_text(d.loc.line) : "";
+  region.set("startColumn",
+             Value::integer(utf16_column(line, std::max<uint32_t>(d.loc.column, 1))));
   Value physical = Value::map();
-  physical.set("artifactLocation", std::move(artifact));
+  physical.set("artifactLocation", artifact_location(d.loc.file ? d.loc.file->path : "", base_dir));
   physical.set("region", std::move(region));
   Value location = Value::map();
   location.set("physicalLocation", std::move(physical));
@@ -118,6 +109,13 @@ std::string render_sarif_report(const std::vector<FileResult>& files,
   }
   Value run = Value::map();
   run.set("tool", std::move(tool));
+  Value root = Value::map();
+  root.set("uri", Value::string(base_uri(base_dir)));
+  Value bases = Value::map();
+  bases.set(kSrcRoot, std::move(root));
+  run.set("originalUriBaseIds", std::move(bases));
+  // Said explicitly although it is SARIF's default: the columns were converted from bytes.
+  run.set("columnKind", Value::string("utf16CodeUnits"));
   run.set("results", std::move(results));
   Value runs = Value::list();
   runs.push_back(std::move(run));

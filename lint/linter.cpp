@@ -99,21 +99,12 @@ void Linter::build_context(const std::string& path, LintContext& ctx) {
     ctx.documents =
         read_documents(*ctx.file, ctx.is_json, options_.load.limits, ctx.duplicate_keys);
 
+  // Exactly as `qcfg check` loads it (one classification, in the pipeline): lint reports at
+  // least every error check reports (tests/lint/lint_covers_check_test.cpp).
   LoadOptions lo = options_.load;
   lo.mode = ReadMode::Auto;
   Diagnostics diags;
   ctx.loaded = load_file(path, lo, sources_, diags);
-  const std::string root = lo.recipe_root.empty() ? default_recipe_root(path) : lo.recipe_root;
-  if (!ctx.loaded && !root.empty() && ctx.file) {
-    // Inside a recipe tree ModelOpt's recipe tooling reads files by their place in the tree
-    // (e.g. general/distillation/); a file it accepts that way is not an error.
-    Diagnostics retry;
-    lo.mode = ReadMode::RecipeTree;
-    if (auto again = load_file(path, lo, sources_, retry)) {
-      ctx.loaded = std::move(again);
-      diags = retry;
-    }
-  }
   ctx.load_diagnostics = diags.items();
   // An unreadable file still gets a location (its path) for the findings about it; a name only,
   // so that no later load (an import of the same path) is served its empty text.

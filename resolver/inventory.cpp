@@ -170,9 +170,24 @@ Inventory inventory_from_json_text(const std::string& text, const std::string& o
   return inv;
 }
 
+namespace {
+
+// A path that is not there is said to be missing, not to be "not a regular file": the usual
+// cause is a typo in --model or --inventory.
+void require_existing(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (st.type() == std::filesystem::file_type::not_found)
+    throw InventoryError(path, "does not exist");
+  if (ec) throw InventoryError(path, "cannot read: " + ec.message());
+}
+
+}  // namespace
+
 Inventory load_inventory_file(const std::string& path) {
   // Bounded: /dev/zero (or a FIFO) named as an inventory would otherwise be read forever.
   constexpr uint64_t kMaxInventoryBytes = uint64_t{1} << 30;
+  require_existing(path);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw InventoryError(path, "cannot read inventory: not a regular file");
@@ -186,6 +201,7 @@ Inventory load_inventory_file(const std::string& path) {
 }
 
 Inventory load_inventory(const std::string& path) {
+  require_existing(path);
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return inventory_from_checkpoint(path);
   if (path.size() > 12 && path.substr(path.size() - 12) == ".safetensors")

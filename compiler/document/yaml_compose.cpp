@@ -151,6 +151,10 @@ void YamlComposer::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
   attach(std::move(node));
 }
 
+SourceLocation YamlComposer::innermost_open() const {
+  return open_.empty() ? SourceLocation{&file_, 0, 0} : open_.back()->loc;
+}
+
 void YamlComposer::open_collection(std::shared_ptr<YamlNode> node) {
   if (open_.size() + 1 > limits_.max_depth) {
     throw CompileError(node->loc, fmt::format("nesting deeper than {} levels", limits_.max_depth),

@@ -46,6 +46,9 @@ class YamlComposer : public YAML::EventHandler {
 
   // The root of the document just handled (null node for an empty one).
   std::shared_ptr<const YamlNode> take_root();
+  // Where the innermost collection still open starts (unknown when none is open): the node at
+  // fault when the parser gives up on nesting depth.
+  SourceLocation innermost_open() const;
 
   void OnDocumentStart(const YAML::Mark& mark) override;
   void OnDocumentEnd() override {}

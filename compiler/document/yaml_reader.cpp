@@ -77,7 +77,11 @@ std::vector<Value> read_yaml_documents(const SourceFile& file, const ReadLimits&
       documents.push_back(root ? document::construct_document(*root, duplicates) : Value::null());
     }
   } catch (const YAML::DeepRecursion& e) {
-    throw CompileError(composer.location(e.mark), "YAML nesting is too deep", "yaml-limit");
+    // yaml-cpp's mark is where its scanner stopped, for a flow collection past the last line;
+    // the innermost collection the composer still has open is inside the file and at fault.
+    const SourceLocation open = composer.innermost_open();
+    throw CompileError(open.known() ? open : composer.location(e.mark), "YAML nesting is too deep",
+                       "yaml-limit");
   } catch (const YAML::Exception& e) {
     if (e.msg == YAML::ErrorMsg::UNKNOWN_ANCHOR) {
       throw CompileError(composer.location(e.mark),

@@ -1,4 +1,7 @@
 // Sections 2.1 and 2.3 to 2.7: documents, keys, merge keys, aliases, tags, locations, limits.
+#include <string>
+#include <vector>
+
 #include "tests/document/test_helpers.h"
 
 namespace qcfg::test {
@@ -195,6 +198,27 @@ TEST_CASE("depth and size limits") {
   bytes.max_bytes = 8;
   CHECK(yaml_error("a: 123456789", bytes).rule_id == "yaml-limit");
   CHECK(yaml_error(std::string(3000, '[')).rule_id == "yaml-limit");
+}
+
+TEST_CASE("a nesting error points at the node nested too deep, inside the file") {
+  // yaml-cpp's own depth guard fires before qcfg's limit for flow collections, with a mark at
+  // the end of the scan (past the last line): the error must still name a place in the text.
+  for (const std::string& text :
+       {std::string(600, '[') + std::string(600, ']') + "\n", "a: " + std::string(3000, '[') + "\n",
+        "a:\n  b: " + std::string(700, '{') + "\n"}) {
+    CAPTURE(text.size());
+    const Diagnostic d = yaml_error(text);
+    CHECK(d.rule_id == "yaml-limit");
+    std::vector<std::string> lines;
+    for (size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+      lines.push_back(text.substr(at, nl - at));
+    REQUIRE(d.loc.line >= 1);
+    REQUIRE(d.loc.line <= lines.size());
+    const std::string& line = lines[d.loc.line - 1];
+    REQUIRE(d.loc.column >= 1);
+    REQUIRE(d.loc.column <= line.size());
+    CHECK((line[d.loc.column - 1] == '[' || line[d.loc.column - 1] == '{'));
+  }
 }
 
 TEST_CASE("collection tags and unknown tags") {

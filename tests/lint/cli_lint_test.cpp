@@ -58,6 +58,18 @@ const char* kPath =  // QC002 error, fixable
     "# keep this comment\nquant_cfg:\n  - quantizer_path: \"*weight_quantizer\"  # trailing\n"
     "    cfg: {num_bits: 8, axis: 0}\n";
 
+// Validates a SARIF log against the bundled OASIS SARIF 2.1.0 schema.
+void check_sarif_schema(const fs::path& sarif) {
+  const std::string schema = std::string(QCFG_SOURCE_DIR) + "/tests/lint/sarif-schema-2.1.0.json";
+  const Run valid = shell(
+      "python3 -c 'import json, sys, jsonschema; "
+      "jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2]"
+      ")))' " +
+      schema + " " + sarif.string());
+  CAPTURE(valid.out);
+  CHECK(valid.status == 0);
+}
+
 }  // namespace
 
 TEST_CASE("usage errors exit 2; --explain and --list-rules exit 0") {
@@ -143,14 +155,7 @@ TEST_CASE("sarif output validates against the SARIF 2.1.0 schema and carries rul
   const Run r = shell("cd " + s.dir().string() + " && " + QCFG_EXE +
                       " lint --format sarif -o out.sarif p.yaml w.yaml");
   CHECK(r.status == 1);
-  const std::string schema = std::string(QCFG_SOURCE_DIR) + "/tests/lint/sarif-schema-2.1.0.json";
-  const Run valid = shell(
-      "python3 -c 'import json, sys, jsonschema; "
-      "jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2]"
-      ")))' " +
-      schema + " " + sarif.string());
-  CAPTURE(valid.out);
-  CHECK(valid.status == 0);
+  check_sarif_schema(sarif);
   const auto log = nlohmann::json::parse(read_text(sarif));
   CHECK(log["version"] == "2.1.0");
   const auto& run = log["runs"][0];
@@ -170,6 +175,41 @@ TEST_CASE("sarif output validates against the SARIF 2.1.0 schema and carries rul
   CHECK(result["locations"][0]["physicalLocation"]["region"]["startLine"] == 3);
   CHECK(result["partialFingerprints"].contains("primaryLocationLineHash"));
   CHECK(run["results"][1]["level"] == "warning");
+}
+
+TEST_CASE("sarif: URIs percent-encoded against %SRCROOT% or absolute, columns in UTF-16 units") {
+  Scratch s;
+  fs::create_directories(s.dir() / "a b#c");
+  // 'é' is 2 bytes and 1 UTF-16 unit, '😀' 4 bytes and 2 units: 'axsi' is 3 units left of its
+  // byte column.
+  s.write("a b#c/x.yaml",
+          "- {quantizer_name: \"\xc3\xa9\xf0\x9f\x98\x80*\", cfg: {num_bits: 8, axsi: 0}}\n");
+  const Run text = shell("cd " + s.dir().string() + " && " + QCFG_EXE + " lint 'a b#c/x.yaml'");
+  CHECK(text.out.find("a b#c/x.yaml:1:50: error:") != std::string::npos);  // bytes, as check
+  const Run r = shell("cd " + s.dir().string() + " && " + QCFG_EXE +
+                      " lint --format sarif -o out.sarif 'a b#c/x.yaml'");
+  CHECK(r.status == 1);
+  check_sarif_schema(s.dir() / "out.sarif");
+  const auto run = nlohmann::json::parse(read_text(s.dir() / "out.sarif"))["runs"][0];
+  CHECK(run["columnKind"] == "utf16CodeUnits");
+  const std::string root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"];
+  CHECK(root == "file://" + fs::canonical(s.dir()).string() + "/");
+  REQUIRE(run["results"].size() == 1);
+  const auto& at = run["results"][0]["locations"][0]["physicalLocation"];
+  CHECK(at["artifactLocation"]["uri"] == "a%20b%23c/x.yaml");
+  CHECK(at["artifactLocation"]["uriBaseId"] == "%SRCROOT%");
+  CHECK(at["region"]["startColumn"] == 47);
+  // Outside the working directory: an absolute file:// URI, no base.
+  fs::create_directories(s.dir() / "elsewhere");
+  const Run outside = shell("cd " + (s.dir() / "elsewhere").string() + " && " + QCFG_EXE +
+                            " lint --format sarif -o out.sarif '../a b#c/x.yaml'");
+  CHECK(outside.status == 1);
+  check_sarif_schema(s.dir() / "elsewhere/out.sarif");
+  const auto run2 = nlohmann::json::parse(read_text(s.dir() / "elsewhere/out.sarif"))["runs"][0];
+  const auto& artifact = run2["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+  CHECK(artifact["uri"] == "file://" + fs::canonical(s.dir()).string() + "/a%20b%23c/x.yaml");
+  CHECK_FALSE(artifact.contains("uriBaseId"));
+  CHECK(at["region"]["startLine"] == 1);
 }
 
 TEST_CASE("--diff prints the fixes and changes nothing; --fix applies them, idempotently") {
@@ -231,6 +271,21 @@ TEST_CASE("--fix migrates legacy forms when the meaning is kept, and only then")
   CHECK(r.out.empty());
   CHECK(lint("--select QC001 " + reordered).out.find("no automatic fix") != std::string::npos);
   CHECK(read_text(reordered) == text);
+}
+
+TEST_CASE("a directory without config files is an error that says so, not a silent success") {
+  Scratch s;
+  fs::create_directories(s.dir() / "empty");
+  fs::create_directories(s.dir() / "docs");
+  s.write("docs/notes.txt", "not a config\n");
+  for (const char* name : {"empty", "docs"}) {
+    const Run r = lint((s.dir() / name).string());
+    CAPTURE(r.out);
+    CHECK(r.status == 2);
+    CHECK(r.out.find((s.dir() / name).string() +
+                     ": error: no .yaml, .yml or .json file or directory recipe in this directory; "
+                     "nothing to lint") != std::string::npos);
+  }
 }
 
 TEST_CASE("directories expand to their config files; a directory recipe is one unit") {

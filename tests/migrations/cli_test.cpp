@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <map>
 #include <regex>
 
@@ -138,11 +139,33 @@ TEST_CASE(".pre-commit-hooks.yaml declares qcfg-lint and qcfg-migrate-check") {
     const std::regex files(hook.find("files")->as_string());
     CHECK(std::regex_search("modelopt_recipes/general/ptq/fp8.yaml", files));
     CHECK(std::regex_search("configs/quant_cfg/w4.json", files));
+    CHECK(std::regex_search("modelopt_recipes/huggingface/models/x/ptq/nvfp4.yaml", files));
     CHECK_FALSE(std::regex_search(".github/workflows/ci.yaml", files));
+    // conda-forge and rattler-build recipes (`recipes/<pkg>/meta.yaml`, `recipe.yaml`)
+    CHECK_FALSE(std::regex_search("recipes/numpy/meta.yaml", files));
+    CHECK_FALSE(std::regex_search("conda/recipes/numpy/recipe.yaml", files));
+    CHECK_FALSE(std::regex_search("recipes/numpy/conda_build_config.yaml", files));
     entries[hook.find("id")->as_string()] = hook.find("entry")->as_string();
   }
   CHECK(entries["qcfg-lint"] == "qcfg lint");
   CHECK(entries["qcfg-migrate-check"] == "qcfg migrate --check");
+}
+
+// qcfg publishes no release tags: a `rev:` the docs show must be something a user can use as is
+// (a placeholder for a commit sha they pick), never a tag that does not exist.
+TEST_CASE("docs/pre-commit.md shows no release tag as a rev") {
+  std::ifstream in(fs::path(QCFG_SOURCE_DIR) / "docs" / "pre-commit.md");
+  REQUIRE(in.good());
+  const std::regex rev(R"(^\s*rev:\s*(\S+))");
+  size_t revs = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (!std::regex_search(line, m, rev)) continue;
+    ++revs;
+    CAPTURE(line);
+    CHECK(std::regex_match(m[1].str(), std::regex(R"(<[a-z0-9-]+>|[0-9a-f]{40})")));
+  }
+  CHECK(revs >= 1);
 }
 
 }  // namespace qcfg::migrations::testing

@@ -42,6 +42,12 @@ std::optional<std::string> Args::value(const std::string& name) const {
   return std::prev(range.second)->second;  // the last one wins
 }
 
+std::optional<std::string> Args::path_value(const std::string& name) const {
+  std::optional<std::string> v = value(name);
+  if (v && v->empty()) throw UsageError{name + " is empty: it needs a path to a file or directory"};
+  return v;
+}
+
 std::vector<std::string> Args::values(const std::string& name) const {
   std::vector<std::string> out;
   auto range = values_.equal_range(name);

@@ -30,6 +30,9 @@ class Args {
 
   bool flag(const std::string& name) const { return flags_.count(name) > 0; }
   std::optional<std::string> value(const std::string& name) const;
+  // A file or directory option (-o, --out, --model, ...): an empty value is a UsageError that
+  // says so, before anything would pass "" to the file system.
+  std::optional<std::string> path_value(const std::string& name) const;
   // Every value given for a repeatable option, in order.
   std::vector<std::string> values(const std::string& name) const;
   std::string value_or(const std::string& name, const std::string& fallback) const;

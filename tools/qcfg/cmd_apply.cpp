@@ -10,8 +10,8 @@ namespace qcfg::cli {
 
 runtime::ApplyOptions apply_options(const Args& args) {
   runtime::ApplyOptions o;
-  const auto model = args.value("--model");
-  const auto out = args.value("--out");
+  const auto model = args.path_value("--model");
+  const auto out = args.path_value("--out");
   if (!model || !out) throw UsageError{"--model DIR and --out DIR are required"};
   o.model_dir = *model;
   o.out_dir = *out;

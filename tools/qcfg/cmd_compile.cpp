@@ -14,7 +14,7 @@ namespace {
 
 // Streams the output to stdout, or atomically to the -o file.
 int emit(const std::function<void(std::ostream&)>& write, const Args& args) {
-  const auto out = args.value("-o");
+  const auto out = args.path_value("-o");
   if (!out) {
     std::fflush(stdout);
     write(std::cout);

@@ -31,8 +31,10 @@ bool is_directory_recipe(const fs::path& dir) {
 }
 
 // Files as given; directories expand to their YAML/JSON files, sorted, except that a directory
-// recipe (metadata.yml + quantize.yml) stays one unit.
-std::vector<std::string> expand_paths(const std::vector<std::string>& given) {
+// recipe (metadata.yml + quantize.yml) stays one unit. Directories in which nothing was found go
+// to `empty`.
+std::vector<std::string> expand_paths(const std::vector<std::string>& given,
+                                      std::vector<std::string>* empty) {
   std::vector<std::string> out;
   for (const std::string& g : given) {
     std::error_code ec;
@@ -50,6 +52,7 @@ std::vector<std::string> expand_paths(const std::vector<std::string>& given) {
         found.push_back(it->path().string());
       }
     }
+    if (found.empty()) empty->push_back(g);
     std::sort(found.begin(), found.end());
     out.insert(out.end(), found.begin(), found.end());
   }
@@ -149,7 +152,7 @@ lint::MigrateFix migration_fix(const LoadOptions& load) {
 }
 
 int emit_report(const std::string& text, const Args& args) {
-  const auto out = args.value("-o");
+  const auto out = args.path_value("-o");
   if (!out) {
     fmt::print("{}", text);
     return kExitOk;
@@ -202,7 +205,16 @@ int run_lint(const std::vector<std::string>& argv) {
     options.inventory = &*inventory;
     options.resolve = resolve_options(args);
   }
-  const std::vector<std::string> files = expand_paths(args.positionals());
+  std::vector<std::string> empty_dirs;
+  const std::vector<std::string> files = expand_paths(args.positionals(), &empty_dirs);
+  // Never a silent success on nothing linted: such a directory is most likely the wrong one.
+  for (const std::string& dir : empty_dirs) {
+    fmt::print(stderr,
+               "{}: error: no .yaml, .yml or .json file or directory recipe in this directory; "
+               "nothing to lint\n",
+               dir);
+  }
+  if (!empty_dirs.empty()) return kExitUsage;
   std::unique_ptr<lint::Linter> linter;
   try {
     linter = std::make_unique<lint::Linter>(options);
@@ -231,7 +243,8 @@ const char* kUsage =
 Finds what ModelOpt silently accepts but does not do what it says: legacy `default` keys that
 disable everything, `enable` inside `cfg`, entries overridden by later ones, rotation that cannot
 apply, KV-cache presets without a deny-all base... (`--list-rules`; docs/rules/ has a page per
-rule). Directories are searched for .yaml, .yml and .json files.
+rule). Directories are searched for .yaml, .yml and .json files (and directory recipes); a
+directory without any is an error (exit 2).
 
   --format FMT       text (default): file:line:col: severity: message [ID], source line, caret;
                      json: findings with rule, location, message and fix;
@@ -255,7 +268,8 @@ Suppress a finding with a comment `# qcfg: ignore[ID]` (or the rule name; severa
 commas) on its line or on the line before the entry.
 
 Exit status: 0 clean (or nothing at or above --fail-on), 1 findings at or above --fail-on (with
---diff: the diff is not empty), 2 usage error, unwritable file, or internal error.
+--diff: the diff is not empty), 2 usage error, a directory with nothing to lint, unwritable
+file, or internal error.
 )";
 
 QCFG_REGISTER_COMMAND(Command{"lint", "find configs that do not do what they say", kUsage,

@@ -117,7 +117,8 @@ const char* kCheckUsage =
 Validates each FILE exactly as ModelOpt would and prints every problem as
 `file:line:col: error: message [rule-id]` with the source line and a caret. Files with a
 `# modelopt-schema:` header are checked as snippets of a recipe tree, files with `metadata` as
-recipes, anything else as a quant_cfg (list, legacy dict or QuantizeConfig).
+recipes, files under general/distillation/ as ModelOpt's distillation tooling reads them,
+anything else as a quant_cfg (list, legacy dict or QuantizeConfig).
 
   --recipe-root DIR    ModelOpt's recipe root for imports (default: the nearest ancestor
                        directory of FILE named modelopt_recipes)

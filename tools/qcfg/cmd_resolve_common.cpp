@@ -8,8 +8,8 @@
 namespace qcfg::cli {
 
 std::optional<resolver::Inventory> load_model_inventory(const Args& args) {
-  const auto model = args.value("--model");
-  const auto inventory = args.value("--inventory");
+  const auto model = args.path_value("--model");
+  const auto inventory = args.path_value("--inventory");
   if (model.has_value() == inventory.has_value())
     throw UsageError{"give exactly one of --model DIR and --inventory INV.json"};
   try {
