@@ -7,19 +7,36 @@
 namespace qcfg::runtime {
 namespace {
 
-// "model.layers.12.mlp.gate" -> "model.layers.*.mlp.gate".
-std::string shape_of_name(const std::string& name) {
-  std::string out;
-  size_t i = 0;
-  while (i < name.size()) {
-    const size_t end = std::min(name.find('.', i), name.size());
-    const std::string seg = name.substr(i, end - i);
-    const bool digits = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
-    out += digits ? "*" : seg;
-    if (end < name.size()) out += '.';
-    i = end + 1;
+// Every prefix of `name` followed by `*`, and the name itself: patterns that would also match a
+// quantized module, so none of them may be excluded.
+void add_matching_prefix_wildcards(const std::string& name, std::set<std::string>& out) {
+  out.insert(name);
+  for (size_t i = 0; i <= name.size(); ++i) out.insert(name.substr(0, i) + "*");
+}
+
+// Candidates for one unquantized name, most general first: at each '.', `prefix*`, then the pair
+// {`prefix`, `prefix.*`}; last the name itself.
+std::vector<std::vector<std::string>> candidate_wildcards(const std::string& name) {
+  std::vector<std::vector<std::string>> out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] != '.') continue;
+    const std::string prefix = name.substr(0, i);
+    out.push_back({prefix + "*"});
+    out.push_back({prefix, prefix + ".*"});
   }
+  out.push_back({name});
   return out;
+}
+
+// Per-layer fields of one export algorithm, as ModelOpt's process_layer_quant_config writes them.
+OrderedJson layer_config(const std::string& algo, int64_t group_size) {
+  OrderedJson c = {{"quant_algo", algo}};
+  if (group_size > 0) c["group_size"] = group_size;
+  if (algo == "W4A16_AWQ" || algo == "W4A8_AWQ" || algo == "NVFP4_AWQ") {
+    c["has_zero_point"] = false;  // INT4 blocks are reported as AWQ, whether or not AWQ ran
+    c["pre_quant_scale"] = true;
+  }
+  return c;
 }
 
 OrderedJson weights_group(const std::string& algo, int64_t group_size) {
@@ -31,41 +48,46 @@ OrderedJson weights_group(const std::string& algo, int64_t group_size) {
 
 std::vector<std::string> exclude_patterns(const std::vector<std::string>& unquantized,
                                           const std::vector<std::string>& quantized) {
-  std::set<std::string> quantized_shapes;
-  for (const std::string& q : quantized) quantized_shapes.insert(shape_of_name(q));
+  std::set<std::string> forbidden;
+  for (const std::string& q : quantized) add_matching_prefix_wildcards(q, forbidden);
   std::set<std::string> out;
   for (const std::string& u : unquantized) {
-    const std::string shape = shape_of_name(u);
-    out.insert(quantized_shapes.count(shape) ? u : shape);
+    for (const std::vector<std::string>& c : candidate_wildcards(u)) {
+      if (std::any_of(c.begin(), c.end(), [&](const auto& w) { return forbidden.count(w); }))
+        continue;  // would exclude a quantized module: try a more specific candidate
+      if (std::all_of(c.begin(), c.end(), [&](const auto& w) { return out.count(w); }))
+        break;  // covered by an earlier name's pattern
+      if (c.size() == 2)
+        out.insert(c[1]);  // {prefix, prefix.*} is written as prefix.* alone
+      else
+        out.insert(c.begin(), c.end());
+      break;
+    }
   }
   return {out.begin(), out.end()};
 }
 
 OrderedJson hf_quant_config(const Prepared& p, const std::string& version) {
-  std::set<std::string> algos;
+  // Formats are told apart by their whole per-layer config (algorithm and group size), as
+  // ModelOpt does; more than one is MIXED_PRECISION, listed per layer with no exclude list.
+  std::set<std::string> formats;
   std::vector<std::string> quantized;
+  OrderedJson layers = OrderedJson::object();
   for (const auto& [module, info] : p.quantized_modules) {
-    algos.insert(info.algo);
+    layers[module] = layer_config(info.algo, info.group_size);
+    formats.insert(layers[module].dump());
     quantized.push_back(module);
   }
-  if (algos.empty() && !p.kv_cache_algo) return nullptr;
+  if (formats.empty() && !p.kv_cache_algo) return nullptr;
   OrderedJson q = OrderedJson::object();
-  q["quant_algo"] = algos.empty()       ? OrderedJson(nullptr)
-                    : algos.size() == 1 ? OrderedJson(*algos.begin())
-                                        : OrderedJson("MIXED_PRECISION");
+  q["quant_algo"] = formats.empty() ? OrderedJson(nullptr) : OrderedJson("MIXED_PRECISION");
   q["kv_cache_quant_algo"] = p.kv_cache_algo ? OrderedJson(*p.kv_cache_algo) : OrderedJson(nullptr);
-  if (algos.size() == 1) {
-    const int64_t group = p.quantized_modules.begin()->second.group_size;
-    if (group > 0) q["group_size"] = group;
-  } else if (algos.size() > 1) {
-    OrderedJson layers = OrderedJson::object();
-    for (const auto& [module, info] : p.quantized_modules) {
-      layers[module] = {{"quant_algo", info.algo}};
-      if (info.group_size > 0) layers[module]["group_size"] = info.group_size;
-    }
+  if (formats.size() > 1) {
     q["quantized_layers"] = std::move(layers);
+  } else {
+    if (formats.size() == 1) q.update(OrderedJson::parse(*formats.begin()));
+    q["exclude_modules"] = exclude_patterns(p.unquantized_modules, quantized);
   }
-  q["exclude_modules"] = exclude_patterns(p.unquantized_modules, quantized);
   return {{"producer", {{"name", "modelopt"}, {"version", version}}}, {"quantization", q}};
 }
 

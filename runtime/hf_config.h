@@ -12,13 +12,15 @@ namespace qcfg::runtime {
 
 using OrderedJson = nlohmann::ordered_json;
 
-// Module names with digit segments abstracted where every module of that shape is
-// unquantized: ["lm_head", "model.layers.*.mlp.gate"]; sorted.
+// ModelOpt's prefix-wildcard summary of the unquantized module names: per name, the most general
+// `prefix*` (or `prefix.*`) at a '.' that matches no quantized module, else the name itself;
+// layers stay numbered (["lm_head", "model.layers.0.self_attn*", ...]); sorted.
 std::vector<std::string> exclude_patterns(const std::vector<std::string>& unquantized,
                                           const std::vector<std::string>& quantized);
 
 // {"producer": ..., "quantization": {quant_algo, kv_cache_quant_algo, group_size?,
-// exclude_modules | quantized_layers}}; null when nothing is quantized (no file is written).
+// has_zero_point? pre_quant_scale?, exclude_modules | quantized_layers}}; null when nothing is
+// quantized (no file is written).
 OrderedJson hf_quant_config(const Prepared& p, const std::string& producer_version);
 
 // The flat `quantization_config` embedded in config.json, derived from hf_quant_config.

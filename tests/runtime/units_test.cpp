@@ -72,14 +72,22 @@ TEST_CASE("export algos and names") {
   CHECK(tensors[1].shape == std::vector<int64_t>{32, 4});
 }
 
-TEST_CASE(
-    "exclude_modules: digit segments become * only when no module of that shape is quantized") {
-  const auto p =
-      runtime::exclude_patterns({"lm_head", "model.layers.0.mlp.gate", "model.layers.1.mlp.gate",
-                                 "model.layers.1.self_attn.o_proj"},
-                                {"model.layers.0.self_attn.o_proj"});
-  CHECK(p == std::vector<std::string>{"lm_head", "model.layers.*.mlp.gate",
-                                      "model.layers.1.self_attn.o_proj"});
+TEST_CASE("exclude_modules: ModelOpt's prefix-wildcard summary, layers kept numbered") {
+  // The most general `prefix*` at a '.' that matches no quantized module; a name already covered
+  // adds nothing.
+  CHECK(runtime::exclude_patterns({"lm_head", "model.layers.0.mlp.gate", "model.layers.1.mlp.gate",
+                                   "model.layers.1.self_attn.o_proj"},
+                                  {"model.layers.0.self_attn.o_proj"}) ==
+        std::vector<std::string>{"lm_head", "model.layers.0.mlp*", "model.layers.1*"});
+  // `model.layers.1*` would match layer 10: the pair {prefix, prefix.*} is written as prefix.*.
+  CHECK(runtime::exclude_patterns({"model.layers.1.mlp"}, {"model.layers.10.mlp"}) ==
+        std::vector<std::string>{"model.layers.1.*"});
+  // Only the full name avoids the quantized experts: an MoE router (the goldens' Qwen3-MoE).
+  CHECK(runtime::exclude_patterns({"model.layers.0.mlp.gate", "model.layers.1.mlp.gate"},
+                                  {"model.layers.0.mlp.experts", "model.layers.1.mlp.experts",
+                                   "model.layers.0.self_attn.q_proj",
+                                   "model.layers.1.self_attn.q_proj"}) ==
+        std::vector<std::string>{"model.layers.0.mlp.gate", "model.layers.1.mlp.gate"});
 }
 
 TEST_CASE("safetensors header: offsets, 8-byte padding, metadata") {
