@@ -2,28 +2,15 @@
 // mtq.calibrate fails.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
-#include <string_view>
+#include <string>
 
 #include "lint/rule.h"
+#include "schema/calibration_methods.h"
 
 namespace qcfg::lint {
 namespace {
 
-constexpr std::array<std::string_view, 11> kMethods = {
-    "max",      "mse",      "local_hessian", "smoothquant",        "awq_lite", "awq_clip",
-    "awq_full", "svdquant", "gptq",          "nvfp4_act_headroom", "lsq"};
-
-bool known(std::string_view m) {
-  return std::find(kMethods.begin(), kMethods.end(), m) != kMethods.end();
-}
-
-std::string known_list() {
-  std::string out;
-  for (std::string_view m : kMethods) out += (out.empty() ? "" : ", ") + std::string(m);
-  return out;
-}
+bool known(const std::string& m) { return find_calibration_method(m) != nullptr; }
 
 class UnknownAlgorithm final : public Rule {
  public:
@@ -65,7 +52,7 @@ class UnknownAlgorithm final : public Rule {
     if (!ctx.in_this_file(a.loc())) return;
     if (a.is_string() && !known(a.as_string())) {
       out.report(a.loc(), fmt::format("unknown calibration method '{}' (known: {})", a.as_string(),
-                                      known_list()));
+                                      calibration_method_list()));
     } else if (a.is_map()) {
       const Value* m = a.find("method");
       if (!m) {
@@ -74,7 +61,7 @@ class UnknownAlgorithm final : public Rule {
                    "KeyError when it calibrates)");
       } else if (m->is_string() && !known(m->as_string())) {
         out.report(m->loc(), fmt::format("unknown calibration method '{}' (known: {})",
-                                         m->as_string(), known_list()));
+                                         m->as_string(), calibration_method_list()));
       }
     }
   }

@@ -227,3 +227,27 @@ TEST_CASE("a NaN in a weight is an error naming the tensor") {
 }
 
 }  // namespace qcfg::test
+
+namespace qcfg::test {
+
+TEST_CASE("ptq refuses a calibration algorithm that changes the weights, unless max is accepted") {
+  Scratch s;
+  write_checkpoint(s.path("m"), llama_like());
+  std::string text = weight_only_config(fmt_cfg(Fmt::fp8));
+  text.replace(text.find("algorithm: max"), 14, "algorithm: {method: gptq}");
+  const std::string cfg = s.write("cfg.yaml", text);
+  const std::string base = "ptq " + cfg + " --model " + s.path("m").string() + " --out " +
+                           s.path("out").string() + " --device cpu --quiet";
+  Run r = qcfg(base);
+  CAPTURE(r.out);
+  CHECK(r.status == 1);
+  CHECK(r.out.find(cfg + ":1:21: error: calibration algorithm 'gptq' is not run by qcfg") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(s.path("out")));
+  r = qcfg(base + " --accept-max-calibration");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("warning: calibration algorithm 'gptq'") != std::string::npos);
+  CHECK(fs::exists(s.path("out")));
+}
+
+}  // namespace qcfg::test

@@ -7,6 +7,7 @@
 #include "compiler/source.h"
 #include "resolver/plan.h"
 #include "runtime/plan_reader.h"
+#include "schema/calibration_methods.h"
 #include "tools/qcfg/cmd_apply.h"
 #include "tools/qcfg/cmd_resolve_common.h"
 #include "tools/qcfg/output.h"
@@ -24,6 +25,30 @@ SourceLocation deciding_entry(const resolver::Resolution& r, const resolver::Qua
   return n.children.empty() ? SourceLocation{} : deciding_entry(r, n.children[0]);
 }
 
+constexpr const char* kAcceptMax = "--accept-max-calibration";
+
+// qcfg's runtime calibrates weights with max. A recipe whose algorithm changes the weights or
+// their amax (GPTQ, MSE, AWQ, SmoothQuant, ...) would otherwise get a checkpoint other than the
+// one ModelOpt writes for it, silently: refuse, unless the user accepts max calibration.
+bool algorithm_runs_here(const QuantizeConfig& qc, bool accept_max) {
+  Diagnostics diags;
+  for (const Value* m : algorithm_method_values(qc.algorithm)) {
+    const CalibrationMethod* method = find_calibration_method(m->as_string());
+    if (method != nullptr && method->weights_as_max) continue;
+    const std::string text = fmt::format(
+        "calibration algorithm '{}' is not run by qcfg: its weights would be "
+        "max-calibrated, which is not what ModelOpt writes for this recipe; run it "
+        "with ModelOpt, or pass {} to accept max calibration",
+        m->as_string(), kAcceptMax);
+    if (accept_max)
+      diags.warning(m->loc(), text, "runtime-check");
+    else
+      diags.error(m->loc(), text, "runtime-check");
+  }
+  print_diagnostics(diags);
+  return !diags.has_errors();
+}
+
 // Problems found while applying are then reported at the recipe line, not in the plan text.
 void locate_in_recipe(const resolver::Resolution& r, runtime::Plan& plan) {
   std::map<std::string, const resolver::QuantizerNode*> by_name;
@@ -39,6 +64,7 @@ int run_ptq(const std::vector<std::string>& argv) {
   value_options.insert({"--recipe-root", "--initial"});
   std::set<std::string> flags = kApplyFlags;
   flags.insert(kAllowOutsideRoot);  // read by load_config_for_resolve
+  flags.insert(kAcceptMax);
   Args args(argv, value_options, flags);
   if (args.positionals().size() != 1) throw UsageError{"expected exactly one RECIPE"};
   const runtime::ApplyOptions options = apply_options(args);
@@ -51,7 +77,7 @@ int run_ptq(const std::vector<std::string>& argv) {
   }
   SourceManager sources;
   std::optional<QuantizeConfig> qc = load_config_for_resolve(args.positionals()[0], args, sources);
-  if (!qc) return kExitInvalid;
+  if (!qc || !algorithm_runs_here(*qc, args.flag(kAcceptMax))) return kExitInvalid;
   const resolver::Resolution r = resolver::resolve(*inv, qc->quant_cfg, resolve_options(args));
   print_diagnostics(r.diagnostics);
   if (!r.ok()) return kExitInvalid;
@@ -70,7 +96,7 @@ int run_ptq(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg ptq RECIPE --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
                 [--jobs N] [--act-amax FILE] [--recipe-root DIR] [--initial modelopt|defaults]
-                [--allow-outside-root] [--quiet]
+                [--allow-outside-root] [--accept-max-calibration] [--quiet]
 
 Compiles RECIPE (a PTQ recipe or quantize config) against the checkpoint in DIR, as `qcfg
 compile --model DIR` does, and applies the plan, as `qcfg apply` does, in one step. See
@@ -78,6 +104,10 @@ compile --model DIR` does, and applies the plan, as `qcfg apply` does, in one st
 
   --allow-outside-root let imports resolve outside the working directory and the recipe root
                        (refused by default: docs/reliability.md)
+  --accept-max-calibration
+                       run a recipe whose algorithm changes the weights (gptq, mse, awq_*,
+                       smoothquant, svdquant, local_hessian, lsq) with max calibration instead
+                       (a warning); refused by default, since the result is not ModelOpt's
 
 Exit status: 0 ok, 1 invalid recipe or a plan that does not apply, 2 usage or I/O error.
 )";
