@@ -112,7 +112,7 @@ std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Te
       if (f.kind == FormatKind::nvfp4_static)
         p = ops::pack_nvfp4_static(w, amax, global ? *global : global_of(f, amax), f.four_over_six);
       else
-        p = ops::pack_nvfp4(w, scalar_amax(amax));
+        p = ops::pack_nvfp4(w, scalar_amax(amax), f.last_dim_block());
       return {p.codes, p.scales, at::scalar_tensor(p.global_scale, at::kFloat)};
     case ExportAlgo::mxfp4:
     case ExportAlgo::mxfp4_fp8:

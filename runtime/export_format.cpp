@@ -83,7 +83,7 @@ int64_t algo_group_size(ExportAlgo a, const QuantFormat& weight) {
       return weight.last_dim_block();
     case ExportAlgo::nvfp4:
     case ExportAlgo::nvfp4_weight_only:
-      return 16;
+      return weight.last_dim_block();  // 16, or 32 for dynamic NVFP4 (ModelOpt's nvfp4_bs32)
     case ExportAlgo::mxfp8:
       return 32;
     default:
@@ -117,9 +117,13 @@ ExportAlgo export_algo(const QuantFormat& w, const std::optional<QuantFormat>& i
       return int_algo(w, input);
     case FormatKind::nvfp4_dynamic:
     case FormatKind::nvfp4_static:
-      if (w.last_dim_block() != 16)
+      // ModelOpt packs dynamic NVFP4 with 16- or 32-wide blocks (weight_scale [out, in/block]);
+      // static NVFP4 only with 16.
+      if (w.last_dim_block() != 16 &&
+          !(w.last_dim_block() == 32 && w.kind == FormatKind::nvfp4_dynamic))
         throw std::invalid_argument(
-            fmt::format("NVFP4 export packs 16-wide blocks, not {}", w.last_dim_block()));
+            fmt::format("NVFP4 export packs 16-wide blocks{}, not {}",
+                        w.kind == FormatKind::nvfp4_dynamic ? " (or 32)" : "", w.last_dim_block()));
       if (!input) return ExportAlgo::nvfp4_weight_only;
       if (input->kind == FormatKind::nvfp4_dynamic) return ExportAlgo::nvfp4;
       throw std::invalid_argument("NVFP4 weights with " + input->label() +
@@ -186,11 +190,13 @@ std::vector<OutputTensor> export_tensors(ExportAlgo a, const QuantFormat& w,
       return {{weight, "U8", with_lead({out / 2, in})}, {ws, "F32", with_lead({out, in / b})}};
     }
     case ExportAlgo::nvfp4:
-    case ExportAlgo::nvfp4_weight_only:
-      need(in % 16 == 0, "in-features must be a multiple of 16");
+    case ExportAlgo::nvfp4_weight_only: {
+      const int64_t b = w.last_dim_block();
+      need(in % b == 0, fmt::format("in-features must be a multiple of {}", b));
       return {{weight, "U8", with_lead({out, in / 2})},
-              {ws, "F8_E4M3", with_lead({out, in / 16})},
+              {ws, "F8_E4M3", with_lead({out, in / b})},
               {ws2, "F32", lead}};
+    }
     case ExportAlgo::mxfp4:
     case ExportAlgo::mxfp4_fp8:
       need(in % 32 == 0, "in-features must be a multiple of 32");

@@ -23,8 +23,10 @@ struct Nvfp4Packed {
   std::vector<uint8_t> scales;  // [rows, cols/16] E4M3 (weight_scale)
   float global_scale = 1.0f;    // weight_scale_2 = G / (6*N)
 };
-// cols must be a multiple of 16.
-Nvfp4Packed pack_nvfp4_dynamic(std::span<const float> x, Matrix2D m, float global_amax);
+// cols must be a multiple of `block` (16, or 32 as ModelOpt's nvfp4_bs32 exports; scales are
+// then [rows, cols/32]).
+Nvfp4Packed pack_nvfp4_dynamic(std::span<const float> x, Matrix2D m, float global_amax,
+                               int64_t block = 16);
 Nvfp4Packed pack_nvfp4_static(std::span<const float> x, Matrix2D m,
                               std::span<const float> block_amax, float global_amax,
                               bool four_over_six = false);

@@ -20,26 +20,28 @@ void check_matrix(size_t size, Matrix2D m) {
     throw std::invalid_argument("buffer size does not match rows*cols");
 }
 
-void encode_nvfp4_blocks(std::span<const float> x, Nvfp4Packed& p) {
+void encode_nvfp4_blocks(std::span<const float> x, Nvfp4Packed& p, int64_t block = kNvfp4Block) {
   for (size_t b = 0; b < p.scales.size(); ++b) {
     const float denom = e4m3_value(p.scales[b]) * p.global_scale;
-    for (int64_t j = 0; j < kNvfp4Block; j += 2) {
-      const size_t i = b * kNvfp4Block + j;
+    for (int64_t j = 0; j < block; j += 2) {
+      const size_t i = b * static_cast<size_t>(block) + static_cast<size_t>(j);
       p.codes[i / 2] = static_cast<uint8_t>(nvfp4_pack_nibble(x[i], denom) |
                                             nvfp4_pack_nibble(x[i + 1], denom) << 4);
     }
   }
 }
 
-Nvfp4Packed make_nvfp4(std::span<const float> x, Matrix2D m) {
+Nvfp4Packed make_nvfp4(std::span<const float> x, Matrix2D m, int64_t block = kNvfp4Block) {
   check_matrix(x.size(), m);
-  if (m.cols % kNvfp4Block != 0) {
+  if (block != 16 && block != 32)
+    throw std::invalid_argument("NVFP4 packing: block " + std::to_string(block) + " (16 or 32)");
+  if (m.cols % block != 0) {
     throw std::invalid_argument("NVFP4 packing: cols " + std::to_string(m.cols) +
-                                " not a multiple of 16");
+                                " not a multiple of " + std::to_string(block));
   }
   Nvfp4Packed p;
   p.codes.resize(x.size() / 2);
-  p.scales.resize(x.size() / kNvfp4Block);
+  p.scales.resize(x.size() / static_cast<size_t>(block));
   return p;
 }
 
@@ -65,15 +67,17 @@ float export_scale(float amax, float maxbound) {
   return times_reciprocal(export_amax(amax, maxbound), maxbound);
 }
 
-Nvfp4Packed pack_nvfp4_dynamic(std::span<const float> x, Matrix2D m, float global_amax) {
-  Nvfp4Packed p = make_nvfp4(x, m);
+Nvfp4Packed pack_nvfp4_dynamic(std::span<const float> x, Matrix2D m, float global_amax,
+                               int64_t block) {
+  Nvfp4Packed p = make_nvfp4(x, m, block);
   p.global_scale = nvfp4_weight_scale_2(global_amax);
   const float denom = 6.0f * p.global_scale;
+  const auto len = static_cast<size_t>(block);
   for (size_t b = 0; b < p.scales.size(); ++b) {
-    const float bm = block_abs_max(x, b * kNvfp4Block, kNvfp4Block);
+    const float bm = block_abs_max(x, b * len, len);
     p.scales[b] = nvfp4_pack_scale_code(nvfp4_pack_dynamic_ratio(bm, denom));
   }
-  encode_nvfp4_blocks(x, p);
+  encode_nvfp4_blocks(x, p, block);
   return p;
 }
 

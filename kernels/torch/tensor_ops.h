@@ -62,7 +62,8 @@ struct Packed {
   at::Tensor scales;       // fp32, or uint8 E4M3 (NVFP4) / E8M0 (MX) bytes
   float global_scale = 1;  // NVFP4 weight_scale_2
 };
-Packed pack_nvfp4(const at::Tensor& w, float global_amax);  // [rows, cols%16==0]
+Packed pack_nvfp4(const at::Tensor& w, float global_amax,
+                  int64_t block = 16);  // [rows, cols%16==0]
 Packed pack_nvfp4_static(const at::Tensor& w, const std::vector<float>& block_amax,
                          float global_amax, bool four_over_six = false);
 Packed pack_int4(const at::Tensor& w, int64_t block, const std::vector<float>& block_amax);

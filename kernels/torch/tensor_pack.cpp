@@ -74,10 +74,10 @@ Packed named(const char* op, const at::Tensor& w, F&& f) {
   }
 }
 
-Packed from_nvfp4(const at::Tensor& w, const numerics::Nvfp4Packed& p) {
+Packed from_nvfp4(const at::Tensor& w, const numerics::Nvfp4Packed& p, int64_t block = 16) {
   const int64_t cols = w.size(-1);
   return {bytes_tensor(p.codes, with_last(w, cols / 2), at::kByte),
-          bytes_tensor(p.scales, with_last(w, cols / 16), at::kByte), p.global_scale};
+          bytes_tensor(p.scales, with_last(w, cols / block), at::kByte), p.global_scale};
 }
 
 std::vector<int64_t> amax_layout_shape(const numerics::Shape& shape,
@@ -112,17 +112,18 @@ std::optional<Packed> cuda_scaled(const at::Tensor& w, detail::ScaledPack kind,
 
 }  // namespace
 
-Packed pack_nvfp4(const at::Tensor& w, float global_amax) {
+Packed pack_nvfp4(const at::Tensor& w, float global_amax, int64_t block) {
   return named("pack_nvfp4", w, [&] {
-    check_pack_input(w, "pack_nvfp4", 16);
-    if (w.is_cuda()) {
+    check_pack_input(w, "pack_nvfp4", block);
+    if (w.is_cuda() && block == 16) {  // the GPU kernel packs 16-wide blocks; 32 runs here
       if (auto p = detail::cuda_pack_nvfp4(w.contiguous(), global_amax)) {
         return Packed{p->first, p->second, numerics::nvfp4_weight_scale_2(global_amax)};
       }
     }
-    const PackInput in = prepare(w, "pack_nvfp4", 16);
-    return from_nvfp4(w,
-                      numerics::pack_nvfp4_dynamic(detail::float_span(in.f32), in.m, global_amax));
+    const PackInput in = prepare(w, "pack_nvfp4", block);
+    return from_nvfp4(
+        w, numerics::pack_nvfp4_dynamic(detail::float_span(in.f32), in.m, global_amax, block),
+        block);
   });
 }
 
