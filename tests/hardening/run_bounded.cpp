@@ -25,14 +25,25 @@ namespace {
 
 constexpr size_t kMaxOutput = 1 << 20;  // a runaway printer must not exhaust the test itself
 
+#ifdef QCFG_UNDER_ASAN
+// The sanitizer build runs at -O1 with checks on every access, and its allocator adds redzones
+// and keeps freed memory in quarantine: the bounds scale so that they still catch a hang or a
+// blow-up (10x and more) without failing on the sanitizer's own overhead.
+constexpr int kCpuScale = 3;
+constexpr long kMemoryScale = 2, kMemoryExtraMb = 256;
+#else
+constexpr int kCpuScale = 1;
+#endif
+
 void limit_child(const Bounds& bounds) {
-  const rlimit cpu{static_cast<rlim_t>(bounds.cpu_seconds),
-                   static_cast<rlim_t>(bounds.cpu_seconds)};
+  const auto cpu_seconds = static_cast<rlim_t>(bounds.cpu_seconds * kCpuScale);
+  const rlimit cpu{cpu_seconds, cpu_seconds};
   setrlimit(RLIMIT_CPU, &cpu);
 #ifdef QCFG_UNDER_ASAN
   // ASan's shadow memory is terabytes of reserved address space: RLIMIT_AS would kill it at
   // start. Its own RSS watchdog bounds the memory instead.
-  std::string options = "hard_rss_limit_mb=" + std::to_string(bounds.memory_mb);
+  std::string options =
+      "hard_rss_limit_mb=" + std::to_string(bounds.memory_mb * kMemoryScale + kMemoryExtraMb);
   if (const char* old = std::getenv("ASAN_OPTIONS")) options = std::string(old) + ":" + options;
   setenv("ASAN_OPTIONS", options.c_str(), 1);
 #else
@@ -79,7 +90,7 @@ Outcome run_bounded(const std::vector<std::string>& argv, const std::string& cwd
   }
   close(fds[1]);
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(bounds.wall_seconds);
+      std::chrono::steady_clock::now() + std::chrono::seconds(bounds.wall_seconds * kCpuScale);
   bool open = true;
   while (open) {
     pollfd p{fds[0], POLLIN, 0};
