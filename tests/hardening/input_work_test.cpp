@@ -22,7 +22,12 @@ const std::string kListSchema =
 const std::string kAttributeSchema =
     "# modelopt-schema: modelopt.torch.quantization.config.QuantizerAttributeConfig\n";
 
-Outcome check(const std::string& file, const std::string& cwd, const Bounds& bounds) {
+// The memory bound is address space, and a LibTorch-linked qcfg maps about 700 MiB before it
+// reads anything (run_bounded.h): the bounds below are what the input may cost on top of that.
+constexpr long kStartupMb = 1024;
+
+Outcome check(const std::string& file, const std::string& cwd, Bounds bounds) {
+  bounds.memory_mb += kStartupMb;
   return run_bounded({QCFG_EXE, "check", file}, cwd, bounds);
 }
 

@@ -87,6 +87,9 @@ def first_diff(a, b, where=""):
     return None if a == b else f"{where}: ModelOpt {json.dumps(a)[:120]} vs qcfg {json.dumps(b)[:120]}"
 
 
+DEVICE = "cpu"  # --device: the GPU machine checks the CUDA path against the same goldens
+
+
 def run_qcfg(qcfg, run, mode, work):
     recipe = HERE / "recipes" / "general" / "ptq" / f"{run['recipe']}.yaml"
     ckpt = HERE / "checkpoints" / run["arch"]
@@ -94,7 +97,7 @@ def run_qcfg(qcfg, run, mode, work):
     amax.write_text(json.dumps(run["act_amax"]))
     out = work / "out"
     cmd = [qcfg, "ptq", str(recipe), "--recipe-root", str(HERE / "recipes"), "--model", str(ckpt),
-           "--out", str(out), "--mode", mode, "--device", "cpu", "--jobs", "1", "--quiet",
+           "--out", str(out), "--mode", mode, "--device", DEVICE, "--jobs", "1", "--quiet",
            "--no-sync"]
     if run["act_amax"]:
         cmd += ["--act-amax", str(amax)]
@@ -218,11 +221,14 @@ def main():
     ap.add_argument("--only", default="", help="only runs whose key contains this")
     ap.add_argument("--verbose", action="store_true", help="every differing tensor, not 3")
     ap.add_argument("--write-expected", action="store_true")
+    ap.add_argument("--device", default="cpu", help="qcfg ptq --device (cpu in CI, cuda on a GPU)")
     ap.add_argument("--expected", default=str(HERE / "expected_identical.json"),
                     help="the expected-identical file (default: the checked-in one)")
     ap.add_argument("--report", help="write every result as JSON here")
     ap.add_argument("--markdown", help="write the architecture x recipe table per mode here")
     a = ap.parse_args()
+    global DEVICE
+    DEVICE = a.device
     qcfg = str(Path(a.qcfg).resolve())
 
     tasks = []
