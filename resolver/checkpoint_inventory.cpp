@@ -95,10 +95,16 @@ std::vector<ModuleTensors> group_by_module(const std::vector<TensorInfo>& tensor
   return modules;
 }
 
+// Per-expert checkpoint weights regrouped as transformers >= 5 fuses them (expert_layout.h):
+// experts module -> fused parameter -> expert -> row blocks (part, tensor).
+using FusedParts = std::map<int, const TensorInfo*>;
+using FusedBlock = std::map<std::string, std::map<int64_t, FusedParts>>;
+
 class Deriver {
  public:
-  Deriver(const std::optional<CheckpointConfig>& config, Inventory& inv)
-      : config_(config), inv_(inv) {
+  Deriver(const std::optional<CheckpointConfig>& config, Inventory& inv,
+          const FusedExpertRule* fused)
+      : config_(config), inv_(inv), fused_(fused) {
     if (config_) prefix_ = architecture_prefix(config_->architecture);
   }
 
@@ -106,6 +112,7 @@ class Deriver {
     conv_model_ = std::any_of(modules.begin(), modules.end(), [](const ModuleTensors& m) {
       return !m.weights.empty() && m.weights[0]->shape.size() == 4;
     });
+    if (fused_) collect_fused_experts(modules);
     for (const ModuleTensors& m : modules) derive(m);
     add_attention_quantizers();
   }
@@ -177,7 +184,50 @@ class Deriver {
     if (std::find(keys_.begin(), keys_.end(), key) == keys_.end()) keys_.push_back(key);
   }
 
+  void collect_fused_experts(const std::vector<ModuleTensors>& modules) {
+    for (const ModuleTensors& m : modules) {
+      if (m.weights.size() != 1 || m.grouped || m.weights[0]->shape.size() != 2) continue;
+      const auto slot = fused_expert_slot(*fused_, m.weights[0]->name);
+      if (!slot) continue;
+      fused_blocks_[slot->experts_module][slot->param][slot->expert][slot->part] = m.weights[0];
+      fused_member_of_[m.name] = slot->experts_module;
+    }
+  }
+
+  // True when `m` is covered by the fused layout (emitted once, at the block's first module).
+  bool derive_fused_member(const ModuleTensors& m) {
+    if (is_replaced_router(*fused_, m.name)) return true;
+    auto it = fused_member_of_.find(m.name);
+    if (it == fused_member_of_.end()) return false;
+    if (emitted_blocks_.insert(it->second).second) emit_fused_block(it->second);
+    return true;
+  }
+
+  // As ModelOpt's HF plugin names a fused experts module: per parameter a shared input quantizer
+  // (parent `hf.<Arch>Experts`), then one weight quantizer per expert in a ModuleList (parent
+  // null) reading that expert's row blocks.
+  void emit_fused_block(const std::string& module) {
+    const std::string key = "hf." + prefix_ + "Experts";
+    note_module(module, key);
+    const FusedBlock& block = fused_blocks_.at(module);
+    for (const char* param : {"gate_up_proj", "down_proj"}) {
+      auto p = block.find(param);
+      if (p == block.end()) continue;
+      add(module + "." + param + "_input_quantizer", key);
+      for (const auto& [expert, parts] : p->second) {
+        std::vector<TensorInfo> tensors;
+        for (const auto& [part, t] : parts) {
+          tensors.push_back(*t);
+          tensors.back().fused_part = part;
+        }
+        add(module + "." + param + "_weight_quantizers." + std::to_string(expert), std::nullopt,
+            std::move(tensors));
+      }
+    }
+  }
+
   void derive(const ModuleTensors& m) {
+    if (fused_ && derive_fused_member(m)) return;
     if (!m.fused_experts.empty()) derive_fused_experts(m);
     if (m.weights.empty()) return;
     const std::string key = classify(m);
@@ -257,6 +307,10 @@ class Deriver {
  private:
   const std::optional<CheckpointConfig>& config_;
   Inventory& inv_;
+  const FusedExpertRule* fused_;
+  std::map<std::string, FusedBlock> fused_blocks_;
+  std::map<std::string, std::string> fused_member_of_;  // checkpoint module -> experts module
+  std::set<std::string> emitted_blocks_;
   std::string prefix_;
   bool conv_model_ = false;
   std::vector<std::string> attention_;
@@ -274,18 +328,22 @@ class Deriver {
 //  * `X.weight0..N` -> one module `te.pytorch.GroupedLinear` whose weight_quantizer reads them all.
 //  * `*.experts.<param>` 3-D -> fused experts (`hf.<Arch>Experts`), per-expert quantizers under a
 //    ModuleList (parent null).
+//  * with a fused expert layout (expert_layout.h: transformers >= 5 and a model type it fuses, or
+//    forced): per-expert `<block>.experts.E.<proj>.weight` -> `<tree>.experts.gate_up_proj_*` /
+//    `down_proj_*` quantizers as above, each expert's weight quantizer reading its row blocks
+//    (gate then up); a router the rule replaces gets no quantizers.
 //  * attention modules (parents of q/k/v projections named *attn*/*attention*) -> q/k/v BMM
 //    quantizers under `hf.<Arch>Attention` when config.json names the architecture.
 Inventory inventory_from_tensors(std::vector<TensorInfo> tensors,
                                  const std::optional<CheckpointConfig>& config,
-                                 const std::string& origin) {
+                                 const std::string& origin, ExpertLayout layout) {
   std::sort(tensors.begin(), tensors.end(),
             [](const TensorInfo& a, const TensorInfo& b) { return natural_less(a.name, b.name); });
   Inventory inv;
   inv.origin = origin;
   if (config && !config->architecture.empty())
     inv.description = "derived from " + config->architecture + " checkpoint";
-  Deriver d(config, inv);
+  Deriver d(config, inv, fused_expert_rule(layout, config));
   d.run(group_by_module(tensors));
   inv.registry_keys = d.keys_;
   return inv;

@@ -117,6 +117,7 @@ InventoryQuantizer parse_quantizer(const Json& j, const Record& where) {
       info.nbytes = t.value("nbytes", uint64_t{0});
       info.file = t.value("file", "");
       info.expert_slice = t.value("expert_slice", int64_t{-1});
+      info.fused_part = t.value("fused_part", -1);
       q.tensors.push_back(std::move(info));
     }
   }
@@ -200,12 +201,12 @@ Inventory load_inventory_file(const std::string& path) {
   return inventory_from_json_text(buf.str(), path);
 }
 
-Inventory load_inventory(const std::string& path) {
+Inventory load_inventory(const std::string& path, ExpertLayout layout) {
   require_existing(path);
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return inventory_from_checkpoint(path);
+  if (std::filesystem::is_directory(path, ec)) return inventory_from_checkpoint(path, layout);
   if (path.size() > 12 && path.substr(path.size() - 12) == ".safetensors")
-    return inventory_from_checkpoint(path);
+    return inventory_from_checkpoint(path, layout);
   return load_inventory_file(path);
 }
 
@@ -232,6 +233,7 @@ Value inventory_to_value(const Inventory& inv) {
         tv.set("nbytes", Value::integer(static_cast<int64_t>(t.nbytes)));
         tv.set("file", Value::string(t.file));
         if (t.expert_slice >= 0) tv.set("expert_slice", Value::integer(t.expert_slice));
+        if (t.fused_part >= 0) tv.set("fused_part", Value::integer(t.fused_part));
         tensors.push_back(std::move(tv));
       }
       item.set("tensors", std::move(tensors));

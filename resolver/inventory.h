@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/value.h"
+#include "resolver/expert_layout.h"
 
 namespace qcfg::resolver {
 
@@ -44,6 +45,10 @@ struct TensorInfo {
   // For a fused expert tensor split per expert (`experts.gate_up_proj` [E, ...]): the expert
   // index this quantizer reads, else -1 (nbytes is then that expert's share).
   int64_t expert_slice = -1;
+  // For a per-expert weight read by a fused-layout quantizer (expert_layout.h): its row block in
+  // the fused parameter (gate_proj 0, up_proj 1 of gate_up_proj; down_proj 0), else -1. The
+  // quantizer sees the blocks concatenated along dim 0.
+  int fused_part = -1;
 };
 
 struct InventoryQuantizer {
@@ -72,7 +77,7 @@ struct Inventory {
 Inventory inventory_from_json_text(const std::string& text, const std::string& origin);
 Inventory load_inventory_file(const std::string& path);
 // A directory (safetensors checkpoint) or a JSON inventory file.
-Inventory load_inventory(const std::string& path);
+Inventory load_inventory(const std::string& path, ExpertLayout layout = ExpertLayout::automatic);
 
 // The inventory in the JSON format `inventory_from_json_text` reads (plus tensor details).
 Value inventory_to_value(const Inventory& inv);

@@ -248,6 +248,12 @@ std::optional<CheckpointConfig> read_config(const fs::path& dir) {
     auto v = o.find("vocab_size");
     return v != o.end() && v->is_number_integer() ? v->get<int64_t>() : 0;
   };
+  auto string_of = [&j](const char* key) {
+    auto v = j.find(key);
+    return v != j.end() && v->is_string() ? v->get<std::string>() : std::string();
+  };
+  c.model_type = string_of("model_type");
+  c.transformers_version = string_of("transformers_version");
   c.vocab_size = vocab_of(j);
   if (c.vocab_size == 0)
     if (auto t = j.find("text_config"); t != j.end() && t->is_object()) c.vocab_size = vocab_of(*t);
@@ -317,12 +323,16 @@ ShardMap parse_safetensors_index(const std::string& index_path, const std::strin
   return by_shard;
 }
 
-Inventory inventory_from_checkpoint(const std::string& path) {
+std::optional<CheckpointConfig> read_checkpoint_config(const std::string& dir) {
+  return read_config(fs::path(dir));
+}
+
+Inventory inventory_from_checkpoint(const std::string& path, ExpertLayout layout) {
   const fs::path p(path);
   std::error_code ec;
   if (!fs::is_directory(p, ec)) {
     SafetensorsHeader h = read_safetensors_header(path);
-    return inventory_from_tensors(std::move(h.tensors), read_config(p.parent_path()), path);
+    return inventory_from_tensors(std::move(h.tensors), read_config(p.parent_path()), path, layout);
   }
   const fs::path index = p / "model.safetensors.index.json";
   const fs::path single = p / "model.safetensors";
@@ -334,7 +344,7 @@ Inventory inventory_from_checkpoint(const std::string& path) {
   } else {
     throw InventoryError(path, "no model.safetensors or model.safetensors.index.json");
   }
-  return inventory_from_tensors(std::move(tensors), read_config(p), path);
+  return inventory_from_tensors(std::move(tensors), read_config(p), path, layout);
 }
 
 }  // namespace qcfg::resolver

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "resolver/expert_layout.h"
 #include "resolver/inventory.h"
 
 namespace qcfg::resolver {
@@ -52,15 +53,24 @@ int dtype_bits(const std::string& dtype);
 struct CheckpointConfig {
   std::string architecture;  // architectures[0], e.g. "LlamaForCausalLM"
   int64_t vocab_size = 0;    // top level or text_config
+  std::string model_type;    // "qwen3_moe"; decides with transformers_version the expert layout
+  std::string transformers_version;  // "5.17.0": the version that wrote the checkpoint
 };
+
+// config.json of a checkpoint directory, or nullopt when there is none. Throws InventoryError
+// (located) for invalid JSON.
+std::optional<CheckpointConfig> read_checkpoint_config(const std::string& dir);
 
 // `path` is a checkpoint directory (model.safetensors, or model.safetensors.index.json and its
 // shards; config.json when present) or a single .safetensors file.
-Inventory inventory_from_checkpoint(const std::string& path);
+// `layout` decides how MoE experts are named (expert_layout.h).
+Inventory inventory_from_checkpoint(const std::string& path,
+                                    ExpertLayout layout = ExpertLayout::automatic);
 
 // The derivation alone (tensors of all shards, in any order).
 Inventory inventory_from_tensors(std::vector<TensorInfo> tensors,
                                  const std::optional<CheckpointConfig>& config,
-                                 const std::string& origin);
+                                 const std::string& origin,
+                                 ExpertLayout layout = ExpertLayout::automatic);
 
 }  // namespace qcfg::resolver

@@ -262,7 +262,8 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
       throw ApplyError(e.what());
     }
   }();
-  const Binding binding = bind_plan(plan, ckpt, expected_experts(o.model_dir), diags);
+  const Binding binding =
+      bind_plan(plan, ckpt, expected_experts(o.model_dir), diags, o.expert_layout);
   if (diags.has_errors()) return false;
   const Prepared prepared = prepare(binding, o.mode, o.act_amax, diags);
   if (diags.has_errors()) return false;

@@ -73,14 +73,18 @@ std::vector<resolver::TensorInfo> tensor_infos(const Checkpoint& ckpt) {
 
 class Binder {
  public:
-  Binder(const Plan& plan, const Checkpoint& ckpt, int64_t experts, Diagnostics& diags)
-      : plan_(plan), ckpt_(ckpt), expected_experts_(experts), diags_(diags) {
+  Binder(const Plan& plan, const Checkpoint& ckpt, int64_t experts, Diagnostics& diags,
+         resolver::ExpertLayout layout)
+      : plan_(plan), ckpt_(ckpt), expected_experts_(experts), diags_(diags), layout_(layout) {
     for (const PlanQuantizer& q : plan.quantizers) binding_.by_name[q.name] = &q;
   }
 
   Binding run() {
+    // The same derivation, and the same expert layout, as the plan was compiled against.
+    const std::optional<resolver::CheckpointConfig> config = checkpoint_config();
     const resolver::Inventory inv =
-        resolver::inventory_from_tensors(tensor_infos(ckpt_), std::nullopt, ckpt_.dir());
+        resolver::inventory_from_tensors(tensor_infos(ckpt_), config, ckpt_.dir(), layout_);
+    note_replaced_routers(resolver::fused_expert_rule(layout_, config));
     for (const resolver::InventoryQuantizer& iq : inv.quantizers)
       if (!iq.tensors.empty()) bind_weight_quantizer(iq);
     check_plan_weights_present();
@@ -90,6 +94,24 @@ class Binder {
   }
 
  private:
+  std::optional<resolver::CheckpointConfig> checkpoint_config() {
+    try {
+      return resolver::read_checkpoint_config(ckpt_.dir());
+    } catch (const resolver::InventoryError& e) {
+      diags_.error(plan_.loc, e.what(), kRule);
+      return std::nullopt;
+    }
+  }
+
+  void note_replaced_routers(const resolver::FusedExpertRule* rule) {
+    if (rule == nullptr) return;
+    for (const TensorRef& t : ckpt_.tensors()) {
+      auto [module, param] = split_last(t.name);
+      if (param == "weight" && resolver::is_replaced_router(*rule, module))
+        binding_.replaced_routers.push_back(module);
+    }
+  }
+
   const PlanQuantizer* plan_record(const std::string& name) const {
     auto it = binding_.by_name.find(name);
     return it == binding_.by_name.end() ? nullptr : it->second;
@@ -115,7 +137,9 @@ class Binder {
     u.kind = WorkUnit::Kind::shared;
     u.quantizer = q;
     for (const resolver::TensorInfo& t : iq.tensors) u.tensors.push_back(work_tensor(t.name));
-    if (iq.tensors.size() > 1 || grouped_index(u.tensors[0].param) >= 0) check_grouped(*q, u);
+    u.concat_rows = iq.tensors.size() > 1 && iq.tensors[0].fused_part >= 0;
+    if (!u.concat_rows && (iq.tensors.size() > 1 || grouped_index(u.tensors[0].param) >= 0))
+      check_grouped(*q, u);
     units_by_first_tensor_[u.tensors[0].tensor->name] = std::move(u);
   }
 
@@ -193,6 +217,7 @@ class Binder {
   const Checkpoint& ckpt_;
   int64_t expected_experts_;
   Diagnostics& diags_;
+  resolver::ExpertLayout layout_;
   Binding binding_;
   std::set<std::string> bound_;
   std::map<std::string, WorkUnit> units_by_first_tensor_;
@@ -215,8 +240,8 @@ bool is_weight_quantizer_name(const std::string& name) {
 }
 
 Binding bind_plan(const Plan& plan, const Checkpoint& ckpt, int64_t expected_experts,
-                  Diagnostics& diags) {
-  return Binder(plan, ckpt, expected_experts, diags).run();
+                  Diagnostics& diags, resolver::ExpertLayout layout) {
+  return Binder(plan, ckpt, expected_experts, diags, layout).run();
 }
 
 }  // namespace qcfg::runtime

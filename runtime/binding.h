@@ -3,13 +3,16 @@
 // activations. Names follow the resolver's derivation (resolver/checkpoint_inventory.cpp):
 // `<m>.weight_quantizer` reads `<m>.weight` (or `<m>.weight0..N` of a grouped module, one shared
 // quantizer, calibrated jointly); `<m>.<p>_weight_quantizers.<e>` reads expert e of the fused
-// 3-D tensor `<m>.<p>`.
+// 3-D tensor `<m>.<p>`; with a fused expert layout (resolver/expert_layout.h)
+// `<experts>.gate_up_proj_weight_quantizers.<e>` reads the per-expert `gate_proj` and `up_proj`
+// weights of expert e as one tensor (their rows concatenated), `down_proj_...<e>` its down_proj.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "resolver/expert_layout.h"
 #include "runtime/checkpoint.h"
 #include "runtime/plan_reader.h"
 
@@ -31,6 +34,10 @@ struct WorkUnit {
   };
   Kind kind = Kind::copy;
   std::vector<WorkTensor> tensors;
+  // shared: the tensors are the row blocks of one fused weight (gate_proj, up_proj of an expert
+  // that transformers >= 5 fuses into gate_up_proj): calibrated and quantized as their
+  // concatenation along dim 0, as ModelOpt does, and written back as the separate tensors.
+  bool concat_rows = false;
   const PlanQuantizer* quantizer = nullptr;             // shared
   std::vector<const PlanQuantizer*> expert_quantizers;  // fused, one per expert (may be null)
   uint64_t bytes() const;
@@ -46,14 +53,19 @@ struct Binding {
   std::vector<WorkUnit> units;  // every checkpoint tensor exactly once, in checkpoint order
   std::vector<ActivationQuantizer> activations;
   std::map<std::string, const PlanQuantizer*> by_name;
+  // Checkpoint modules of MoE routers that the fused layout replaces by a router class (no
+  // quantizer; ModelOpt still lists them as unquantized in exclude_modules).
+  std::vector<std::string> replaced_routers;
 };
 
 // Problems are added to `diags` (located at the quantizer's record in the plan, naming it):
 // an enabled weight quantizer without its weight(s) (a grouped module missing `weightK`, a
 // quantizer the checkpoint has no tensor for), a weight of the model the plan has no record
 // for. `expected_experts` (from config.json; 0: unknown) also checks the count of weight0..N.
+// `layout` names the experts as the plan was compiled (with config.json for `automatic`).
 Binding bind_plan(const Plan& plan, const Checkpoint& ckpt, int64_t expected_experts,
-                  Diagnostics& diags);
+                  Diagnostics& diags,
+                  resolver::ExpertLayout layout = resolver::ExpertLayout::automatic);
 
 // True for quantizers that act on a weight tensor by name (`weight_quantizer`,
 // `_weight_quantizers.N`).

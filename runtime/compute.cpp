@@ -158,7 +158,50 @@ at::Tensor load(const TensorRef& t, const Context& c) {
   return staged.to(c.device, staged.scalar_type(), /*non_blocking=*/true).to(at::kFloat);
 }
 
+// Row block `i` of `parts` (rows of each part) of a packed output: 0-d scales are shared, other
+// outputs are cut along dim 0 in proportion (codes, block scales, per-row scales).
+at::Tensor part_of(const at::Tensor& packed, const std::vector<int64_t>& rows, size_t i) {
+  if (packed.dim() == 0) return packed;
+  int64_t total = 0, start = 0;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    total += rows[k];
+    if (k < i) start += rows[k];
+  }
+  const int64_t n = packed.size(0);
+  if ((n * rows[i]) % total != 0 || (n * start) % total != 0)
+    throw std::logic_error("a packed output of a fused expert weight does not split by rows");
+  return packed.narrow(0, n * start / total, n * rows[i] / total).contiguous();
+}
+
+// Row blocks of one fused expert weight (WorkUnit::concat_rows): ModelOpt calibrates and
+// quantizes gate_up_proj[e] as one tensor, then saves it split back into gate_proj / up_proj.
+void run_concat(const PreparedUnit& p, const Context& c, UnitResult& r) {
+  const QuantSlot& slot = p.slots.front();
+  std::vector<at::Tensor> blocks;
+  std::vector<int64_t> rows;
+  for (const WorkTensor& t : p.unit->tensors) {
+    blocks.push_back(load(*t.tensor, c));
+    rows.push_back(t.tensor->shape.at(0));
+  }
+  const at::Tensor x = at::cat(blocks, 0);
+  blocks.clear();
+  const auto amax = calibrate(
+      slot, 1, [&](size_t) { return x; }, shape_of(x), r.amax);
+  std::vector<at::Tensor> whole;
+  if (p.algo)
+    whole =
+        pack(*p.algo, slot.stages[0], x, scalar_type(p.unit->tensors[0].tensor->dtype), amax[0]);
+  else
+    whole = {fake_quantize(x, slot, amax).to(scalar_type(p.unit->tensors[0].tensor->dtype))};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<at::Tensor> part;
+    for (const at::Tensor& w : whole) part.push_back(part_of(w, rows, i));
+    append_outputs(std::move(part), p, r);
+  }
+}
+
 void run_shared(const PreparedUnit& p, const Context& c, UnitResult& r) {
+  if (p.unit->concat_rows) return run_concat(p, c, r);
   const QuantSlot& slot = p.slots.front();
   const std::vector<WorkTensor>& tensors = p.unit->tensors;
   // A single weight is loaded once; a group is read twice (calibration, then quantization) so

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "resolver/expert_layout.h"
 #include "runtime/checkpoint.h"
 
 namespace qcfg::runtime {
@@ -17,10 +18,22 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return fmt::format("[{}]", fmt::join(shape, ", "));
 }
 
-// The shape one quantizer sees: the tensor, or one expert's slice of a fused tensor.
+// The shape one quantizer sees: the tensor, one expert's slice of a fused tensor, or the row
+// blocks of a fused expert weight concatenated.
 std::vector<int64_t> slot_shape(const WorkUnit& u, const TensorRef& t) {
   if (u.kind == WorkUnit::Kind::fused) return {t.shape.begin() + 1, t.shape.end()};
-  return t.shape;
+  std::vector<int64_t> shape = t.shape;
+  if (u.concat_rows && !shape.empty()) shape[0] *= static_cast<int64_t>(u.tensors.size());
+  return shape;
+}
+
+// The distinct modules of a unit's tensors, in order (two for a gate_proj + up_proj unit).
+std::vector<std::string> unit_modules(const WorkUnit& u) {
+  std::vector<std::string> modules;
+  for (const WorkTensor& t : u.tensors)
+    if (std::find(modules.begin(), modules.end(), t.module) == modules.end())
+      modules.push_back(t.module);
+  return modules;
 }
 
 // Block and rotation sizes must divide the dims they cut (the runtime does not pad).
@@ -139,23 +152,25 @@ class Preparer {
 
   void note_module(const PreparedUnit& p) {
     if (p.unit->kind == WorkUnit::Kind::copy) return;
-    const std::string& module = p.unit->tensors[0].module;
-    if (!p.quantizes()) {
-      out_.unquantized_modules.push_back(module);
-      return;
+    for (const std::string& module : unit_modules(*p.unit)) {
+      if (!p.quantizes()) {
+        out_.unquantized_modules.push_back(module);
+        continue;
+      }
+      for (const QuantSlot& s : p.slots)
+        for (const QuantFormat& f : s.stages)
+          if (f.rotate && f.rotate->mode == numerics::RotateMode::rotate &&
+              std::find(out_.rotated_inputs.begin(), out_.rotated_inputs.end(), module) ==
+                  out_.rotated_inputs.end())
+            out_.rotated_inputs.push_back(module);
     }
-    for (const QuantSlot& s : p.slots)
-      for (const QuantFormat& f : s.stages)
-        if (f.rotate && f.rotate->mode == numerics::RotateMode::rotate &&
-            std::find(out_.rotated_inputs.begin(), out_.rotated_inputs.end(), module) ==
-                out_.rotated_inputs.end())
-          out_.rotated_inputs.push_back(module);
   }
 
-  const PlanQuantizer* input_quantizer_of(const WorkTensor& t, bool fused) const {
-    const std::string name = t.module + (t.module.empty() ? "" : ".") +
-                             (fused ? t.param + "_input_quantizer" : "input_quantizer");
-    auto it = binding_.by_name.find(name);
+  // The enabled input quantizer that goes with a weight quantizer (by ModelOpt's names, so a
+  // fused experts module's shared `<p>_input_quantizer` serves every expert's tensors).
+  const PlanQuantizer* input_quantizer_of(const PlanQuantizer* weight) const {
+    if (weight == nullptr) return nullptr;
+    auto it = binding_.by_name.find(resolver::input_quantizer_for(weight->name));
     return it == binding_.by_name.end() || !it->second->any_enabled() ? nullptr : it->second;
   }
 
@@ -200,9 +215,8 @@ class Preparer {
             "is no float weight to rotate back); use --mode fake");
       return false;
     }
-    const bool fused = p.unit->kind == WorkUnit::Kind::fused;
     const WorkTensor& first = p.unit->tensors[0];
-    const PlanQuantizer* input = input_quantizer_of(first, fused);
+    const PlanQuantizer* input = input_quantizer_of(&q);
     try {
       std::optional<QuantFormat> input_format;
       if (input != nullptr) input_format = parse_format(input->stages[0].attributes);
@@ -212,9 +226,14 @@ class Preparer {
         auto tensors = export_tensors(algo, w, t.module, t.param, t.tensor->shape);
         p.outputs.insert(p.outputs.end(), tensors.begin(), tensors.end());
       }
-      out_.quantized_modules[first.module] = {algo_name(algo), algo_group_size(algo, w)};
-      if (input != nullptr && input_scale_bound(algo) > 0)
-        add_input_scale(*input, input_scale_name(first.module, first.param),
+      for (const std::string& module : unit_modules(*p.unit))
+        out_.quantized_modules[module] = {algo_name(algo), algo_group_size(algo, w)};
+      // Every row block of a fused expert weight is its own linear on disk: each gets the
+      // shared input quantizer's input_scale, as ModelOpt's export writes.
+      const size_t scaled = p.unit->concat_rows ? p.unit->tensors.size() : 1;
+      for (size_t i = 0; input != nullptr && input_scale_bound(algo) > 0 && i < scaled; ++i)
+        add_input_scale(*input,
+                        input_scale_name(p.unit->tensors[i].module, p.unit->tensors[i].param),
                         input_scale_bound(algo), p.shard);
     } catch (const FormatError& e) {
       diags_.error((input ? *input : q).where(e.loc()),
@@ -292,7 +311,7 @@ class Preparer {
     float group = 0;
     for (size_t i : members) {
       const WorkTensor& t = out_.units[i].unit->tensors[0];
-      const PlanQuantizer* input = input_quantizer_of(t, false);
+      const PlanQuantizer* input = input_quantizer_of(out_.units[i].slots[0].quantizer);
       if (input == nullptr || !act_amax_.count(input->name)) continue;
       given.emplace_back(&t, input);
       group = std::max(group, act_amax_.at(input->name));
@@ -319,6 +338,8 @@ class Preparer {
   }
 
   void collect_activations() {
+    for (const std::string& router : binding_.replaced_routers)
+      out_.unquantized_modules.push_back(router);
     for (const ActivationQuantizer& a : binding_.activations) {
       const std::string& name = a.quantizer->name;
       note_kv(*a.quantizer);
@@ -368,7 +389,8 @@ class Preparer {
 
 std::string sibling_group_key(const WorkUnit& u) {
   // Copy units count too: an unquantized sibling keeps the group from being unified.
-  if (u.kind == WorkUnit::Kind::fused || u.tensors.size() != 1 || u.tensors[0].param != "weight")
+  if (u.kind == WorkUnit::Kind::fused || u.concat_rows || u.tensors.size() != 1 ||
+      u.tensors[0].param != "weight")
     return "";
   const std::string& m = u.tensors[0].module;
   const size_t dot = m.rfind('.');

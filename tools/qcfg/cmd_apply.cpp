@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "resolver/plan.h"
+#include "tools/qcfg/cmd_resolve_common.h"
 #include "tools/qcfg/output.h"
 
 namespace qcfg::cli {
@@ -25,6 +26,7 @@ runtime::ApplyOptions apply_options(const Args& args) {
     o.jobs = 0;
   }
   if (o.jobs < 1 || o.jobs > 256) throw UsageError{"--jobs must be an integer from 1 to 256"};
+  o.expert_layout = expert_layout_option(args);
   o.progress = !args.flag("--quiet");
   o.sync = !args.flag("--no-sync");
   return o;
@@ -81,7 +83,8 @@ int run_apply(const std::vector<std::string>& argv) {
 
 const char* kUsage =
     R"(usage: qcfg apply PLAN --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
-                  [--jobs N] [--act-amax FILE] [--no-sync] [--quiet]
+                  [--jobs N] [--act-amax FILE] [--expert-layout auto|fused|per-expert]
+                  [--no-sync] [--quiet]
 
 Applies a compiled plan (`qcfg compile -o PLAN`) to the safetensors checkpoint in DIR, streaming
 it tensor by tensor, and writes a new checkpoint to --out. Every check runs before anything is
@@ -97,6 +100,11 @@ written; a failed check writes nothing. The output appears only when complete.
                      CPU threads, 2 to 8)
   --act-amax FILE    JSON {"<activation quantizer>": amax}: static activation amax that become
                      input_scale / k_scale / v_scale in export mode
+  --expert-layout L  auto (default), fused or per-expert: how MoE experts are named, as
+                     the plan was compiled. fused is
+                     transformers >= 5's module tree (`experts.gate_up_proj_weight_quantizers.E`,
+                     gate and up of an expert one quantizer); auto picks it from config.json
+                     (transformers_version >= 5 and a model type it fuses)
   --no-sync          do not flush the output to disk before it is renamed into place: faster
                      where the disk is slower than the run (scratch storage), but a power loss
                      can then leave a complete-looking output with missing data

@@ -10,8 +10,8 @@
 
 namespace qcfg::cli {
 
-inline const std::set<std::string> kApplyValueOptions = {"--model",  "--out",  "--mode",
-                                                         "--device", "--jobs", "--act-amax"};
+inline const std::set<std::string> kApplyValueOptions = {
+    "--model", "--out", "--mode", "--device", "--jobs", "--act-amax", "--expert-layout"};
 inline const std::set<std::string> kApplyFlags = {"--quiet", "--no-sync"};
 
 // Throws UsageError for missing or bad options.

@@ -48,16 +48,18 @@ int run_compile(const std::vector<std::string>& argv) {
   }
   resolver::PlanOptions po;
   po.provenance = !args.flag("--no-provenance");
-  return emit([&](std::ostream& os) {
-    resolver::write_plan_json(r, os, po);
-    os << '\n';
-  }, args);
+  return emit(
+      [&](std::ostream& os) {
+        resolver::write_plan_json(r, os, po);
+        os << '\n';
+      },
+      args);
 }
 
 const char* kUsage =
     R"(usage: qcfg compile FILE (--model DIR | --inventory INV.json) [--format json|text] [-o plan.json]
                     [--initial modelopt|defaults] [--recipe-root DIR] [--no-provenance]
-                    [--allow-outside-root]
+                    [--expert-layout auto|fused|per-expert] [--allow-outside-root]
 
 Applies the quant_cfg of FILE (a recipe's `quantize` section) to every quantizer of the model, in
 list order, exactly as ModelOpt's set_quantizer_by_cfg does, and prints the plan.
@@ -71,6 +73,7 @@ list order, exactly as ModelOpt's set_quantizer_by_cfg does, and prints the plan
   -o FILE              write there (atomically) instead of stdout
   --initial MODE       modelopt: quantizers start as QuantModule._setup makes them (default);
                        defaults: every quantizer starts at QuantizerAttributeConfig(), enabled
+  --expert-layout L    how MoE experts are named (see `qcfg inventory --help`; default auto)
   --no-provenance      leave out matched/overridden entries and entry locations
   --recipe-root DIR    ModelOpt's recipe root for imports (default: the nearest ancestor
                        directory of FILE named modelopt_recipes)

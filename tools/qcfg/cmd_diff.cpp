@@ -107,6 +107,7 @@ int run_diff(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg diff A B (--model DIR | --inventory INV.json) [--format text|json]
                     [--include-disabled] [--initial modelopt|defaults] [--recipe-root DIR]
+                    [--expert-layout auto|fused|per-expert]
                     [--allow-outside-root]
 
 Resolves both configs on the same model and lists every quantizer whose final state differs,

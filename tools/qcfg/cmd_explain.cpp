@@ -102,6 +102,7 @@ int run_explain(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg explain FILE (--model DIR | --inventory INV.json) PATTERN [--all]
                     [--initial modelopt|defaults] [--recipe-root DIR] [--allow-outside-root]
+                    [--expert-layout auto|fused|per-expert]
 
 For each quantizer whose name matches PATTERN (fnmatch, as in quant_cfg): its initial state,
 every entry of FILE that matched it with its source location and the state right after it, which

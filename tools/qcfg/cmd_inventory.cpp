@@ -52,12 +52,12 @@ std::string text_table(const resolver::Inventory& inv) {
 }
 
 int run_inventory(const std::vector<std::string>& argv) {
-  Args args(argv, {"--format"}, {});
+  Args args(argv, {"--format", "--expert-layout"}, {});
   if (args.positionals().size() != 1) throw UsageError{"expected exactly one MODEL"};
   const std::string format = args.choice("--format", {"json", "text"}, "json");
   resolver::Inventory inv;
   try {
-    inv = resolver::load_inventory(args.positionals()[0]);
+    inv = resolver::load_inventory(args.positionals()[0], expert_layout_option(args));
   } catch (const resolver::InventoryError& e) {
     print_inventory_error(e);
     return kExitInvalid;
@@ -70,7 +70,8 @@ int run_inventory(const std::vector<std::string>& argv) {
   return kExitOk;
 }
 
-const char* kUsage = R"(usage: qcfg inventory MODEL [--format json|text]
+const char* kUsage =
+    R"(usage: qcfg inventory MODEL [--format json|text] [--expert-layout auto|fused|per-expert]
 
 Lists the quantizers ModelOpt inserts into MODEL: a Hugging Face checkpoint directory
 (model.safetensors, or model.safetensors.index.json and its shards, plus config.json), a single
@@ -89,6 +90,14 @@ How tensor names become quantizers:
   *.experts.<p> [E, ...]  fused experts: <p>_input_quantizer (hf.<Arch>Experts) and
                           <p>_weight_quantizers.0..E-1 (ModuleList: parent null)
   attention modules       q/k/v_bmm_quantizer under hf.<Arch>Attention (needs config.json)
+  experts.E.<proj>.weight with the fused layout (transformers >= 5 MoE, below): as transformers
+                          fuses them, experts.gate_up_proj_* (gate and up of expert E: one
+                          weight quantizer) and experts.down_proj_*; a router it replaces
+                          (mlp.gate of Qwen2/3-MoE, Mixtral, DeepSeek-V3) gets no quantizers
+
+  --expert-layout L    auto (default): fused when config.json's transformers_version is >= 5
+                       and its model_type is one transformers 5 fuses; fused or per-expert force
+                       one (per-expert: one nn.Linear per expert, as transformers 4 loads it)
 
   --format json|text   json: the inventory format `qcfg compile --inventory` reads, with each
                        weight's tensor names, dtype, shape and bytes; text: grouped by name shape

@@ -258,6 +258,8 @@ directory without any is an error (exit 2).
   --model DIR        also check the config against a checkpoint's quantizers (safetensors headers)
   --inventory INV    ... or against a quantizer inventory in JSON (see `qcfg inventory`)
   --initial MODE     initial quantizer states for model rules: modelopt (default) or defaults
+  --expert-layout L  with --model: how MoE experts are named (auto, fused, per-expert; see
+                     `qcfg inventory --help`)
   --recipe-root DIR  ModelOpt's modelopt_recipes root for imports (default: nearest ancestor)
   --allow-outside-root let imports resolve outside the working directory and the recipe root
                      (refused by default: docs/reliability.md)

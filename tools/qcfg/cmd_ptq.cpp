@@ -70,7 +70,7 @@ int run_ptq(const std::vector<std::string>& argv) {
   const runtime::ApplyOptions options = apply_options(args);
   std::optional<resolver::Inventory> inv;
   try {
-    inv = resolver::load_inventory(options.model_dir);
+    inv = resolver::load_inventory(options.model_dir, options.expert_layout);
   } catch (const resolver::InventoryError& e) {
     print_inventory_error(e);
     return kExitInvalid;
@@ -96,7 +96,8 @@ int run_ptq(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg ptq RECIPE --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
                 [--jobs N] [--act-amax FILE] [--recipe-root DIR] [--initial modelopt|defaults]
-                [--allow-outside-root] [--accept-max-calibration] [--quiet]
+                [--expert-layout auto|fused|per-expert] [--allow-outside-root]
+                [--accept-max-calibration] [--quiet]
 
 Compiles RECIPE (a PTQ recipe or quantize config) against the checkpoint in DIR, as `qcfg
 compile --model DIR` does, and applies the plan, as `qcfg apply` does, in one step. See

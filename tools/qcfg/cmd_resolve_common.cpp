@@ -13,11 +13,17 @@ std::optional<resolver::Inventory> load_model_inventory(const Args& args) {
   if (model.has_value() == inventory.has_value())
     throw UsageError{"give exactly one of --model DIR and --inventory INV.json"};
   try {
-    return model ? resolver::load_inventory(*model) : resolver::load_inventory_file(*inventory);
+    return model ? resolver::load_inventory(*model, expert_layout_option(args))
+                 : resolver::load_inventory_file(*inventory);
   } catch (const resolver::InventoryError& e) {
     print_inventory_error(e);
     return std::nullopt;
   }
+}
+
+resolver::ExpertLayout expert_layout_option(const Args& args) {
+  return resolver::parse_expert_layout(
+      args.choice("--expert-layout", {"auto", "fused", "per-expert"}, "auto"));
 }
 
 void print_inventory_error(const resolver::InventoryError& e) {

@@ -16,14 +16,18 @@
 namespace qcfg::cli {
 
 // Value options every resolving command accepts.
-inline const std::set<std::string> kResolveValueOptions = {"--model", "--inventory",
-                                                           "--recipe-root", "--initial"};
+inline const std::set<std::string> kResolveValueOptions = {
+    "--model", "--inventory", "--recipe-root", "--initial", "--expert-layout"};
 // The flag every command that loads FILE through the recipe loader accepts (as check does).
 inline const std::string kAllowOutsideRoot = "--allow-outside-root";
 
 // The inventory named by --model or --inventory (exactly one). Prints the error and returns
 // nullopt when it cannot be read; throws UsageError when neither or both are given.
 std::optional<resolver::Inventory> load_model_inventory(const Args& args);
+
+// --expert-layout auto|fused|per-expert (default auto): how MoE experts are named
+// (resolver/expert_layout.h). Throws UsageError for another value.
+resolver::ExpertLayout expert_layout_option(const Args& args);
 
 // `FILE[:LINE:COL]: error: MESSAGE [inventory]` on stderr, as every other diagnostic.
 void print_inventory_error(const resolver::InventoryError& e);
