@@ -1,14 +1,18 @@
 #include "runtime/apply.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 
+#include "compiler/closest_names.h"
 #include "kernels/torch/streams.h"
 #include "kernels/torch/tensor_ops.h"
 #include "runtime/amax_report.h"
@@ -244,12 +248,35 @@ std::map<std::string, float> read_act_amax(const std::string& path) {
     throw ApplyError(path + ": expected {\"<activation quantizer name>\": amax, ...}");
   std::map<std::string, float> out;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!it->is_number() || it->get<double>() < 0)
-      throw ApplyError(path + ": '" + it.key() + "' must map to a non-negative number");
+    // JSON has no NaN or inf (and the parser refuses 1e999), but a double beyond float's range
+    // becomes inf as a float.
+    if (!it->is_number() || !(it->get<double>() >= 0) || !std::isfinite(it->get<float>()))
+      throw ApplyError(path + ": '" + it.key() +
+                       "' must map to a finite non-negative number (an amax), not " + it->dump());
     out[it.key()] = it->get<float>();
   }
   return out;
 }
+
+namespace {
+
+// Every --act-amax key must name an activation quantizer of this model: a key under another
+// naming (per-expert vs fused experts, a typo, another model) would otherwise be ignored and the
+// scale it was meant for silently left out.
+void check_act_amax_names(const ApplyOptions& o, const Binding& binding) {
+  std::vector<std::string> names;
+  for (const ActivationQuantizer& a : binding.activations) names.push_back(a.quantizer->name);
+  const std::set<std::string> known(names.begin(), names.end());
+  for (const auto& [key, amax] : o.act_amax) {
+    if (known.count(key)) continue;
+    const std::vector<std::string> near = closest_names(key, names);
+    throw ApplyError(fmt::format(
+        "{}: '{}' names no activation quantizer of this model{}", o.act_amax_file, key,
+        near.empty() ? std::string("") : "; closest: " + fmt::format("{}", fmt::join(near, ", "))));
+  }
+}
+
+}  // namespace
 
 bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
                 ApplySummary* summary) {
@@ -265,6 +292,7 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
   const Binding binding =
       bind_plan(plan, ckpt, expected_experts(o.model_dir), diags, o.expert_layout);
   if (diags.has_errors()) return false;
+  check_act_amax_names(o, binding);
   const Prepared prepared = prepare(binding, o.mode, o.act_amax, diags);
   if (diags.has_errors()) return false;
   print_activation_notes(prepared);

@@ -29,6 +29,7 @@ struct ApplyOptions {
   int jobs = 2;                 // units in flight (read, compute and write overlap across them)
   bool sync = true;             // output flushed to disk (fsync) before it is renamed into place
   std::map<std::string, float> act_amax;
+  std::string act_amax_file;  // where act_amax came from (messages)
   // How MoE experts are named (resolver/expert_layout.h); must match the plan's compile.
   resolver::ExpertLayout expert_layout = resolver::ExpertLayout::automatic;
   bool progress = true;

@@ -251,3 +251,34 @@ TEST_CASE("ptq refuses a calibration algorithm that changes the weights, unless 
 }
 
 }  // namespace qcfg::test
+
+namespace qcfg::test {
+
+TEST_CASE("--act-amax: a key naming no activation quantizer, inf or a negative is an error") {
+  Scratch s;
+  write_checkpoint(s.path("m"), llama_like());
+  const std::string cfg = s.write(
+      "fp8.yaml",
+      "algorithm: max\nquant_cfg:\n  - {quantizer_name: '*', enable: false}\n"
+      "  - {quantizer_name: '*mlp.down_proj*_quantizer', cfg: {num_bits: e4m3, axis: null}}\n");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"model.layers.0.mlp.down_proj.input_quantiser": 1.5})",
+       "'model.layers.0.mlp.down_proj.input_quantiser' names no activation quantizer of this "
+       "model; closest: model.layers.0.mlp.down_proj.input_quantizer"},
+      {R"({"model.layers.0.mlp.down_proj.input_quantizer": 1e39})", "finite non-negative"},
+      {R"({"model.layers.0.mlp.down_proj.input_quantizer": -2})", "finite non-negative"}};
+  for (const auto& [text, message] : cases) {
+    CAPTURE(text);
+    const std::string amax = s.write("amax.json", text);
+    const Run r =
+        qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
+             s.path("out").string() + " --mode export --device cpu --quiet --act-amax " + amax);
+    CAPTURE(r.out);
+    CHECK(r.status == 2);
+    CHECK(r.out.find(amax + ": '") != std::string::npos);
+    CHECK(r.out.find(message) != std::string::npos);
+    CHECK_FALSE(fs::exists(s.path("out")));
+  }
+}
+
+}  // namespace qcfg::test

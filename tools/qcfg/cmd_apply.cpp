@@ -49,8 +49,10 @@ int run_apply_plan(const runtime::Plan& plan, const runtime::ApplyOptions& given
   Diagnostics diags;
   runtime::ApplySummary summary;
   try {
-    if (const auto file = args.value("--act-amax"))
+    if (const auto file = args.value("--act-amax")) {
       options.act_amax = runtime::read_act_amax(*file);
+      options.act_amax_file = *file;
+    }
     const bool ok = runtime::apply_plan(plan, options, diags, &summary);
     print_diagnostics(diags);
     if (!ok) {
