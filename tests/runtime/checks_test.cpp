@@ -18,6 +18,12 @@ bool nothing_written(const Scratch& s, const std::string& out) {
   return true;
 }
 
+// `qcfg ptq CFG --model DIR/m --out DIR/out --device cpu --quiet EXTRA`.
+Run ptq_model_m(const Scratch& s, const std::string& cfg, const std::string& extra = "") {
+  return qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
+              s.path("out").string() + " --device cpu --quiet" + extra);
+}
+
 Run compile_and_apply(const Scratch& s, const std::string& cfg_text, const fs::path& compile_model,
                       const fs::path& apply_model, const std::string& mode) {
   const std::string cfg = s.write("cfg.yaml", cfg_text);
@@ -185,16 +191,11 @@ TEST_CASE("a plan over the size limit is refused before it is read; an unreadabl
   CHECK(nothing_written(s, "out"));
 }
 
-}  // namespace qcfg::test
-
-namespace qcfg::test {
-
 TEST_CASE("ptq reports plan problems at the recipe entry, not in the in-memory plan") {
   Scratch s;
   write_checkpoint(s.path("m"), {{"model.layers.0.mlp.down_proj.weight", {32, 40}}});
   const std::string cfg = s.write("cfg.yaml", weight_only_config(fmt_cfg(Fmt::nvfp4)));
-  const Run r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
-                     s.path("out").string() + " --device cpu --quiet");
+  const Run r = ptq_model_m(s, cfg);
   CAPTURE(r.out);
   CHECK(r.status == 1);
   CHECK(r.out.find("not a multiple of the block size 16") != std::string::npos);
@@ -217,8 +218,7 @@ TEST_CASE("a NaN in a weight is an error naming the tensor") {
     f.write(bf16_nan, 2);
   }
   const std::string cfg = s.write("cfg.yaml", weight_only_config(fmt_cfg(Fmt::fp8)));
-  const Run r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
-                     s.path("out").string() + " --device cpu --quiet");
+  const Run r = ptq_model_m(s, cfg);
   CAPTURE(r.out);
   CHECK(r.status != 0);
   CHECK(r.out.find("tensor '" + victim + "'") != std::string::npos);
@@ -226,33 +226,23 @@ TEST_CASE("a NaN in a weight is an error naming the tensor") {
   CHECK_FALSE(fs::exists(s.path("out")));
 }
 
-}  // namespace qcfg::test
-
-namespace qcfg::test {
-
 TEST_CASE("ptq refuses a calibration algorithm that changes the weights, unless max is accepted") {
   Scratch s;
   write_checkpoint(s.path("m"), llama_like());
   std::string text = weight_only_config(fmt_cfg(Fmt::fp8));
   text.replace(text.find("algorithm: max"), 14, "algorithm: {method: gptq}");
   const std::string cfg = s.write("cfg.yaml", text);
-  const std::string base = "ptq " + cfg + " --model " + s.path("m").string() + " --out " +
-                           s.path("out").string() + " --device cpu --quiet";
-  Run r = qcfg(base);
+  Run r = ptq_model_m(s, cfg);
   CAPTURE(r.out);
   CHECK(r.status == 1);
   CHECK(r.out.find(cfg + ":1:21: error: calibration algorithm 'gptq' is not run by qcfg") !=
         std::string::npos);
   CHECK_FALSE(fs::exists(s.path("out")));
-  r = qcfg(base + " --accept-max-calibration");
+  r = ptq_model_m(s, cfg, " --accept-max-calibration");
   CHECK(r.status == 0);
   CHECK(r.out.find("warning: calibration algorithm 'gptq'") != std::string::npos);
   CHECK(fs::exists(s.path("out")));
 }
-
-}  // namespace qcfg::test
-
-namespace qcfg::test {
 
 TEST_CASE("--act-amax: a key naming no activation quantizer, inf or a negative is an error") {
   Scratch s;
@@ -270,9 +260,7 @@ TEST_CASE("--act-amax: a key naming no activation quantizer, inf or a negative i
   for (const auto& [text, message] : cases) {
     CAPTURE(text);
     const std::string amax = s.write("amax.json", text);
-    const Run r =
-        qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
-             s.path("out").string() + " --mode export --device cpu --quiet --act-amax " + amax);
+    const Run r = ptq_model_m(s, cfg, " --mode export --act-amax " + amax);
     CAPTURE(r.out);
     CHECK(r.status == 2);
     CHECK(r.out.find(amax + ": '") != std::string::npos);
