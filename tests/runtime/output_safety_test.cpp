@@ -53,6 +53,9 @@ struct Fixture {
   Scratch s;
   std::string plan;
   Fixture() {
+    // Without the shim LD_PRELOAD only warns, and the fault tests would inject nothing.
+    REQUIRE_MESSAGE(fs::exists(QCFG_IO_FAULT_SHIM),
+                    "build the fault shim first: ninja tests/runtime/libqcfg_io_fault.so");
     write_checkpoint(s.path("model"), llama_like(), 2);
     const std::string cfg = s.write("cfg.yaml", weight_only_config(fmt_cfg(Fmt::nvfp4)));
     plan = s.path("plan.json").string();
