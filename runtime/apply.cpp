@@ -145,7 +145,12 @@ class Runner {
       const StageTimer timer(&times_, Stage::write);
       for (size_t k = 0; k < u.unit->tensors.size(); ++k) {
         const TensorRef& t = *u.unit->tensors[k].tensor;
-        writer->write(first + k, t.data, t.nbytes);
+        if (u.outputs[k].dtype == t.dtype) {
+          writer->write(first + k, t.data, t.nbytes);
+        } else {  // widened to F32 as transformers loads it (PreparedUnit outputs)
+          const at::Tensor f = view_tensor(t).to(at::kFloat).contiguous();
+          writer->write(first + k, f.data_ptr(), static_cast<uint64_t>(f.numel()) * 4);
+        }
         Checkpoint::release(t);
       }
     } else {

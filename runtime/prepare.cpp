@@ -7,6 +7,7 @@
 #include <set>
 
 #include "resolver/expert_layout.h"
+#include "resolver/load_dtypes.h"
 #include "runtime/checkpoint.h"
 
 namespace qcfg::runtime {
@@ -177,10 +178,19 @@ class Preparer {
   bool plan_outputs(PreparedUnit& p) {
     if (out_.mode == Mode::fake || !p.quantizes()) {
       for (const WorkTensor& t : p.unit->tensors)
-        p.outputs.push_back({t.tensor->name, t.tensor->dtype, t.tensor->shape});
+        p.outputs.push_back({t.tensor->name,
+                             p.quantizes() ? t.tensor->dtype : stored_dtype(*t.tensor),
+                             t.tensor->shape});
       return true;
     }
     return plan_export_outputs(p);
+  }
+
+  // What ModelOpt writes a tensor as: the checkpoint's dtype, except tensors transformers keeps
+  // in float32 at load (resolver/load_dtypes.h), which it writes as F32.
+  static std::string stored_dtype(const TensorRef& t) {
+    return resolver::kept_in_fp32_at_load(t.name) && float_dtype_size(t.dtype) == 2 ? "F32"
+                                                                                    : t.dtype;
   }
 
   // Every expert of a fused tensor must share one exportable format (one packed tensor).

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "compiler/document/reader.h"
+#include "resolver/load_dtypes.h"
 #include "runtime/export_format.h"
 #include "runtime/hf_config.h"
 #include "runtime/quant_format.h"
@@ -97,6 +98,12 @@ TEST_CASE("safetensors header: offsets, 8-byte padding, metadata") {
   CHECK(h.size() % 8 == 0);
   CHECK(offsets == std::vector<uint64_t>{0, 6});
   CHECK(h.find(R"("b":{"dtype":"F32","shape":[],"data_offsets":[6,10]})") != std::string::npos);
+}
+
+TEST_CASE("tensors transformers keeps in fp32 at load are the ones written as F32") {
+  CHECK(resolver::kept_in_fp32_at_load("model.layers.1.mlp.gate.e_score_correction_bias"));
+  CHECK_FALSE(resolver::kept_in_fp32_at_load("model.layers.1.mlp.gate.weight"));
+  CHECK_FALSE(resolver::kept_in_fp32_at_load("e_score_correction_bias_extra"));
 }
 
 }  // namespace qcfg::test
