@@ -18,6 +18,11 @@ bool nothing_written(const Scratch& s, const std::string& out) {
   return true;
 }
 
+// FP8 weights and inputs of the down projections only: an activation quantizer to calibrate.
+const char* const kDownProjFp8 =
+    "algorithm: max\nquant_cfg:\n  - {quantizer_name: '*', enable: false}\n"
+    "  - {quantizer_name: '*mlp.down_proj*_quantizer', cfg: {num_bits: e4m3, axis: null}}\n";
+
 // `qcfg ptq CFG --model DIR/m --out DIR/out --device cpu --quiet EXTRA`.
 Run ptq_model_m(const Scratch& s, const std::string& cfg, const std::string& extra = "") {
   return qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
@@ -93,10 +98,7 @@ TEST_CASE("block sizes that do not divide the dim, and axis out of range, are re
 TEST_CASE("activation quantizers needing calibration are listed; --act-amax gives input scales") {
   Scratch s;
   write_checkpoint(s.path("m"), llama_like());
-  const std::string cfg = s.write(
-      "fp8.yaml",
-      "algorithm: max\nquant_cfg:\n  - {quantizer_name: '*', enable: false}\n"
-      "  - {quantizer_name: '*mlp.down_proj*_quantizer', cfg: {num_bits: e4m3, axis: null}}\n");
+  const std::string cfg = s.write("fp8.yaml", kDownProjFp8);
   Run r = qcfg("ptq " + cfg + " --model " + s.path("m").string() + " --out " +
                s.path("out").string() + " --mode export --device cpu");
   REQUIRE_MESSAGE(r.status == 0, r.out);
@@ -247,10 +249,7 @@ TEST_CASE("ptq refuses a calibration algorithm that changes the weights, unless 
 TEST_CASE("--act-amax: a key naming no activation quantizer, inf or a negative is an error") {
   Scratch s;
   write_checkpoint(s.path("m"), llama_like());
-  const std::string cfg = s.write(
-      "fp8.yaml",
-      "algorithm: max\nquant_cfg:\n  - {quantizer_name: '*', enable: false}\n"
-      "  - {quantizer_name: '*mlp.down_proj*_quantizer', cfg: {num_bits: e4m3, axis: null}}\n");
+  const std::string cfg = s.write("fp8.yaml", kDownProjFp8);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"model.layers.0.mlp.down_proj.input_quantiser": 1.5})",
        "'model.layers.0.mlp.down_proj.input_quantiser' names no activation quantizer of this "
