@@ -39,7 +39,7 @@ class StagingDir {
   bool committed_ = false;
 };
 
-// The staging directory name of `target` for process `pid`, and whether a name is one of them.
+// The staging directory name of `target` for process `pid`.
 std::string staging_name(const std::string& target_filename, long pid);
 
 // Removes the staging directories of `target` left by runs that are no longer running (their
