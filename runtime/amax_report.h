@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/compute.h"
+#include "runtime/amax_record.h"
 #include "runtime/plan_reader.h"
 #include "runtime/prepare.h"
 

@@ -8,7 +8,7 @@ TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
 if [[ ! -x /tmp/bg/tools/qcfg/qcfg ]]; then
   meson setup /tmp/bg "$src" -Dtorch_dir="$TORCH" -Dtests=enabled >/tmp/setup.log 2>&1 || { tail -30 /tmp/setup.log; exit 1; }
 fi
-ninja -C /tmp/bg -j16 tools/qcfg/qcfg ${EXTRA_TARGETS:-} 2>&1 | grep -E "error|FAILED" -A5 | head -40
+ninja -C /tmp/bg -j16 tools/qcfg/qcfg tools/qcfg/qcfg-runtime ${EXTRA_TARGETS:-} 2>&1 | grep -E "error|FAILED" -A5 | head -40
 q=/tmp/bg/tools/qcfg/qcfg
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 rm -rf /tmp/e2e && mkdir -p /tmp/e2e

@@ -52,6 +52,8 @@ struct Command {
   std::string summary;  // one line for `qcfg --help`
   std::string usage;    // full help text for `qcfg NAME --help`
   std::function<int(const std::vector<std::string>& argv)> run;
+  // The command prints its own --help (a command run by another executable, runtime_forward.cpp).
+  bool forwards_help = false;
 };
 
 void register_command(Command c);

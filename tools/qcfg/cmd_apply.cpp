@@ -6,6 +6,7 @@
 #include "resolver/plan.h"
 #include "tools/qcfg/cmd_resolve_common.h"
 #include "tools/qcfg/output.h"
+#include "tools/qcfg/runtime_commands.h"
 
 namespace qcfg::cli {
 
@@ -119,8 +120,7 @@ Exit status: 0 ok, 1 the plan does not apply to this checkpoint or cannot be rea
 I/O error.
 )";
 
-QCFG_REGISTER_COMMAND(Command{"apply", "apply a compiled plan to a checkpoint (fake or export)",
-                              kUsage, run_apply});
+QCFG_REGISTER_COMMAND(Command{"apply", std::string(runtime_summary("apply")), kUsage, run_apply});
 
 }  // namespace
 }  // namespace qcfg::cli

@@ -11,6 +11,7 @@
 #include "tools/qcfg/cmd_apply.h"
 #include "tools/qcfg/cmd_resolve_common.h"
 #include "tools/qcfg/output.h"
+#include "tools/qcfg/runtime_commands.h"
 
 namespace qcfg::cli {
 namespace {
@@ -113,7 +114,7 @@ compile --model DIR` does, and applies the plan, as `qcfg apply` does, in one st
 Exit status: 0 ok, 1 invalid recipe or a plan that does not apply, 2 usage or I/O error.
 )";
 
-QCFG_REGISTER_COMMAND(Command{"ptq", "compile a recipe and apply it to a checkpoint", kUsage,
+QCFG_REGISTER_COMMAND(Command{"ptq", std::string(runtime_summary("ptq")), kUsage,
                               run_ptq});
 
 }  // namespace

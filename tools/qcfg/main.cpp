@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   const Command& cmd = it->second;
   std::vector<std::string> rest(args.begin() + 1, args.end());
   for (const std::string& a : rest) {
-    if (a == "--help" || a == "-h") {
+    if (!cmd.forwards_help && (a == "--help" || a == "-h")) {
       fmt::print("{}", cmd.usage);
       return kExitOk;
     }
