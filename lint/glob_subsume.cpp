@@ -1,5 +1,7 @@
 #include "lint/glob_subsume.h"
 
+#include "resolver/fnmatch.h"
+
 #include <string>
 #include <vector>
 
@@ -9,16 +11,16 @@ namespace {
 enum class Op { Literal, Any, Star, Set };
 
 struct Token {
-  explicit Token(Op o, char ch = 0) : op(o), c(ch) {}
+  explicit Token(Op o, char32_t ch = 0) : op(o), c(ch) {}
   Op op;
-  char c = 0;       // Literal
-  std::string set;  // Set: the text between the brackets (after `!`)
+  char32_t c = 0;      // Literal: one code point, as fnmatch counts characters
+  std::u32string set;  // Set: the text between the brackets (after `!`)
   bool negated = false;
 };
 
 // CPython 3.11 fnmatch.translate's bracket rules: `]` right after `[` or `[!` is a member; an
 // unclosed `[` is a literal.
-size_t parse_set(std::string_view p, size_t open, Token* out) {
+size_t parse_set(std::u32string_view p, size_t open, Token* out) {
   size_t j = open + 1;
   if (j < p.size() && p[j] == '!') ++j;
   if (j < p.size() && p[j] == ']') ++j;
@@ -30,14 +32,16 @@ size_t parse_set(std::string_view p, size_t open, Token* out) {
     out->negated = true;
     ++body;
   }
-  out->set = std::string(p.substr(body, j - body));
+  out->set = std::u32string(p.substr(body, j - body));
   return j + 1;
 }
 
-std::vector<Token> tokenize(std::string_view p) {
+// Code points, not bytes: `?` stands for one character of a UTF-8 name, as in resolver::fnmatch.
+std::vector<Token> tokenize(std::string_view utf8) {
+  const std::u32string p = resolver::to_code_points(utf8);
   std::vector<Token> out;
   for (size_t i = 0; i < p.size();) {
-    const char c = p[i];
+    const char32_t c = p[i];
     if (c == '*') {
       if (out.empty() || out.back().op != Op::Star) out.push_back(Token(Op::Star));
       ++i;
@@ -62,9 +66,9 @@ std::vector<Token> tokenize(std::string_view p) {
   return out;
 }
 
-bool set_contains(const Token& s, char c) {
+bool set_contains(const Token& s, char32_t c) {
   bool hit = false;
-  const std::string& m = s.set;
+  const std::u32string& m = s.set;
   for (size_t i = 0; i < m.size(); ++i) {
     if (i + 2 < m.size() && m[i + 1] == '-') {
       hit = hit || (m[i] <= c && c <= m[i + 2]);
