@@ -132,7 +132,8 @@ TEST_CASE(".pre-commit-hooks.yaml declares qcfg-lint and qcfg-migrate-check") {
       REQUIRE(hook.find(key) != nullptr);
       CHECK(hook.find(key)->is_string());
     }
-    CHECK(hook.find("language")->as_string() == "system");
+    // pre-commit installs qcfg itself from pyproject.toml (tests/packaging/pre_commit_test.sh).
+    CHECK(hook.find("language")->as_string() == "python");
     const Value* types = hook.find("types_or");
     REQUIRE(types != nullptr);
     CHECK(types->size() == 2);
