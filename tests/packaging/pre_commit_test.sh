@@ -8,7 +8,7 @@ project=$(cd "$(dirname "$0")/../.." && pwd)
 "$project/tools/install-deps.sh"
 scratch=$(mktemp -d /tmp/qcfg-pre-commit.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-export PRE_COMMIT_HOME=$scratch/cache PIP_DISABLE_PIP_VERSION_CHECK=1
+export PRE_COMMIT_HOME=$scratch/cache PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 fail() { echo "pre-commit test: $*" >&2; exit 1; }
 
 python3 -m venv "$scratch/venv"
@@ -36,10 +36,11 @@ mkdir quant_cfgs
 # A legacy dict (QC001, migrate --check fails) whose num_bits is a string ModelOpt rejects.
 printf 'quant_cfg:\n  "*weight_quantizer":\n    num_bits: eight\n' > quant_cfgs/bad.yaml
 git add -A
-"$pre_commit" install -q
+"$pre_commit" install >/dev/null
 if out=$(git commit -q -m bad 2>&1); then fail "a commit with findings passed: $out"; fi
 echo "$out" | grep -Eq 'quant_cfgs/bad.yaml:[0-9]+:[0-9]+: ' ||
   fail "no file:line:col finding in the hook output: $out"
+echo "$out" | grep -E 'quant_cfgs/bad.yaml:[0-9]+:[0-9]+: ' | head -3
 
 cat > quant_cfgs/bad.yaml <<'YAML'
 quant_cfg:
