@@ -22,8 +22,4 @@ struct FixedFile {
 // is skipped whole (run again to apply it).
 std::map<const SourceFile*, FixedFile> apply_fixes(const std::vector<Finding>& findings);
 
-// `diff -u` of two texts, with `a/PATH` and `b/PATH` headers; empty when equal.
-std::string unified_diff(const std::string& path, const std::string& before,
-                         const std::string& after);
-
 }  // namespace qcfg::lint

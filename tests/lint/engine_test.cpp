@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "compiler/unified_diff.h"
 #include "lint/fix.h"
 #include "lint/glob_subsume.h"
 #include "lint/linter.h"
@@ -80,18 +81,20 @@ TEST_CASE("fixes apply in one pass, overlapping ones are skipped whole") {
   CHECK(offset_of(*f, 1, 5) == 4);
 }
 
-TEST_CASE("unified diff: hunks with three lines of context, removals first") {
+TEST_CASE("lint --fix --diff uses the one diff writer: three lines of context, diff -u headers") {
   std::string before, after;
   for (int i = 1; i <= 12; ++i) {
     before += "line " + std::to_string(i) + "\n";
     after += (i == 6 ? std::string("LINE 6") : "line " + std::to_string(i)) + "\n";
   }
-  CHECK(unified_diff("x.yaml", before, before).empty());
-  CHECK(unified_diff("x.yaml", before, after) ==
+  CHECK(unified_diff(before, before, "x.yaml").empty());
+  CHECK(unified_diff(before, after, "x.yaml") ==
         "--- a/x.yaml\n+++ b/x.yaml\n@@ -3,7 +3,7 @@\n line 3\n line 4\n line 5\n-line 6\n"
         "+LINE 6\n line 7\n line 8\n line 9\n");
-  CHECK(unified_diff("y", "a\n", "a\nb") ==
-        "--- a/y\n+++ b/y\n@@ -1,1 +1,2 @@\n a\n+b\n"
+  // A one-line range is written without its count, as GNU diff -u writes it (the lint copy of
+  // the writer used to print `-1,1`).
+  CHECK(unified_diff("a\n", "a\nb", "y") ==
+        "--- a/y\n+++ b/y\n@@ -1 +1,2 @@\n a\n+b\n"
         "\\ No newline at end of file\n");
 }
 

@@ -3,7 +3,7 @@
 
 #include "migrations/entry_plan.h"
 #include "migrations/source_text.h"
-#include "migrations/unified_diff.h"
+#include "compiler/unified_diff.h"
 
 namespace qcfg::migrations {
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "compiler/unified_diff.h"
 #include "lint/emit.h"
 #include "lint/fix.h"
 #include "lint/linter.h"
@@ -107,7 +108,7 @@ std::vector<lint::Finding> all_findings(const std::vector<lint::FileResult>& res
 int print_diff(const std::vector<lint::FileResult>& results) {
   std::string diff;
   for (const auto& [file, fixed] : lint::apply_fixes(all_findings(results)))
-    diff += lint::unified_diff(file->path, file->text, fixed.text);
+    diff += unified_diff(file->text, fixed.text, file->path);
   fmt::print("{}", diff);
   return diff.empty() ? kExitOk : kExitInvalid;
 }

@@ -5,7 +5,7 @@
 #include "compiler/input_file.h"
 #include "compiler/source.h"
 #include "migrations/migrate.h"
-#include "migrations/unified_diff.h"
+#include "compiler/unified_diff.h"
 #include "tools/qcfg/cli.h"
 #include "tools/qcfg/output.h"
 
@@ -60,7 +60,7 @@ FileOutcome migrate_one(const std::string& path, Mode mode,
       fmt::print("{}", result.new_text);
       break;
     case Mode::Diff:
-      fmt::print("{}", migrations::unified_diff(file->text, result.new_text, path));
+      fmt::print("{}", unified_diff(file->text, result.new_text, path));
       break;
     case Mode::Check:
       if (changed)

@@ -1,11 +1,11 @@
-#include "migrations/unified_diff.h"
+#include "compiler/unified_diff.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <vector>
 
-namespace qcfg::migrations {
+namespace qcfg {
 
 namespace {
 
@@ -125,4 +125,4 @@ std::string unified_diff(std::string_view before, std::string_view after, const 
   return out;
 }
 
-}  // namespace qcfg::migrations
+}  // namespace qcfg
