@@ -1,7 +1,5 @@
 #include "lint/fix.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 
 namespace qcfg::lint {
