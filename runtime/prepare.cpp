@@ -37,8 +37,12 @@ std::vector<std::string> unit_modules(const WorkUnit& u) {
   return modules;
 }
 
-// Block and rotation sizes must divide the dims they cut (the runtime does not pad).
-void check_fits(const QuantFormat& f, const std::vector<int64_t>& shape) {
+// Block and rotation sizes must divide the dims they cut. The one exception is fake quant of an
+// INT / FP8 block along the last dim only: ModelOpt zero-pads such a tensor to whole blocks
+// (TensorQuantizer._setup_for_blockquant) and zeros leave a block's amax unchanged, so a partial
+// last block is quantized against the amax of its own elements, which the kernels do. ModelOpt's
+// export refuses partial blocks ("partial blocks are not supported"), and so does qcfg's.
+void check_fits(const QuantFormat& f, const std::vector<int64_t>& shape, Mode mode) {
   if (shape.empty()) throw std::invalid_argument("a 0-d tensor cannot be quantized");
   const numerics::Granularity g = granularity_for(f, shape);
   const int64_t cols = shape.back();
@@ -48,7 +52,9 @@ void check_fits(const QuantFormat& f, const std::vector<int64_t>& shape) {
           fmt::format("{} {} is not a multiple of the block size {}", what, dim, block));
   };
   if (const auto* pb = std::get_if<numerics::PerBlock>(&g)) {
-    divides(pb->block, cols, "the last dim");
+    const bool padded = mode == Mode::fake && pb->block_rows <= 1 &&
+                        (f.kind == FormatKind::integer || f.kind == FormatKind::fp8);
+    if (!padded) divides(pb->block, cols, "the last dim");
     if (pb->block_rows > 1) divides(pb->block_rows, shape[shape.size() - 2], "dim -2");
   }
   if (f.kind == FormatKind::nvfp4_dynamic) divides(16, cols, "the last dim");
@@ -93,7 +99,7 @@ class Preparer {
       if (!s.enabled) continue;
       try {
         QuantFormat f = parse_format(s.attributes);
-        check_fits(f, shape);
+        check_fits(f, shape, out_.mode);
         slot.stages.push_back(std::move(f));
       } catch (const FormatError& e) {
         diags_.error(q->where(e.loc()), fmt::format("quantizer '{}': {}", q->name, e.what()),
@@ -408,6 +414,9 @@ std::string sibling_group_key(const WorkUnit& u) {
   const std::string leaf = dot == std::string::npos ? m : m.substr(dot + 1);
   if (leaf == "q_proj" || leaf == "k_proj" || leaf == "v_proj") return parent + "qkv";
   if (leaf == "query" || leaf == "key" || leaf == "value") return parent + "qkv";  // BERT
+  // DeepSeek MLA: both down-projections read the attention's input, so ModelOpt's export unifies
+  // them as it does q/k/v (tests/modelopt goldens, deepseek_v3 NVFP4 weight_scale_2).
+  if (leaf == "q_a_proj" || leaf == "kv_a_proj_with_mqa") return parent + "qkv";
   if (leaf == "gate_proj" || leaf == "up_proj") return parent + "gate_up";
   if (leaf == "w1" || leaf == "w3") return parent + "w1_w3";
   return "";

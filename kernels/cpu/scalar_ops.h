@@ -3,6 +3,7 @@
 // the spec prescribes; comments cite the spec section.
 #pragma once
 
+#include "kernels/cpu/div_full.h"
 #include "kernels/cpu/minifloat.h"
 
 namespace qcfg::numerics {
@@ -72,9 +73,9 @@ QCFG_HD float apply_sign_ge0_triton(float x, float magnitude) {
   return x >= 0.0f ? magnitude : 0.0f - magnitude;
 }
 
-// y = sign(x) * f32(E2M1(f32(|x| / s)) * s).
+// y = sign(x) * f32(E2M1(f32(|x| / s)) * s), the division being Triton's div.full.f32.
 QCFG_HD float e2m1_qdq_div(float x, float s) {
-  return apply_sign_ge0_triton(x, e2m1_round_magnitude(abs_f(x) / s) * s);
+  return apply_sign_ge0_triton(x, e2m1_round_magnitude(div_full(abs_f(x), s)) * s);
 }
 
 // ModelOpt's per-tensor scales are amax x f32(1/bound), not amax / bound: PyTorch divides a CUDA
@@ -94,7 +95,7 @@ QCFG_HD float nvfp4_global_scale(float global_amax) {
 
 // Dequantized block scale of the canonical (Triton) dynamic path.
 QCFG_HD float nvfp4_dynamic_block_scale(float block_max, float gs) {
-  float sr = block_max / (6.0f * gs);
+  float sr = div_full(block_max, 6.0f * gs);  // Triton's float32 `/`
   sr = sr < 448.0f ? sr : (is_nan(sr) ? sr : 448.0f);
   const float s = e4m3_satfinite(sr) * gs;
   return s >= 1e-5f ? s : 1.0f;  // quirk §12.2; NaN => 1
