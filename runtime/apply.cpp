@@ -298,7 +298,7 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
       bind_plan(plan, ckpt, expected_experts(o.model_dir), diags, o.expert_layout);
   if (diags.has_errors()) return false;
   check_act_amax_names(o, binding);
-  const Prepared prepared = prepare(binding, o.mode, o.act_amax, diags);
+  const Prepared prepared = prepare(binding, o.mode, o.act_amax, diags, o.weights);
   if (diags.has_errors()) return false;
   print_activation_notes(prepared);
 

@@ -33,6 +33,7 @@ struct ApplyOptions {
   // How MoE experts are named (resolver/expert_layout.h); must match the plan's compile.
   resolver::ExpertLayout expert_layout = resolver::ExpertLayout::automatic;
   bool progress = true;
+  WeightCalibration weights = WeightCalibration::max;  // --weight-calibration
 };
 
 struct ApplySummary {

@@ -39,13 +39,20 @@ at::Tensor stage_input(const at::Tensor& x, const QuantFormat& f) {
   return f.rotate ? ops::hadamard(x, f.rotate->block) : x;
 }
 
+// What one stage was calibrated to: its amax entries and, where calibration set it apart from
+// them (the FP8 scale sweep of static NVFP4), the global amax.
+struct StageAmax {
+  std::vector<float> values;
+  std::optional<float> global;
+};
+
 // Amax of every stage of one quantizer over `inputs` (all of them jointly).
 // Tensors come from `input(i)`, i < count, loaded one at a time (grouped experts can be many).
 template <class Input>
-std::vector<std::vector<float>> calibrate(const QuantSlot& slot, size_t count, Input&& input,
-                                          const std::vector<int64_t>& shape,
-                                          std::vector<AmaxRecord>& records) {
-  std::vector<std::vector<float>> amax;
+std::vector<StageAmax> calibrate(const QuantSlot& slot, size_t count, Input&& input,
+                                 const std::vector<int64_t>& shape,
+                                 std::vector<AmaxRecord>& records) {
+  std::vector<StageAmax> amax;
   for (size_t s = 0; s < slot.stages.size(); ++s) {
     const QuantFormat& f = slot.stages[s];
     const auto g = calibration_granularity(f, shape);
@@ -58,40 +65,67 @@ std::vector<std::vector<float>> calibrate(const QuantSlot& slot, size_t count, I
       for (size_t i = 0; i < count; ++i) cal.collect(stage_input(input(i), f));
       rec.values = cal.amax();
     }
-    amax.push_back(rec.values);
+    StageAmax stage;
+    stage.values = rec.values;
+    amax.push_back(std::move(stage));
     records.push_back(std::move(rec));
   }
   return amax;
 }
 
+// ModelOpt's MSE sweep (`fp8_scale_sweep`) replaces the max-calibrated block amax of a static
+// NVFP4 weight `w` and keeps its global amax: the weight's own max, or the max over its sibling
+// group (`group_global`), which ModelOpt's max_calibrate shares before the sweep runs
+// (SharedWeightGlobalAmaxState). `amax` and `records` are what calibrate() gave for `slot`.
+void sweep_if_asked(const QuantSlot& slot, const at::Tensor& w, const TensorRef& stored,
+                    std::vector<StageAmax>& amax, std::vector<AmaxRecord>& records,
+                    std::optional<float> group_global = std::nullopt) {
+  const size_t first = records.size() - slot.stages.size();
+  for (size_t s = 0; s < slot.stages.size(); ++s) {
+    const QuantFormat& f = slot.stages[s];
+    if (!f.fp8_scale_sweep) continue;
+    AmaxRecord& rec = records[first + s];
+    const float own =
+        rec.values.empty() ? 0.0f : *std::max_element(rec.values.begin(), rec.values.end());
+    const float global = group_global.value_or(own);
+    rec.values = ops::nvfp4_fp8_sweep_amax(stage_input(w, f), global,
+                                           static_cast<size_t>(float_dtype_size(stored.dtype)));
+    rec.global_amax = global;
+    amax[s] = StageAmax{rec.values, global};
+  }
+}
+
 at::Tensor fake_quantize(const at::Tensor& x, const QuantSlot& slot,
-                         const std::vector<std::vector<float>>& amax) {
+                         const std::vector<StageAmax>& amax) {
   at::Tensor y = x;
   const std::vector<int64_t> shape = shape_of(x);
   for (size_t s = 0; s < slot.stages.size(); ++s) {
     const QuantFormat& f = slot.stages[s];
-    const numerics::QuantSpec spec = make_spec(f, granularity_for(f, shape), amax[s]);
+    const numerics::QuantSpec spec =
+        make_spec(f, granularity_for(f, shape), amax[s].values, amax[s].global);
     y = f.rotate ? ops::rotate_fake_quant(y, spec, *f.rotate) : ops::fake_quant(y, spec);
   }
   return y;
 }
 
 // The per-tensor amax export derives weight_scale_2 from: the NVFP4 global amax (static: the max
-// of the block amax), or the one per-tensor value.
-float global_of(const QuantFormat& f, const std::vector<float>& amax) {
+// of the block amax unless calibration kept it apart), or the one per-tensor value.
+float global_of(const QuantFormat& f, const StageAmax& amax) {
+  if (amax.global) return *amax.global;
   if (f.kind == FormatKind::nvfp4_static)
-    return amax.empty() ? 0.0f : *std::max_element(amax.begin(), amax.end());
-  return scalar_amax(amax);
+    return amax.values.empty() ? 0.0f
+                               : *std::max_element(amax.values.begin(), amax.values.end());
+  return scalar_amax(amax.values);
 }
 
 // Packed codes and scales of one 2-D weight; per-tensor scales as 0-d fp32. `global` replaces
 // the per-tensor amax (NVFP4 global amax) with a sibling group's max.
 std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Tensor& w,
-                             at::ScalarType stored, const std::vector<float>& calibrated,
+                             at::ScalarType stored, const StageAmax& calibrated,
                              std::optional<float> global = std::nullopt) {
   const std::vector<float> amax = global && f.kind != FormatKind::nvfp4_static
-                                      ? std::vector<float>(calibrated.size(), *global)
-                                      : calibrated;
+                                      ? std::vector<float>(calibrated.values.size(), *global)
+                                      : calibrated.values;
   const std::vector<int64_t> shape = shape_of(w);
   ops::Packed p;
   switch (algo) {
@@ -110,7 +144,8 @@ std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Te
     case ExportAlgo::nvfp4:
     case ExportAlgo::nvfp4_weight_only:
       if (f.kind == FormatKind::nvfp4_static)
-        p = ops::pack_nvfp4_static(w, amax, global ? *global : global_of(f, amax), f.four_over_six);
+        p = ops::pack_nvfp4_static(w, amax, global ? *global : global_of(f, calibrated),
+                                   f.four_over_six);
       else
         p = ops::pack_nvfp4(w, scalar_amax(amax), f.last_dim_block());
       return {p.codes, p.scales, at::scalar_tensor(p.global_scale, at::kFloat)};
@@ -185,8 +220,9 @@ void run_concat(const PreparedUnit& p, const Context& c, UnitResult& r) {
   }
   const at::Tensor x = at::cat(blocks, 0);
   blocks.clear();
-  const auto amax = calibrate(
+  auto amax = calibrate(
       slot, 1, [&](size_t) { return x; }, shape_of(x), r.amax);
+  sweep_if_asked(slot, x, *p.unit->tensors[0].tensor, amax, r.amax);
   std::vector<at::Tensor> whole;
   if (p.algo)
     whole =
@@ -208,7 +244,8 @@ void run_shared(const PreparedUnit& p, const Context& c, UnitResult& r) {
   // that only one member is in memory at a time.
   at::Tensor kept = tensors.size() == 1 ? load(*tensors[0].tensor, c) : at::Tensor();
   auto input = [&](size_t i) { return kept.defined() ? kept : load(*tensors[i].tensor, c); };
-  const auto amax = calibrate(slot, tensors.size(), input, tensors[0].tensor->shape, r.amax);
+  auto amax = calibrate(slot, tensors.size(), input, tensors[0].tensor->shape, r.amax);
+  if (tensors.size() == 1) sweep_if_asked(slot, kept, *tensors[0].tensor, amax, r.amax);
   for (size_t i = 0; i < tensors.size(); ++i) {
     const at::Tensor x = input(i);
     if (p.algo) {
@@ -233,8 +270,9 @@ void run_fused(const PreparedUnit& p, const Context& c, UnitResult& r) {
       parts.push_back({xe.to(scalar_type(t.dtype))});
       continue;
     }
-    const auto amax = calibrate(
+    auto amax = calibrate(
         slot, 1, [&](size_t) { return xe; }, shape_of(xe), r.amax);
+    sweep_if_asked(slot, xe, t, amax, r.amax);
     if (p.algo)
       parts.push_back(pack(*p.algo, slot.stages[0], xe, scalar_type(t.dtype), amax[0]));
     else
@@ -277,16 +315,18 @@ std::vector<UnitResult> compute_group(const std::vector<const PreparedUnit*>& un
   const Context c{device, times};
   uint64_t fp32_bytes = 0;
   for (const PreparedUnit* p : units) {
-    if (!p->algo || p->unit->kind != WorkUnit::Kind::shared || p->unit->tensors.size() != 1 ||
-        p->slots.size() != 1 || p->slots[0].stages.size() != 1)
-      throw std::logic_error("a sibling group member must be one exported single-stage weight");
+    if (p->unit->kind != WorkUnit::Kind::shared || p->unit->tensors.size() != 1 ||
+        p->slots.size() != 1 || p->slots[0].stages.size() != 1 ||
+        (!p->algo && p->slots[0].stages[0].kind != FormatKind::nvfp4_static))
+      throw std::logic_error(
+          "a sibling group member must be one single-stage weight, exported or static NVFP4");
     fp32_bytes += p->unit->tensors[0].tensor->nbytes /
                   static_cast<uint64_t>(float_dtype_size(p->unit->tensors[0].tensor->dtype)) * 4;
   }
   const bool keep = fp32_bytes <= kKeptGroupBytes;
   std::vector<UnitResult> results(units.size());
   std::vector<at::Tensor> kept(units.size());
-  std::vector<std::vector<float>> amax(units.size());
+  std::vector<StageAmax> amax(units.size());
   float group = 0;
   for (size_t i = 0; i < units.size(); ++i) {
     const PreparedUnit& p = *units[i];
@@ -302,9 +342,15 @@ std::vector<UnitResult> compute_group(const std::vector<const PreparedUnit*>& un
     const QuantFormat& f = p.slots[0].stages[0];
     const at::Tensor x = keep ? kept[i] : load(*p.unit->tensors[0].tensor, c);
     kept[i] = at::Tensor();
-    append_outputs(
-        pack(*p.algo, f, x, scalar_type(p.unit->tensors[0].tensor->dtype), amax[i], group), p,
-        results[i]);
+    std::vector<StageAmax> stage{amax[i]};
+    sweep_if_asked(p.slots[0], x, *p.unit->tensors[0].tensor, stage, results[i].amax, group);
+    const at::ScalarType dtype = scalar_type(p.unit->tensors[0].tensor->dtype);
+    if (p.algo) {
+      append_outputs(pack(*p.algo, f, x, dtype, stage[0], group), p, results[i]);
+    } else {
+      stage[0].global = group;
+      append_outputs({fake_quantize(x, p.slots[0], stage).to(dtype)}, p, results[i]);
+    }
     AmaxRecord& rec = results[i].amax.front();
     rec.unified_with = p.unified_with;
     rec.calibrated = global_of(f, amax[i]);

@@ -73,8 +73,8 @@ void check_fits(const QuantFormat& f, const std::vector<int64_t>& shape, Mode mo
 class Preparer {
  public:
   Preparer(const Binding& b, Mode mode, const std::map<std::string, float>& act_amax,
-           Diagnostics& diags)
-      : binding_(b), act_amax_(act_amax), diags_(diags) {
+           Diagnostics& diags, WeightCalibration weights)
+      : binding_(b), act_amax_(act_amax), diags_(diags), weights_(weights) {
     out_.mode = mode;
   }
 
@@ -100,6 +100,8 @@ class Preparer {
       try {
         QuantFormat f = parse_format(s.attributes);
         check_fits(f, shape, out_.mode);
+        f.fp8_scale_sweep = weights_ == WeightCalibration::mse_fp8_scale_sweep &&
+                            f.kind == FormatKind::nvfp4_static;
         slot.stages.push_back(std::move(f));
       } catch (const FormatError& e) {
         diags_.error(q->where(e.loc()), fmt::format("quantizer '{}': {}", q->name, e.what()),
@@ -268,15 +270,17 @@ class Preparer {
   // their first member, and their input amax is unified.
   void plan_work() {
     std::map<std::string, std::vector<size_t>> groups;
-    if (out_.mode == Mode::export_hf)
-      for (size_t i = 0; i < out_.units.size(); ++i)
-        if (std::string key = sibling_group_key(*out_.units[i].unit); !key.empty())
-          groups[key].push_back(i);
+    for (size_t i = 0; i < out_.units.size(); ++i) {
+      const std::string key = out_.mode == Mode::export_hf
+                                  ? sibling_group_key(*out_.units[i].unit)
+                                  : static_nvfp4_group_key(out_.units[i]);
+      if (!key.empty()) groups[key].push_back(i);
+    }
     std::vector<int> item_of(out_.units.size(), -1);  // -1: a unit of its own
     std::vector<std::vector<size_t>> items;
     for (const auto& [key, members] : groups) {
       if (members.size() < 2 || !unifiable(members)) continue;
-      unify_inputs(members);
+      if (out_.mode == Mode::export_hf) unify_inputs(members);
       if (!unifies_weight(out_.units[members[0]])) continue;
       for (size_t i : members) {
         PreparedUnit& p = out_.units[i];
@@ -295,10 +299,32 @@ class Preparer {
     }
   }
 
+  // Fake mode: static NVFP4 weights of q/k/v, gate/up, w1/w3 share one global amax, which
+  // ModelOpt's max_calibrate sets before quantizing (SHARED_PATTERNS of
+  // torch/quantization/utils/shared_input.py; narrower than the export's sibling groups).
+  static std::string static_nvfp4_group_key(const PreparedUnit& p) {
+    if (p.slots.size() != 1 || p.slots[0].stages.size() != 1 ||
+        p.slots[0].stages[0].kind != FormatKind::nvfp4_static)
+      return "";
+    const std::string key = sibling_group_key(*p.unit);
+    if (key.empty()) return "";
+    const std::string& module = p.unit->tensors[0].module;
+    const std::string leaf = module.substr(module.rfind('.') + 1);  // npos + 1 == 0
+    static const std::set<std::string> shared = {"q_proj", "k_proj", "v_proj", "gate_proj",
+                                                 "up_proj", "w1",     "w3"};
+    return shared.count(leaf) ? key : "";
+  }
+
   // Every sibling quantized with one export algo and one weight format; ModelOpt skips per-tensor
-  // FP8 and FP8 blocks (requantize_resmooth_fused_llm_layers).
+  // FP8 and FP8 blocks (requantize_resmooth_fused_llm_layers). Fake mode: one static NVFP4 format.
   bool unifiable(const std::vector<size_t>& members) const {
     const PreparedUnit& first = out_.units[members[0]];
+    if (out_.mode == Mode::fake) {
+      for (size_t i : members)
+        if (out_.units[i].slots[0].stages[0].label() != first.slots[0].stages[0].label())
+          return false;
+      return true;
+    }
     for (size_t i : members) {
       const PreparedUnit& p = out_.units[i];
       if (!p.algo || p.slots.size() != 1 || p.slots[0].stages.size() != 1) return false;
@@ -397,6 +423,7 @@ class Preparer {
   const Binding& binding_;
   const std::map<std::string, float>& act_amax_;
   Diagnostics& diags_;
+  WeightCalibration weights_;
   Prepared out_;
   std::set<std::string> scale_inputs_;
 };
@@ -427,8 +454,8 @@ bool PreparedUnit::quantizes() const {
 }
 
 Prepared prepare(const Binding& binding, Mode mode, const std::map<std::string, float>& act_amax,
-                 Diagnostics& diags) {
-  return Preparer(binding, mode, act_amax, diags).run();
+                 Diagnostics& diags, WeightCalibration weights) {
+  return Preparer(binding, mode, act_amax, diags, weights).run();
 }
 
 }  // namespace qcfg::runtime

@@ -85,7 +85,12 @@ std::string sibling_group_key(const WorkUnit& unit);
 // linears quantized with one export algo (not FP8 per tensor nor FP8 blocks, which ModelOpt
 // leaves alone) get the group max of their per-tensor weight amax and of their input amax, as
 // ModelOpt's requantize_resmooth_fused_llm_layers / sync_moe_gate_up_amax do (§6.5).
+// How weights are calibrated: max (ModelOpt's `max` and every method that leaves weights at max),
+// or ModelOpt's `mse` with `fp8_scale_sweep: true`, which sweeps the FP8 block scales of static
+// NVFP4 weights and leaves every other weight at max.
+enum class WeightCalibration { max, mse_fp8_scale_sweep };
+
 Prepared prepare(const Binding& binding, Mode mode, const std::map<std::string, float>& act_amax,
-                 Diagnostics& diags);
+                 Diagnostics& diags, WeightCalibration weights = WeightCalibration::max);
 
 }  // namespace qcfg::runtime

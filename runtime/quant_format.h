@@ -43,6 +43,9 @@ struct QuantFormat {
   std::optional<int> per_token_kept;  // `{-1: None}` style: the one dim not listed (kept)
   bool four_over_six = false;
   std::optional<float> constant_amax;  // constant_amax, or 448 for use_constant_amax
+  // Static NVFP4 weights under algorithm `mse` with `fp8_scale_sweep: true`: the block amax come
+  // from ModelOpt's FP8 scale sweep, not from max (set by the runtime, not by attributes).
+  bool fp8_scale_sweep = false;
   std::optional<numerics::RotateConfig> rotate;
   SourceLocation loc;  // the attribute mapping in the plan
 

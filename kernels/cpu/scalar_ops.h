@@ -101,14 +101,16 @@ QCFG_HD float nvfp4_dynamic_block_scale(float block_max, float gs) {
   return s >= 1e-5f ? s : 1.0f;  // quirk §12.2; NaN => 1
 }
 
-// Static NVFP4: the FP8 fake quant (§3) of s_raw = a_b/6 against A = G*(448/N)/6.
+// Static NVFP4: the FP8 fake quant (§3) of s_raw = a_b/6 against A = G*(448/N)/6. Both
+// divisions are a CUDA tensor divided by a Python number in ModelOpt's compute_fp4_scales
+// (fp4_kernel.py), i.e. a multiplication by f32(1/6).
 QCFG_HD Fp8Scale nvfp4_static_scale_quantizer(float global_amax, float norm) {
-  const float a = (global_amax * (448.0f / norm)) / 6.0f;
+  const float a = times_reciprocal(global_amax * (448.0f / norm), 6.0f);
   return fp8_scale(a);
 }
 
 QCFG_HD float nvfp4_static_block_scale(float block_amax, Fp8Scale scale_q) {
-  const float s_raw = block_amax / 6.0f;
+  const float s_raw = times_reciprocal(block_amax, 6.0f);
   const float s = fp8_qdq(s_raw, scale_q);
   return is_finite(s) ? s : 1.0f;
 }

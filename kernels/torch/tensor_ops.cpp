@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "kernels/cpu/fp8_scale_sweep.h"
 #include "kernels/torch/cuda_dispatch.h"
 #include "kernels/torch/tensor_view.h"
 
@@ -102,6 +103,15 @@ std::vector<float> max_amax(const at::Tensor& x, const numerics::Granularity& g)
     }
     const at::Tensor f32 = detail::cpu_float(x);
     return numerics::max_amax(detail::float_span(f32), shape_of(f32), g);
+  });
+}
+
+std::vector<float> nvfp4_fp8_sweep_amax(const at::Tensor& w, float global_amax,
+                                        size_t stored_bytes) {
+  check_float_tensor(w, "nvfp4_fp8_sweep_amax");
+  return named("nvfp4_fp8_sweep_amax", [&] {
+    const at::Tensor f32 = detail::cpu_float(w);
+    return numerics::nvfp4_fp8_sweep_amax(detail::float_span(f32), global_amax, stored_bytes);
   });
 }
 

@@ -34,6 +34,12 @@ at::Tensor rotate_fake_quant(const at::Tensor& x, const numerics::QuantSpec& spe
 // NaN or inf in the result throws std::runtime_error.
 std::vector<float> max_amax(const at::Tensor& x, const numerics::Granularity& g);
 
+// ModelOpt's MSE FP8-scale sweep of a static NVFP4 weight (kernels/cpu/fp8_scale_sweep.h): the
+// per-16-block amax, on the host. Runs on the CPU (a CUDA tensor is copied there). `stored_bytes`:
+// the element size of the weight as the checkpoint stores it (the kernel's summation order).
+std::vector<float> nvfp4_fp8_sweep_amax(const at::Tensor& w, float global_amax,
+                                        size_t stored_bytes);
+
 // Joint max calibration: tensors that share one quantizer (grouped weight0..N, fused experts).
 // A different amax layout from an earlier tensor throws std::runtime_error ("amax shape changed!").
 class JointCalibrator {

@@ -28,6 +28,9 @@ runtime::ApplyOptions apply_options(const Args& args) {
   }
   if (o.jobs < 1 || o.jobs > 256) throw UsageError{"--jobs must be an integer from 1 to 256"};
   o.expert_layout = expert_layout_option(args);
+  o.weights = args.choice("--weight-calibration", {"max", "mse-fp8-scale-sweep"}, "max") == "max"
+                  ? runtime::WeightCalibration::max
+                  : runtime::WeightCalibration::mse_fp8_scale_sweep;
   o.progress = !args.flag("--quiet");
   o.sync = !args.flag("--no-sync");
   return o;
@@ -87,7 +90,7 @@ int run_apply(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg apply PLAN --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
                   [--jobs N] [--act-amax FILE] [--expert-layout auto|fused|per-expert]
-                  [--no-sync] [--quiet]
+                  [--weight-calibration max|mse-fp8-scale-sweep] [--no-sync] [--quiet]
 
 Applies a compiled plan (`qcfg compile -o PLAN`) to the safetensors checkpoint in DIR, streaming
 it tensor by tensor, and writes a new checkpoint to --out. Every check runs before anything is
@@ -108,6 +111,10 @@ written; a failed check writes nothing. The output appears only when complete.
                      transformers >= 5's module tree (`experts.gate_up_proj_weight_quantizers.E`,
                      gate and up of an expert one quantizer); auto picks it from config.json
                      (transformers_version >= 5 and a model type it fuses)
+  --weight-calibration C
+                     max (default), or mse-fp8-scale-sweep: the recipe's algorithm is `mse` with
+                     `fp8_scale_sweep: true`, so static NVFP4 weights get the FP8 block scales
+                     of ModelOpt's sweep (`qcfg ptq` sets this from the recipe itself)
   --no-sync          do not flush the output to disk before it is renamed into place: faster
                      where the disk is slower than the run (scratch storage), but a power loss
                      can then leave a complete-looking output with missing data

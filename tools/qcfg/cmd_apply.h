@@ -11,7 +11,8 @@
 namespace qcfg::cli {
 
 inline const std::set<std::string> kApplyValueOptions = {
-    "--model", "--out", "--mode", "--device", "--jobs", "--act-amax", "--expert-layout"};
+    "--model", "--out", "--mode", "--device", "--jobs", "--act-amax", "--expert-layout",
+    "--weight-calibration"};
 inline const std::set<std::string> kApplyFlags = {"--quiet", "--no-sync"};
 
 // Throws UsageError for missing or bad options.

@@ -28,11 +28,23 @@ SourceLocation deciding_entry(const resolver::Resolution& r, const resolver::Qua
 
 constexpr const char* kAcceptMax = "--accept-max-calibration";
 
-// qcfg's runtime calibrates weights with max. A recipe whose algorithm changes the weights or
-// their amax (GPTQ, MSE, AWQ, SmoothQuant, ...) would otherwise get a checkpoint other than the
-// one ModelOpt writes for it, silently: refuse, unless the user accepts max calibration.
+// `algorithm: {method: mse, fp8_scale_sweep: true}`: the one weight-changing algorithm the
+// runtime runs (static NVFP4 weights swept, every other weight left at max, as ModelOpt does).
+bool is_mse_fp8_scale_sweep(const Value& algorithm) {
+  if (!algorithm.is_map()) return false;
+  const Value* method = algorithm.find("method");
+  const Value* sweep = algorithm.find("fp8_scale_sweep");
+  return method != nullptr && method->is_string() && method->as_string() == "mse" &&
+         sweep != nullptr && sweep->is_bool() && sweep->as_bool();
+}
+
+// qcfg's runtime calibrates weights with max (or the MSE FP8 scale sweep above). A recipe whose
+// algorithm changes the weights or their amax otherwise (GPTQ, MSE without the sweep, AWQ,
+// SmoothQuant, ...) would get a checkpoint other than the one ModelOpt writes for it, silently:
+// refuse, unless the user accepts max calibration.
 bool algorithm_runs_here(const QuantizeConfig& qc, bool accept_max) {
   Diagnostics diags;
+  if (is_mse_fp8_scale_sweep(qc.algorithm)) return true;
   for (const Value* m : algorithm_method_values(qc.algorithm)) {
     const CalibrationMethod* method = find_calibration_method(m->as_string());
     if (method != nullptr && method->weights_as_max) continue;
@@ -68,7 +80,7 @@ int run_ptq(const std::vector<std::string>& argv) {
   flags.insert(kAcceptMax);
   Args args(argv, value_options, flags);
   if (args.positionals().size() != 1) throw UsageError{"expected exactly one RECIPE"};
-  const runtime::ApplyOptions options = apply_options(args);
+  runtime::ApplyOptions options = apply_options(args);
   std::optional<resolver::Inventory> inv;
   try {
     inv = resolver::load_inventory(options.model_dir, options.expert_layout);
@@ -79,6 +91,8 @@ int run_ptq(const std::vector<std::string>& argv) {
   SourceManager sources;
   std::optional<QuantizeConfig> qc = load_config_for_resolve(args.positionals()[0], args, sources);
   if (!qc || !algorithm_runs_here(*qc, args.flag(kAcceptMax))) return kExitInvalid;
+  if (is_mse_fp8_scale_sweep(qc->algorithm))
+    options.weights = runtime::WeightCalibration::mse_fp8_scale_sweep;
   const resolver::Resolution r = resolver::resolve(*inv, qc->quant_cfg, resolve_options(args));
   print_diagnostics(r.diagnostics);
   if (!r.ok()) return kExitInvalid;
@@ -97,7 +111,8 @@ int run_ptq(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg ptq RECIPE --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
                 [--jobs N] [--act-amax FILE] [--recipe-root DIR] [--initial modelopt|defaults]
-                [--expert-layout auto|fused|per-expert] [--allow-outside-root]
+                [--expert-layout auto|fused|per-expert] [--weight-calibration C]
+                [--allow-outside-root]
                 [--accept-max-calibration] [--quiet]
 
 Compiles RECIPE (a PTQ recipe or quantize config) against the checkpoint in DIR, as `qcfg
