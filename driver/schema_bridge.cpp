@@ -63,6 +63,7 @@ Validated from_recipe(RecipeResult r) {
   v.errors = std::move(r.errors);
   v.warnings = std::move(r.warnings);
   v.quantize_configs = std::move(r.quantize_configs);
+  if (v.errors.empty() && !r.model_dump.is_null()) v.model_dump = std::move(r.model_dump);
   return v;
 }
 
@@ -117,6 +118,10 @@ Validated validate_as(SchemaKind schema, const Value& data) {
     default:
       return Validated{};
   }
+}
+
+Validated validate_distillation_config(const Value& data) {
+  return from_recipe(validate_dmd_config(data));
 }
 
 Value quantize_config_view(const QuantizeConfig& qc) { return qcfg::quantize_config_view(qc); }
