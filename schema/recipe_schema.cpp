@@ -171,13 +171,12 @@ bool validate_speculative_sections(RecipeType type, const Value& data, Value& du
                                    ValidationContext& ctx) {
   bool ok = true;
   for (const SpeculativeSection& s : speculative_sections(type)) {
+    // An absent section is validated from its defaults (validate_default=True), which runs
+    // its after-validator (DataArguments derives `mode`).
+    const Value empty = Value::map(data.loc());
     const Value* given = data.find(s.name);
-    if (!given) {
-      dump.set(s.name, model_defaults(s.spec()));
-      continue;
-    }
-    auto scope = ctx.enter(s.name, given->loc());
-    std::optional<Value> section = validate_model(s.spec(), *given, ctx);
+    auto scope = ctx.enter(s.name, given ? given->loc() : data.loc());
+    std::optional<Value> section = validate_model(s.spec(), given ? *given : empty, ctx);
     if (section) dump.set(s.name, *section);
     ok = ok && section.has_value();
   }

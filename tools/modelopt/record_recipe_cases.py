@@ -490,16 +490,19 @@ def main() -> None:
     install_shim(args.wheel.resolve())
     cases_dir = OUT / "cases"
     cases_dir.mkdir(parents=True, exist_ok=True)
-    for old in cases_dir.glob("*.yaml"):
+    for old in cases_dir.rglob("*.yaml"):
         old.unlink()
     golden: dict = {}
     os.chdir(REPO)
     for rel, loader in TREE_FILES:
         golden[f"tests/modelopt/recipes/{rel}"] = record(TREE / rel, loader)
     for name, (loader, text) in {**OWN_CASES, **reproducer_cases()}.items():
-        case = cases_dir / f"{name}.yaml"
+        # qcfg (like ModelOpt's tooling) knows a distillation file by its place in the tree.
+        rel = f"general/distillation/{name}.yaml" if loader == "dmd" else f"{name}.yaml"
+        case = cases_dir / rel
+        case.parent.mkdir(parents=True, exist_ok=True)
         case.write_text(text)
-        golden[f"tests/modelopt/recipe_sections/cases/{name}.yaml"] = record(case, loader)
+        golden[f"tests/modelopt/recipe_sections/cases/{rel}"] = record(case, loader)
     doc = {
         "about": "ModelOpt 0.47.0's own decisions (tools/modelopt/record_recipe_cases.py): "
         "model_dump() of what it accepts, pydantic's errors (loc, type) or the exception "
