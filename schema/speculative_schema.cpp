@@ -219,9 +219,10 @@ void derive_speculative_recipe(std::string_view section, Value& dump, Validation
       body->find("eagle_export_rope_scaling")->find("original_max_position_embeddings");
   const Value& seq_len = *dump.find("training")->find("training_seq_len");
   if (orig && !orig->is_null() && differs(*orig, seq_len)) {
+    auto scope = ctx.enter("eagle.eagle_export_rope_scaling.original_max_position_embeddings",
+                           orig->loc());
     ctx.warning(orig->loc(),
-                fmt::format("eagle.eagle_export_rope_scaling.original_max_position_embeddings ({}) "
-                            "differs from training.training_seq_len ({}); ModelOpt warns that "
+                fmt::format("{} differs from training.training_seq_len ({}); ModelOpt warns that "
                             "long-context inference quality may suffer",
                             orig->str(), seq_len.str()),
                 "speculative-rope-length");
