@@ -57,7 +57,7 @@ struct LoadedFile {
   // What ModelOpt's model_dump() gives for a validated recipe (nested QuantizeConfigs as
   // contract views) or distillation config.
   std::optional<Value> model_dump;
-  std::string declared_schema;                         // `# modelopt-schema:` text, if any
+  std::string declared_schema;  // `# modelopt-schema:` text, if any
   // Keys written twice in a mapping, in this file and in every file it imports (reader.h).
   std::vector<DuplicateKey> duplicate_keys;
 };

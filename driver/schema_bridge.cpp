@@ -26,8 +26,7 @@ Validated validate_entries(const Value& data, bool single) {
   if (single) {
     if (auto e = validate_entry_mapping(data, ctx)) entries.push_back(std::move(*e));
   } else if (!data.is_list()) {
-    ctx.error(data.loc(), "expected a list of entries, got " + data.python_type(),
-              kRuleSchemaType);
+    ctx.error(data.loc(), "expected a list of entries, got " + data.python_type(), kRuleSchemaType);
   } else {
     for (size_t i = 0; i < data.items().size(); ++i) {
       auto scope = ctx.enter("[" + std::to_string(i) + "]", data.items()[i].loc());

@@ -151,9 +151,9 @@ Value model_definition(const ModelSpec& spec) {
 
 std::vector<std::pair<std::string, Value>> section_definitions(const Value& imports_ref) {
   std::vector<std::pair<std::string, Value>> out;
-  for (const ModelSpec* s : {&model_arguments_spec(), &data_arguments_spec(),
-                             &training_arguments_spec(), &eagle_config_spec(),
-                             &dflash_config_spec(), &medusa_config_spec(), &dmd_config_spec()}) {
+  for (const ModelSpec* s :
+       {&model_arguments_spec(), &data_arguments_spec(), &training_arguments_spec(),
+        &eagle_config_spec(), &dflash_config_spec(), &medusa_config_spec(), &dmd_config_spec()}) {
     collect(*s, out);
   }
   for (const SpeculativeRecipe& r : kSpeculativeRecipes) {

@@ -12,9 +12,7 @@ bool model_error(const Value& at, std::string text, ValidationContext& ctx) {
   return false;
 }
 
-double number(const Value& dump, std::string_view field) {
-  return number_value(*dump.find(field));
-}
+double number(const Value& dump, std::string_view field) { return number_value(*dump.find(field)); }
 
 // SampleTimestepConfig._check_bounds: a chain of asserts, so the first failure is the error.
 bool check_sample_timesteps(Value& dump, const Value& data, ValidationContext& ctx) {
@@ -78,10 +76,9 @@ const ModelSpec& ema_config_spec() {
       "EMAConfig",
       {float_field("decay", 0.9999),
        literal_field("type", {"constant", "halflife", "power"}, "constant"),
-       int_field("start_iter", 0), float_field("gamma", 16.97),
-       float_field("halflife_kimg", 500.0),
-       nullable(float_field("rampup_ratio", 0.0), Value::real(0.05)),
-       int_field("batch_size", 1), bool_field("fsdp2", true),
+       int_field("start_iter", 0), float_field("gamma", 16.97), float_field("halflife_kimg", 500.0),
+       nullable(float_field("rampup_ratio", 0.0), Value::real(0.05)), int_field("batch_size", 1),
+       bool_field("fsdp2", true),
        literal_field("mode", {"full_tensor", "local_shard"}, "full_tensor"),
        nullable(literal_field("dtype", {"float32", "bfloat16", "float16"}, "float32"),
                 Value::string("float32"))}};
@@ -91,20 +88,15 @@ const ModelSpec& ema_config_spec() {
 const ModelSpec& dmd_config_spec() {
   static const ModelSpec spec{
       "DMDConfig",
-      {literal_field("pred_type", kPredTypes, "flow"),
-       nullable(float_field("guidance_scale", 0.0)),
+      {literal_field("pred_type", kPredTypes, "flow"), nullable(float_field("guidance_scale", 0.0)),
        model_field("sample_t_cfg", sample_timestep_config_spec()),
        int_field("student_sample_steps", 1),
        literal_field("student_sample_type", {"sde", "ode"}, "ode"),
-       nullable(int_field("num_train_timesteps", 0)),
-       int_field("student_update_freq", 5),
+       nullable(int_field("num_train_timesteps", 0)), int_field("student_update_freq", 5),
        nullable(literal_field("fake_score_pred_type", kPredTypes, "x0"), Value::string("x0")),
-       bool_field("backward_simulation", false),
-       float_field("gan_loss_weight_gen", 0.0),
-       bool_field("gan_use_same_t_noise", false),
-       float_field("gan_r1_reg_weight", 0.0),
-       float_field("gan_r1_reg_alpha", 0.1),
-       nullable(model_field("ema", ema_config_spec()))},
+       bool_field("backward_simulation", false), float_field("gan_loss_weight_gen", 0.0),
+       bool_field("gan_use_same_t_noise", false), float_field("gan_r1_reg_weight", 0.0),
+       float_field("gan_r1_reg_alpha", 0.1), nullable(model_field("ema", ema_config_spec()))},
       false,
       check_dmd};
   return spec;

@@ -42,7 +42,7 @@ struct ModelSpec;
 struct FieldSpec {
   const char* name;
   FieldType type;
-  Value default_value;  // for a Model field with no explicit default: the nested model's defaults
+  Value default_value;    // for a Model field with no explicit default: the nested model's defaults
   bool nullable = false;  // `X | None`
   std::vector<const char*> options = {};  // Literal values
   std::optional<FieldBound> minimum = {};

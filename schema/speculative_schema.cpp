@@ -23,8 +23,7 @@ bool derive_data_mode(Value& dump, const Value& data, ValidationContext& ctx) {
   const char* mode = offline ? "offline" : streaming ? "streaming" : "online";
   dump.set("mode", Value::string(mode, data.loc()));
   if (streaming && !dump.find("streaming_model_name")->truthy()) {
-    model_error(data, "streaming_server_url (mode 'streaming') requires streaming_model_name",
-                ctx);
+    model_error(data, "streaming_server_url (mode 'streaming') requires streaming_model_name", ctx);
     return false;
   }
   return true;
@@ -41,9 +40,9 @@ bool check_sample_size(const Value& v, ValidationContext& ctx) {
 bool check_dflash(Value& dump, const Value& data, ValidationContext& ctx) {
   const double alpha = dump.find("dflash_dpace_alpha")->as_float();
   if (!(alpha > 0.0 && alpha <= 1.0)) {
-    model_error(data,
-                fmt::format("dflash_dpace_alpha must be in (0, 1], got {}", python_float_repr(alpha)),
-                ctx);
+    model_error(
+        data, fmt::format("dflash_dpace_alpha must be in (0, 1], got {}", python_float_repr(alpha)),
+        ctx);
     return false;
   }
   const Value& window = *dump.find("dflash_swa_window_size");
@@ -106,32 +105,28 @@ const ModelSpec& data_arguments_spec() {
   static const ModelSpec spec = [] {
     FieldSpec sample_size = int_field("sample_size", -1);
     sample_size.check = check_sample_size;
-    return ModelSpec{"DataArguments",
-                     {literal_field("mode", {"online", "offline", "streaming"}, nullptr),
-                      str_field("data_path", nullptr),
-                      str_field("offline_data_path", nullptr),
-                      bool_field("lazy_preprocess", true),
-                      str_field("draft_vocab_cache", nullptr),
-                      str_field("chat_template", nullptr),
-                      str_field("vlm_img_dir", nullptr),
-                      str_field("vlm_processor", nullptr),
-                      sample_size,
-                      str_field("streaming_server_url", nullptr),
-                      str_field("streaming_model_name", nullptr),
-                      bool_field("final_aux_is_base_hidden", false)},
-                     false,
-                     derive_data_mode};
+    return ModelSpec{
+        "DataArguments",
+        {literal_field("mode", {"online", "offline", "streaming"}, nullptr),
+         str_field("data_path", nullptr), str_field("offline_data_path", nullptr),
+         bool_field("lazy_preprocess", true), str_field("draft_vocab_cache", nullptr),
+         str_field("chat_template", nullptr), str_field("vlm_img_dir", nullptr),
+         str_field("vlm_processor", nullptr), sample_size,
+         str_field("streaming_server_url", nullptr), str_field("streaming_model_name", nullptr),
+         bool_field("final_aux_is_base_hidden", false)},
+        false,
+        derive_data_mode};
   }();
   return spec;
 }
 
 const ModelSpec& training_arguments_spec() {
-  static const ModelSpec spec{"TrainingArguments",
-                              {int_field("training_seq_len", 2048), bool_field("estimate_ar", false),
-                               int_field("ar_validate_steps", 1000),
-                               bool_field("answer_only_loss", false), int_field("cp_size", 1),
-                               nullable(int_field("dp_shard_size", 0))},
-                              true};
+  static const ModelSpec spec{
+      "TrainingArguments",
+      {int_field("training_seq_len", 2048), bool_field("estimate_ar", false),
+       int_field("ar_validate_steps", 1000), bool_field("answer_only_loss", false),
+       int_field("cp_size", 1), nullable(int_field("dp_shard_size", 0))},
+      true};
   return spec;
 }
 
@@ -219,8 +214,8 @@ void derive_speculative_recipe(std::string_view section, Value& dump, Validation
       body->find("eagle_export_rope_scaling")->find("original_max_position_embeddings");
   const Value& seq_len = *dump.find("training")->find("training_seq_len");
   if (orig && !orig->is_null() && differs(*orig, seq_len)) {
-    auto scope = ctx.enter("eagle.eagle_export_rope_scaling.original_max_position_embeddings",
-                           orig->loc());
+    auto scope =
+        ctx.enter("eagle.eagle_export_rope_scaling.original_max_position_embeddings", orig->loc());
     ctx.warning(orig->loc(),
                 fmt::format("{} differs from training.training_seq_len ({}); ModelOpt warns that "
                             "long-context inference quality may suffer",

@@ -159,10 +159,10 @@ TEST_CASE("speculative recipe dump: defaults, coercions and derived fields") {
   CHECK(dump.find("dflash")->find("dflash_dpace_alpha")->as_float() == 0.5);
   CHECK(dump.find("model")->find("model_name_or_path")->as_string() ==
         "TinyLlama/TinyLlama-1.1B-Chat-v1.0");
-  auto swa = qcfg::validate_speculative_recipe(
-      from_yaml("{metadata: {recipe_type: speculative_dflash}, "
-                "dflash: {dflash_swa_window_size: 4}}"),
-      "dflash");
+  auto swa =
+      qcfg::validate_speculative_recipe(from_yaml("{metadata: {recipe_type: speculative_dflash}, "
+                                                  "dflash: {dflash_swa_window_size: 4}}"),
+                                        "dflash");
   REQUIRE(swa.errors.size() == 1);
   CHECK(swa.errors[0].message.rfind("dflash: ", 0) == 0);
 }
