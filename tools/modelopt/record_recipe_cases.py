@@ -152,6 +152,19 @@ OWN_CASES: dict[str, tuple[str, str]] = {
     "dflash_section_list": ("recipe", DFLASH + "dflash: [1]\n"),
     "dflash_missing_section": ("recipe", DFLASH + "data: {}\n"),
     "dflash_foreign_section": ("recipe", DFLASH + "dflash: {}\neagle: {}\n"),
+    # A recipe naming its class in a schema header (ModelOpt's config loader imports it).
+    "header_dflash_recipe": (
+        "recipe",
+        "# modelopt-schema: modelopt.recipe.config.ModelOptDFlashRecipe\n"
+        + DFLASH
+        + "dflash: {dflash_block_size: 4}\n",
+    ),
+    "header_medusa_recipe_wrong": (
+        "recipe",
+        "# modelopt-schema: modelopt.recipe.config.ModelOptMedusaRecipe\n"
+        + MEDUSA
+        + "medusa: {medusa_num_heads: x}\n",
+    ),
     # RecipeMetadataConfig of a speculative recipe
     "metadata_extra_key": (
         "recipe",
