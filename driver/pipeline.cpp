@@ -47,6 +47,7 @@ void take(driver::Validated v, LoadedFile& out, Diagnostics& diags) {
   for (auto& qc : v.quantize_configs) out.quantize_configs.push_back(std::move(qc));
   if (v.entries) out.entries = std::move(v.entries);
   if (v.attributes) out.attributes = std::move(v.attributes);
+  if (v.model_dump) out.model_dump = std::move(v.model_dump);
 }
 
 std::string upper(std::string_view s) {
@@ -199,6 +200,8 @@ class FileLoader {
     if (read_by_distillation_loader(path_)) {
       out_.input_kind = "distillation";
       record_document(loader_.load_config(path_));
+      // load_dmd_config reads the file with yaml.safe_load: no imports, no conversions.
+      take(driver::validate_distillation_config(loader_.load_raw(path_).data), out_, diags_);
       return;
     }
     if (is_map && first.has("quant_cfg")) {
@@ -393,6 +396,7 @@ Value render_loaded_file(const LoadedFile& file) {
     out.set("entries", entries);
   }
   if (file.attributes) out.set("attributes", *file.attributes);
+  if (file.model_dump) out.set("model_dump", *file.model_dump);
   if (!file.declared_schema.empty()) {
     out.set("declared_schema", Value::string(file.declared_schema));
   }

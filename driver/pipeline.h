@@ -54,7 +54,10 @@ struct LoadedFile {
   std::vector<std::pair<std::string, QuantizeConfig>> quantize_configs;
   std::optional<std::vector<QuantizerEntry>> entries;  // entry / entry-list snippets
   std::optional<Value> attributes;                     // attribute snippets: full dump
-  std::string declared_schema;                         // `# modelopt-schema:` text, if any
+  // What ModelOpt's model_dump() gives for a validated recipe (nested QuantizeConfigs as
+  // contract views) or distillation config.
+  std::optional<Value> model_dump;
+  std::string declared_schema;  // `# modelopt-schema:` text, if any
   // Keys written twice in a mapping, in this file and in every file it imports (reader.h).
   std::vector<DuplicateKey> duplicate_keys;
 };

@@ -26,8 +26,7 @@ Validated validate_entries(const Value& data, bool single) {
   if (single) {
     if (auto e = validate_entry_mapping(data, ctx)) entries.push_back(std::move(*e));
   } else if (!data.is_list()) {
-    ctx.error(data.loc(), "expected a list of entries, got " + data.python_type(),
-              kRuleSchemaType);
+    ctx.error(data.loc(), "expected a list of entries, got " + data.python_type(), kRuleSchemaType);
   } else {
     for (size_t i = 0; i < data.items().size(); ++i) {
       auto scope = ctx.enter("[" + std::to_string(i) + "]", data.items()[i].loc());
@@ -63,6 +62,7 @@ Validated from_recipe(RecipeResult r) {
   v.errors = std::move(r.errors);
   v.warnings = std::move(r.warnings);
   v.quantize_configs = std::move(r.quantize_configs);
+  if (v.errors.empty() && !r.model_dump.is_null()) v.model_dump = std::move(r.model_dump);
   return v;
 }
 
@@ -117,6 +117,10 @@ Validated validate_as(SchemaKind schema, const Value& data) {
     default:
       return Validated{};
   }
+}
+
+Validated validate_distillation_config(const Value& data) {
+  return from_recipe(validate_dmd_config(data));
 }
 
 Value quantize_config_view(const QuantizeConfig& qc) { return qcfg::quantize_config_view(qc); }

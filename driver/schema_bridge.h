@@ -20,6 +20,7 @@ struct Validated {
   std::vector<std::pair<std::string, QuantizeConfig>> quantize_configs;  // by path
   std::optional<std::vector<QuantizerEntry>> entries;
   std::optional<Value> attributes;
+  std::optional<Value> model_dump;  // a validated recipe or distillation config
 
   bool ok() const { return errors.empty(); }
 };
@@ -30,6 +31,9 @@ Validated validate_quantize_config(const Value& mapping, const std::string& path
 Validated validate_quant_cfg_value(const Value& quant_cfg, const std::string& path);
 // Any schema a file can be loaded with (snippets, recipes, lists).
 Validated validate_as(loader::SchemaKind schema, const Value& data);
+
+// A fastgen distillation file (general/distillation/): DMDConfig, as `load_dmd_config` does.
+Validated validate_distillation_config(const Value& data);
 
 // The contract view of a QuantizeConfig: {algorithm, need_calibration, quant_cfg: [...]}.
 Value quantize_config_view(const QuantizeConfig& qc);

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "compiler/json_writer.h"
+#include "migrations/json_schema_sections.h"
 #include "schema/attribute_config.h"
 
 namespace qcfg::migrations {
@@ -431,22 +432,16 @@ Value auto_quantize_recipe_definition() {
                    "ModelOptAutoQuantizeRecipe");
 }
 
-Value speculative_recipe_definition() {
-  const Value section = any_of({type("object"), null_type()});
-  return described(closed(obj({{"imports", ref("imports")},
-                               {"metadata", metadata({"speculative_eagle", "speculative_dflash",
-                                                      "speculative_medusa"})},
-                               {"model", section},
-                               {"data", section},
-                               {"training", section},
-                               {"eagle", section},
-                               {"dflash", section},
-                               {"medusa", section}}),
-                          {"metadata"}),
-                   "speculative-decoding recipe (its sections are not quantization configs)");
+Value base_definitions();
+
+// The quant_cfg definitions, then those built from the schema stage's field tables.
+Value all_definitions() {
+  Value defs = base_definitions();
+  for (auto& [name, def] : section_definitions(ref("imports"))) defs.set(name, std::move(def));
+  return defs;
 }
 
-Value all_definitions() {
+Value base_definitions() {
   return obj({{"attributes", attributes_definition()},
               {"rotate_config", rotate_config_definition()},
               {"entry", entry_definition()},
@@ -462,14 +457,14 @@ Value all_definitions() {
               {"auto_quantize", auto_quantize_definition()},
               {"ptq_recipe", ptq_recipe_definition()},
               {"auto_quantize_recipe", auto_quantize_recipe_definition()},
-              {"speculative_recipe", speculative_recipe_definition()},
               {"layer_pattern_list", string_list()}});
 }
 
 Value root_of(SchemaDocKind kind) {
   switch (kind) {
     case SchemaDocKind::Recipe:
-      return any_of({ref("ptq_recipe"), ref("auto_quantize_recipe"), ref("speculative_recipe"),
+      return any_of({ref("ptq_recipe"), ref("auto_quantize_recipe"), ref("eagle_recipe"),
+                     ref("dflash_recipe"), ref("medusa_recipe"), ref("DMDConfig"),
                      ref("quantize_config"), array_of(any_of({ref("entry"), ref("import_item")})),
                      ref("entry"), validated_attributes(), ref("layer_pattern_list")});
     case SchemaDocKind::QuantCfg:

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include "schema/coerce.h"
+#include "schema/distillation_schema.h"
+#include "schema/model_spec.h"
 #include "schema/quantize_config.h"
+#include "schema/speculative_schema.h"
 
 namespace qcfg {
 namespace {
@@ -27,24 +30,6 @@ const RecipeTypeInfo& info(RecipeType type) {
     if (i.type == type) return i;
   }
   return kRecipeTypes[0];
-}
-
-std::optional<Value> reject(const Value& v, ValidationContext& ctx, const std::string& what,
-                            const char* rule = kRuleSchemaType) {
-  ctx.error(v.loc(), fmt::format("{}, {}", what, got(v)), rule);
-  return std::nullopt;
-}
-
-bool require_mapping(const Value& v, std::string_view model, ValidationContext& ctx) {
-  if (v.is_map()) return true;
-  reject(v, ctx, fmt::format("{} must be a mapping", model));
-  return false;
-}
-
-void missing(const Value& parent, std::string_view field, std::string_view what,
-             ValidationContext& ctx) {
-  auto scope = ctx.enter(std::string(field), parent.loc());
-  ctx.error(parent.loc(), fmt::format("field required: {}", what), kRuleSchemaMissing);
 }
 
 // A QuantizeConfig at `field` of `parent` (null allowed when `nullable`).
@@ -88,50 +73,6 @@ std::optional<Value> string_list_value(const Value& v, size_t min_items, Validat
   return v;
 }
 
-std::optional<Value> literal(const Value& v, std::initializer_list<const char*> allowed,
-                             ValidationContext& ctx) {
-  for (const char* a : allowed) {
-    if (v.is_string() && v.as_string() == a) return v;
-  }
-  std::string list;
-  for (const char* a : allowed) list += fmt::format("{}'{}'", list.empty() ? "" : ", ", a);
-  return reject(v, ctx, fmt::format("must be one of {}", list), kRuleSchemaValue);
-}
-
-std::optional<Value> bounded_float(const Value& v, double lo, double hi, bool lo_open, bool hi_open,
-                                   ValidationContext& ctx) {
-  auto f = lax_float(v, ctx);
-  if (!f) return std::nullopt;
-  double d = f->as_float();
-  bool ok = (lo_open ? d > lo : d >= lo) && (hi_open ? d < hi : d <= hi);
-  if (ok) return f;
-  return reject(v, ctx,
-                fmt::format("must be in {}{}, {}{}", lo_open ? "(" : "[", python_float_repr(lo),
-                            python_float_repr(hi), hi_open ? ")" : "]"),
-                kRuleSchemaValue);
-}
-
-// Fills `out` field by field: validators of present keys, defaults of absent ones.
-struct ModelBuilder {
-  const Value& data;
-  ValidationContext& ctx;
-  Value out = Value::map(data.loc());
-  bool ok = true;
-
-  template <class Fn>
-  void field(std::string_view name, Value default_value, Fn&& fn) {
-    const Value* v = data.find(name);
-    if (!v) {
-      out.set(name, std::move(default_value));
-      return;
-    }
-    auto scope = ctx.enter(std::string(name), v->loc());
-    std::optional<Value> r = fn(*v);
-    if (r) out.set(name, *r);
-    ok = ok && r.has_value();
-  }
-};
-
 std::optional<Value> validate_cost(const Value& v, ValidationContext& ctx) {
   if (v.is_null()) return v;
   if (!require_mapping(v, "cost", ctx)) return std::nullopt;
@@ -139,7 +80,7 @@ std::optional<Value> validate_cost(const Value& v, ValidationContext& ctx) {
   ModelBuilder b{v, ctx};
   b.field("active_moe_expert_ratio", Value::null(), [&](const Value& x) -> std::optional<Value> {
     if (x.is_null()) return x;
-    return bounded_float(x, 0, 1, true, false, ctx);
+    return bounded_float(x, above(0), at_most(1), ctx);
   });
   reject_extra_keys(v, {"active_moe_expert_ratio"}, "cost", ctx);
   if (ctx.error_count() != before) return std::nullopt;
@@ -151,7 +92,7 @@ std::optional<Value> validate_constraints(const Value& v, ValidationContext& ctx
   size_t before = ctx.error_count();
   ModelBuilder b{v, ctx};
   b.field("effective_bits", Value::real(4.8),
-          [&](const Value& x) { return bounded_float(x, 0, 16, true, false, ctx); });
+          [&](const Value& x) { return bounded_float(x, above(0), at_most(16), ctx); });
   b.field("cost_model", Value::string("weight"), [&](const Value& x) {
     return literal(x, {"weight", "active_moe"}, ctx);
   });
@@ -208,12 +149,45 @@ bool check_auto_quantize_baseline(const Value& section, bool has_baseline, Valid
   return true;
 }
 
-bool validate_free_form_section(const Value& data, std::string_view key, ValidationContext& ctx) {
-  const Value* v = data.find(key);
-  if (!v || v->is_null() || v->is_map()) return true;
-  auto scope = ctx.enter(std::string(key), v->loc());
-  reject(*v, ctx, "must be a mapping");
-  return false;
+// The sections of a speculative-decoding recipe, in ModelOpt's field order.
+struct SpeculativeSection {
+  const char* name;
+  const ModelSpec& (*spec)();
+};
+
+std::vector<SpeculativeSection> speculative_sections(RecipeType type) {
+  const ModelSpec& (*body)() = type == RecipeType::SpeculativeEagle    ? eagle_config_spec
+                               : type == RecipeType::SpeculativeDflash ? dflash_config_spec
+                                                                       : medusa_config_spec;
+  return {{"model", model_arguments_spec},
+          {"data", data_arguments_spec},
+          {"training", training_arguments_spec},
+          {recipe_section(type), body}};
+}
+
+// ModelOptSpeculativeRecipeBase and subclasses: every section is validated (an absent one is
+// its class's defaults), then the recipe's after-validators run on the whole dump.
+bool validate_speculative_sections(RecipeType type, const Value& data, Value& dump,
+                                   ValidationContext& ctx) {
+  bool ok = true;
+  for (const SpeculativeSection& s : speculative_sections(type)) {
+    // An absent section is validated from its defaults (validate_default=True), which runs
+    // its after-validator (DataArguments derives `mode`).
+    const Value empty = Value::map(data.loc());
+    const Value* given = data.find(s.name);
+    auto scope = ctx.enter(s.name, given ? given->loc() : data.loc());
+    std::optional<Value> section = validate_model(s.spec(), given ? *given : empty, ctx);
+    if (section) dump.set(s.name, *section);
+    ok = ok && section.has_value();
+  }
+  return ok;
+}
+
+Value metadata_dump(const RecipeMetadata& meta) {
+  Value out = Value::map(meta.loc);
+  out.set("recipe_type", Value::string(recipe_type_value(meta.recipe_type)));
+  out.set("description", Value::string(meta.description));
+  return out;
 }
 
 }  // namespace
@@ -336,6 +310,27 @@ std::optional<Value> validate_auto_quantize_config(const Value& data, const std:
   return b.out;
 }
 
+namespace {
+
+// The recipe's model_dump(): metadata first, then the sections in ModelOpt's field order;
+// nested QuantizeConfigs as their contract views.
+Value recipe_dump(RecipeType type, const ValidatedRecipe& recipe, Value sections) {
+  Value out = Value::map(sections.loc());
+  out.set("metadata", metadata_dump(recipe.metadata));
+  if (type == RecipeType::Ptq || type == RecipeType::AutoQuantize) {
+    Value quantize = Value::null();
+    for (const NamedQuantizeConfig& qc : recipe.quantize_configs) {
+      if (qc.path == "quantize") quantize = quantize_config_view(qc.config);
+    }
+    out.set("quantize", quantize);
+  }
+  if (type == RecipeType::AutoQuantize) out.set("auto_quantize", recipe.auto_quantize);
+  for (const MapEntry& e : sections.entries()) out.insert(e.key, e.value);
+  return out;
+}
+
+}  // namespace
+
 std::optional<ValidatedRecipe> validate_recipe(RecipeType type, const Value& data,
                                                ValidationContext& ctx) {
   if (!require_mapping(data, "a recipe", ctx)) return std::nullopt;
@@ -374,13 +369,17 @@ std::optional<ValidatedRecipe> validate_recipe(RecipeType type, const Value& dat
       missing(data, "auto_quantize", "the AutoQuantizeConfig section", ctx);
     }
   }
+  Value dump = Value::map(data.loc());
   if (type != RecipeType::Ptq && type != RecipeType::AutoQuantize) {
-    for (std::string_view key : {"model", "data", "training"}) fields.push_back(key);
-    fields.push_back(recipe_section(type));
-    for (size_t i = 1; i < fields.size(); ++i) validate_free_form_section(data, fields[i], ctx);
+    for (const SpeculativeSection& s : speculative_sections(type)) fields.push_back(s.name);
+    validate_speculative_sections(type, data, dump, ctx);
   }
   reject_extra_keys(data, fields, "a " + std::string(recipe_type_value(type)) + " recipe", ctx);
   if (ctx.error_count() != before) return std::nullopt;
+  if (type != RecipeType::Ptq && type != RecipeType::AutoQuantize) {
+    derive_speculative_recipe(recipe_section(type), dump, ctx);
+  }
+  recipe.model_dump = recipe_dump(type, recipe, std::move(dump));
   return recipe;
 }
 
@@ -391,6 +390,7 @@ RecipeResult collect(const Value& data, Fn&& fn) {
   ValidationContext ctx(data.loc());
   RecipeResult r;
   r.auto_quantize = Value::null(data.loc());
+  r.model_dump = Value::null(data.loc());
   std::vector<NamedQuantizeConfig> configs;
   fn(ctx, r, configs);
   r.errors = std::move(ctx.errors());
@@ -406,6 +406,7 @@ RecipeResult recipe_result(RecipeType type, const Value& data) {
     if (auto recipe = validate_recipe(type, data, ctx)) {
       r.metadata = recipe->metadata;
       r.auto_quantize = recipe->auto_quantize;
+      r.model_dump = recipe->model_dump;
       configs = std::move(recipe->quantize_configs);
     }
   });
@@ -435,6 +436,17 @@ RecipeResult validate_recipe_metadata(const Value& data) {
 RecipeResult validate_auto_quantize_config(const Value& data) {
   return collect(data, [&](ValidationContext& ctx, RecipeResult& r, auto& configs) {
     if (auto aq = validate_auto_quantize_config(data, "$", ctx, &configs)) r.auto_quantize = *aq;
+  });
+}
+
+RecipeResult validate_dmd_config(const Value& data) {
+  return collect(data, [&](ValidationContext& ctx, RecipeResult& r, auto&) {
+    if (!data.is_null() && !data.is_map()) {
+      reject(data, ctx, "a distillation config file must hold a YAML mapping (DMDConfig)");
+      return;
+    }
+    const Value body = data.is_null() ? Value::map(data.loc()) : data;
+    if (auto dump = validate_model(dmd_config_spec(), body, ctx)) r.model_dump = *dump;
   });
 }
 

@@ -43,6 +43,8 @@ struct ValidatedRecipe {
   // The validated auto_quantize section with defaults filled (nested QCs as their contract
   // views); null for other recipe types.
   Value auto_quantize;
+  // The whole recipe as ModelOpt's `model_dump()` gives it (nested QCs as contract views).
+  Value model_dump;
 };
 
 std::optional<RecipeMetadata> validate_recipe_metadata(const Value& data, ValidationContext& ctx);
@@ -74,6 +76,8 @@ struct RecipeResult {
   std::vector<std::pair<std::string, QuantizeConfig>> quantize_configs;  // by path
   std::optional<RecipeMetadata> metadata;
   Value auto_quantize;  // AutoQuantizeConfig dump (auto_quantize recipes / section)
+  // model_dump() of a validated recipe or DMDConfig; null otherwise.
+  Value model_dump;
   bool ok() const { return errors.empty(); }
 };
 RecipeResult validate_ptq_recipe(const Value& data);
@@ -83,5 +87,8 @@ RecipeResult validate_speculative_recipe(const Value& data, std::string_view sec
 RecipeResult validate_recipe_metadata(const Value& data);
 // The section alone; nested QuantizeConfig paths start with "$".
 RecipeResult validate_auto_quantize_config(const Value& data);
+// A fastgen distillation file as `load_dmd_config` reads it: DMDConfig(**mapping); an empty
+// file (null) is `{}`.
+RecipeResult validate_dmd_config(const Value& data);
 
 }  // namespace qcfg

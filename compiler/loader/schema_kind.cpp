@@ -135,7 +135,7 @@ struct KnownSchema {
 constexpr std::string_view kQuantConfigModule = "modelopt.torch.quantization.config";
 constexpr std::string_view kRecipeConfigModule = "modelopt.recipe.config";
 
-constexpr std::array<KnownSchema, 13> kKnownSchemas{{
+constexpr std::array<KnownSchema, 15> kKnownSchemas{{
     {kQuantConfigModule, "QuantizerAttributeConfig", SchemaKind::AttributeConfig},
     {kQuantConfigModule, "QuantizerCfgEntry", SchemaKind::Entry},
     {kQuantConfigModule, "QuantizerCfgListConfig", SchemaKind::EntryList},
@@ -149,6 +149,8 @@ constexpr std::array<KnownSchema, 13> kKnownSchemas{{
     {kRecipeConfigModule, "AutoQuantizeConfig", SchemaKind::AutoQuantizeConfig},
     {kRecipeConfigModule, "ModuleSearchSpace", SchemaKind::ModuleSearchSpace},
     {kRecipeConfigModule, "ModelOptEagleRecipe", SchemaKind::SpeculativeEagleRecipe},
+    {kRecipeConfigModule, "ModelOptDFlashRecipe", SchemaKind::SpeculativeDflashRecipe},
+    {kRecipeConfigModule, "ModelOptMedusaRecipe", SchemaKind::SpeculativeMedusaRecipe},
 }};
 
 // Modules that exist in ModelOpt: a path into them with an unknown attribute is "cannot

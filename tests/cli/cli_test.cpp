@@ -160,3 +160,40 @@ TEST_CASE("unreadable files are a located error, not a crash") {
 }
 
 }  // namespace qcfg::test
+
+namespace qcfg::test {
+
+// issue 20: copies of ModelOpt 0.47's own dspark_warmstart.yaml that ModelOpt rejects
+// (extra_forbidden, int_parsing) pass neither `check` nor `lint` (the pre-commit hook), each
+// with the error at the offending line and column; load-recipe prints the validated dump.
+TEST_CASE("speculative recipes ModelOpt 0.47 rejects fail check and lint at the offending key") {
+  const std::string cases = std::string(QCFG_SOURCE_DIR) + "/tests/modelopt/recipe_sections/cases/";
+  const struct {
+    const char* file;
+    const char* where;
+  } reproducers[] = {
+      {"dspark_warmstart_dflash_unknown_key.yaml", ":75:3: error: dflash.dflash_blocksize: "},
+      {"dspark_warmstart_block_size_not_int.yaml", ":77:22: error: dflash.dflash_block_size: "},
+      {"dspark_warmstart_data_unknown_key.yaml", ":33:3: error: data.data_paths: "},
+  };
+  for (const auto& r : reproducers) {
+    CAPTURE(r.file);
+    const std::string file = cases + r.file;
+    for (const char* command : {"check ", "lint "}) {
+      const Run run = qcfg(command + file);
+      CAPTURE(run.out);
+      CHECK(run.status == 1);
+      CHECK(run.out.find(file + r.where) != std::string::npos);
+    }
+  }
+  const Run dump = qcfg("load-recipe --format json " + std::string(QCFG_SOURCE_DIR) +
+                        "/tests/modelopt/recipes/models/nvidia/"
+                        "NVIDIA-Nemotron-3.5-Lightning-30B-A3B-BF16/speculative_decoding/"
+                        "dspark_warmstart.yaml");
+  CAPTURE(dump.out);
+  CHECK(dump.status == 0);
+  CHECK(dump.out.find("\"dflash_swa_window_size\": 1024") != std::string::npos);
+  CHECK(dump.out.find("\"mode\": \"online\"") != std::string::npos);
+}
+
+}  // namespace qcfg::test

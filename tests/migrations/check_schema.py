@@ -4,9 +4,11 @@
 usage: check_schema.py SCHEMA_DIR SHARED_DIR
 
 * every schema is a valid draft-07 schema;
-* every file of ModelOpt's recipe tree (143 files, all accepted by ModelOpt) validates against
-  qcfg-recipe.schema.json, document by document (general/distillation/ is not a quant config:
-  ModelOpt's distillation loader reads it, so it is reported and skipped);
+* every file of ModelOpt's recipe tree (143 files, all accepted by ModelOpt) and of the 0.47
+  subtree in tests/modelopt/recipes/ validates against qcfg-recipe.schema.json, document by
+  document (general/distillation/ included: DMDConfig);
+* what ModelOpt 0.47 rejects among tests/modelopt/recipe_sections/cases/ for an unknown key, a
+  wrong type, a value out of a set or a range is rejected by qcfg-recipe.schema.json;
 * the legacy and list quant_cfg conformance cases validate against quant-cfg.schema.json;
 * a set of invalid inputs is rejected by the schema that applies to them;
 * the files of schema_cases/ (which schema_test.cpp also runs through `qcfg check`): rejected/
@@ -74,6 +76,31 @@ def errors_of(validator, value):
     return sorted(validator.iter_errors(as_editor_sees(value)), key=lambda e: list(e.path))
 
 
+# pydantic error types of ModelOpt's decisions that a JSON Schema can express (the rest are
+# model validators across fields, or coercions the schema refuses on purpose).
+SCHEMA_EXPRESSIBLE = {"extra_forbidden", "literal_error", "less_than_equal", "greater_than",
+                      "greater_than_equal", "dict_type", "list_type", "model_type", "string_type",
+                      "int_parsing", "int_from_float", "bool_parsing", "float_parsing",
+                      "float_type", "missing"}
+
+
+def check_section_cases(validator, modelopt_dir):
+    """Cases ModelOpt 0.47 rejects only for schema-expressible errors: the schema rejects them."""
+    golden = json.loads((modelopt_dir / "recipe_sections" / "golden.json").read_text())
+    failures = checked = 0
+    for rel, result in golden["cases"].items():
+        errors = result.get("errors")
+        if result["ok"] or not errors or any(e["type"] not in SCHEMA_EXPRESSIBLE for e in errors):
+            continue
+        path = modelopt_dir.parent.parent / rel
+        checked += 1
+        if not any(errors_of(validator, doc) for doc in documents(path)):
+            failures += 1
+            print(f"{rel}: accepted by the schema, rejected by ModelOpt 0.47")
+    print(f"{checked} cases ModelOpt 0.47 rejects checked")
+    return failures
+
+
 def main(schema_dir, shared_dir):
     failures = 0
     validators = {}
@@ -82,19 +109,21 @@ def main(schema_dir, shared_dir):
         jsonschema.Draft7Validator.check_schema(schema)
         validators[kind] = jsonschema.Draft7Validator(schema)
 
-    recipes = shared_dir / "conformance" / "modelopt_recipes"
-    checked = skipped = 0
-    for path in sorted(recipes.rglob("*.y*ml")):
-        rel = path.relative_to(recipes).as_posix()
-        if rel.startswith("general/distillation/"):
-            skipped += 1
-            continue
-        for doc in documents(path):
-            for err in errors_of(validators["recipe"], doc):
-                failures += 1
-                print(f"{rel}: rejected at /{'/'.join(map(str, err.path))}: {err.message[:200]}")
-        checked += 1
-    print(f"recipe tree: {checked} files validated, {skipped} skipped (distillation)")
+    here = pathlib.Path(__file__).resolve().parent
+    trees = [("recipe tree", shared_dir / "conformance" / "modelopt_recipes"),
+             ("0.47 recipe tree", here.parent / "modelopt" / "recipes")]
+    for label, recipes in trees:
+        checked = 0
+        for path in sorted(recipes.rglob("*.y*ml")):
+            rel = path.relative_to(recipes).as_posix()
+            for doc in documents(path):
+                for err in errors_of(validators["recipe"], doc):
+                    failures += 1
+                    print(f"{rel}: rejected at /{'/'.join(map(str, err.path))}: "
+                          f"{err.message[:200]}")
+            checked += 1
+        print(f"{label}: {checked} files validated")
+    failures += check_section_cases(validators["recipe"], here.parent / "modelopt")
 
     cases = shared_dir / "conformance" / "cases" / "normalize"
     for name in QUANT_CFG_CASES:

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "compiler/json_writer.h"
+#include "schema/recipe_schema.h"
 #include "schema/snippet_schema.h"
 #include "tests/schema/test_values.h"
 
@@ -125,14 +126,59 @@ TEST_CASE("auto_quantize recipe: sections, defaults and cross rules") {
   }
 }
 
-TEST_CASE("speculative recipes take free-form sections") {
+TEST_CASE("speculative recipe sections are validated as ModelOpt 0.47's classes") {
+  // Free-form only where ModelOpt is: TrainingArguments keeps extra keys, dict fields take any
+  // mapping.
   auto ok = validate_schema(
       SchemaKind::SpeculativeEagleRecipe,
-      from_yaml("{metadata: {recipe_type: speculative_eagle}, model: {a: 1}, eagle: {x: [1]}}"));
+      from_yaml("{metadata: {recipe_type: speculative_eagle}, training: {learning_rate: 1e-5}, "
+                "eagle: {eagle_architecture_config: {x: [1]}}}"));
   CHECK_MESSAGE(ok.ok(), first_error(ok));
-  auto bad = validate_schema(SchemaKind::SpeculativeEagleRecipe,
-                             from_yaml("{metadata: {recipe_type: speculative_eagle}, medusa: {}}"));
-  CHECK_FALSE(bad.ok());
+  for (const char* bad : {
+           "{metadata: {recipe_type: speculative_eagle}, model: {a: 1}, eagle: {}}",
+           "{metadata: {recipe_type: speculative_eagle}, eagle: {x: [1]}}",
+           "{metadata: {recipe_type: speculative_eagle}, eagle: {eagle_ttt_steps: 1.5}}",
+           "{metadata: {recipe_type: speculative_eagle}, medusa: {}}",
+           "{metadata: {recipe_type: speculative_eagle}, eagle: null}",
+       }) {
+    CAPTURE(bad);
+    CHECK_FALSE(validate_schema(SchemaKind::SpeculativeEagleRecipe, from_yaml(bad)).ok());
+  }
+}
+
+TEST_CASE("speculative recipe dump: defaults, coercions and derived fields") {
+  auto r = qcfg::validate_speculative_recipe(
+      from_yaml("{metadata: {recipe_type: speculative_dflash}, data: {offline_data_path: /d}, "
+                "dflash: {dflash_block_size: '16', dflash_offline: false}}"),
+      "dflash");
+  REQUIRE_MESSAGE(r.ok(), r.errors.front().message);
+  const qcfg::Value& dump = r.model_dump;
+  CHECK(dump.find("data")->find("mode")->as_string() == "offline");
+  CHECK(dump.find("dflash")->find("dflash_offline")->as_bool());
+  CHECK(dump.find("dflash")->find("dflash_block_size")->as_int() == 16);
+  CHECK(dump.find("dflash")->find("dflash_dpace_alpha")->as_float() == 0.5);
+  CHECK(dump.find("model")->find("model_name_or_path")->as_string() ==
+        "TinyLlama/TinyLlama-1.1B-Chat-v1.0");
+  auto swa =
+      qcfg::validate_speculative_recipe(from_yaml("{metadata: {recipe_type: speculative_dflash}, "
+                                                  "dflash: {dflash_swa_window_size: 4}}"),
+                                        "dflash");
+  REQUIRE(swa.errors.size() == 1);
+  CHECK(swa.errors[0].message.rfind("dflash: ", 0) == 0);
+}
+
+TEST_CASE("DMDConfig: nested defaults, after-validators at their model") {
+  auto empty = qcfg::validate_dmd_config(qcfg::Value::null());
+  REQUIRE(empty.ok());
+  CHECK(empty.model_dump.find("sample_t_cfg")->find("shift")->as_float() == 5.0);
+  CHECK(empty.model_dump.find("ema")->is_null());
+  auto bounds = qcfg::validate_dmd_config(from_yaml("{sample_t_cfg: {min_t: 0.5, max_t: 0.4}}"));
+  REQUIRE(bounds.errors.size() == 1);
+  CHECK(bounds.errors[0].message.rfind("sample_t_cfg: ", 0) == 0);
+  auto gan = qcfg::validate_dmd_config(from_yaml("{gan_r1_reg_weight: 1}"));
+  REQUIRE(gan.errors.size() == 1);
+  CHECK(gan.errors[0].message.rfind("<root>: ", 0) == 0);
+  CHECK_FALSE(qcfg::validate_dmd_config(from_yaml("[1]")).ok());
 }
 
 TEST_CASE("standalone recipe entry points") {

@@ -99,8 +99,10 @@ const char* kLoadRecipeUsage =
     R"(usage: qcfg load-recipe FILE [--format json|yaml] [--recipe-root DIR] [--allow-outside-root]
 
 Loads FILE as ModelOpt's recipe tooling does: recipes (metadata.recipe_type), snippets typed by
-their `# modelopt-schema:` header, quantize configs and untyped files; prints the import-resolved
-document and every quantize config, entry list or attribute set it holds.
+their `# modelopt-schema:` header, quantize configs, distillation configs (general/distillation/)
+and untyped files; prints the import-resolved document, every quantize config, entry list or
+attribute set it holds, and `model_dump`: a validated recipe or distillation config as ModelOpt
+0.47's model_dump() gives it.
 
   --format json|yaml   output format (default json)
   --recipe-root DIR    ModelOpt's recipe root for imports (default: the nearest ancestor

@@ -26,7 +26,8 @@ const char* kSchemaUsage =
 
 Prints a JSON Schema (draft-07) for editors (yaml-language-server) and CI:
   recipe           any file of a ModelOpt recipe tree: PTQ / auto_quantize / speculative recipes,
-                   QuantizeConfig presets, entry lists and snippets (default)
+                   distillation (DMDConfig), QuantizeConfig presets, entry lists and snippets
+                   (default)
   quant_cfg        a quant_cfg value: the entry list, or a legacy form
   quantize_config  a QuantizeConfig mapping (quant_cfg, algorithm, effective_bits)
   entry            one quant_cfg entry
