@@ -31,7 +31,7 @@ int emit(const std::function<void(std::ostream&)>& write, const Args& args) {
 
 int run_compile(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kResolveValueOptions;
-  value_options.insert({"--format", "-o"});
+  value_options.insert({"--format", "-o", "--plan-version"});
   Args args(argv, value_options, {"--no-provenance", kAllowOutsideRoot});
   if (args.positionals().size() != 1) throw UsageError{"expected exactly one FILE"};
   const std::string format = args.choice("--format", {"json", "text"}, "json");
@@ -48,6 +48,7 @@ int run_compile(const std::vector<std::string>& argv) {
   }
   resolver::PlanOptions po;
   po.provenance = !args.flag("--no-provenance");
+  po.version = args.choice("--plan-version", {"1", "2"}, "2") == "1" ? 1 : 2;
   return emit(
       [&](std::ostream& os) {
         resolver::write_plan_json(r, os, po);
@@ -58,7 +59,8 @@ int run_compile(const std::vector<std::string>& argv) {
 
 const char* kUsage =
     R"(usage: qcfg compile FILE (--model DIR | --inventory INV.json) [--format json|text] [-o plan.json]
-                    [--initial modelopt|defaults] [--recipe-root DIR] [--no-provenance]
+                    [--plan-version 2|1] [--initial modelopt|defaults] [--recipe-root DIR]
+                    [--no-provenance]
                     [--expert-layout auto|fused|per-expert] [--allow-outside-root]
 
 Applies the quant_cfg of FILE (a recipe's `quantize` section) to every quantizer of the model, in
@@ -67,9 +69,11 @@ list order, exactly as ModelOpt's set_quantizer_by_cfg does, and prints the plan
   --model DIR          Hugging Face checkpoint (model.safetensors or its index + shards, and
                        config.json); only the safetensors headers are read
   --inventory INV      quantizer inventory in JSON (see `qcfg inventory`)
-  --format json|text   json: the plan (plan_version 1, one record per quantizer with enabled,
-                       attributes, last_cfg_entry, last_enable_entry and provenance);
+  --format json|text   json: the plan (docs/plan-format.md: enabled, attributes,
+                       last_cfg_entry, last_enable_entry and provenance per quantizer);
                        text: quantizers and weight bytes per resolved format
+  --plan-version 2|1   2 (default): distinct attribute sets and states listed once, each
+                       quantizer referring to one; 1: one full record per quantizer
   -o FILE              write there (atomically) instead of stdout
   --initial MODE       modelopt: quantizers start as QuantModule._setup makes them (default);
                        defaults: every quantizer starts at QuantizerAttributeConfig(), enabled
