@@ -45,9 +45,12 @@ class PlanV2Writer {
     for (size_t i = 0; i < r_.quantizers.size(); ++i) {
       const InventoryQuantizer& q = r_.inventory->quantizers[i];
       out_ += i ? ",\n    {\"name\": " : "\n    {\"name\": ";
-      out_ += to_json(Value::string(q.name));
+      append_json_string(out_, q.name);
       out_ += ", \"parent_class\": ";
-      out_ += q.parent_class ? to_json(Value::string(*q.parent_class)) : "null";
+      if (q.parent_class)
+        append_json_string(out_, *q.parent_class);
+      else
+        out_ += "null";
       out_ += ", \"state\": ";
       out_ += std::to_string(state_of[i]);
       out_ += '}';
@@ -98,8 +101,27 @@ class PlanV2Writer {
     return out + "]";
   }
 
+  // The state of quantizer `i`. Most quantizers share a state with many others, so the text is
+  // built only for a state not seen before, found by a binary key of what decides it.
   uint32_t state_id(size_t i) {
     const QuantizerNode& n = r_.quantizers[i].node;
+    std::vector<uint32_t> matched;
+    if (o_.provenance) matched = matched_entries(r_, i);
+    if (n.sequential) return state_by_text(i, n, matched);
+    key_.clear();
+    const auto put = [&](const void* p, size_t size) { key_.append(static_cast<const char*>(p), size); };
+    put(&n.attributes, sizeof n.attributes);
+    const char flags[2] = {static_cast<char>(n.enabled()), static_cast<char>(n.hard_disabled)};
+    put(flags, 2);
+    put(&n.last_cfg_entry, sizeof n.last_cfg_entry);
+    put(&n.last_enable_entry, sizeof n.last_enable_entry);
+    if (!matched.empty()) put(matched.data(), matched.size() * sizeof matched[0]);
+    auto [it, fresh] = state_of_key_.try_emplace(key_, 0);
+    if (fresh) it->second = state_by_text(i, n, matched);
+    return it->second;
+  }
+
+  uint32_t state_by_text(size_t i, const QuantizerNode& n, const std::vector<uint32_t>& matched) {
     std::string s = n.sequential ? "{\"kind\": \"sequential\"" : "{\"kind\": \"tensor\"";
     s += ", \"enabled\": " + enabled_text(n);
     if (!n.sequential) s += n.hard_disabled ? ", \"hard_disabled\": true" : ", \"hard_disabled\": false";
@@ -107,7 +129,6 @@ class PlanV2Writer {
     s += ", \"last_cfg_entry\": " + index_text(n.last_cfg_entry);
     s += ", \"last_enable_entry\": " + index_text(n.last_enable_entry);
     if (o_.provenance) {
-      const std::vector<uint32_t> matched = matched_entries(r_, i);
       s += ", \"matched_entries\": " + list_text(matched);
       s += ", \"overridden_entries\": " + list_text(overridden_entries(r_.quantizers[i], matched));
     }
@@ -125,6 +146,8 @@ class PlanV2Writer {
   std::unordered_map<std::string, uint32_t> attribute_of_text_;
   std::vector<std::string> attribute_text_;
   std::unordered_map<std::string, uint32_t> state_of_text_;
+  std::unordered_map<std::string, uint32_t> state_of_key_;  // state_id's binary keys
+  std::string key_;
   std::vector<std::string> state_text_;
 };
 

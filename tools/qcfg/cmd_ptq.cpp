@@ -84,6 +84,7 @@ int run_ptq(const std::vector<std::string>& argv) {
   if (!r.ok()) return kExitInvalid;
   resolver::PlanOptions po;
   po.provenance = false;
+  po.version = 2;  // what `qcfg compile` writes; the reader takes both
   const std::string name = args.positionals()[0] + " (compiled plan)";
   const SourceFile* text = sources.add(name, name, resolver::plan_to_json(r, po));
   Diagnostics diags;
