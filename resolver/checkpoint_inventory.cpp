@@ -35,36 +35,43 @@ int segment_rank(std::string_view s) {
   return it == ranks.end() ? 100 : it->second;
 }
 
-// A name cut at its dots, each segment's rank and digit-ness worked out once: sorting compares
-// each name ~17 times on DeepSeek-V3 (90k tensors), and ranking segments at every comparison
-// took most of the time of reading its checkpoint.
+// A name cut at its dots, each segment's rank, digit-ness and an id (equal ids: equal text)
+// worked out once: sorting compares each name ~17 times on DeepSeek-V3 (90k tensors), and
+// re-cutting and re-ranking at every comparison took most of the time of reading its checkpoint.
+struct Segment {
+  std::string_view text;
+  uint32_t id;
+  int rank;
+  bool digits;
+};
+
 struct NaturalKey {
-  struct Segment {
-    std::string_view text;
-    int rank;
-    bool digits;
-  };
   std::vector<Segment> segments;
   size_t size = 0;
-
-  explicit NaturalKey(std::string_view name) : size(name.size()) {
-    for (size_t i = 0; i < name.size();) {
-      const size_t end = std::min(name.find('.', i), name.size());
-      const std::string_view seg = name.substr(i, end - i);
-      segments.push_back({seg, segment_rank(seg), all_digits(seg)});
-      i = end + 1;
-    }
-  }
 };
+
+NaturalKey natural_key(std::string_view name,
+                       std::unordered_map<std::string_view, uint32_t>& ids) {
+  NaturalKey key;
+  key.size = name.size();
+  for (size_t i = 0; i < name.size();) {
+    const size_t end = std::min(name.find('.', i), name.size());
+    const std::string_view seg = name.substr(i, end - i);
+    const uint32_t id = ids.try_emplace(seg, static_cast<uint32_t>(ids.size())).first->second;
+    key.segments.push_back({seg, id, segment_rank(seg), all_digits(seg)});
+    i = end + 1;
+  }
+  return key;
+}
 
 // Dotted segments in order: numbers by value, known module names by their registration rank,
 // others alphabetically; a name that is a prefix of another first.
 bool natural_less(const NaturalKey& a, const NaturalKey& b) {
   const size_t n = std::min(a.segments.size(), b.segments.size());
   for (size_t k = 0; k < n; ++k) {
-    const NaturalKey::Segment& sa = a.segments[k];
-    const NaturalKey::Segment& sb = b.segments[k];
-    if (sa.text == sb.text) continue;
+    const Segment& sa = a.segments[k];
+    const Segment& sb = b.segments[k];
+    if (sa.id == sb.id) continue;
     if (sa.digits && sb.digits)
       return sa.text.size() != sb.text.size() ? sa.text.size() < sb.text.size() : sa.text < sb.text;
     return sa.rank != sb.rank ? sa.rank < sb.rank : sa.text < sb.text;
@@ -73,9 +80,10 @@ bool natural_less(const NaturalKey& a, const NaturalKey& b) {
 }
 
 void sort_naturally(std::vector<TensorInfo>& tensors) {
+  std::unordered_map<std::string_view, uint32_t> ids;
   std::vector<NaturalKey> keys;
   keys.reserve(tensors.size());
-  for (const TensorInfo& t : tensors) keys.emplace_back(t.name);
+  for (const TensorInfo& t : tensors) keys.push_back(natural_key(t.name, ids));
   std::vector<size_t> order(tensors.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::sort(order.begin(), order.end(),
@@ -149,6 +157,7 @@ class Deriver {
       return !m.weights.empty() && m.weights[0]->shape.size() == 4;
     });
     if (fused_) collect_fused_experts(modules);
+    inv_.quantizers.reserve(3 * modules.size());  // most modules are linears: 3 quantizers
     for (const ModuleTensors& m : modules) derive(m);
     add_attention_quantizers();
   }
@@ -360,18 +369,29 @@ class Deriver {
   }
 
   // The same result when no module is inside another (every model seen): one pass finds, for each
-  // quantizer, the attention module it is under (by its dotted prefixes), and one pass rebuilds
-  // the list. Inserting module by module rescanned and shifted the whole list each time, which
-  // took seconds on DeepSeek-V3.
+  // quantizer, the attention module it is under (by its dotted prefixes, hashed as the name is
+  // read), and one pass rebuilds the list. Inserting module by module rescanned and shifted the
+  // whole list each time, which took seconds on DeepSeek-V3.
   void insert_bmm_in_one_pass(const std::string& key) {
-    std::unordered_map<std::string_view, size_t> index;
-    for (size_t k = 0; k < attention_.size(); ++k) index.emplace(attention_[k], k);
+    constexpr uint64_t kFnvBasis = 1469598103934665603ull, kFnvPrime = 1099511628211ull;
+    const auto fnv = [&](std::string_view text) {
+      uint64_t h = kFnvBasis;
+      for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+      return h;
+    };
+    std::unordered_map<uint64_t, std::vector<size_t>> by_hash;
+    for (size_t k = 0; k < attention_.size(); ++k) by_hash[fnv(attention_[k])].push_back(k);
     std::vector<size_t> last(attention_.size(), 0);
     for (size_t i = 0; i < inv_.quantizers.size(); ++i) {
       const std::string_view name = inv_.quantizers[i].name;
-      for (size_t dot = name.find('.'); dot != std::string_view::npos;
-           dot = name.find('.', dot + 1)) {
-        if (auto it = index.find(name.substr(0, dot)); it != index.end()) last[it->second] = i + 1;
+      uint64_t h = kFnvBasis;
+      for (size_t c = 0; c < name.size(); ++c) {
+        if (name[c] == '.') {
+          if (auto it = by_hash.find(h); it != by_hash.end())
+            for (size_t k : it->second)
+              if (attention_[k] == name.substr(0, c)) last[k] = i + 1;
+        }
+        h = (h ^ static_cast<unsigned char>(name[c])) * kFnvPrime;
       }
     }
     std::vector<size_t> order(attention_.size());
