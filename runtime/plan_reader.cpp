@@ -32,7 +32,7 @@ bool read_stage(const Value& enabled, const Value& attributes, PlanStage& stage,
     return false;
   }
   stage.enabled = enabled.as_bool();
-  stage.attributes = attributes;
+  stage.shared_attributes = std::make_shared<const Value>(attributes);
   return true;
 }
 

@@ -3,6 +3,7 @@
 // plan, with the source location of every value so a problem found later points into the plan.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,10 @@ namespace qcfg::runtime {
 // One stage of a quantizer: a TensorQuantizer, or one element of a SequentialQuantizer.
 struct PlanStage {
   bool enabled = false;
-  Value attributes;  // full QuantizerAttributeConfig mapping without `enable`
+  // The full QuantizerAttributeConfig mapping without `enable`; shared (not copied) by the
+  // quantizers of one plan_version 2 state.
+  std::shared_ptr<const Value> shared_attributes;
+  const Value& attributes() const { return *shared_attributes; }
 };
 
 struct PlanQuantizer {

@@ -74,7 +74,7 @@ TEST_CASE("plan_version 2 reads as the same plan as plan_version 1, sequential q
       REQUIRE(a.stages.size() == b.stages.size());
       for (size_t s = 0; s < a.stages.size(); ++s) {
         CHECK(a.stages[s].enabled == b.stages[s].enabled);
-        CHECK(to_json(a.stages[s].attributes) == to_json(b.stages[s].attributes));
+        CHECK(to_json(a.stages[s].attributes()) == to_json(b.stages[s].attributes()));
       }
       CHECK(b.loc.str().rfind("v2.json:", 0) == 0);  // the quantizer's own record
     }
