@@ -106,7 +106,8 @@ void write_text(const fs::path& p, const std::string& text) {
 // The inventory file of `shape` (as `qcfg inventory` writes it), generated once.
 fs::path inventory_file(const fs::path& work, const bench::MoeShape& shape) {
   const fs::path p = work / (std::string(shape.origin) + ".json");
-  if (!fs::exists(p)) write_text(p, to_json(resolver::inventory_to_value(bench::moe_inventory(shape))) + "\n");
+  if (!fs::exists(p))
+    write_text(p, to_json(resolver::inventory_to_value(bench::moe_inventory(shape))) + "\n");
   return p;
 }
 
@@ -114,13 +115,15 @@ void inventory_reading(const fs::path& file) {
   const std::string text = slurp(file);
   resolver::Inventory fast, ref;
   const double fast_ms = best_ms(5, [&] { fast = *resolver::inventory_from_json_fast(text, "x"); });
-  const double ref_ms = best_ms(2, [&] { ref = resolver::inventory_from_json_reference(text, "x"); });
+  const double ref_ms =
+      best_ms(2, [&] { ref = resolver::inventory_from_json_reference(text, "x"); });
   const bool same = to_json(inventory_to_value(fast)) == to_json(inventory_to_value(ref));
-  fmt::print("  read {} ({:.1f} MB, {} quantizers): fast {:.1f} ms = {:.0f} MB/s; "
-             "reference (nlohmann DOM) {:.1f} ms = {:.0f} MB/s -> {:.1f}x; same: {}\n",
-             file.filename().string(), text.size() / 1e6, fast.quantizers.size(), fast_ms,
-             mb_per_s(text.size(), fast_ms), ref_ms, mb_per_s(text.size(), ref_ms),
-             ref_ms / fast_ms, same ? "yes" : "NO");
+  fmt::print(
+      "  read {} ({:.1f} MB, {} quantizers): fast {:.1f} ms = {:.0f} MB/s; "
+      "reference (nlohmann DOM) {:.1f} ms = {:.0f} MB/s -> {:.1f}x; same: {}\n",
+      file.filename().string(), text.size() / 1e6, fast.quantizers.size(), fast_ms,
+      mb_per_s(text.size(), fast_ms), ref_ms, mb_per_s(text.size(), ref_ms), ref_ms / fast_ms,
+      same ? "yes" : "NO");
 }
 
 void header_reading(const fs::path& dir, size_t header_bytes) {
@@ -130,7 +133,8 @@ void header_reading(const fs::path& dir, size_t header_bytes) {
   size_t tensors = 0;
   const double ms = best_ms(5, [&] {
     tensors = 0;
-    for (const fs::path& s : shards) tensors += resolver::read_safetensors_header(s.string()).tensors.size();
+    for (const fs::path& s : shards)
+      tensors += resolver::read_safetensors_header(s.string()).tensors.size();
   });
   fmt::print("  read {} shard headers ({:.1f} MB, {} tensors): {:.1f} ms = {:.0f} MB/s\n",
              shards.size(), header_bytes / 1e6, tensors, ms, mb_per_s(header_bytes, ms));
@@ -194,7 +198,8 @@ int main(int argc, char** argv) {
       for (int i = 7; i >= 0; --i) n = (n << 8) | len[i];
       header_bytes += n;
     }
-  const std::string plan2 = (work / "plan-v2.json").string(), plan1 = (work / "plan-v1.json").string();
+  const std::string plan2 = (work / "plan-v2.json").string(),
+                    plan1 = (work / "plan-v1.json").string();
   fmt::print("recipe: {}\n", recipe);
   fmt::print("stages, in process:\n");
   inventory_reading(ds_file);
@@ -210,14 +215,16 @@ int main(int argc, char** argv) {
              load[0]);
   auto compile = [&](const std::string& model_flag, const fs::path& model, const std::string& cfg,
                      const std::string& out, const char* version) {
-    return process_time({qcfg, "compile", cfg, model_flag, model.string(), "--format", "json",
-                         "-o", out, "--plan-version", version});
+    return process_time({qcfg, "compile", cfg, model_flag, model.string(), "--format", "json", "-o",
+                         out, "--plan-version", version});
   };
   const ProcessTime ds = compile("--inventory", ds_file, recipe, plan2, "2");
-  const ProcessTime ds_one = compile("--inventory", ds_file, one_entry.string(), plan2 + ".one", "2");
+  const ProcessTime ds_one =
+      compile("--inventory", ds_file, one_entry.string(), plan2 + ".one", "2");
   const ProcessTime ds_v1 = compile("--inventory", ds_file, recipe, plan1, "1");
   compile("--inventory", ds_file, recipe, plan2, "2");  // leave the v2 plan of the real recipe
-  const ProcessTime ckpt_t = compile("--model", ckpt, recipe, (work / "plan-ckpt.json").string(), "2");
+  const ProcessTime ckpt_t =
+      compile("--model", ckpt, recipe, (work / "plan-ckpt.json").string(), "2");
   const ProcessTime kimi_t =
       compile("--inventory", kimi, recipe, (work / "plan-kimi.json").string(), "2");
   auto row = [](const char* what, const ProcessTime& t, double target) {
@@ -230,13 +237,15 @@ int main(int argc, char** argv) {
   row("DeepSeek-V3 inventory, largest PTQ recipe, plan v1", ds_v1, 150);
   row("DeepSeek-V3 163-shard headers (--model), plan v2", ckpt_t, 200);
   row("Kimi-K2 inventory (209k quantizers), plan v2", kimi_t, 250);
-  fmt::print("  ModelOpt's match loop on DeepSeek-V3 (reference figure, docs/benchmarks.md, not run "
-             "here): {:.0f} ms -> {:.0f}x the qcfg process's wall time, {:.0f}x its CPU time\n",
-             kModelOptLoopMs, kModelOptLoopMs / ds.wall_ms, kModelOptLoopMs / ds.cpu_ms);
-  fmt::print("plans of DeepSeek-V3, largest PTQ recipe: v1 {:.1f} MB, v2 {:.1f} MB ({:.1f}x smaller; "
-             "target <= 20 MB)\n",
-             fs::file_size(plan1) / 1e6, fs::file_size(plan2) / 1e6,
-             double(fs::file_size(plan1)) / fs::file_size(plan2));
+  fmt::print(
+      "  ModelOpt's match loop on DeepSeek-V3 (reference figure, docs/benchmarks.md, not run "
+      "here): {:.0f} ms -> {:.0f}x the qcfg process's wall time, {:.0f}x its CPU time\n",
+      kModelOptLoopMs, kModelOptLoopMs / ds.wall_ms, kModelOptLoopMs / ds.cpu_ms);
+  fmt::print(
+      "plans of DeepSeek-V3, largest PTQ recipe: v1 {:.1f} MB, v2 {:.1f} MB ({:.1f}x smaller; "
+      "target <= 20 MB)\n",
+      fs::file_size(plan1) / 1e6, fs::file_size(plan2) / 1e6,
+      double(fs::file_size(plan1)) / fs::file_size(plan2));
   plan_reading(plan2);
   plan_reading(plan1);
   return 0;

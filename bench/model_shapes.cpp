@@ -154,10 +154,12 @@ size_t write_deepseek_v3_checkpoint(const std::string& dir, int shards) {
     header_bytes += write_shard((fs::path(dir) / file).string(), part);
   }
   std::ofstream(fs::path(dir) / "model.safetensors.index.json")
-      << "{\n  \"metadata\": {\"total_size\": 0},\n  \"weight_map\": {" << weight_map << "\n  }\n}\n";
+      << "{\n  \"metadata\": {\"total_size\": 0},\n  \"weight_map\": {" << weight_map
+      << "\n  }\n}\n";
   std::ofstream(fs::path(dir) / "config.json")
       << R"({"architectures": ["DeepseekV3ForCausalLM"], "model_type": "deepseek_v3",)"
-      << R"( "transformers_version": "4.46.3", "vocab_size": 129280})" << "\n";
+      << R"( "transformers_version": "4.46.3", "vocab_size": 129280})"
+      << "\n";
   return header_bytes;
 }
 

@@ -2,20 +2,19 @@
 // one shared expert), ~135k quantizers, with the entries of the largest real PTQ recipe. Prints
 // the shape-indexed resolver's time next to the naive entry x quantizer loop, and peak RSS.
 #include <fmt/format.h>
-
-#include <cstdio>
-#include <fstream>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
+#include "bench/model_shapes.h"
 #include "compiler/json_writer.h"
 #include "driver/pipeline.h"
 #include "resolver/plan.h"
 #include "resolver/resolve.h"
-#include "bench/model_shapes.h"
 
 using namespace qcfg;
 using namespace qcfg::resolver;

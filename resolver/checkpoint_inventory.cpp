@@ -50,8 +50,7 @@ struct NaturalKey {
   size_t size = 0;
 };
 
-NaturalKey natural_key(std::string_view name,
-                       std::unordered_map<std::string_view, uint32_t>& ids) {
+NaturalKey natural_key(std::string_view name, std::unordered_map<std::string_view, uint32_t>& ids) {
   NaturalKey key;
   key.size = name.size();
   for (size_t i = 0; i < name.size();) {
@@ -364,8 +363,8 @@ class Deriver {
     for (size_t i = 0; i < inv_.quantizers.size(); ++i)
       if (inv_.quantizers[i].name.rfind(under, 0) == 0) last = i + 1;
     const std::vector<InventoryQuantizer> bmm = bmm_quantizers(module, key);
-    inv_.quantizers.insert(inv_.quantizers.begin() + static_cast<std::ptrdiff_t>(last),
-                           bmm.begin(), bmm.end());
+    inv_.quantizers.insert(inv_.quantizers.begin() + static_cast<std::ptrdiff_t>(last), bmm.begin(),
+                           bmm.end());
   }
 
   // The same result when no module is inside another (every model seen): one pass finds, for each

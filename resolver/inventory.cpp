@@ -137,7 +137,8 @@ void parse_modules(const Json& j, Inventory& inv) {
 }  // namespace
 
 Inventory inventory_from_json_text(const std::string& text, const std::string& origin) {
-  if (std::optional<Inventory> fast = inventory_from_json_fast(text, origin)) return *std::move(fast);
+  if (std::optional<Inventory> fast = inventory_from_json_fast(text, origin))
+    return *std::move(fast);
   return inventory_from_json_reference(text, origin);
 }
 

@@ -236,7 +236,8 @@ Inventory inventory_of(dom::element root, const std::string& origin) {
 
 }  // namespace
 
-std::optional<Inventory> inventory_from_json_fast(std::string_view text, const std::string& origin) {
+std::optional<Inventory> inventory_from_json_fast(std::string_view text,
+                                                  const std::string& origin) {
   // A byte order mark is left to the reference (which skips it).
   if (text.substr(0, 3) == "\xEF\xBB\xBF") return std::nullopt;
   const simdjson::padded_string padded(text.data(), text.size());

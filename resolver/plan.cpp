@@ -1,13 +1,11 @@
 #include "resolver/plan.h"
 
-#include <map>
-#include <ostream>
-#include <sstream>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
+#include <ostream>
+#include <sstream>
 #include <unordered_map>
 
 #include "compiler/json_writer.h"

@@ -89,7 +89,8 @@ class PlanV2Writer {
   std::string enabled_text(const QuantizerNode& n) {
     if (!n.sequential) return n.enabled() ? "true" : "false";
     std::string out = "[";
-    for (size_t k = 0; k < n.children.size(); ++k) out += (k ? ", " : "") + enabled_text(n.children[k]);
+    for (size_t k = 0; k < n.children.size(); ++k)
+      out += (k ? ", " : "") + enabled_text(n.children[k]);
     return out + "]";
   }
 
@@ -109,7 +110,9 @@ class PlanV2Writer {
     if (o_.provenance) matched = matched_entries(r_, i);
     if (n.sequential) return state_by_text(i, n, matched);
     key_.clear();
-    const auto put = [&](const void* p, size_t size) { key_.append(static_cast<const char*>(p), size); };
+    const auto put = [&](const void* p, size_t size) {
+      key_.append(static_cast<const char*>(p), size);
+    };
     put(&n.attributes, sizeof n.attributes);
     const char flags[2] = {static_cast<char>(n.enabled()), static_cast<char>(n.hard_disabled)};
     put(flags, 2);
@@ -124,7 +127,8 @@ class PlanV2Writer {
   uint32_t state_by_text(size_t i, const QuantizerNode& n, const std::vector<uint32_t>& matched) {
     std::string s = n.sequential ? "{\"kind\": \"sequential\"" : "{\"kind\": \"tensor\"";
     s += ", \"enabled\": " + enabled_text(n);
-    if (!n.sequential) s += n.hard_disabled ? ", \"hard_disabled\": true" : ", \"hard_disabled\": false";
+    if (!n.sequential)
+      s += n.hard_disabled ? ", \"hard_disabled\": true" : ", \"hard_disabled\": false";
     s += ", \"attributes\": " + attributes_text(n);
     s += ", \"last_cfg_entry\": " + index_text(n.last_cfg_entry);
     s += ", \"last_enable_entry\": " + index_text(n.last_enable_entry);

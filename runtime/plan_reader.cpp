@@ -97,7 +97,6 @@ void read_quantizer(const Value& record, Plan& plan, Diagnostics& diags) {
     plan.quantizers.push_back(std::move(q));
 }
 
-
 // plan_version 2: `attribute_sets` and `states` tables, quantizer records {name, state}.
 class PlanV2Reader {
  public:

@@ -1,6 +1,7 @@
-// Reading a compiled plan (`qcfg compile` JSON, plan_version 1 or 2; docs/plan-format.md). The runtime
-// never re-parses configs: it takes each quantizer's final switch and attribute mapping from the
-// plan, with the source location of every value so a problem found later points into the plan.
+// Reading a compiled plan (`qcfg compile` JSON, plan_version 1 or 2; docs/plan-format.md). The
+// runtime never re-parses configs: it takes each quantizer's final switch and attribute mapping
+// from the plan, with the source location of every value so a problem found later points into the
+// plan.
 #pragma once
 
 #include <memory>
@@ -46,8 +47,8 @@ struct Plan {
 };
 
 // Parses and validates plan text. Errors (not JSON, wrong plan_version, a quantizer record
-// without name / enabled / attributes, mismatched sequential lists, a v2 table index out of range) are added to `diags`, located
-// in the plan; the result is then incomplete and must not be used.
+// without name / enabled / attributes, mismatched sequential lists, a v2 table index out of range)
+// are added to `diags`, located in the plan; the result is then incomplete and must not be used.
 Plan read_plan(const SourceFile& file, Diagnostics& diags);
 
 // Reads the file through `sources` (which must outlive the plan's locations).

@@ -51,21 +51,21 @@ TEST_CASE("fast inventory reader: same inventory as the reference") {
 
 TEST_CASE("fast inventory reader leaves to the reference what it cannot be sure of") {
   const std::vector<std::string> texts = {
-      "{\"quantizers\": [1,\n  }",                                      // invalid JSON
-      R"([{"nam": 1}])",                                                // no name
-      R"([{"name": ""}])",                                              // empty name
-      R"([{"name": 3}])",                                               // wrong type
-      R"({"quantizers": 3})",                                           // not a list
-      R"(5)",                                                           // not an inventory
-      R"({"quantizers": [], "quantizers": ["a"]})",                     // repeated key
-      R"([{"name": "a", "name": "b"}])",                                // repeated key
+      "{\"quantizers\": [1,\n  }",                                          // invalid JSON
+      R"([{"nam": 1}])",                                                    // no name
+      R"([{"name": ""}])",                                                  // empty name
+      R"([{"name": 3}])",                                                   // wrong type
+      R"({"quantizers": 3})",                                               // not a list
+      R"(5)",                                                               // not an inventory
+      R"({"quantizers": [], "quantizers": ["a"]})",                         // repeated key
+      R"([{"name": "a", "name": "b"}])",                                    // repeated key
       R"([{"name": "a", "initial": {"block_sizes": {"1": 2, "01": 3}}}])",  // one key as ints
-      R"([{"name": "a", "initial": {"x": -0.0}}])",                     // -0
-      R"([{"name": "a", "initial": {"x": 18446744073709551615}}])",     // beyond int64
+      R"([{"name": "a", "initial": {"x": -0.0}}])",                         // -0
+      R"([{"name": "a", "initial": {"x": 18446744073709551615}}])",         // beyond int64
       R"([{"name": "a", "initial": {"bias": {"99999999999999999999": 1}}}])",
-      R"([{"name": "a", "tensors": [{"shape": [1.5]}]}])",              // converted by nlohmann
+      R"([{"name": "a", "tensors": [{"shape": [1.5]}]}])",  // converted by nlohmann
       R"([{"name": "a", "tensors": [3]}])",
-      "\xEF\xBB\xBF[\"a\"]",                                            // byte order mark
+      "\xEF\xBB\xBF[\"a\"]",  // byte order mark
   };
   for (const std::string& text : texts) {
     CAPTURE(text);
@@ -102,9 +102,11 @@ TEST_CASE("fast header reader: tensors in name order, anything doubtful left to 
       {R"({"w": {"dtype": "BF16", "shape": [-2], "data_offsets": [0, 4]}})", 4},
       {R"({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [4, 0]}})", 4},
       {R"({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]},
-           "v": {"dtype": "BF16", "shape": [2], "data_offsets": [2, 6]}})", 6},  // overlap
+           "v": {"dtype": "BF16", "shape": [2], "data_offsets": [2, 6]}})",
+       6},  // overlap
       {R"({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]},
-           "w": {"dtype": "BF16", "shape": [2], "data_offsets": [4, 8]}})", 8},  // repeated
+           "w": {"dtype": "BF16", "shape": [2], "data_offsets": [4, 8]}})",
+       8},  // repeated
       {R"({"w": {"dtype": "BF16",)", 0},
       {R"([1, 2])", 0},
   };
@@ -113,7 +115,8 @@ TEST_CASE("fast header reader: tensors in name order, anything doubtful left to 
     CHECK_FALSE(header_tensors_fast(text, data, "s.safetensors").has_value());
   }
   // A repeated name: the reference keeps the last entry, as before.
-  const SafetensorsHeader twice = parse_safetensors_bytes("s.safetensors", safetensors(doubtful[6].first, 8));
+  const SafetensorsHeader twice =
+      parse_safetensors_bytes("s.safetensors", safetensors(doubtful[6].first, 8));
   REQUIRE(twice.tensors.size() == 1);
   CHECK(twice.tensors[0].nbytes == 4);
 }
@@ -125,10 +128,10 @@ TEST_CASE("fast shard index reader: names grouped by shard in name order") {
   REQUIRE(fast.has_value());
   CHECK(*fast == parse_safetensors_index("i.json", index));
   CHECK(fast->at("b.safetensors") == std::vector<std::string>{"x", "z"});
-  for (const char* doubtful : {R"({"weight_map": {"x": "../a.safetensors"}})",
-                               R"({"weight_map": {"x": 1}})", R"({"weight_map": []})",
-                               R"({"weight_map": {"x": "a"}, "weight_map": {}})",
-                               R"({"weight_map": {"x": "a", "x": "b"}})", R"({"weight_map": {)"}) {
+  for (const char* doubtful :
+       {R"({"weight_map": {"x": "../a.safetensors"}})", R"({"weight_map": {"x": 1}})",
+        R"({"weight_map": []})", R"({"weight_map": {"x": "a"}, "weight_map": {}})",
+        R"({"weight_map": {"x": "a", "x": "b"}})", R"({"weight_map": {)"}) {
     CAPTURE(doubtful);
     CHECK_FALSE(shard_map_fast(doubtful).has_value());
   }

@@ -115,8 +115,7 @@ compile --model DIR` does, and applies the plan, as `qcfg apply` does, in one st
 Exit status: 0 ok, 1 invalid recipe or a plan that does not apply, 2 usage or I/O error.
 )";
 
-QCFG_REGISTER_COMMAND(Command{"ptq", std::string(runtime_summary("ptq")), kUsage,
-                              run_ptq});
+QCFG_REGISTER_COMMAND(Command{"ptq", std::string(runtime_summary("ptq")), kUsage, run_ptq});
 
 }  // namespace
 }  // namespace qcfg::cli
