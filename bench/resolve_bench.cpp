@@ -2,15 +2,15 @@
 // one shared expert), ~135k quantizers, with the entries of the largest real PTQ recipe. Prints
 // the shape-indexed resolver's time next to the naive entry x quantizer loop, and peak RSS.
 #include <fmt/format.h>
-
-#include <cstdio>
-#include <fstream>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
+#include "bench/model_shapes.h"
 #include "compiler/json_writer.h"
 #include "driver/pipeline.h"
 #include "resolver/plan.h"
@@ -20,45 +20,6 @@ using namespace qcfg;
 using namespace qcfg::resolver;
 
 namespace {
-
-constexpr int kLayers = 61;
-constexpr int kDenseLayers = 3;
-constexpr int kRoutedExperts = 256;
-
-void add_linear(Inventory& inv, const std::string& module) {
-  for (const char* leaf : {"weight_quantizer", "input_quantizer", "output_quantizer"})
-    inv.quantizers.push_back({module + "." + leaf, "nn.Linear", {}, {}, {}, {}});
-}
-
-void add_mlp(Inventory& inv, const std::string& prefix) {
-  for (const char* proj : {"gate_proj", "up_proj", "down_proj"}) add_linear(inv, prefix + proj);
-}
-
-Inventory deepseek_v3_inventory() {
-  Inventory inv;
-  inv.origin = "deepseek-v3-shaped";
-  for (const char* leaf : {"weight_quantizer", "input_quantizer", "output_quantizer"})
-    inv.quantizers.push_back(
-        {std::string("model.embed_tokens.") + leaf, "nn.Embedding", {}, {}, {}, {}});
-  for (int l = 0; l < kLayers; ++l) {
-    const std::string layer = "model.layers." + std::to_string(l) + ".";
-    for (const char* proj : {"q_a_proj", "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj", "o_proj"})
-      add_linear(inv, layer + "self_attn." + proj);
-    for (const char* bmm : {"q_bmm_quantizer", "k_bmm_quantizer", "v_bmm_quantizer"})
-      inv.quantizers.push_back(
-          {layer + "self_attn." + bmm, "hf.DeepseekV3Attention", {}, {}, {}, {}});
-    if (l < kDenseLayers) {
-      add_mlp(inv, layer + "mlp.");
-      continue;
-    }
-    add_linear(inv, layer + "mlp.gate");
-    for (int e = 0; e < kRoutedExperts; ++e)
-      add_mlp(inv, layer + "mlp.experts." + std::to_string(e) + ".");
-    add_mlp(inv, layer + "mlp.shared_experts.");
-  }
-  add_linear(inv, "lm_head");
-  return inv;
-}
 
 std::string largest_ptq_recipe() {
   namespace fs = std::filesystem;
@@ -99,7 +60,7 @@ double best_ms(int runs, F&& f) {
 
 int main() {
   Inventory inv;
-  const double build_ms = best_ms(1, [&] { inv = deepseek_v3_inventory(); });
+  const double build_ms = best_ms(1, [&] { inv = bench::moe_inventory(bench::kDeepseekV3); });
   const std::string recipe = largest_ptq_recipe();
   SourceManager sources;
   Diagnostics diags;

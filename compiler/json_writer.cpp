@@ -3,45 +3,50 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
 namespace qcfg {
 namespace {
 
-void write_string(std::string& out, const std::string& s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
+// The escape json.dumps writes for `c` (nullptr: `c` is written as is).
+const char* escape_of(unsigned char c, char (&buf)[8]) {
+  switch (c) {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    case '\b':
+      return "\\b";
+    case '\f':
+      return "\\f";
+    default:
+      if (c < 0x20 || c == 0x7f) {
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        return buf;
+      }
+      return nullptr;
   }
+}
+
+// Runs of plain characters are appended whole: plans write hundreds of thousands of names.
+void write_string(std::string& out, std::string_view s) {
+  out += '"';
+  size_t run = 0;
+  char buf[8];
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
+    out.append(s.substr(run, i - run));
+    out += escape_of(c, buf);
+    run = i + 1;
+  }
+  out.append(s.substr(run));
   out += '"';
 }
 
@@ -167,5 +172,7 @@ std::string to_json(const Value& v, const JsonStyle& style) {
   w.write(v, 0);
   return w.take();
 }
+
+void append_json_string(std::string& out, std::string_view s) { write_string(out, s); }
 
 }  // namespace qcfg

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "compiler/value.h"
 
@@ -14,5 +15,8 @@ struct JsonStyle {
 };
 
 std::string to_json(const Value& v, const JsonStyle& style = {});
+
+// `s` as a JSON string (quoted, escaped as to_json escapes it) appended to `out`.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace qcfg

@@ -138,6 +138,11 @@ def plan_reader_seeds(out):
     write_seed(out, json.dumps({"plan_version": 1, "quantizers": [
         {"name": "a.weight_quantizer", "enabled": [True, False],
          "attributes": [{"num_bits": 4}, {"num_bits": 8}]}]}))
+    write_seed(out, json.dumps({"plan_version": 2, "attribute_sets": [{"num_bits": 4}, {"num_bits": 8}],
+        "states": [{"kind": "tensor", "enabled": True, "hard_disabled": False, "attributes": 0},
+                   {"kind": "sequential", "enabled": [True, False], "attributes": [0, 1]}],
+        "quantizers": [{"name": "a.weight_quantizer", "state": 1},
+                       {"name": "a.input_quantizer", "state": 0}]}))
 
 
 def main():

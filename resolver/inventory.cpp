@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "resolver/attributes.h"
+#include "resolver/inventory_fast.h"
 #include "resolver/safetensors.h"
 
 namespace qcfg::resolver {
@@ -137,6 +137,12 @@ void parse_modules(const Json& j, Inventory& inv) {
 }  // namespace
 
 Inventory inventory_from_json_text(const std::string& text, const std::string& origin) {
+  if (std::optional<Inventory> fast = inventory_from_json_fast(text, origin))
+    return *std::move(fast);
+  return inventory_from_json_reference(text, origin);
+}
+
+Inventory inventory_from_json_reference(const std::string& text, const std::string& origin) {
   Json j;
   try {
     j = Json::parse(text);
@@ -192,13 +198,15 @@ Inventory load_inventory_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw InventoryError(path, "cannot read inventory: not a regular file");
-  if (std::filesystem::file_size(path, ec) > kMaxInventoryBytes)
-    throw InventoryError(path, "inventory larger than 1 GiB");
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw InventoryError(path, "cannot read inventory: " + ec.message());
+  if (size > kMaxInventoryBytes) throw InventoryError(path, "inventory larger than 1 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InventoryError(path, "cannot read inventory");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return inventory_from_json_text(buf.str(), path);
+  std::string text(static_cast<size_t>(size), '\0');  // one read: no stream copies
+  in.read(text.data(), static_cast<std::streamsize>(size));
+  text.resize(static_cast<size_t>(in.gcount()));
+  return inventory_from_json_text(text, path);
 }
 
 Inventory load_inventory(const std::string& path, ExpertLayout layout) {

@@ -1,18 +1,17 @@
 #include "resolver/plan.h"
 
-#include <map>
-#include <ostream>
-#include <sstream>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
+#include <ostream>
+#include <sstream>
 #include <unordered_map>
 
 #include "compiler/json_writer.h"
 #include "resolver/attributes.h"
 #include "resolver/names.h"
+#include "resolver/plan_internal.h"
 
 namespace qcfg::resolver {
 namespace {
@@ -34,7 +33,9 @@ Value index_list(const std::vector<uint32_t>& v) {
   return list;
 }
 
-Value entries_value(const Resolution& r) {
+}  // namespace
+
+Value plan_entries_value(const Resolution& r) {
   Value list = Value::list();
   for (size_t i = 0; i < r.entries->size(); ++i) {
     const QuantizerEntry& e = (*r.entries)[i];
@@ -50,6 +51,8 @@ Value entries_value(const Resolution& r) {
   }
   return list;
 }
+
+namespace {
 
 Value quantizer_value(const Resolution& r, size_t i, const PlanOptions& options) {
   const InventoryQuantizer& q = r.inventory->quantizers[i];
@@ -118,7 +121,7 @@ Value plan_to_value(const Resolution& r, const PlanOptions& options) {
   Value plan = Value::map();
   plan.set("plan_version", Value::integer(1));
   plan.set("inventory", Value::string(r.inventory->origin));
-  plan.set("entries", entries_value(r));
+  plan.set("entries", plan_entries_value(r));
   Value list = Value::list();
   list.items().reserve(r.quantizers.size());
   for (size_t i = 0; i < r.quantizers.size(); ++i) list.push_back(quantizer_value(r, i, options));
@@ -142,6 +145,12 @@ std::string indented(const std::string& text, size_t spaces) {
 
 std::string json_of(const Value& v, size_t depth) { return indented(to_json(v), depth); }
 
+}  // namespace
+
+std::string indented_json(const Value& v, size_t depth) { return json_of(v, depth); }
+
+namespace {
+
 // Writes the plan as to_json(plan_to_value(r)) would, one quantizer at a time, rendering each
 // shared attribute mapping and each provenance pair once. Text goes to the sink in chunks of about
 // kFlushBytes, so memory stays bounded however many quantizers the model has.
@@ -151,7 +160,7 @@ class PlanWriter {
       : r_(r), o_(o), sink_(sink) {}
 
   void write() {
-    out_ = "{\n  \"entries\": " + json_of(entries_value(r_), 2) + ",\n";
+    out_ = "{\n  \"entries\": " + json_of(plan_entries_value(r_), 2) + ",\n";
     out_ += "  \"inventory\": " + to_json(Value::string(r_.inventory->origin)) + ",\n";
     out_ += "  \"plan_version\": 1,\n  \"quantizers\": [";
     for (size_t i = 0; i < r_.quantizers.size(); ++i) {
@@ -242,6 +251,10 @@ class PlanWriter {
 }  // namespace
 
 void write_plan_json(const Resolution& r, std::ostream& out, const PlanOptions& options) {
+  if (options.version == 2) {
+    write_plan_v2_json(r, out, options);
+    return;
+  }
   PlanWriter(r, options, out).write();
 }
 

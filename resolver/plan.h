@@ -14,13 +14,17 @@ namespace qcfg::resolver {
 
 struct PlanOptions {
   bool provenance = true;  // matched/overridden entries and entry locations per quantizer
+  // 1: one full record per quantizer; 2: distinct attribute mappings and states listed once,
+  // quantizers referring to them (docs/plan-format.md). `qcfg compile` writes 2 by default.
+  int version = 1;
 };
 
+// The plan_version 1 tree (tests, conformance).
 Value plan_to_value(const Resolution& r, const PlanOptions& options = {});
 
-// Exactly to_json(plan_to_value(r, options)) (no final newline), streamed to `out` quantizer by
-// quantizer in ~1 MiB chunks: for large models (DeepSeek-V3: 135k quantizers) neither the tree nor
-// the text is ever whole in memory.
+// Version 1: exactly to_json(plan_to_value(r, options)) (no final newline). Either version is
+// streamed to `out` quantizer by quantizer in ~1 MiB chunks: for large models (DeepSeek-V3: 135k
+// quantizers) neither the tree nor the text is ever whole in memory.
 void write_plan_json(const Resolution& r, std::ostream& out, const PlanOptions& options = {});
 // The same text as a string (tests, small models).
 std::string plan_to_json(const Resolution& r, const PlanOptions& options = {});

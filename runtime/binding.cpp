@@ -42,7 +42,7 @@ std::string dynamic_type_of(const Value& attrs) {
 // blocks with E8M0 scales), not per token (`{-1: None}`).
 bool stage_needs_calibration(const PlanStage& s) {
   if (!s.enabled) return false;
-  const Value& a = s.attributes;
+  const Value& a = s.attributes();
   if (dynamic_type_of(a) == "dynamic") return false;
   if (const Value* c = a.find("constant_amax"); c != nullptr && !c->is_null()) return false;
   if (const Value* c = a.find("use_constant_amax"); c != nullptr && c->truthy()) return false;

@@ -1,5 +1,7 @@
 #include "runtime/plan_reader.h"
 
+#include <optional>
+
 #include "compiler/document/reader.h"
 #include "compiler/input_file.h"
 
@@ -30,18 +32,18 @@ bool read_stage(const Value& enabled, const Value& attributes, PlanStage& stage,
     return false;
   }
   stage.enabled = enabled.as_bool();
-  stage.attributes = attributes;
+  stage.shared_attributes = std::make_shared<const Value>(attributes);
   return true;
 }
 
 // A sequential quantizer has parallel lists `enabled` and `attributes`, one element per stage.
-bool read_sequential(const Value& enabled, const Value& attributes, PlanQuantizer& q,
-                     Diagnostics& diags) {
+// `what` names it in messages ("sequential quantizer 'NAME'", "state 3").
+bool read_sequential(const Value& enabled, const Value& attributes, const std::string& what,
+                     PlanQuantizer& q, Diagnostics& diags) {
   if (!enabled.is_list() || !attributes.is_list() ||
       enabled.items().size() != attributes.items().size() || enabled.items().empty()) {
     diags.error(enabled.loc(),
-                "sequential quantizer '" + q.name +
-                    "': `enabled` and `attributes` must be lists of the same, non-zero length",
+                what + ": `enabled` and `attributes` must be lists of the same, non-zero length",
                 kRule);
     return false;
   }
@@ -53,10 +55,24 @@ bool read_sequential(const Value& enabled, const Value& attributes, PlanQuantize
   return true;
 }
 
-const Value* require(const Value& record, const char* key, Diagnostics& diags) {
+// `kind` and the stages of a quantizer record (plan_version 1) or a state (plan_version 2).
+bool read_switches(const Value& record, const Value& enabled, const Value& attributes,
+                   const std::string& what, PlanQuantizer& q, Diagnostics& diags) {
+  const Value* kind = record.find("kind");
+  q.sequential =
+      kind != nullptr ? kind->is_string() && kind->as_string() == "sequential" : enabled.is_list();
+  if (q.sequential) return read_sequential(enabled, attributes, what, q, diags);
+  PlanStage stage;
+  if (!read_stage(enabled, attributes, stage, diags)) return false;
+  q.stages.push_back(std::move(stage));
+  return true;
+}
+
+const Value* require(const Value& record, const char* key, Diagnostics& diags,
+                     const char* record_kind = "quantizer record") {
   const Value* v = record.find(key);
   if (v == nullptr)
-    diags.error(record.loc(), std::string("quantizer record has no `") + key + "`", kRule);
+    diags.error(record.loc(), std::string(record_kind) + " has no `" + key + "`", kRule);
   return v;
 }
 
@@ -76,19 +92,109 @@ void read_quantizer(const Value& record, Plan& plan, Diagnostics& diags) {
   PlanQuantizer q;
   q.name = name->as_string();
   q.loc = record.loc();
-  const Value* kind = record.find("kind");
-  q.sequential =
-      kind != nullptr ? kind->is_string() && kind->as_string() == "sequential" : enabled->is_list();
-  bool ok = false;
-  if (q.sequential) {
-    ok = read_sequential(*enabled, *attributes, q, diags);
-  } else {
-    PlanStage stage;
-    ok = read_stage(*enabled, *attributes, stage, diags);
-    if (ok) q.stages.push_back(std::move(stage));
-  }
-  if (ok) plan.quantizers.push_back(std::move(q));
+  if (read_switches(record, *enabled, *attributes, "sequential quantizer '" + q.name + "'", q,
+                    diags))
+    plan.quantizers.push_back(std::move(q));
 }
+
+// plan_version 2: `attribute_sets` and `states` tables, quantizer records {name, state}.
+class PlanV2Reader {
+ public:
+  PlanV2Reader(const Value& doc, Plan& plan, Diagnostics& diags)
+      : doc_(doc), plan_(plan), diags_(diags) {}
+
+  void read() {
+    const Value* sets = list_field("attribute_sets");
+    const Value* states = list_field("states");
+    const Value* quantizers = list_field("quantizers");
+    if (sets == nullptr || states == nullptr || quantizers == nullptr) return;
+    sets_ = sets;
+    for (size_t k = 0; k < states->items().size(); ++k) read_state(states->items()[k], k);
+    plan_.quantizers.reserve(quantizers->items().size());
+    for (const Value& record : quantizers->items()) read_record(record);
+  }
+
+ private:
+  const Value* list_field(const char* key) {
+    const Value* v = doc_.find(key);
+    if (v == nullptr || !v->is_list()) {
+      diags_.error(v ? v->loc() : doc_.loc(), std::string("`") + key + "` must be a list", kRule);
+      return nullptr;
+    }
+    return v;
+  }
+
+  // An index into `table` (of `size` rows), else a located error.
+  bool index_in(const Value& v, size_t size, const char* table, size_t& out) {
+    if (!v.is_int() || v.as_int() < 0 || static_cast<uint64_t>(v.as_int()) >= size) {
+      diags_.error(v.loc(),
+                   std::string("expected an index into `") + table + "` (0 to " +
+                       std::to_string(size) + " exclusive), not " + v.repr(),
+                   kRule);
+      return false;
+    }
+    out = static_cast<size_t>(v.as_int());
+    return true;
+  }
+
+  // `attributes` of a state with each index replaced by its mapping (lists stay lists).
+  bool expand(const Value& refs, Value& out) {
+    if (refs.is_list()) {
+      out = Value::list(refs.loc());
+      for (const Value& r : refs.items()) {
+        Value item;
+        if (!expand(r, item)) return false;
+        out.push_back(std::move(item));
+      }
+      return true;
+    }
+    size_t k = 0;
+    if (!index_in(refs, sets_->items().size(), "attribute_sets", k)) return false;
+    out = sets_->items()[k];
+    return true;
+  }
+
+  void read_state(const Value& state, size_t k) {
+    std::optional<PlanQuantizer>& slot = states_.emplace_back();
+    if (!state.is_map()) {
+      diags_.error(state.loc(), "a state must be a mapping", kRule);
+      return;
+    }
+    const Value* enabled = require(state, "enabled", diags_, "state");
+    const Value* refs = require(state, "attributes", diags_, "state");
+    Value attributes;
+    if (enabled == nullptr || refs == nullptr || !expand(*refs, attributes)) return;
+    PlanQuantizer q;
+    if (read_switches(state, *enabled, attributes, "state " + std::to_string(k), q, diags_))
+      slot = std::move(q);
+  }
+
+  void read_record(const Value& record) {
+    if (!record.is_map()) {
+      diags_.error(record.loc(), "a quantizer record must be a mapping", kRule);
+      return;
+    }
+    const Value* name = require(record, "name", diags_);
+    const Value* state = require(record, "state", diags_);
+    if (name == nullptr || state == nullptr) return;
+    if (!name->is_string() || name->as_string().empty()) {
+      diags_.error(name->loc(), "`name` must be a non-empty string", kRule);
+      return;
+    }
+    size_t k = 0;
+    if (!index_in(*state, states_.size(), "states", k) || !states_[k]) return;  // said once
+    PlanQuantizer q = *states_[k];
+    q.name = name->as_string();
+    q.loc = record.loc();
+    plan_.quantizers.push_back(std::move(q));
+  }
+
+  const Value& doc_;
+  Plan& plan_;
+  Diagnostics& diags_;
+  const Value* sets_ = nullptr;
+  std::vector<std::optional<PlanQuantizer>> states_;  // nullopt: invalid, already reported
+};
 
 }  // namespace
 
@@ -114,14 +220,20 @@ Plan read_plan(const SourceFile& file, Diagnostics& diags) {
     return plan;
   }
   const Value* version = doc.find("plan_version");
-  if (version == nullptr || !version->is_int() || version->as_int() != 1) {
+  if (version == nullptr || !version->is_int() ||
+      (version->as_int() != 1 && version->as_int() != 2)) {
     diags.error(version ? version->loc() : doc.loc(),
-                "unsupported plan: expected \"plan_version\": 1; recompile it with `qcfg compile`",
+                "unsupported plan: expected \"plan_version\": 1 or 2; recompile it with `qcfg "
+                "compile`",
                 kRule);
     return plan;
   }
   if (const Value* inv = doc.find("inventory"); inv != nullptr && inv->is_string())
     plan.origin = inv->as_string();
+  if (version->as_int() == 2) {
+    PlanV2Reader(doc, plan, diags).read();
+    return plan;
+  }
   const Value* quantizers = doc.find("quantizers");
   if (quantizers == nullptr || !quantizers->is_list()) {
     diags.error(quantizers ? quantizers->loc() : doc.loc(), "`quantizers` must be a list", kRule);

@@ -1,8 +1,10 @@
-// Reading a compiled plan (`qcfg compile` JSON, plan_version 1; docs/plan-format.md). The runtime
-// never re-parses configs: it takes each quantizer's final switch and attribute mapping from the
-// plan, with the source location of every value so a problem found later points into the plan.
+// Reading a compiled plan (`qcfg compile` JSON, plan_version 1 or 2; docs/plan-format.md). The
+// runtime never re-parses configs: it takes each quantizer's final switch and attribute mapping
+// from the plan, with the source location of every value so a problem found later points into the
+// plan.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +17,10 @@ namespace qcfg::runtime {
 // One stage of a quantizer: a TensorQuantizer, or one element of a SequentialQuantizer.
 struct PlanStage {
   bool enabled = false;
-  Value attributes;  // full QuantizerAttributeConfig mapping without `enable`
+  // The full QuantizerAttributeConfig mapping without `enable`; shared (not copied) by the
+  // quantizers of one plan_version 2 state.
+  std::shared_ptr<const Value> shared_attributes;
+  const Value& attributes() const { return *shared_attributes; }
 };
 
 struct PlanQuantizer {
@@ -42,8 +47,8 @@ struct Plan {
 };
 
 // Parses and validates plan text. Errors (not JSON, wrong plan_version, a quantizer record
-// without name / enabled / attributes, mismatched sequential lists) are added to `diags`, located
-// in the plan; the result is then incomplete and must not be used.
+// without name / enabled / attributes, mismatched sequential lists, a v2 table index out of range)
+// are added to `diags`, located in the plan; the result is then incomplete and must not be used.
 Plan read_plan(const SourceFile& file, Diagnostics& diags);
 
 // Reads the file through `sources` (which must outlive the plan's locations).

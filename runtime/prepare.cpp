@@ -98,7 +98,7 @@ class Preparer {
     for (const PlanStage& s : q->stages) {
       if (!s.enabled) continue;
       try {
-        QuantFormat f = parse_format(s.attributes);
+        QuantFormat f = parse_format(s.attributes());
         check_fits(f, shape, out_.mode);
         f.fp8_scale_sweep = weights_ == WeightCalibration::mse_fp8_scale_sweep &&
                             f.kind == FormatKind::nvfp4_static;
@@ -237,7 +237,7 @@ class Preparer {
     const PlanQuantizer* input = input_quantizer_of(&q);
     try {
       std::optional<QuantFormat> input_format;
-      if (input != nullptr) input_format = parse_format(input->stages[0].attributes);
+      if (input != nullptr) input_format = parse_format(input->stages[0].attributes());
       const ExportAlgo algo = export_algo(w, input_format);
       p.algo = algo;
       for (const WorkTensor& t : p.unit->tensors) {
@@ -397,8 +397,8 @@ class Preparer {
     const bool k = q.name.size() > 15 && q.name.ends_with("k_bmm_quantizer");
     const bool v = q.name.size() > 15 && q.name.ends_with("v_bmm_quantizer");
     if (!k && !v) return;
-    const Value* bits = q.stages[0].attributes.find("num_bits");
-    const Value* bias = q.stages[0].attributes.find("bias");
+    const Value* bits = q.stages[0].attributes().find("num_bits");
+    const Value* bias = q.stages[0].attributes().find("bias");
     std::string algo;
     if (bits != nullptr && bits->is_list() && bits->items().size() == 2) {
       const int64_t e = bits->items()[0].as_int();

@@ -3,6 +3,8 @@
 set -euo pipefail
 packages=(g++ meson ninja-build pkg-config libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
           doctest-dev libtorch-dev python3-jsonschema python3-yaml)
+# simdjson: the fast readers of inventories, safetensors headers and shard indexes.
+packages+=(libsimdjson-dev)
 # tests/packaging/pre_commit_test.sh makes a virtualenv (Debian's python3 needs python3-venv for it).
 packages+=(python3-venv)
 # The fuzz targets (fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes.

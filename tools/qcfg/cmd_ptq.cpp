@@ -98,6 +98,7 @@ int run_ptq(const std::vector<std::string>& argv) {
   if (!r.ok()) return kExitInvalid;
   resolver::PlanOptions po;
   po.provenance = false;
+  po.version = 2;  // what `qcfg compile` writes; the reader takes both
   const std::string name = args.positionals()[0] + " (compiled plan)";
   const SourceFile* text = sources.add(name, name, resolver::plan_to_json(r, po));
   Diagnostics diags;
@@ -129,8 +130,7 @@ compile --model DIR` does, and applies the plan, as `qcfg apply` does, in one st
 Exit status: 0 ok, 1 invalid recipe or a plan that does not apply, 2 usage or I/O error.
 )";
 
-QCFG_REGISTER_COMMAND(Command{"ptq", std::string(runtime_summary("ptq")), kUsage,
-                              run_ptq});
+QCFG_REGISTER_COMMAND(Command{"ptq", std::string(runtime_summary("ptq")), kUsage, run_ptq});
 
 }  // namespace
 }  // namespace qcfg::cli

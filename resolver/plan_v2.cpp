@@ -1,0 +1,164 @@
+// plan_version 2 (docs/plan-format.md): each distinct attribute mapping and each distinct resolved
+// state written once, each quantizer a one-line record naming its state. DeepSeek-V3 (135k
+// quantizers) has a few dozen states, so the plan is mostly the quantizer names.
+#include <ostream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/json_writer.h"
+#include "resolver/attributes.h"
+#include "resolver/plan.h"
+#include "resolver/plan_internal.h"
+
+namespace qcfg::resolver {
+namespace {
+
+constexpr JsonStyle kCompact{-1, true};
+
+std::string index_text(int32_t i) { return i < 0 ? "null" : std::to_string(i); }
+
+std::string list_text(const std::vector<uint32_t>& v) {
+  std::string out = "[";
+  for (size_t k = 0; k < v.size(); ++k) {
+    if (k) out += ", ";
+    out += std::to_string(v[k]);
+  }
+  return out + "]";
+}
+
+class PlanV2Writer {
+ public:
+  PlanV2Writer(const Resolution& r, const PlanOptions& o, std::ostream& sink)
+      : r_(r), o_(o), sink_(sink) {}
+
+  void write() {
+    // First pass: the state of every quantizer, so the tables can precede the records.
+    std::vector<uint32_t> state_of(r_.quantizers.size());
+    for (size_t i = 0; i < r_.quantizers.size(); ++i) state_of[i] = state_id(i);
+    out_ = "{\n  \"plan_version\": 2,\n";
+    out_ += "  \"inventory\": " + to_json(Value::string(r_.inventory->origin)) + ",\n";
+    out_ += "  \"entries\": " + indented_json(plan_entries_value(r_), 2) + ",\n";
+    table("attribute_sets", attribute_text_);
+    table("states", state_text_);
+    out_ += "  \"quantizers\": [";
+    for (size_t i = 0; i < r_.quantizers.size(); ++i) {
+      const InventoryQuantizer& q = r_.inventory->quantizers[i];
+      out_ += i ? ",\n    {\"name\": " : "\n    {\"name\": ";
+      append_json_string(out_, q.name);
+      out_ += ", \"parent_class\": ";
+      if (q.parent_class)
+        append_json_string(out_, *q.parent_class);
+      else
+        out_ += "null";
+      out_ += ", \"state\": ";
+      out_ += std::to_string(state_of[i]);
+      out_ += '}';
+      if (out_.size() >= kFlushBytes) flush();
+    }
+    out_ += r_.quantizers.empty() ? "]\n}" : "\n  ]\n}";
+    flush();
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = size_t{1} << 20;
+
+  void flush() {
+    sink_.write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    out_.clear();
+  }
+
+  void table(const char* key, const std::vector<std::string>& rows) {
+    out_ += std::string("  \"") + key + "\": [";
+    for (size_t k = 0; k < rows.size(); ++k) out_ += (k ? ",\n    " : "\n    ") + rows[k];
+    out_ += rows.empty() ? "],\n" : "\n  ],\n";
+  }
+
+  // Index of a distinct attribute mapping; nodes share mappings, so most lookups are by pointer.
+  uint32_t attribute_id(const Value* attributes) {
+    auto [by_ptr, fresh_ptr] = attribute_of_ptr_.try_emplace(attributes, 0);
+    if (!fresh_ptr) return by_ptr->second;
+    std::string text = to_json(*attributes, kCompact);
+    auto [by_text, fresh_text] =
+        attribute_of_text_.try_emplace(text, static_cast<uint32_t>(attribute_text_.size()));
+    if (fresh_text) attribute_text_.push_back(std::move(text));
+    return by_ptr->second = by_text->second;
+  }
+
+  // `enabled` and `attributes` as plan_version 1 writes them, attribute ids for mappings.
+  std::string enabled_text(const QuantizerNode& n) {
+    if (!n.sequential) return n.enabled() ? "true" : "false";
+    std::string out = "[";
+    for (size_t k = 0; k < n.children.size(); ++k)
+      out += (k ? ", " : "") + enabled_text(n.children[k]);
+    return out + "]";
+  }
+
+  std::string attributes_text(const QuantizerNode& n) {
+    if (!n.sequential) return std::to_string(attribute_id(n.attributes));
+    std::string out = "[";
+    for (size_t k = 0; k < n.children.size(); ++k)
+      out += (k ? ", " : "") + attributes_text(n.children[k]);
+    return out + "]";
+  }
+
+  // The state of quantizer `i`. Most quantizers share a state with many others, so the text is
+  // built only for a state not seen before, found by a binary key of what decides it.
+  uint32_t state_id(size_t i) {
+    const QuantizerNode& n = r_.quantizers[i].node;
+    std::vector<uint32_t> matched;
+    if (o_.provenance) matched = matched_entries(r_, i);
+    if (n.sequential) return state_by_text(i, n, matched);
+    key_.clear();
+    const auto put = [&](const void* p, size_t size) {
+      key_.append(static_cast<const char*>(p), size);
+    };
+    put(&n.attributes, sizeof n.attributes);
+    const char flags[2] = {static_cast<char>(n.enabled()), static_cast<char>(n.hard_disabled)};
+    put(flags, 2);
+    put(&n.last_cfg_entry, sizeof n.last_cfg_entry);
+    put(&n.last_enable_entry, sizeof n.last_enable_entry);
+    if (!matched.empty()) put(matched.data(), matched.size() * sizeof matched[0]);
+    auto [it, fresh] = state_of_key_.try_emplace(key_, 0);
+    if (fresh) it->second = state_by_text(i, n, matched);
+    return it->second;
+  }
+
+  uint32_t state_by_text(size_t i, const QuantizerNode& n, const std::vector<uint32_t>& matched) {
+    std::string s = n.sequential ? "{\"kind\": \"sequential\"" : "{\"kind\": \"tensor\"";
+    s += ", \"enabled\": " + enabled_text(n);
+    if (!n.sequential)
+      s += n.hard_disabled ? ", \"hard_disabled\": true" : ", \"hard_disabled\": false";
+    s += ", \"attributes\": " + attributes_text(n);
+    s += ", \"last_cfg_entry\": " + index_text(n.last_cfg_entry);
+    s += ", \"last_enable_entry\": " + index_text(n.last_enable_entry);
+    if (o_.provenance) {
+      s += ", \"matched_entries\": " + list_text(matched);
+      s += ", \"overridden_entries\": " + list_text(overridden_entries(r_.quantizers[i], matched));
+    }
+    s += '}';
+    auto [it, fresh] = state_of_text_.try_emplace(s, static_cast<uint32_t>(state_text_.size()));
+    if (fresh) state_text_.push_back(std::move(s));
+    return it->second;
+  }
+
+  const Resolution& r_;
+  const PlanOptions& o_;
+  std::ostream& sink_;
+  std::string out_;
+  std::unordered_map<const Value*, uint32_t> attribute_of_ptr_;
+  std::unordered_map<std::string, uint32_t> attribute_of_text_;
+  std::vector<std::string> attribute_text_;
+  std::unordered_map<std::string, uint32_t> state_of_text_;
+  std::unordered_map<std::string, uint32_t> state_of_key_;  // state_id's binary keys
+  std::string key_;
+  std::vector<std::string> state_text_;
+};
+
+}  // namespace
+
+void write_plan_v2_json(const Resolution& r, std::ostream& out, const PlanOptions& options) {
+  PlanV2Writer(r, options, out).write();
+}
+
+}  // namespace qcfg::resolver

@@ -1,0 +1,163 @@
+#include "resolver/safetensors_fast.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+namespace qcfg::resolver {
+namespace {
+
+namespace dom = simdjson::dom;
+
+// One parser per thread: its buffers are reused from shard to shard.
+dom::parser& parser() {
+  thread_local dom::parser p;
+  return p;
+}
+
+std::optional<dom::object> object_of(std::string_view json, simdjson::padded_string& padded) {
+  padded = simdjson::padded_string(json.data(), json.size());
+  dom::object root;
+  if (parser().parse(padded).get(root) != simdjson::SUCCESS) return std::nullopt;
+  return root;
+}
+
+// A JSON integer the reference reads as `is_number_unsigned` and within `max`.
+bool unsigned_of(dom::element e, uint64_t max, uint64_t& out) {
+  int64_t i = 0;
+  if (e.type() == dom::element_type::INT64 && e.get_int64().get(i) == simdjson::SUCCESS && i >= 0) {
+    out = static_cast<uint64_t>(i);
+    return out <= max;
+  }
+  if (e.type() == dom::element_type::UINT64 && e.get_uint64().get(out) == simdjson::SUCCESS)
+    return out <= max;
+  return false;
+}
+
+struct Entry {
+  TensorInfo tensor;
+  uint64_t begin = 0, end = 0;
+};
+
+// A tensor entry the reference accepts, or false (it then says what is wrong, located).
+bool entry_of(std::string_view name, dom::element value, uint64_t data_size, Entry& out) {
+  dom::object obj;
+  if (value.get_object().get(obj) != simdjson::SUCCESS) return false;
+  std::string_view dtype;
+  dom::array shape, offsets;
+  int seen = 0;
+  for (dom::key_value_pair kv : obj) {
+    if (kv.key == "dtype") {
+      if ((seen & 1) || kv.value.get_string().get(dtype) != simdjson::SUCCESS) return false;
+      seen |= 1;
+    } else if (kv.key == "shape") {
+      if ((seen & 2) || kv.value.get_array().get(shape) != simdjson::SUCCESS) return false;
+      seen |= 2;
+    } else if (kv.key == "data_offsets") {
+      if ((seen & 4) || kv.value.get_array().get(offsets) != simdjson::SUCCESS) return false;
+      seen |= 4;
+    }
+  }
+  if (seen != 7) return false;
+  TensorInfo& t = out.tensor;
+  t.name = name;
+  t.dtype = dtype;
+  const int bits = dtype_bits(t.dtype);
+  if (bits == 0) return false;
+  uint64_t total = static_cast<uint64_t>(bits);
+  for (dom::element d : shape) {
+    uint64_t ud = 0;
+    if (!unsigned_of(d, uint64_t{INT64_MAX}, ud)) return false;
+    if (ud != 0 && total > std::numeric_limits<uint64_t>::max() / ud) return false;
+    total *= ud;
+    t.shape.push_back(static_cast<int64_t>(ud));
+  }
+  if (offsets.size() != 2) return false;
+  if (!unsigned_of(offsets.at(0).value_unsafe(), std::numeric_limits<uint64_t>::max(), out.begin) ||
+      !unsigned_of(offsets.at(1).value_unsafe(), std::numeric_limits<uint64_t>::max(), out.end))
+    return false;
+  if (out.begin > out.end || out.end > data_size) return false;
+  if (total % 8 != 0 || total / 8 != out.end - out.begin) return false;
+  t.nbytes = out.end - out.begin;
+  return true;
+}
+
+// The reference's overlap rule: non-empty ranges, in order of their start, must not overlap.
+bool overlap_free(std::vector<const Entry*> by_start) {
+  std::sort(by_start.begin(), by_start.end(),
+            [](const Entry* a, const Entry* b) { return a->begin < b->begin; });
+  for (size_t k = 1; k < by_start.size(); ++k) {
+    const Entry& prev = *by_start[k - 1];
+    const Entry& cur = *by_start[k];
+    if (cur.begin < prev.end && cur.begin != cur.end && prev.begin != prev.end) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<TensorInfo>> header_tensors_fast(std::string_view json,
+                                                           uint64_t data_size,
+                                                           const std::string& file) {
+  simdjson::padded_string padded;
+  const std::optional<dom::object> root = object_of(json, padded);
+  if (!root) return std::nullopt;
+  std::vector<Entry> entries;
+  for (dom::key_value_pair kv : *root) {
+    if (kv.key == "__metadata__") continue;
+    Entry& e = entries.emplace_back();
+    if (!entry_of(kv.key, kv.value, data_size, e)) return std::nullopt;
+    e.tensor.file = file;
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.tensor.name < b.tensor.name; });
+  std::vector<const Entry*> by_start;
+  by_start.reserve(entries.size());
+  for (size_t k = 0; k < entries.size(); ++k) {
+    if (k && entries[k].tensor.name == entries[k - 1].tensor.name) return std::nullopt;  // repeated
+    by_start.push_back(&entries[k]);
+  }
+  if (!overlap_free(std::move(by_start))) return std::nullopt;
+  std::vector<TensorInfo> tensors;
+  tensors.reserve(entries.size());
+  for (Entry& e : entries) tensors.push_back(std::move(e.tensor));
+  return tensors;
+}
+
+std::optional<ShardMap> shard_map_fast(std::string_view json) {
+  simdjson::padded_string padded;
+  const std::optional<dom::object> root = object_of(json, padded);
+  if (!root) return std::nullopt;
+  dom::object map;
+  int maps = 0;
+  for (dom::key_value_pair kv : *root) {
+    if (kv.key != "weight_map") continue;
+    if (++maps > 1 || kv.value.get_object().get(map) != simdjson::SUCCESS) return std::nullopt;
+  }
+  if (maps != 1) return std::nullopt;
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;  // tensor, shard
+  for (dom::key_value_pair kv : map) {
+    std::string_view shard;
+    if (kv.value.get_string().get(shard) != simdjson::SUCCESS) return std::nullopt;
+    pairs.emplace_back(kv.key, shard);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  ShardMap by_shard;
+  std::string_view last_shard;
+  std::vector<std::string>* names = nullptr;
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (k && pairs[k].first == pairs[k - 1].first) return std::nullopt;  // repeated tensor
+    if (names == nullptr || pairs[k].second != last_shard) {
+      const std::string shard(pairs[k].second);
+      if (!plain_relative_path(shard)) return std::nullopt;
+      names = &by_shard[shard];
+      last_shard = pairs[k].second;
+    }
+    names->emplace_back(pairs[k].first);
+  }
+  return by_shard;
+}
+
+}  // namespace qcfg::resolver

@@ -1,0 +1,26 @@
+// Fast readers (simdjson) of safetensors headers and of model.safetensors.index.json, on the same
+// terms as inventory_fast.h: they return exactly what the reference readers of safetensors.cpp
+// (nlohmann) return, or nothing where they cannot be sure (invalid or unusual JSON, a header or
+// index the reference rejects), and the reference then gives the result or the located error.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resolver/safetensors.h"
+
+namespace qcfg::resolver {
+
+// The tensors of a header (the JSON text, after the 8-byte length), sorted by name as the
+// reference's std::map-ordered DOM lists them, each validated against the `data_size` bytes of
+// the data section. `file` is the shard's file name (TensorInfo::file).
+std::optional<std::vector<TensorInfo>> header_tensors_fast(std::string_view json,
+                                                           uint64_t data_size,
+                                                           const std::string& file);
+
+// An index's weight_map grouped by shard, names in name order.
+std::optional<ShardMap> shard_map_fast(std::string_view json);
+
+}  // namespace qcfg::resolver
