@@ -126,9 +126,10 @@ class InventoryTest(unittest.TestCase):
                                      "embed_tokens.input_quantizer",
                                      "embed_tokens.output_quantizer"])
         attn = [n for n in names if n.startswith("layers.0.self_attn.")]
-        self.assertEqual(attn[-3:], ["layers.0.self_attn.q_bmm_quantizer",
+        self.assertEqual(attn[-4:], ["layers.0.self_attn.q_bmm_quantizer",
                                      "layers.0.self_attn.k_bmm_quantizer",
-                                     "layers.0.self_attn.v_bmm_quantizer"])
+                                     "layers.0.self_attn.v_bmm_quantizer",
+                                     "layers.0.self_attn.p_bmm_quantizer"])
         self.assertIn("layers.1.mlp.down_proj.input_quantizer", names)
         self.assertEqual(names[-1], "lm_head.output_quantizer")
 

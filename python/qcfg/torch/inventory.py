@@ -7,7 +7,10 @@ but reads module types instead of guessing them from tensor names:
   ``<m>.input_quantizer``, ``<m>.output_quantizer`` (parent key ``nn.<Class>``);
 * ``nn.LayerNorm``, ``nn.BatchNorm1d/2d/3d``: input and output quantizers;
 * attention modules (class name ending in ``Attention`` with q/k/v projections): ModelOpt's HF
-  plugin adds ``q_bmm_quantizer``, ``k_bmm_quantizer``, ``v_bmm_quantizer`` (key ``hf.<Class>``);
+  plugin adds ``q_bmm_quantizer``, ``k_bmm_quantizer``, ``v_bmm_quantizer`` and
+  ``p_bmm_quantizer`` (softmax probabilities; not observed here, so an enabled one that needs
+  calibration is reported as uncalibrated) under key ``hf.<Class>`` (the checkpoint inventory
+  lists q/k/v only);
 * fused experts (transformers 5: 3-D ``gate_up_proj`` and ``down_proj`` parameters on one module):
   ``<m>.<p>_input_quantizer`` (key ``hf.<Class>``) and one ``<m>.<p>_weight_quantizers.<e>`` per
   expert (parent null), as resolver/expert_layout.h names them.
@@ -22,7 +25,7 @@ _WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Embedding)
 _NORMS = (nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 _ATTENTION_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "query", "key", "value")
 _FUSED_EXPERT_PARAMS = ("gate_up_proj", "down_proj")
-_BMM = ("q_bmm_quantizer", "k_bmm_quantizer", "v_bmm_quantizer")
+_BMM = ("q_bmm_quantizer", "k_bmm_quantizer", "v_bmm_quantizer", "p_bmm_quantizer")
 
 
 @dataclass
@@ -33,7 +36,7 @@ class Site:
     parent_class: Optional[str]
     module_name: str
     module: nn.Module
-    role: str  # weight | input | output | q_bmm | k_bmm | v_bmm | expert_input | expert_weight
+    role: str  # weight | input | output | q_bmm | k_bmm | v_bmm | p_bmm | expert_input | expert_weight
     param: Optional[str] = None  # fused experts: gate_up_proj / down_proj
     expert: Optional[int] = None
 
