@@ -83,7 +83,7 @@ nm::Granularity granularity(const at::Tensor& x, c10::optional<int64_t> axis, in
 at::Tensor calibrate(const at::Tensor& x, const std::string& attributes) {
   return checked("calibrate", [&] {
     const QuantFormat f = format_of(attributes);
-    const nm::Shape shape = ops::shape_of(x);
+    const nm::Shape shape = ops::detail::shape_of(x);
     const auto g = qcfg::runtime::calibration_granularity(f, shape);
     if (!g) return at::empty({0}, at::kFloat);
     if (f.constant_amax)
@@ -98,7 +98,7 @@ at::Tensor fake_quant(const at::Tensor& x, const std::string& attributes,
                       const c10::optional<at::Tensor>& amax, c10::optional<double> global_amax) {
   return checked("fake_quant", [&] {
     const QuantFormat f = format_of(attributes);
-    const nm::Shape shape = ops::shape_of(x);
+    const nm::Shape shape = ops::detail::shape_of(x);
     const std::vector<float> a = amax ? host_floats(*amax) : std::vector<float>{};
     if (a.empty() && qcfg::runtime::calibration_granularity(f, shape))
       throw std::invalid_argument("this format needs an amax (call calibrate first)");

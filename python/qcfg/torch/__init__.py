@@ -123,10 +123,23 @@ def quantize(model, recipe_or_plan, forward_loop=None, *, recipe_root=None,
     recipe_args = (["--recipe-root", os.fspath(recipe_root)] if recipe_root else []) + (
         ["--allow-outside-root"] if allow_outside_root else [])
     work = tempfile.TemporaryDirectory(prefix="qcfg-quantize-")
+    try:
+        state = _quantize(model, recipe_or_plan, forward_loop, recipe_args, work)
+    except BaseException:
+        work.cleanup()
+        raise
+    if not isinstance(recipe_or_plan, dict):
+        work.cleanup()  # a recipe given as a dict stays there for export (`qcfg ptq` reads it)
+        state.work_dir = None
+    model._qcfg = state
+    return model
+
+
+def _quantize(model, recipe_or_plan, forward_loop, recipe_args, work):
     inventory, plan, recipe_path, unmatched = _compile(model, recipe_or_plan, work.name,
                                                         recipe_args)
     for u in unmatched:
-        warnings.warn(u, stacklevel=2)
+        warnings.warn(u, stacklevel=3)
     state = ModelState(plan=plan, quantizers=_states(inventory, plan), recipe_path=recipe_path,
                        recipe_args=recipe_args, work_dir=work, unmatched=unmatched)
     _calibrate_weights(state)
@@ -141,8 +154,7 @@ def quantize(model, recipe_or_plan, forward_loop=None, *, recipe_root=None,
             + ("" if forward_loop is not None else " (no forward_loop was given)")
             + "; run a forward loop that reaches them, or disable them in the recipe")
     state.hooks = calibration.install_activation_hooks(activations, calibration.fake_quantize)
-    model._qcfg = state
-    return model
+    return state
 
 
 def _state_of(model):
