@@ -1,0 +1,86 @@
+"""`python -m qcfg calibrate`: argument checks, the calibration data reader, the progress bar,
+and the clear exit when transformers is missing (the model-loading path needs transformers and
+runs on the GPU machine: docs/python.md)."""
+
+import importlib.util
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from qcfg import calibrate_cli
+
+
+def write(d, name, text):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+class ReadSamplesTest(unittest.TestCase):
+    def test_text_and_jsonl(self):
+        with tempfile.TemporaryDirectory() as d:
+            txt = write(d, "c.txt", "first line\n\n  second  \nthird\n")
+            self.assertEqual(calibrate_cli.read_samples(txt, 2), ["first line", "second"])
+            jl = write(d, "c.jsonl", '{"text": "a"}\n\n{"text": "b", "id": 2}\n')
+            self.assertEqual(calibrate_cli.read_samples(jl, 10), ["a", "b"])
+
+    def test_bad_jsonl_is_located(self):
+        with tempfile.TemporaryDirectory() as d:
+            jl = write(d, "c.jsonl", '{"text": "a"}\n{"text": \n')
+            with self.assertRaisesRegex(ValueError, r"c\.jsonl:2:\d+: not JSON"):
+                calibrate_cli.read_samples(jl, 10)
+            jl = write(d, "d.jsonl", '{"prompt": "a"}\n')
+            with self.assertRaisesRegex(ValueError, r"d\.jsonl:1:1: expected an object"):
+                calibrate_cli.read_samples(jl, 10)
+            empty = write(d, "e.txt", "\n\n")
+            with self.assertRaisesRegex(ValueError, "no calibration samples"):
+                calibrate_cli.read_samples(empty, 10)
+
+
+class ProgressTest(unittest.TestCase):
+    def test_log_lines_when_not_a_terminal(self):
+        out = io.StringIO()
+        bar = calibrate_cli.ProgressBar(20, quiet=False, stream=out)
+        for i in range(1, 21):
+            bar.update(i)
+        lines = out.getvalue().splitlines()
+        self.assertEqual(len(lines), 11)  # 1/20 (tenth 0), then each tenth up to 20/20
+        self.assertTrue(lines[-1].startswith("calibrating: 20/20 batches"))
+        quiet = io.StringIO()
+        calibrate_cli.ProgressBar(5, quiet=True, stream=quiet).update(5)
+        self.assertEqual(quiet.getvalue(), "")
+
+
+class CommandTest(unittest.TestCase):
+    def run_cli(self, *args):
+        return subprocess.run([sys.executable, "-m", "qcfg", "calibrate"] + list(args),
+                              capture_output=True, text=True)
+
+    def test_usage_errors(self):
+        p = self.run_cli("--model", "m", "--recipe", "r")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--data", p.stderr)
+        p = self.run_cli("--model", "m", "--recipe", "r", "--data", "d", "--samples", "0")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--samples must be at least 1", p.stderr)
+
+    @unittest.skipIf(importlib.util.find_spec("transformers") is not None,
+                     "transformers is installed")
+    def test_without_transformers_says_so(self):
+        p = self.run_cli("--model", "m", "--recipe", "r", "--data", "d")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("needs torch and transformers", p.stderr)
+
+    def test_other_commands_go_to_the_executable(self):
+        p = subprocess.run([sys.executable, "-m", "qcfg", "--help"], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("lint", p.stdout + p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
