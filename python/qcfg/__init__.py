@@ -7,4 +7,4 @@ The compiler and the runtime are the ``qcfg`` executables; this package drives t
 
 __version__ = "0.1.0"
 
-from qcfg._native import QcfgError, run_qcfg, qcfg_executable  # noqa: F401
+from qcfg._native import QcfgError, QcfgWarning, run_qcfg, qcfg_executable  # noqa: F401

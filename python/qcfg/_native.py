@@ -18,6 +18,10 @@ class QcfgError(RuntimeError):
     """A qcfg command or check failed; the message is what to fix."""
 
 
+class QcfgWarning(UserWarning):
+    """A finding about the recipe against the model (an entry that matches nothing, QC007)."""
+
+
 def qcfg_executable():
     path = os.environ.get("QCFG_EXECUTABLE")
     if path:

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+import warnings
 
 USAGE_EPILOG = """The data file is plain text (one sample per non-empty line) or JSON lines
 (`{"text": ...}` per line). Exit status: 0 done, 1 calibration or export failed, 2 usage error
@@ -118,7 +119,7 @@ def main(argv):
               "pip install torch transformers", file=sys.stderr)
         return 2
     import qcfg.torch as qtq
-    from qcfg._native import QcfgError
+    from qcfg._native import QcfgError, QcfgWarning
 
     try:
         samples = read_samples(args.data, args.samples)
@@ -131,7 +132,11 @@ def main(argv):
                 m(**batch)
                 bar.update(i)
 
-        qtq.quantize(model, args.recipe, forward_loop, recipe_root=args.recipe_root)
+        with warnings.catch_warnings(record=True) as findings:
+            warnings.simplefilter("always", QcfgWarning)
+            qtq.quantize(model, args.recipe, forward_loop, recipe_root=args.recipe_root)
+        for w in findings:
+            print(w.message, file=sys.stderr)
         amax_out = args.amax_out or os.path.normpath(args.model) + ".act_amax.json"
         from qcfg.torch.export import write_amax_file
         written = write_amax_file(qtq.activation_amax(model), amax_out)

@@ -327,8 +327,7 @@ class BadInputTest(unittest.TestCase):
 def setUpModule():
     # The bundled recipes' generic exclusions (`*router*`, `*visual*`, ...) match nothing in these
     # models: QC007 warnings that only BadInputTest looks at.
-    warnings.simplefilter("ignore", UserWarning)
-    warnings.simplefilter("ignore", ResourceWarning)
+    warnings.simplefilter("ignore", qtq.QcfgWarning)
 
 
 if __name__ == "__main__":

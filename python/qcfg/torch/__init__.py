@@ -17,13 +17,13 @@ import warnings
 
 import torch
 
-from qcfg._native import QcfgError, load_ops, run_qcfg
+from qcfg._native import QcfgError, QcfgWarning, load_ops, run_qcfg
 from qcfg.torch import calibration, export as _export
 from qcfg.torch.inventory import build_inventory
 from qcfg.torch.model_state import ModelState, state_from_record
 
 __all__ = ["quantize", "fold_weight", "export_hf_checkpoint", "activation_amax", "weight_amax",
-           "ops", "QcfgError"]
+           "ops", "QcfgError", "QcfgWarning"]
 
 
 def ops():
@@ -139,7 +139,7 @@ def _quantize(model, recipe_or_plan, forward_loop, recipe_args, work):
     inventory, plan, recipe_path, unmatched = _compile(model, recipe_or_plan, work.name,
                                                         recipe_args)
     for u in unmatched:
-        warnings.warn(u, stacklevel=3)
+        warnings.warn(u, QcfgWarning, stacklevel=3)
     state = ModelState(plan=plan, quantizers=_states(inventory, plan), recipe_path=recipe_path,
                        recipe_args=recipe_args, work_dir=work, unmatched=unmatched)
     _calibrate_weights(state)
