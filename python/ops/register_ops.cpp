@@ -128,7 +128,8 @@ std::string format_label(const std::string& attributes) {
 // ---- per format ----
 
 at::Tensor amax(const at::Tensor& x, c10::optional<int64_t> axis, int64_t block) {
-  return checked("amax", [&] { return floats_tensor(ops::max_amax(x, granularity(x, axis, block))); });
+  return checked("amax",
+                 [&] { return floats_tensor(ops::max_amax(x, granularity(x, axis, block))); });
 }
 
 at::Tensor fake_quant_fp8(const at::Tensor& x, const at::Tensor& amax, c10::optional<int64_t> axis,
@@ -169,8 +170,9 @@ nm::MxElement mx_element(const std::string& name) {
 }
 
 at::Tensor fake_quant_mx(const at::Tensor& x, const std::string& element, int64_t block) {
-  return checked("fake_quant_mx",
-                 [&] { return ops::fake_quant(x, nm::MxQuant{mx_element(element), block}); });
+  return checked("fake_quant_mx", [&] {
+    return ops::fake_quant(x, nm::MxQuant{mx_element(element), block});
+  });
 }
 
 at::Tensor hadamard(const at::Tensor& x, c10::optional<int64_t> block) {
@@ -184,7 +186,8 @@ at::Tensor hadamard(const at::Tensor& x, c10::optional<int64_t> block) {
 std::tuple<at::Tensor, at::Tensor> pack_fp8(const at::Tensor& w, const at::Tensor& amax,
                                             c10::optional<int64_t> axis, int64_t block) {
   return checked("pack_fp8", [&] {
-    ops::Packed p = ops::pack_fp8(w, granularity(w, axis, block), host_floats(amax), w.scalar_type());
+    ops::Packed p =
+        ops::pack_fp8(w, granularity(w, axis, block), host_floats(amax), w.scalar_type());
     return std::make_tuple(p.codes, p.scales);
   });
 }
@@ -221,8 +224,9 @@ bool cuda_available() { return ops::cuda_available(); }
 
 TORCH_LIBRARY(qcfg, m) {
   m.def("calibrate(Tensor x, str attributes) -> Tensor", &calibrate);
-  m.def("fake_quant(Tensor x, str attributes, Tensor? amax=None, float? global_amax=None) -> Tensor",
-        &fake_quant);
+  m.def(
+      "fake_quant(Tensor x, str attributes, Tensor? amax=None, float? global_amax=None) -> Tensor",
+      &fake_quant);
   m.def("needs_calibration(str attributes) -> bool", &needs_calibration);
   m.def("format_label(str attributes) -> str", &format_label);
   m.def("amax(Tensor x, int? axis=None, int block=0) -> Tensor", &amax);

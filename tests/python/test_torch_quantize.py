@@ -189,6 +189,85 @@ class CalibrationTest(unittest.TestCase):
             self.assertNotEqual(amax[a + "k_bmm_quantizer"].item(), ref[a + "k_proj"].item())
         self.assertNotIn("lm_head.input_quantizer", amax)  # disabled by the recipe
 
+    def test_quantized_forward_fake_quantizes_weights_and_inputs(self):
+        model, data = models.seeded(models.MLP), mlp_data()
+        qtq.quantize(model, FP8, forward_loop_of(data))
+        ops, amax, wamax = qtq.ops(), qtq.activation_amax(model), qtq.weight_amax(model)
+        w_up, w_down = model.up_proj.weight.detach().clone(), model.down_proj.weight.detach().clone()
+        x = data[1]
+        with torch.no_grad():
+            h = torch.relu(torch.nn.functional.linear(
+                ops.fake_quant_fp8(x, amax["up_proj.input_quantizer"]),
+                ops.fake_quant_fp8(w_up, wamax["up_proj.weight_quantizer"])))
+            want = torch.nn.functional.linear(
+                ops.fake_quant_fp8(h, amax["down_proj.input_quantizer"]),
+                ops.fake_quant_fp8(w_down, wamax["down_proj.weight_quantizer"]))
+            self.assertTrue(torch.equal(model(x), want))
+        # the weights themselves are untouched until fold_weight
+        self.assertTrue(torch.equal(model.up_proj.weight, w_up))
+
+    def test_fused_experts_observe_each_expert_linear(self):
+        import torch.nn.functional as F
+
+        class Experts(torch.nn.Module):
+            def __init__(self, e=3, dim=32, hidden=16):
+                super().__init__()
+                self.gate_up_proj = torch.nn.Parameter(torch.randn(e, 2 * hidden, dim) * 0.1)
+                self.down_proj = torch.nn.Parameter(torch.randn(e, dim, hidden) * 0.1)
+
+            def forward(self, x):  # every token to expert (row index mod E), as a router would
+                out = torch.zeros_like(x)
+                for e in range(self.gate_up_proj.shape[0]):
+                    rows = x[e::self.gate_up_proj.shape[0]]
+                    gate, up = F.linear(rows, self.gate_up_proj[e]).chunk(2, dim=-1)
+                    out[e::self.gate_up_proj.shape[0]] = F.linear(F.silu(gate) * up,
+                                                                  self.down_proj[e])
+                return out
+
+        class Moe(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.experts = Experts()
+
+            def forward(self, x):
+                return self.experts(x)
+
+        torch.manual_seed(0)
+        model = Moe()
+        g = torch.Generator().manual_seed(9)
+        data = [torch.randn(12, 32, generator=g) for _ in range(2)]
+        seen = {"down": torch.tensor(0.0)}
+        original = F.linear
+
+        def spy(x, w, b=None):
+            y = original(x, w, b)
+            if w.shape[-1] == 16:
+                seen["down"] = torch.maximum(seen["down"], x.abs().max())
+            return y
+        F.linear = spy
+        try:
+            with torch.no_grad():
+                for b in data:
+                    model(b)
+        finally:
+            F.linear = original
+        recipe = {"quant_cfg": [{"quantizer_name": "*", "enable": False},
+                                {"quantizer_name": "*experts*", "cfg": {"num_bits": [4, 3],
+                                                                         "axis": None}}]}
+        qtq.quantize(model, recipe, forward_loop_of(data))
+        amax = qtq.activation_amax(model)
+        self.assertEqual(amax["experts.gate_up_proj_input_quantizer"].item(),
+                         max(float(b.abs().max()) for b in data))
+        self.assertEqual(amax["experts.down_proj_input_quantizer"].item(), seen["down"].item())
+        wamax = qtq.weight_amax(model)
+        for e in range(3):
+            self.assertEqual(wamax[f"experts.gate_up_proj_weight_quantizers.{e}"].item(),
+                             model.experts.gate_up_proj[e].abs().max().item())
+        before = model.experts.down_proj.detach().clone()
+        qtq.fold_weight(model)
+        self.assertTrue(torch.equal(model.experts.down_proj[1], qtq.ops().fake_quant_fp8(
+            before[1], wamax["experts.down_proj_weight_quantizers.1"])))
+
     def test_quantized_forward_fake_quantizes_inputs(self):
         model, data = models.seeded(models.MLP), mlp_data()
         plain = models.seeded(models.MLP)
@@ -279,6 +358,17 @@ class FoldAndExportTest(unittest.TestCase):
         qcfg("ptq", FP8, "--model", ckpt, "--out", ref, "--mode", "export", "--device", "cpu",
              "--act-amax", amax_file, "--quiet")
         self.assertEqual(file_digest(os.path.join(ours, "model.safetensors")),
+                         file_digest(os.path.join(ref, "model.safetensors")))
+        # the same recipe as a ModelOpt-style config dict
+        as_dict = {"algorithm": "max", "quant_cfg": [
+            {"quantizer_name": "*", "enable": False},
+            {"quantizer_name": "*weight_quantizer", "cfg": {"num_bits": [4, 3], "axis": None}},
+            {"quantizer_name": "*input_quantizer", "cfg": {"num_bits": [4, 3], "axis": None}}]}
+        again = models.seeded(models.MLP)
+        qtq.quantize(again, as_dict, forward_loop_of(data))
+        from_dict = os.path.join(self.dir, "from_dict")
+        qtq.export_hf_checkpoint(again, from_dict, device="cpu")
+        self.assertEqual(file_digest(os.path.join(from_dict, "model.safetensors")),
                          file_digest(os.path.join(ref, "model.safetensors")))
 
 

@@ -61,13 +61,13 @@ def _recipe_file(recipe, work):
                     f"{type(recipe).__name__}")
 
 
-def _unmatched_entries(recipe_path, inventory_path, recipe_args):
+def _unmatched_entries(recipe_path, inventory_path, recipe_args, shown_as=None):
     """QC007 findings: entries that match no quantizer of the live model, as `qcfg lint` says."""
     done = run_qcfg(["lint", recipe_path, "--inventory", inventory_path, "--select", "QC007",
                      "--format", "json"] + recipe_args, quiet=True)
     found = json.loads(done.stdout).get("findings", [])
-    return [f"{f['file']}:{f['line']}:{f['column']}: warning: {f['message']} [{f['rule']}]"
-            for f in found]
+    return [f"{shown_as or f['file']}:{f['line']}:{f['column']}: warning: {f['message']} "
+            f"[{f['rule']}]" for f in found]
 
 
 def _compile(model, recipe, work, recipe_args):
@@ -84,7 +84,8 @@ def _compile(model, recipe, work, recipe_args):
         run_qcfg(["compile", path, "--inventory", inventory_path, "-o", plan_path] + recipe_args)
         with open(plan_path) as f:
             plan = json.load(f)
-        unmatched = _unmatched_entries(path, inventory_path, recipe_args)
+        shown_as = "<config dict as JSON>" if isinstance(recipe, dict) else None
+        unmatched = _unmatched_entries(path, inventory_path, recipe_args, shown_as)
     return inventory, plan, (None if is_plan else path), unmatched
 
 
@@ -128,9 +129,7 @@ def quantize(model, recipe_or_plan, forward_loop=None, *, recipe_root=None,
     except BaseException:
         work.cleanup()
         raise
-    if not isinstance(recipe_or_plan, dict):
-        work.cleanup()  # a recipe given as a dict stays there for export (`qcfg ptq` reads it)
-        state.work_dir = None
+    work.cleanup()
     model._qcfg = state
     return model
 
@@ -140,8 +139,10 @@ def _quantize(model, recipe_or_plan, forward_loop, recipe_args, work):
                                                         recipe_args)
     for u in unmatched:
         warnings.warn(u, QcfgWarning, stacklevel=3)
-    state = ModelState(plan=plan, quantizers=_states(inventory, plan), recipe_path=recipe_path,
-                       recipe_args=recipe_args, work_dir=work, unmatched=unmatched)
+    config = recipe_or_plan if isinstance(recipe_or_plan, dict) and recipe_path else None
+    state = ModelState(plan=plan, quantizers=_states(inventory, plan),
+                       recipe_path=None if config else recipe_path, recipe_config=config,
+                       recipe_args=recipe_args, unmatched=unmatched)
     _calibrate_weights(state)
     activations = [q for q in state.quantizers if q.site.role not in ("weight", "expert_weight")]
     if forward_loop is not None:
@@ -154,6 +155,7 @@ def _quantize(model, recipe_or_plan, forward_loop, recipe_args, work):
             + ("" if forward_loop is not None else " (no forward_loop was given)")
             + "; run a forward loop that reaches them, or disable them in the recipe")
     state.hooks = calibration.install_activation_hooks(activations, calibration.fake_quantize)
+    state.hooks += calibration.install_weight_hooks(state.quantizers, state)
     return state
 
 

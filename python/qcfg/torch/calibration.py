@@ -121,6 +121,44 @@ def install_activation_hooks(quantizers, apply):
     return handles
 
 
+class _WeightSwap:
+    """While the module runs, its weight holds Q(W) (ModelOpt's QuantLinear quantizes the weight
+    in every forward); the original comes back after. Skipped once fold_weight folded it."""
+
+    def __init__(self, q, state):
+        self.q, self.state, self.saved = q, state, []
+
+    def pre(self, mod, args):
+        if self.state.folded:
+            return
+        w = getattr(mod, "weight")
+        self.saved.append(w.data)
+        with torch.no_grad():
+            w.data = self.q.fake_quant(w.data)
+
+    def post(self, mod, args, output):
+        if self.saved:
+            mod.weight.data = self.saved.pop()
+
+    def remove(self):
+        if self.saved:
+            self.q.site.module.weight.data = self.saved[0]
+            self.saved.clear()
+
+
+def install_weight_hooks(quantizers, state):
+    """Fake quant of every enabled weight quantizer's weight during its module's forward
+    (fused experts are folded only, by fold_weight)."""
+    handles = []
+    for q in quantizers:
+        if q.enabled and q.site.role == "weight":
+            swap = _WeightSwap(q, state)
+            m = q.site.module
+            handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post),
+                        swap]
+    return handles
+
+
 def observe(q, x):
     if q.needs_calibration:
         q.observe(x)

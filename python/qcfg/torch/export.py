@@ -60,7 +60,12 @@ def run_export(state, model, export_dir, checkpoint_dir, mode, device, extra_arg
             source = os.path.join(tmp, "checkpoint")
             os.mkdir(source)
             write_live_checkpoint(model, source)
-        if state.recipe_path is not None:
+        if state.recipe_config is not None:
+            recipe = os.path.join(tmp, "recipe.json")
+            with open(recipe, "w") as f:
+                json.dump(state.recipe_config, f)
+            args = ["ptq", recipe] + list(state.recipe_args)
+        elif state.recipe_path is not None:
             args = ["ptq", state.recipe_path] + list(state.recipe_args)
         else:
             plan_path = os.path.join(tmp, "plan.json")

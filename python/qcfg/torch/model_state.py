@@ -88,7 +88,7 @@ class ModelState:
     quantizers: List[QuantizerState]
     recipe_path: Optional[str] = None  # the recipe compiled (export runs `qcfg ptq` on it)
     recipe_args: List[str] = field(default_factory=list)  # --recipe-root and the like
-    work_dir: Optional[object] = None  # TemporaryDirectory holding a recipe given as a dict
+    recipe_config: Optional[dict] = None  # a recipe given as a dict (export writes it out)
     unmatched: List[str] = field(default_factory=list)  # QC007 findings
     hooks: list = field(default_factory=list)
     folded: bool = False
