@@ -15,19 +15,31 @@ import inspect
 import torch.nn.functional as F
 
 
-def _hf_interface(module):
-    """(python module, attribute or mapping key, is_mapping) of the function to swap, or None."""
-    pymod = inspect.getmodule(type(module))
+def _config_of(module):
+    """The module's config, else a child's (transformers 5 attention classes may not keep one)."""
     config = getattr(module, "config", None)
-    impl = getattr(config, "_attn_implementation", None) if config is not None else None
-    if impl in (None, "eager"):
-        if pymod is not None and hasattr(pymod, "eager_attention_forward"):
-            return pymod, "eager_attention_forward", False
+    if config is None:
+        config = next((getattr(m, "config") for m in module.children() if hasattr(m, "config")),
+                      None)
+    return config
+
+
+def _hf_interface(module, kwargs):
+    """(owner, attribute or mapping key, is_mapping) of the function to swap, or None; the
+    choice ModelOpt's _QuantAttention.forward makes (eager when the implementation is unset or
+    eager, or sdpa asked for attention weights)."""
+    pymod = inspect.getmodule(type(module))
+    if pymod is None or getattr(pymod, "ALL_ATTENTION_FUNCTIONS", None) is None:
         return None
-    table = getattr(pymod, "ALL_ATTENTION_FUNCTIONS", None)
-    if table is not None:
-        return table, impl, True
-    return None
+    config = _config_of(module)
+    impl = getattr(config, "_attn_implementation", None) if config is not None else None
+    if impl in (None, "eager") or (impl == "sdpa" and kwargs.get("output_attentions", False)):
+        if not hasattr(pymod, "eager_attention_forward"):
+            raise ValueError(f"{type(module).__name__}: its module has no eager_attention_forward "
+                             "for the KV-cache quantizers to observe; load the model with "
+                             "attn_implementation='sdpa'")
+        return pymod, "eager_attention_forward", False
+    return pymod.ALL_ATTENTION_FUNCTIONS, impl, True
 
 
 @contextlib.contextmanager
@@ -47,9 +59,9 @@ def _swapped(owner, key, is_mapping, wrapper_of):
             setattr(owner, key, original)
 
 
-def attention_tap(module, tap):
+def attention_tap(module, tap, kwargs=None):
     """A context manager: inside it, `module`'s attention kernel sees tap(q, k, v)."""
-    hf = _hf_interface(module)
+    hf = _hf_interface(module, kwargs or {})
     if hf is not None:
         def wrap(original):
             def hf_attention(mod, query, key, value, *args, **kwargs):
@@ -105,8 +117,8 @@ def install(module, tap):
     """Hooks that hold attention_tap(module, tap) open during each forward; returns removables."""
     taps = _OpenTaps()
 
-    def pre(mod, args):
-        cm = attention_tap(module, tap)
+    def pre(mod, args, kwargs=None):
+        cm = attention_tap(module, tap, kwargs)
         cm.__enter__()
         taps.open.append(cm)
 
@@ -114,4 +126,8 @@ def install(module, tap):
         if taps.open:
             taps.open.pop().__exit__(None, None, None)
 
-    return [module.register_forward_pre_hook(pre), module.register_forward_hook(post), taps]
+    try:  # PyTorch >= 2.0 hands the hook the forward's keyword arguments (output_attentions)
+        pre_handle = module.register_forward_pre_hook(pre, with_kwargs=True)
+    except TypeError:
+        pre_handle = module.register_forward_pre_hook(pre)
+    return [pre_handle, module.register_forward_hook(post), taps]

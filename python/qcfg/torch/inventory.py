@@ -6,8 +6,8 @@ but reads module types instead of guessing them from tensor names:
 * ``nn.Linear``, ``nn.Conv1d/2d/3d``, ``nn.Embedding``: ``<m>.weight_quantizer``,
   ``<m>.input_quantizer``, ``<m>.output_quantizer`` (parent key ``nn.<Class>``);
 * ``nn.LayerNorm``, ``nn.BatchNorm1d/2d/3d``: input and output quantizers;
-* attention modules (class name ending in ``Attention`` with q/k/v projections): ModelOpt's HF
-  plugin adds ``q_bmm_quantizer``, ``k_bmm_quantizer``, ``v_bmm_quantizer`` and
+* attention modules (is_attention: ModelOpt's rule for transformers models, q/k/v projections
+  for plain ones): ModelOpt's HF plugin adds ``q_bmm_quantizer``, ``k_bmm_quantizer``, ``v_bmm_quantizer`` and
   ``p_bmm_quantizer`` (softmax probabilities; not observed here, so an enabled one that needs
   calibration is reported as uncalibrated) under key ``hf.<Class>`` (the checkpoint inventory
   lists q/k/v only);
@@ -16,6 +16,8 @@ but reads module types instead of guessing them from tensor names:
   expert (parent null), as resolver/expert_layout.h names them.
 """
 
+import inspect
+import sys
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -23,7 +25,6 @@ import torch.nn as nn
 
 _WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Embedding)
 _NORMS = (nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
-_ATTENTION_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "query", "key", "value")
 _FUSED_EXPERT_PARAMS = ("gate_up_proj", "down_proj")
 _BMM = ("q_bmm_quantizer", "k_bmm_quantizer", "v_bmm_quantizer", "p_bmm_quantizer")
 
@@ -56,23 +57,42 @@ class LiveInventory:
         }
 
 
-def registry_key(module):
+def registry_key(module, hf_model=False):
     """ModelOpt's registry key for a module type (`nn.Linear`, `hf.LlamaAttention`), or None."""
     cls = type(module)
     for base in _WEIGHTED + _NORMS:
         if isinstance(module, base):
             return "nn." + base.__name__
-    if is_attention(module) or is_fused_experts(module):
+    if is_attention(module, hf_model) or is_fused_experts(module):
         return "hf." + cls.__name__
     return None
 
 
-def is_attention(module):
-    if not type(module).__name__.endswith("Attention"):
+def _wraps_nested_attention(module):
+    return any(child is not module and type(child).__name__.endswith("Attention")
+               for _, child in module.named_modules())
+
+
+def is_attention(module, hf_model=False):
+    """ModelOpt's HF plugin (register_hf_attentions_on_the_fly): a class whose name ends in
+    `Attention`, that wraps no other `*Attention` module, from a transformers module with
+    ALL_ATTENTION_FUNCTIONS. ModelOpt adds no KV quantizers to plain nn.Modules; qcfg does for a
+    plain `*Attention` with q/k/v projections (tests/python's tiny attention)."""
+    if not type(module).__name__.endswith("Attention") or _wraps_nested_attention(module):
         return False
+    if hf_model:
+        pymod = inspect.getmodule(type(module))
+        return getattr(pymod, "ALL_ATTENTION_FUNCTIONS", None) is not None
     names = {n for n, _ in module.named_children()}
     return all(p in names for p in ("q_proj", "k_proj", "v_proj")) or all(
         p in names for p in ("query", "key", "value"))
+
+
+def is_hf_model(model):
+    """A transformers PreTrainedModel (only looked for when transformers is already imported)."""
+    transformers = sys.modules.get("transformers")
+    base = getattr(transformers, "PreTrainedModel", None) if transformers else None
+    return base is not None and isinstance(model, base)
 
 
 def is_fused_experts(module):
@@ -103,15 +123,16 @@ def build_inventory(model):
     """The LiveInventory of `model` (traversal order of named_modules)."""
     inv = LiveInventory()
     attention = []
+    hf_model = is_hf_model(model)
     for name, module in model.named_modules():
-        key = registry_key(module)
+        key = registry_key(module, hf_model)
         if key is None:
             continue
         _add_module(inv, name, key)
         if is_fused_experts(module):
             _fused_expert_sites(inv, name, module, key)
             continue
-        if is_attention(module):
+        if is_attention(module, hf_model):
             attention.append((name, module, key))
             continue
         p = _prefix(name)
