@@ -94,18 +94,24 @@ at::Tensor calibrate(const at::Tensor& x, const std::string& attributes) {
 }
 
 // Fake quant of x by the format with calibrated amax (calibrate's layout), rotation included.
+// Without amax the amax is x's own (dynamic quantization: per token, dynamic NVFP4 without a
+// calibrated global amax); MX needs none.
 at::Tensor fake_quant(const at::Tensor& x, const std::string& attributes,
                       const c10::optional<at::Tensor>& amax, c10::optional<double> global_amax) {
   return checked("fake_quant", [&] {
     const QuantFormat f = format_of(attributes);
     const nm::Shape shape = ops::detail::shape_of(x);
-    const std::vector<float> a = amax ? host_floats(*amax) : std::vector<float>{};
-    if (a.empty() && qcfg::runtime::calibration_granularity(f, shape))
-      throw std::invalid_argument("this format needs an amax (call calibrate first)");
-    const auto g = qcfg::runtime::granularity_for(f, shape);
+    const at::Tensor in = f.rotate ? ops::hadamard(x, f.rotate->block) : x;
+    std::vector<float> a;
+    if (amax) {
+      a = host_floats(*amax);
+    } else if (const auto g = qcfg::runtime::calibration_granularity(f, shape)) {
+      a = ops::max_amax(in, *g);
+    }
     std::optional<float> global;
     if (global_amax) global = static_cast<float>(*global_amax);
-    const nm::QuantSpec spec = qcfg::runtime::make_spec(f, g, a, global);
+    const nm::QuantSpec spec =
+        qcfg::runtime::make_spec(f, qcfg::runtime::granularity_for(f, shape), a, global);
     return f.rotate ? ops::rotate_fake_quant(x, spec, *f.rotate) : ops::fake_quant(x, spec);
   });
 }

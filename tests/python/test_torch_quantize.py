@@ -97,6 +97,15 @@ class OpsTest(unittest.TestCase):
         per_row = ops.amax(x, axis=0)
         self.assertTrue(torch.equal(per_row, x.abs().amax(dim=1).float()))
 
+    def test_dynamic_per_token_takes_the_amax_of_each_token(self):
+        ops = qtq.ops()
+        x = torch.randn(8, 64, generator=torch.Generator().manual_seed(6)).to(torch.bfloat16)
+        attrs = json.dumps({"num_bits": [4, 3], "type": "dynamic", "block_sizes": {"-1": None}})
+        self.assertFalse(ops.needs_calibration(attrs))
+        self.assertTrue(torch.equal(ops.fake_quant(x, attrs),
+                                    ops.fake_quant_fp8(x, ops.amax(x, axis=0), axis=0)))
+        self.assertTrue(ops.needs_calibration(json.dumps({"num_bits": [4, 3], "axis": None})))
+
     def test_bad_arguments_raise_value_error(self):
         ops = qtq.ops()
         x = torch.randn(4, 24)
