@@ -126,6 +126,18 @@ bool needs_calibration(const std::string& attributes) {
   });
 }
 
+// True when the format calibrates one amax over the whole tensor with no rotation and no
+// constant: then max calibration is max|x|, which the package takes on the device without a
+// host round trip per batch (the same value: a max is exact in any float format).
+bool calibrates_per_tensor(const std::string& attributes) {
+  return checked("calibrates_per_tensor", [&] {
+    const QuantFormat f = format_of(attributes);
+    if (f.rotate || f.constant_amax || f.per_token_kept || f.axis) return false;
+    const auto g = qcfg::runtime::calibration_granularity(f, nm::Shape{1, 1});
+    return g && std::holds_alternative<nm::PerTensor>(*g);
+  });
+}
+
 // A one-line label of the format ("NVFP4", "FP8 per-tensor", ...), as `qcfg apply` prints it.
 std::string format_label(const std::string& attributes) {
   return checked("format_label", [&] { return format_of(attributes).label(); });
@@ -234,6 +246,7 @@ TORCH_LIBRARY(qcfg, m) {
       "fake_quant(Tensor x, str attributes, Tensor? amax=None, float? global_amax=None) -> Tensor",
       &fake_quant);
   m.def("needs_calibration(str attributes) -> bool", &needs_calibration);
+  m.def("calibrates_per_tensor(str attributes) -> bool", &calibrates_per_tensor);
   m.def("format_label(str attributes) -> str", &format_label);
   m.def("amax(Tensor x, int? axis=None, int block=0) -> Tensor", &amax);
   m.def("fake_quant_fp8(Tensor x, Tensor amax, int? axis=None, int block=0) -> Tensor",

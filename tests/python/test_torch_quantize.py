@@ -411,6 +411,13 @@ class BadInputTest(unittest.TestCase):
         with self.assertRaisesRegex(QcfgError, "not quantized"):
             qtq.export_hf_checkpoint(model, os.path.join(tempfile.gettempdir(), "never"))
 
+    def test_nan_in_the_forward_is_named(self):
+        data = mlp_data(1)
+        data[0][0, 0, 0] = float("nan")
+        with self.assertRaisesRegex(QcfgError, "up_proj.input_quantizer: the calibrated amax is "
+                                               "not finite"):
+            qtq.quantize(models.seeded(models.MLP), FP8, forward_loop_of(data))
+
     def test_meta_device_is_refused(self):
         model = models.MLP().to("meta")
         with self.assertRaisesRegex(QcfgError, "meta device"):

@@ -147,6 +147,8 @@ def _quantize(model, recipe_or_plan, forward_loop, recipe_args, work):
     activations = [q for q in state.quantizers if q.site.role not in ("weight", "expert_weight")]
     if forward_loop is not None:
         calibration.calibrate(activations, model, forward_loop)
+    for q in state.quantizers:
+        q.finish()
     missing = [q.name for q in activations if q.needs_calibration and not q.calibrated]
     if missing:
         raise QcfgError(

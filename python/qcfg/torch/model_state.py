@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import torch
 
-from qcfg._native import load_ops
+from qcfg._native import QcfgError, load_ops
 
 
 @dataclass
@@ -17,7 +17,8 @@ class Stage:
     attributes: dict
     attributes_json: str
     needs_calibration: bool
-    amax: Optional[torch.Tensor] = None  # fp32 on the CPU, calibration layout
+    per_tensor: bool = False  # calibrated as max|x| on the tensor's device (ops.calibrates_per_tensor)
+    amax: Optional[torch.Tensor] = None  # fp32, calibration layout (per tensor: 0-d, on the device)
 
 
 @dataclass
@@ -45,22 +46,42 @@ class QuantizerState:
     def observe(self, x):
         """Max calibration of one tensor the quantizer sees (elementwise max with earlier ones)."""
         ops = load_ops()
+        x = x.detach()
         for s in self.stages:
             if not (s.enabled and s.needs_calibration):
                 continue
-            a = ops.calibrate(x.detach(), s.attributes_json)
+            if s.per_tensor:
+                a = x.abs().amax().float()
+            else:
+                a = ops.calibrate(x, s.attributes_json)
             if s.amax is not None and s.amax.shape != a.shape:
                 raise ValueError(f"{self.name}: amax shape changed! ({tuple(s.amax.shape)} -> "
                                  f"{tuple(a.shape)}): the quantizer saw tensors of different "
                                  "shapes with a per-channel or per-block amax")
             s.amax = a if s.amax is None else torch.maximum(s.amax, a)
 
+    def finish(self):
+        """Brings per-tensor amax to the host and checks them (ops.calibrate refuses NaN / inf;
+        so does this)."""
+        for s in self.stages:
+            if s.amax is None:
+                continue
+            s.amax = s.amax.detach().to("cpu", torch.float32).reshape(-1)
+            if not bool(torch.isfinite(s.amax).all()):
+                raise QcfgError(f"{self.name}: the calibrated amax is not finite "
+                                 f"({s.amax.tolist()[:4]}): the forward loop produced NaN or inf")
+
     def fake_quant(self, x):
-        """x quantized and dequantized stage after stage (ModelOpt's fake quant)."""
+        """x quantized and dequantized stage after stage (ModelOpt's fake quant). Dynamic stages
+        (no amax) of activations with more than 2 dims see them as [tokens, last dim]."""
         ops = load_ops()
         y = x
         for s in self.stages:
-            if s.enabled:
+            if not s.enabled:
+                continue
+            if s.amax is None and y.dim() > 2:
+                y = ops.fake_quant(y.reshape(-1, y.shape[-1]), s.attributes_json).reshape(y.shape)
+            else:
                 y = ops.fake_quant(y, s.attributes_json, s.amax)
         return y
 
@@ -68,7 +89,9 @@ class QuantizerState:
 def _stage(enabled, attributes):
     text = json.dumps(attributes)
     ops = load_ops()
-    return Stage(bool(enabled), attributes, text, bool(enabled) and ops.needs_calibration(text))
+    needs = bool(enabled) and ops.needs_calibration(text)
+    return Stage(bool(enabled), attributes, text, needs,
+                 per_tensor=needs and ops.calibrates_per_tensor(text))
 
 
 def state_from_record(site, record):
