@@ -96,16 +96,20 @@ def batches(tokenizer, samples, args):
 
 def load_model(args):
     import torch
-    from transformers import AutoModelForCausalLM, AutoModel, AutoTokenizer
+    import transformers
+    from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
 
     dtype = "auto" if args.dtype == "auto" else getattr(torch, args.dtype)
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    # transformers 5 takes `dtype`; 4.x `torch_dtype`
+    major = int(str(getattr(transformers, "__version__", "5")).split(".")[0])
+    kw = {"dtype": dtype} if major >= 5 else {"torch_dtype": dtype}
     try:
-        model = AutoModelForCausalLM.from_pretrained(args.model, torch_dtype=dtype)
-    except ValueError:
-        model = AutoModel.from_pretrained(args.model, torch_dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(args.model, **kw)
+    except ValueError:  # not a causal LM (an encoder such as all-MiniLM-L6-v2)
+        model = AutoModel.from_pretrained(args.model, **kw)
     return tokenizer, model.to(args.device).eval()
 
 

@@ -13,6 +13,7 @@ import models  # noqa: E402
 from qcfg.torch import safetensors_io  # noqa: E402
 
 VOCAB = 100
+__version__ = "5.0.0-qcfg-test-stand-in"
 
 
 def encode(texts, max_length):
@@ -48,7 +49,7 @@ class TinyCausalLM(models.TinyModel):
 
 class AutoModelForCausalLM:
     @staticmethod
-    def from_pretrained(path, torch_dtype=None):
+    def from_pretrained(path, dtype=None):
         model = TinyCausalLM()
         state = safetensors_io.load_file(os.path.join(path, "model.safetensors"))
         model.load_state_dict(state)
