@@ -6,7 +6,8 @@
 # compare_modelopt.py. Writes $OUT/python_vs_modelopt.json and prints one line per run.
 #   device tool: run(command="bash tools/gpu/python/run.sh", carry=[".whl"], timeout_s=570)
 #   ARGS="--archs llama --recipes fp8_default-kv_fp8" limits it; --no-live skips running ModelOpt
-#   in the same process (then only the recorded goldens are compared).
+#   in the same process (then only the recorded goldens are compared); --budget-s N (default 420)
+#   starts no new run after N seconds. 92 runs qualify; first run: ARGS="--no-live".
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 OUT=${OUT:-/tmp/python_out}
