@@ -113,7 +113,8 @@ def _weight_of(q):
 def quantize(model, recipe_or_plan, forward_loop=None, *, recipe_root=None,
              allow_outside_root=False):
     """Compiles the recipe against `model`, calibrates with `forward_loop(model)` (max), keeps
-    the amax on the model and attaches fake-quant hooks for the activations. Returns `model`.
+    the amax on the model and attaches fake-quant hooks (activations, and each weight while its
+    module runs, as ModelOpt's quantized modules do). Returns `model`.
 
     Raises QcfgError when the model is on the meta device or offloaded, and when an enabled
     activation quantizer that needs calibration saw no tensor in the forward loop (naming them;
@@ -126,10 +127,8 @@ def quantize(model, recipe_or_plan, forward_loop=None, *, recipe_root=None,
     work = tempfile.TemporaryDirectory(prefix="qcfg-quantize-")
     try:
         state = _quantize(model, recipe_or_plan, forward_loop, recipe_args, work)
-    except BaseException:
+    finally:
         work.cleanup()
-        raise
-    work.cleanup()
     model._qcfg = state
     return model
 
