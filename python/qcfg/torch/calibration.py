@@ -29,7 +29,12 @@ def _storage_ptr(t):
 
 
 def _first_tensor(args):
-    return args[0] if args and isinstance(args[0], torch.Tensor) else None
+    """The input a module's input quantizer sees: its first positional argument, when that is a
+    floating-point tensor (an embedding's token ids are not quantized: ModelOpt hard-disables
+    that quantizer, and so does the resolver)."""
+    if args and isinstance(args[0], torch.Tensor) and args[0].is_floating_point():
+        return args[0]
+    return None
 
 
 def _input_hook(q, apply):
@@ -43,7 +48,9 @@ def _input_hook(q, apply):
 
 def _output_hook(q, apply):
     def post(mod, args, output):
-        return apply(q, output) if isinstance(output, torch.Tensor) else None
+        if isinstance(output, torch.Tensor) and output.is_floating_point():
+            return apply(q, output)
+        return None
     return q.site.module.register_forward_hook(post)
 
 
