@@ -38,32 +38,6 @@ std::string dynamic_type_of(const Value& attrs) {
   return t != nullptr && t->is_string() ? t->as_string() : "static";
 }
 
-// Static amax that only a forward pass gives: not dynamic, not constant, not MX (dynamic
-// blocks with E8M0 scales), not per token (`{-1: None}`).
-bool stage_needs_calibration(const PlanStage& s) {
-  if (!s.enabled) return false;
-  const Value& a = s.attributes();
-  if (dynamic_type_of(a) == "dynamic") return false;
-  if (const Value* c = a.find("constant_amax"); c != nullptr && !c->is_null()) return false;
-  if (const Value* c = a.find("use_constant_amax"); c != nullptr && c->truthy()) return false;
-  if (const Value* b = a.find("block_sizes"); b != nullptr && b->is_map()) {
-    const Value* scale_bits = b->find("scale_bits");
-    if (scale_bits != nullptr && scale_bits->is_list() && !scale_bits->items().empty() &&
-        scale_bits->items()[0].is_int() && scale_bits->items()[0].as_int() == 8)
-      return false;
-    bool all_null = true, any_dim = false;
-    for (const MapEntry& e : b->entries()) {
-      const std::string k = e.key.str();
-      if (k == "type" || k == "scale_bits" || k == "scale_block_sizes" || k == "four_over_six")
-        continue;
-      any_dim = true;
-      all_null = all_null && e.value.is_null();
-    }
-    if (any_dim && all_null) return false;
-  }
-  return true;
-}
-
 std::vector<resolver::TensorInfo> tensor_infos(const Checkpoint& ckpt) {
   std::vector<resolver::TensorInfo> infos;
   for (const TensorRef& t : ckpt.tensors())
@@ -224,6 +198,30 @@ class Binder {
 };
 
 }  // namespace
+
+bool stage_needs_calibration(const PlanStage& s) {
+  if (!s.enabled) return false;
+  const Value& a = s.attributes();
+  if (dynamic_type_of(a) == "dynamic") return false;
+  if (const Value* c = a.find("constant_amax"); c != nullptr && !c->is_null()) return false;
+  if (const Value* c = a.find("use_constant_amax"); c != nullptr && c->truthy()) return false;
+  if (const Value* b = a.find("block_sizes"); b != nullptr && b->is_map()) {
+    const Value* scale_bits = b->find("scale_bits");
+    if (scale_bits != nullptr && scale_bits->is_list() && !scale_bits->items().empty() &&
+        scale_bits->items()[0].is_int() && scale_bits->items()[0].as_int() == 8)
+      return false;
+    bool all_null = true, any_dim = false;
+    for (const MapEntry& e : b->entries()) {
+      const std::string k = e.key.str();
+      if (k == "type" || k == "scale_bits" || k == "scale_block_sizes" || k == "four_over_six")
+        continue;
+      any_dim = true;
+      all_null = all_null && e.value.is_null();
+    }
+    if (any_dim && all_null) return false;
+  }
+  return true;
+}
 
 uint64_t WorkUnit::bytes() const {
   uint64_t sum = 0;

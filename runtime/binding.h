@@ -49,6 +49,11 @@ struct ActivationQuantizer {
   bool needs_calibration = false;  // static amax that only a forward pass can give
 };
 
+// True when an enabled stage has a static amax that only a forward pass gives: not dynamic, not
+// constant, not MX (dynamic blocks with E8M0 scales), not per token (`{-1: None}`). The Python
+// package asks the same (torch.ops.qcfg.needs_calibration).
+bool stage_needs_calibration(const PlanStage& s);
+
 struct Binding {
   std::vector<WorkUnit> units;  // every checkpoint tensor exactly once, in checkpoint order
   std::vector<ActivationQuantizer> activations;

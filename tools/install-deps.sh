@@ -7,6 +7,9 @@ packages=(g++ meson ninja-build pkg-config libyaml-cpp-dev nlohmann-json3-dev li
 packages+=(libsimdjson-dev)
 # tests/packaging/pre_commit_test.sh makes a virtualenv (Debian's python3 needs python3-venv for it).
 packages+=(python3-venv)
+# The Python package's tests (tests/python): Debian's torch for /usr/bin/python3, the same 1.13 as
+# libtorch-dev (23 s to install with its dependencies, 2026-12-02).
+packages+=(python3-torch)
 # The fuzz targets (fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes.
 packages+=(clang libclang-rt-14-dev)
 missing=()

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# GPU machine: qcfg.torch (the Python package) against ModelOpt 0.47 on the golden checkpoints
+# (tests/modelopt/checkpoints) — calibrated activation / KV amax and the exported checkpoint.
+# Builds the op library and the runtime against the machine's PyTorch, installs ModelOpt from
+# the wheels tools/gpu/modelopt/fetch_wheels.sh downloads (carried as .whl), runs
+# compare_modelopt.py. Writes $OUT/python_vs_modelopt.json and prints one line per run.
+#   device tool: run(command="bash tools/gpu/python/run.sh", carry=[".whl"], timeout_s=570)
+#   ARGS="--archs llama --recipes fp8_default-kv_fp8" limits it; --no-live skips running ModelOpt
+#   in the same process (then only the recorded goldens are compared); --budget-s N (default 420)
+#   starts no new run after N seconds. 92 runs qualify; first run: ARGS="--no-live".
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+OUT=${OUT:-/tmp/python_out}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+t0=$(date +%s)
+TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
+if [[ -d .whl ]]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl || exit 1
+  export PYTHONPATH=/tmp/site
+  python3 -c 'import pydantic' 2>/dev/null || python3 -m pip install -q --no-index --no-deps \
+    --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/fallback/*.whl
+fi
+if [[ ! -f /tmp/bp/build.ninja ]]; then
+  meson setup /tmp/bp -Dtorch_dir="$TORCH" -Dtests=disabled -Dpython=enabled >/tmp/bp-setup.log 2>&1 ||
+    { tail -30 /tmp/bp-setup.log; exit 1; }
+fi
+ninja -C /tmp/bp -j16 tools/qcfg/qcfg tools/qcfg/qcfg-runtime python/libqcfg_torch_ops.so 2>&1 |
+  grep -E "error|FAILED" -A5 | head -60
+echo "build $(( $(date +%s) - t0 ))s"
+export PYTHONPATH=$PWD/python${PYTHONPATH:+:$PYTHONPATH}
+export QCFG_TORCH_OPS=/tmp/bp/python/libqcfg_torch_ops.so QCFG_EXECUTABLE=/tmp/bp/tools/qcfg/qcfg
+python3 tools/gpu/python/compare_modelopt.py --out "$OUT/python_vs_modelopt.json" ${ARGS:-}
+rc=$?
+echo "total $(( $(date +%s) - t0 ))s rc=$rc"
+exit $rc
