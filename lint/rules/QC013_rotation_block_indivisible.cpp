@@ -80,6 +80,10 @@ class RotationBlockIndivisible final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(RotationBlockIndivisible);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc013_rule() {
+  static const RotationBlockIndivisible rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -75,6 +75,10 @@ class BlockSizeIndivisible final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(BlockSizeIndivisible);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc014_rule() {
+  static const BlockSizeIndivisible rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint
