@@ -34,6 +34,9 @@ const Rule& qc024_rule();
 const Rule& qc025_rule();
 const Rule& qc026_rule();
 const Rule& qc027_rule();
+const Rule& qc028_rule();
+const Rule& qc029_rule();
+const Rule& qc030_rule();
 
 const std::vector<const Rule*>& all_rules() {
   static const std::vector<const Rule*> rules = {
@@ -65,6 +68,9 @@ const std::vector<const Rule*>& all_rules() {
       &qc025_rule(),
       &qc026_rule(),
       &qc027_rule(),
+      &qc028_rule(),
+      &qc029_rule(),
+      &qc030_rule(),
   };
   return rules;
 }

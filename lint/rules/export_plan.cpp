@@ -1,0 +1,81 @@
+#include "lint/rules/export_plan.h"
+
+#include <set>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "resolver/export_algo.h"
+
+namespace qcfg::lint {
+namespace {
+
+constexpr std::string_view kWeightSuffix = ".weight_quantizer";
+
+std::optional<resolver::FormatSpec> format_of(const resolver::QuantizerNode& n) {
+  if (n.sequential || n.disabled || !n.attributes) return std::nullopt;
+  try {
+    return resolver::parse_format_spec(*n.attributes);
+  } catch (const resolver::FormatError&) {
+    return std::nullopt;
+  }
+}
+
+void note_kv(const resolver::Resolution& r, size_t q, ExportPrediction& out) {
+  const resolver::QuantizerNode& n = r.quantizers[q].node;
+  if (!out.kv_algo.empty() || n.sequential || n.disabled || !n.attributes) return;
+  out.kv_algo = resolver::kv_cache_algo(*n.attributes);
+  out.kv_entry = n.last_cfg_entry;
+}
+
+void note_weight(const resolver::Resolution& r, size_t q,
+                 const std::unordered_map<std::string, size_t>& index, ExportPrediction& out) {
+  const resolver::InventoryQuantizer& iq = r.inventory->quantizers[q];
+  const std::string module = iq.name.substr(0, iq.name.size() - kWeightSuffix.size());
+  const resolver::QuantizerNode& n = r.quantizers[q].node;
+  if (n.disabled) {
+    out.unquantized.push_back(module);
+    out.unquantized_entry.push_back(n.last_enable_entry);
+    return;
+  }
+  const auto weight = format_of(n);
+  if (!weight) return;
+  std::optional<resolver::FormatSpec> input;
+  auto it = index.find(module + ".input_quantizer");
+  if (it != index.end()) input = format_of(r.quantizers[it->second].node);
+  try {
+    const resolver::ExportAlgo a = resolver::export_algo(*weight, input);
+    out.quantized.push_back({module, resolver::algo_name(a), resolver::algo_group_size(a, *weight),
+                             n.last_cfg_entry, iq.tensors[0].shape});
+  } catch (const std::invalid_argument&) {
+    // No export layout: `qcfg apply --mode export_hf` refuses it with its own error.
+  }
+}
+
+}  // namespace
+
+ExportPrediction predict_export(const resolver::Resolution& r) {
+  ExportPrediction out;
+  std::unordered_map<std::string, size_t> index;
+  for (size_t q = 0; q < r.inventory->quantizers.size(); ++q)
+    index.emplace(r.inventory->quantizers[q].name, q);
+  for (size_t q = 0; q < r.inventory->quantizers.size(); ++q) {
+    const resolver::InventoryQuantizer& iq = r.inventory->quantizers[q];
+    if (resolver::is_kv_bmm_quantizer(iq.name)) note_kv(r, q, out);
+    if (iq.name.ends_with(kWeightSuffix) && !iq.tensors.empty()) note_weight(r, q, index, out);
+  }
+  std::set<std::pair<std::string, int64_t>> formats;
+  std::vector<std::string> quantized;
+  for (const ExportedModule& m : out.quantized) {
+    formats.insert({m.algo, m.group_size});
+    quantized.push_back(m.module);
+  }
+  out.mixed_precision = resolver::is_mixed_precision(formats.size());
+  if (out.mixed_precision)
+    out.quant_algo = resolver::kMixedPrecision;
+  else if (!formats.empty())
+    out.quant_algo = formats.begin()->first;
+  if (!out.mixed_precision) out.exclude_modules = resolver::exclude_patterns(out.unquantized, quantized);
+  return out;
+}
+
+}  // namespace qcfg::lint
