@@ -59,4 +59,3 @@ const std::vector<const Rule*>& all_rules();
 const Rule* find_rule(const std::string& id_or_name);
 
 }  // namespace qcfg::lint
-

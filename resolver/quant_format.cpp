@@ -194,7 +194,7 @@ std::string FormatSpec::label() const {
     case FormatKind::nvfp4_static:
       return four_over_six ? "NVFP4 static (4/6)" : "NVFP4 static";
     case FormatKind::mx:
-      return mx_int8                              ? "MXINT8"
+      return mx_int8                                ? "MXINT8"
              : element == std::pair<int, int>(2, 1) ? "MXFP4"
              : element == std::pair<int, int>(4, 3) ? "MXFP8"
                                                     : "MXFP6";

@@ -36,7 +36,7 @@ enum class FormatKind {
 };
 
 struct RotateSpec {
-  bool rotate_back = false;    // mode: rotate_back (else rotate)
+  bool rotate_back = false;      // mode: rotate_back (else rotate)
   std::optional<int64_t> block;  // block_size
   bool fp32 = false;             // rotate_fp32
 };

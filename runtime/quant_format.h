@@ -1,7 +1,7 @@
 // What one quantizer stage does to a weight, read from its plan attributes
-// (QuantizerAttributeConfig fields, shared/spec/numerics.md §0): the number format, how amax is laid out,
-// rotation, and how amax is obtained. Attributes the runtime cannot apply are rejected here, with
-// the location of the offending attribute in the plan.
+// (QuantizerAttributeConfig fields, shared/spec/numerics.md §0): the number format, how amax is
+// laid out, rotation, and how amax is obtained. Attributes the runtime cannot apply are rejected
+// here, with the location of the offending attribute in the plan.
 #pragma once
 
 #include <optional>

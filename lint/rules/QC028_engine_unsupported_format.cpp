@@ -29,7 +29,8 @@ class EngineUnsupportedFormat final : public Rule {
         "QC028",
         "engine-unsupported-format",
         Severity::Warning,
-        "the --target serving engine does not load the quant_algo or KV algorithm the export writes",
+        "the --target serving engine does not load the quant_algo or KV algorithm the export "
+        "writes",
         "With `--target vllm|trtllm|sglang`, the rule predicts the `hf_quant_config.json` that "
         "`qcfg apply --mode export_hf` (and ModelOpt's unified export) writes for the model: "
         "each linear module's `quant_algo` from its weight and input quantizers, "
@@ -75,9 +76,10 @@ class EngineUnsupportedFormat final : public Rule {
       const std::string tail = why(e, algo);
       report_by_entry(ctx, c, by_entry, out,
                       [&](const std::string& entry, size_t n, const std::string& sample) {
-                        return fmt::format("{} does not load quant_algo {}{}{}: entry {} gives "
-                                           "it to {} module(s): {}",
-                                           e.name, algo, how, tail, entry, n, sample);
+                        return fmt::format(
+                            "{} does not load quant_algo {}{}{}: entry {} gives "
+                            "it to {} module(s): {}",
+                            e.name, algo, how, tail, entry, n, sample);
                       });
     }
     if (p.kv_algo.empty() || listed(e.kv_algos, e.normalize(p.kv_algo)) || p.kv_entry < 0) return;

@@ -64,10 +64,11 @@ class EngineExcludeMismatch final : public Rule {
       }
       report_by_entry(ctx, c, by_entry, out,
                       [](const std::string& entry, size_t n, const std::string& sample) {
-                        return fmt::format("vLLM would load {} module(s) that entry {} quantizes "
-                                           "as unquantized (substring or `foo*` matching of "
-                                           "exclude_modules, or names it always skips): {}",
-                                           n, entry, sample);
+                        return fmt::format(
+                            "vLLM would load {} module(s) that entry {} quantizes "
+                            "as unquantized (substring or `foo*` matching of "
+                            "exclude_modules, or names it always skips): {}",
+                            n, entry, sample);
                       });
     }
   }

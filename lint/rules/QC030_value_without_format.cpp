@@ -73,8 +73,8 @@ class ValueWithoutFormat final : public Rule {
   }
 
  private:
-  static void check_attributes(const LintContext& ctx, const QuantizerEntry& e,
-                               const Value& attrs, Reporter& out) {
+  static void check_attributes(const LintContext& ctx, const QuantizerEntry& e, const Value& attrs,
+                               Reporter& out) {
     auto report = [&](const Value& at, const std::string& message) {
       out.report(ctx.in_this_file(at.loc()) ? at.loc() : e.loc, message, e.loc);
     };

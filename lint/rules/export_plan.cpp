@@ -74,7 +74,8 @@ ExportPrediction predict_export(const resolver::Resolution& r) {
     out.quant_algo = resolver::kMixedPrecision;
   else if (!formats.empty())
     out.quant_algo = formats.begin()->first;
-  if (!out.mixed_precision) out.exclude_modules = resolver::exclude_patterns(out.unquantized, quantized);
+  if (!out.mixed_precision)
+    out.exclude_modules = resolver::exclude_patterns(out.unquantized, quantized);
   return out;
 }
 

@@ -23,7 +23,7 @@ struct ExportedModule {
 
 struct ExportPrediction {
   std::vector<ExportedModule> quantized;
-  std::vector<std::string> unquantized;  // modules with a weight and their weight quantizer off
+  std::vector<std::string> unquantized;    // modules with a weight and their weight quantizer off
   std::vector<int32_t> unquantized_entry;  // the entry that disabled it (-1: never enabled)
   std::string kv_algo;                     // empty: none
   int32_t kv_entry = -1;

@@ -2,6 +2,8 @@
 // runtime's exporter uses) against what ModelOpt 0.47 itself wrote for the same checkpoint and
 // recipe (tests/modelopt/runs, made by tools/gpu/modelopt/): the serving-engine rules reason
 // about exactly the file an engine would read.
+#include "lint/rules/export_plan.h"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "driver/pipeline.h"
-#include "lint/rules/export_plan.h"
 #include "resolver/inventory.h"
 
 namespace fs = std::filesystem;
@@ -29,7 +30,9 @@ std::string summary(const std::string& algo, const std::string& kv,
 }
 
 std::string modelopt_summary(const nlohmann::json& q) {
-  auto str = [&](const char* k) { return q.value(k, nlohmann::json()).is_string() ? q[k].get<std::string>() : ""; };
+  auto str = [&](const char* k) {
+    return q.value(k, nlohmann::json()).is_string() ? q[k].get<std::string>() : "";
+  };
   return summary(str("quant_algo"), str("kv_cache_quant_algo"),
                  q.value("exclude_modules", std::vector<std::string>{}));
 }
@@ -58,7 +61,8 @@ TEST_CASE("the predicted quant_algo, KV algorithm and exclude_modules are ModelO
     if (!exported.contains("hf_quant_config.json")) continue;  // ModelOpt failed to export
     const std::string arch = run["arch"], recipe = run["recipe"];
     if (!inventories.count(arch))
-      inventories.emplace(arch, resolver::load_inventory((kGoldens / "checkpoints" / arch).string()));
+      inventories.emplace(arch,
+                          resolver::load_inventory((kGoldens / "checkpoints" / arch).string()));
     CAPTURE(e.path().filename().string());
     CHECK(lint_summary((kGoldens / "recipes" / "general" / "ptq" / (recipe + ".yaml")).string(),
                        inventories.at(arch)) ==

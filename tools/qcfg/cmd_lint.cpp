@@ -181,7 +181,8 @@ int explain(const std::string& id) {
 
 int run_lint(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kResolveValueOptions;
-  value_options.insert({"--target", "--format", "--select", "--ignore", "--fail-on", "--explain", "-o"});
+  value_options.insert(
+      {"--target", "--format", "--select", "--ignore", "--fail-on", "--explain", "-o"});
   Args args(argv, value_options, {"--fix", "--diff", "--list-rules", "--allow-outside-root"});
   if (args.flag("--list-rules")) {
     fmt::print("{}", lint::render_rule_list(lint::all_rules()));
@@ -210,8 +211,8 @@ int run_lint(const std::vector<std::string>& argv) {
   options.targets = split_list(args.values("--target"));
   for (const std::string& t : options.targets)
     if (!lint::find_serving_engine(t))
-      throw UsageError{"--target " + t + ": unknown serving engine (" +
-                       lint::serving_engine_ids() + ")"};
+      throw UsageError{"--target " + t + ": unknown serving engine (" + lint::serving_engine_ids() +
+                       ")"};
   if (!options.targets.empty() && !options.inventory)
     throw UsageError{"--target needs --model or --inventory (the engine rules read the model)"};
   std::vector<std::string> empty_dirs;
