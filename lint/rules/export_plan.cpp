@@ -1,15 +1,15 @@
 #include "lint/rules/export_plan.h"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "resolver/expert_layout.h"
 #include "resolver/export_algo.h"
 
 namespace qcfg::lint {
 namespace {
-
-constexpr std::string_view kWeightSuffix = ".weight_quantizer";
 
 std::optional<resolver::FormatSpec> format_of(const resolver::QuantizerNode& n) {
   if (n.sequential || n.disabled || !n.attributes) return std::nullopt;
@@ -27,25 +27,40 @@ void note_kv(const resolver::Resolution& r, size_t q, ExportPrediction& out) {
   out.kv_entry = n.last_cfg_entry;
 }
 
+// The checkpoint modules a weight quantizer's tensors belong to: `X.weight` -> `X`; a fused
+// expert's quantizer has one tensor per row block on disk (`experts.0.gate_proj.weight`, ...).
+std::vector<std::string> modules_of(const resolver::InventoryQuantizer& iq) {
+  std::vector<std::string> out;
+  for (const resolver::TensorInfo& t : iq.tensors) {
+    const size_t dot = t.name.rfind('.');
+    const std::string m = dot == std::string::npos ? t.name : t.name.substr(0, dot);
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  }
+  return out;
+}
+
 void note_weight(const resolver::Resolution& r, size_t q,
                  const std::unordered_map<std::string, size_t>& index, ExportPrediction& out) {
   const resolver::InventoryQuantizer& iq = r.inventory->quantizers[q];
-  const std::string module = iq.name.substr(0, iq.name.size() - kWeightSuffix.size());
   const resolver::QuantizerNode& n = r.quantizers[q].node;
+  const std::vector<std::string> modules = modules_of(iq);
   if (n.disabled) {
-    out.unquantized.push_back(module);
-    out.unquantized_entry.push_back(n.last_enable_entry);
+    for (const std::string& m : modules) {
+      out.unquantized.push_back(m);
+      out.unquantized_entry.push_back(n.last_enable_entry);
+    }
     return;
   }
   const auto weight = format_of(n);
   if (!weight) return;
   std::optional<resolver::FormatSpec> input;
-  auto it = index.find(module + ".input_quantizer");
+  auto it = index.find(resolver::input_quantizer_for(iq.name));
   if (it != index.end()) input = format_of(r.quantizers[it->second].node);
   try {
     const resolver::ExportAlgo a = resolver::export_algo(*weight, input);
-    out.quantized.push_back({module, resolver::algo_name(a), resolver::algo_group_size(a, *weight),
-                             n.last_cfg_entry, iq.tensors[0].shape});
+    for (const std::string& m : modules)
+      out.quantized.push_back({m, resolver::algo_name(a), resolver::algo_group_size(a, *weight),
+                               n.last_cfg_entry, iq.tensors[0].shape});
   } catch (const std::invalid_argument&) {
     // No export layout: `qcfg apply --mode export_hf` refuses it with its own error.
   }
@@ -61,7 +76,11 @@ ExportPrediction predict_export(const resolver::Resolution& r) {
   for (size_t q = 0; q < r.inventory->quantizers.size(); ++q) {
     const resolver::InventoryQuantizer& iq = r.inventory->quantizers[q];
     if (resolver::is_kv_bmm_quantizer(iq.name)) note_kv(r, q, out);
-    if (iq.name.ends_with(kWeightSuffix) && !iq.tensors.empty()) note_weight(r, q, index, out);
+    if (!iq.tensors.empty()) note_weight(r, q, index, out);
+  }
+  for (const std::string& router : r.inventory->replaced_routers) {
+    out.unquantized.push_back(router);
+    out.unquantized_entry.push_back(-1);
   }
   std::set<std::pair<std::string, int64_t>> formats;
   std::vector<std::string> quantized;

@@ -5,7 +5,8 @@
 namespace qcfg::lint {
 namespace {
 
-std::string upper(std::string s) {
+std::string upper(const std::string& algo) {
+  std::string s = algo;
   for (char& c : s)
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   return s;
@@ -31,33 +32,34 @@ std::optional<std::string> sglang_misread(const std::string& algo) {
 
 const std::vector<ServingEngine>& serving_engines() {
   static const std::vector<ServingEngine> engines = {
-      {"vllm",
-       "vLLM",
-       {"FP8", "FP8_PER_CHANNEL_PER_TOKEN", "FP8_PB_WO", "NVFP4", "W4A16_NVFP4", "MXFP8",
-        "MIXED_PRECISION"},
-       {"FP8", "NVFP4", "W4A16_NVFP4", "MXFP8"},
-       {"FP8", "NVFP4"},
-       nullptr,
-       upper},
-      {"trtllm",
-       "TensorRT-LLM",
-       {"W8A16", "W4A16", "W4A16_AWQ", "W4A8_AWQ", "W8A16_GPTQ", "W4A16_GPTQ",
-        "W8A8_SQ_PER_CHANNEL", "FP8", "FP8_PER_CHANNEL_PER_TOKEN", "FP8_BLOCK_SCALES",
-        "MIXED_PRECISION", "NVFP4", "W4A8_NVFP4_FP8", "W4A8_MXFP4_FP8", "W4A8_MXFP4_MXFP8",
-        "W4A16_MXFP4", "MXFP8"},
-       {"W8A16", "W4A16", "W4A16_AWQ", "W4A8_AWQ", "W8A8_SQ_PER_CHANNEL", "FP8",
-        "FP8_PER_CHANNEL_PER_TOKEN", "FP8_BLOCK_SCALES", "NVFP4", "W4A8_NVFP4_FP8",
-        "W4A8_MXFP4_FP8", "W4A16_MXFP4", "MXFP8"},
-       {"FP8", "INT8", "NVFP4"},
-       nullptr,
-       trtllm_alias},
-      {"sglang",
-       "SGLang",
-       {"FP8", "FP8_PER_CHANNEL_PER_TOKEN", "NVFP4", "W4A16_NVFP4", "MIXED_PRECISION"},
-       {"FP8", "NVFP4"},
-       {"FP8"},
-       sglang_misread,
-       as_written},
+      {.id = "vllm",
+       .name = "vLLM",
+       .quant_algos = {"FP8", "FP8_PER_CHANNEL_PER_TOKEN", "FP8_PB_WO", "NVFP4", "W4A16_NVFP4",
+                       "MXFP8", "MIXED_PRECISION"},
+       .mixed_layer_algos = {"FP8", "NVFP4", "W4A16_NVFP4", "MXFP8"},
+       .kv_algos = {"FP8", "NVFP4"},
+       .misread = nullptr,
+       .normalize = upper},
+      {.id = "trtllm",
+       .name = "TensorRT-LLM",
+       .quant_algos = {"W8A16", "W4A16", "W4A16_AWQ", "W4A8_AWQ", "W8A16_GPTQ", "W4A16_GPTQ",
+                       "W8A8_SQ_PER_CHANNEL", "FP8", "FP8_PER_CHANNEL_PER_TOKEN",
+                       "FP8_BLOCK_SCALES", "MIXED_PRECISION", "NVFP4", "W4A8_NVFP4_FP8",
+                       "W4A8_MXFP4_FP8", "W4A8_MXFP4_MXFP8", "W4A16_MXFP4", "MXFP8"},
+       .mixed_layer_algos = {"W8A16", "W4A16", "W4A16_AWQ", "W4A8_AWQ", "W8A8_SQ_PER_CHANNEL",
+                             "FP8", "FP8_PER_CHANNEL_PER_TOKEN", "FP8_BLOCK_SCALES", "NVFP4",
+                             "W4A8_NVFP4_FP8", "W4A8_MXFP4_FP8", "W4A16_MXFP4", "MXFP8"},
+       .kv_algos = {"FP8", "INT8", "NVFP4"},
+       .misread = nullptr,
+       .normalize = trtllm_alias},
+      {.id = "sglang",
+       .name = "SGLang",
+       .quant_algos = {"FP8", "FP8_PER_CHANNEL_PER_TOKEN", "NVFP4", "W4A16_NVFP4",
+                       "MIXED_PRECISION"},
+       .mixed_layer_algos = {"FP8", "NVFP4"},
+       .kv_algos = {"FP8"},
+       .misread = sglang_misread,
+       .normalize = as_written},
   };
   return engines;
 }
