@@ -41,6 +41,7 @@ class EngineExcludeMismatch final : public Rule {
         "# --target vllm; model: mlp.gate (router) and mlp.gate_proj in one layer\nquant_cfg:\n"
         "  - quantizer_name: '*'\n    enable: false\n  - quantizer_name: '*weight_quantizer'\n"
         "    cfg: {num_bits: [4, 3]}\n  - quantizer_name: '*mlp.gate.*'\n    enable: false\n",
+        "# leave gate_proj unquantized too (vLLM would), or serve with TensorRT-LLM or SGLang\n"
         "quant_cfg:\n  - quantizer_name: '*'\n    enable: false\n  - quantizer_name: "
         "'*weight_quantizer'\n    cfg: {num_bits: [4, 3]}\n  - quantizer_name: "
         "'*mlp.gate*'\n    enable: false\n",
