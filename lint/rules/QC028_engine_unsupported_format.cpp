@@ -74,21 +74,24 @@ class EngineUnsupportedFormat final : public Rule {
     for (const auto& [algo, by_entry] : by_algo) {
       const std::string how = p.mixed_precision ? " layers of a MIXED_PRECISION checkpoint" : "";
       const std::string tail = why(e, algo);
-      report_by_entry(ctx, c, by_entry, out,
-                      [&](const std::string& entry, size_t n, const std::string& sample) {
-                        return fmt::format(
-                            "{} does not load quant_algo {}{}{}: entry {} gives "
-                            "it to {} module(s): {}",
-                            e.name, algo, how, tail, entry, n, sample);
-                      });
+      report_by_entry_or_import(ctx, c, by_entry, out,
+                                [&](const std::string& entry, size_t n, const std::string& sample) {
+                                  return fmt::format(
+                                      "{} does not load quant_algo {}{}{}: entry {} gives "
+                                      "it to {} module(s): {}",
+                                      e.name, algo, how, tail, entry, n, sample);
+                                });
     }
     if (p.kv_algo.empty() || listed(e.kv_algos, e.normalize(p.kv_algo)) || p.kv_entry < 0) return;
-    const QuantizerEntry& entry = (*c.entries)[static_cast<size_t>(p.kv_entry)];
-    if (!ctx.in_this_file(entry.loc)) return;
-    out.report(best_loc({entry.cfg_loc, entry.loc}),
-               fmt::format("{} does not load kv_cache_quant_algo {} (from entry {}); it loads {}",
-                           e.name, p.kv_algo, entry_label(entry), fmt::join(e.kv_algos, ", ")),
-               entry.loc);
+    FindingsByEntry kv;
+    kv[p.kv_entry].push_back(p.kv_algo);
+    report_by_entry_or_import(ctx, c, kv, out,
+                              [&](const std::string& entry, size_t, const std::string&) {
+                                return fmt::format(
+                                    "{} does not load kv_cache_quant_algo {} (from entry {}); it "
+                                    "loads {}",
+                                    e.name, p.kv_algo, entry, fmt::join(e.kv_algos, ", "));
+                              });
   }
 };
 

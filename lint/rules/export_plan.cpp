@@ -29,8 +29,24 @@ void note_kv(const resolver::Resolution& r, size_t q, ExportPrediction& out) {
 
 // The checkpoint modules a weight quantizer's tensors belong to: `X.weight` -> `X`; a fused
 // expert's quantizer has one tensor per row block on disk (`experts.0.gate_proj.weight`, ...).
+// A names-only inventory (JSON without tensors) names the module: `X.weight_quantizer` -> `X`,
+// fused experts `X.<p>_weight_quantizers.E` -> `X.<p>`.
+std::optional<std::string> module_from_name(const std::string& q) {
+  constexpr std::string_view weight = ".weight_quantizer", fused = "_weight_quantizers.";
+  if (q.ends_with(weight)) return q.substr(0, q.size() - weight.size());
+  const size_t at = q.rfind(fused);
+  if (at != std::string::npos &&
+      q.find_first_not_of("0123456789", at + fused.size()) == std::string::npos)
+    return q.substr(0, at);
+  return std::nullopt;
+}
+
 std::vector<std::string> modules_of(const resolver::InventoryQuantizer& iq) {
   std::vector<std::string> out;
+  if (iq.tensors.empty()) {
+    if (auto m = module_from_name(iq.name)) out.push_back(*m);
+    return out;
+  }
   for (const resolver::TensorInfo& t : iq.tensors) {
     const size_t dot = t.name.rfind('.');
     const std::string m = dot == std::string::npos ? t.name : t.name.substr(0, dot);
@@ -60,7 +76,8 @@ void note_weight(const resolver::Resolution& r, size_t q,
     const resolver::ExportAlgo a = resolver::export_algo(*weight, input);
     for (const std::string& m : modules)
       out.quantized.push_back({m, resolver::algo_name(a), resolver::algo_group_size(a, *weight),
-                               n.last_cfg_entry, iq.tensors[0].shape});
+                               n.last_cfg_entry,
+                               iq.tensors.empty() ? std::vector<int64_t>{} : iq.tensors[0].shape});
   } catch (const std::invalid_argument&) {
     // No export layout: `qcfg apply --mode export_hf` refuses it with its own error.
   }
@@ -73,15 +90,22 @@ ExportPrediction predict_export(const resolver::Resolution& r) {
   std::unordered_map<std::string, size_t> index;
   for (size_t q = 0; q < r.inventory->quantizers.size(); ++q)
     index.emplace(r.inventory->quantizers[q].name, q);
+  const bool names_only =
+      std::none_of(r.inventory->quantizers.begin(), r.inventory->quantizers.end(),
+                   [](const resolver::InventoryQuantizer& q) { return !q.tensors.empty(); });
   for (size_t q = 0; q < r.inventory->quantizers.size(); ++q) {
     const resolver::InventoryQuantizer& iq = r.inventory->quantizers[q];
     if (resolver::is_kv_bmm_quantizer(iq.name)) note_kv(r, q, out);
-    if (!iq.tensors.empty()) note_weight(r, q, index, out);
+    if (!iq.tensors.empty() || (names_only && module_from_name(iq.name)))
+      note_weight(r, q, index, out);
   }
   for (const std::string& router : r.inventory->replaced_routers) {
     out.unquantized.push_back(router);
     out.unquantized_entry.push_back(-1);
   }
+  std::set<std::string> seen;  // fused experts of a names-only inventory: one module per param
+  std::erase_if(out.quantized,
+                [&](const ExportedModule& m) { return !seen.insert(m.module).second; });
   std::set<std::pair<std::string, int64_t>> formats;
   std::vector<std::string> quantized;
   for (const ExportedModule& m : out.quantized) {

@@ -32,7 +32,9 @@ struct ExportPrediction {
   std::vector<std::string> exclude_modules;  // written when not mixed precision
 };
 
-// Modules without an export layout (formats the runtime refuses to export) are left out.
+// Modules without an export layout (formats the runtime refuses to export) are left out. A
+// checkpoint gives the modules from its tensors (also fused experts, and the MoE routers it
+// replaces); a JSON inventory without tensors from its weight quantizers' names.
 ExportPrediction predict_export(const resolver::Resolution& r);
 
 }  // namespace qcfg::lint

@@ -100,4 +100,26 @@ void report_by_entry(
   }
 }
 
+SourceLocation config_anchor(const LintContext& ctx, const ConfigUnderLint& c) {
+  if (ctx.documents.empty()) return {};
+  const Value& doc = ctx.documents.front();
+  const std::string top = c.where.substr(0, c.where.find('.'));
+  if (doc.is_map())
+    if (const MapEntry* section = doc.find_entry(top)) return section->key.loc();
+  return doc.loc();
+}
+
+void report_by_entry_or_import(
+    const LintContext& ctx, const ConfigUnderLint& c, const FindingsByEntry& by_entry,
+    Reporter& out,
+    const std::function<std::string(const std::string&, size_t, const std::string&)>& message) {
+  for (const auto& [entry, names] : by_entry) {
+    const QuantizerEntry& e = (*c.entries)[static_cast<size_t>(entry)];
+    const bool here = ctx.in_this_file(e.loc);
+    const std::string label = here ? entry_label(e) : entry_label(e) + " (" + e.loc.str() + ")";
+    const SourceLocation at = here ? best_loc({e.cfg_loc, e.loc}) : config_anchor(ctx, c);
+    out.report(at, message(label, names.size(), name_sample(names, 2)), here ? e.loc : at);
+  }
+}
+
 }  // namespace qcfg::lint
