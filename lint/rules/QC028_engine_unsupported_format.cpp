@@ -55,7 +55,8 @@ class EngineUnsupportedFormat final : public Rule {
 
   void check(const LintContext& ctx, Reporter& out) const override {
     for (const ConfigUnderLint& c : ctx.configs) {
-      if (!c.resolution || c.partial) continue;
+      // auto_quantize candidates are searched per layer: their combination is not a plan.
+      if (!c.resolution || c.partial || c.where.rfind("auto_quantize", 0) == 0) continue;
       const ExportPrediction p = predict_export(*c.resolution);
       for (const std::string& id : ctx.targets)
         if (const ServingEngine* e = find_serving_engine(id)) check_engine(ctx, c, p, *e, out);

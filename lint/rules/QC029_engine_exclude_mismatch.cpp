@@ -36,7 +36,8 @@ class EngineExcludeMismatch final : public Rule {
         "module the plan quantizes that vLLM treats as excluded gets an unquantized layer "
         "whose weights on disk are packed: the load fails or the layer computes garbage. "
         "Typical case: an unquantized MoE router `mlp.gate` is written as the exclude entry "
-        "`...mlp.gate`, a substring of the quantized `...mlp.gate_proj`. TensorRT-LLM matches the patterns "
+        "`...mlp.gate`, a substring of the quantized `...mlp.gate_proj`. TensorRT-LLM matches the "
+        "patterns "
         "with fnmatch, as ModelOpt means them. SGLang's matching differs between its versions "
         "(a substring test in older `modelopt_quant.py`, a `*`-wildcard full match in newer "
         "code) and is not checked.",
@@ -55,7 +56,8 @@ class EngineExcludeMismatch final : public Rule {
   void check(const LintContext& ctx, Reporter& out) const override {
     if (std::find(ctx.targets.begin(), ctx.targets.end(), "vllm") == ctx.targets.end()) return;
     for (const ConfigUnderLint& c : ctx.configs) {
-      if (!c.resolution || c.partial) continue;
+      // auto_quantize candidates are searched per layer: their combination is not a plan.
+      if (!c.resolution || c.partial || c.where.rfind("auto_quantize", 0) == 0) continue;
       const ExportPrediction p = predict_export(*c.resolution);
       if (p.mixed_precision) continue;  // layers are listed one by one, no exclude list
       FindingsByEntry by_entry;

@@ -113,13 +113,24 @@ void report_by_entry_or_import(
     const LintContext& ctx, const ConfigUnderLint& c, const FindingsByEntry& by_entry,
     Reporter& out,
     const std::function<std::string(const std::string&, size_t, const std::string&)>& message) {
+  // Entries of this file: one finding each, at the entry. Imported ones: one finding at the
+  // config, naming every entry with its place.
+  std::vector<std::string> imported_labels, imported_names;
   for (const auto& [entry, names] : by_entry) {
     const QuantizerEntry& e = (*c.entries)[static_cast<size_t>(entry)];
-    const bool here = ctx.in_this_file(e.loc);
-    const std::string label = here ? entry_label(e) : entry_label(e) + " (" + e.loc.str() + ")";
-    const SourceLocation at = here ? best_loc({e.cfg_loc, e.loc}) : config_anchor(ctx, c);
-    out.report(at, message(label, names.size(), name_sample(names, 2)), here ? e.loc : at);
+    if (ctx.in_this_file(e.loc)) {
+      out.report(best_loc({e.cfg_loc, e.loc}),
+                 message(entry_label(e), names.size(), name_sample(names, 2)), e.loc);
+      continue;
+    }
+    imported_labels.push_back(entry_label(e) + " (" + e.loc.str() + ")");
+    imported_names.insert(imported_names.end(), names.begin(), names.end());
   }
+  if (imported_labels.empty()) return;
+  std::string labels;
+  for (const std::string& l : imported_labels) labels += (labels.empty() ? "" : ", ") + l;
+  const SourceLocation at = config_anchor(ctx, c);
+  out.report(at, message(labels, imported_names.size(), name_sample(imported_names, 2)), at);
 }
 
 }  // namespace qcfg::lint
