@@ -27,8 +27,6 @@ void note_kv(const resolver::Resolution& r, size_t q, ExportPrediction& out) {
   out.kv_entry = n.last_cfg_entry;
 }
 
-// The checkpoint modules a weight quantizer's tensors belong to: `X.weight` -> `X`; a fused
-// expert's quantizer has one tensor per row block on disk (`experts.0.gate_proj.weight`, ...).
 // A names-only inventory (JSON without tensors) names the module: `X.weight_quantizer` -> `X`,
 // fused experts `X.<p>_weight_quantizers.E` -> `X.<p>`.
 std::optional<std::string> module_from_name(const std::string& q) {
@@ -41,6 +39,8 @@ std::optional<std::string> module_from_name(const std::string& q) {
   return std::nullopt;
 }
 
+// The checkpoint modules a weight quantizer's tensors belong to: `X.weight` -> `X`; a fused
+// expert's quantizer has one tensor per row block on disk (`experts.0.gate_proj.weight`, ...).
 std::vector<std::string> modules_of(const resolver::InventoryQuantizer& iq) {
   std::vector<std::string> out;
   if (iq.tensors.empty()) {
@@ -61,10 +61,7 @@ void note_weight(const resolver::Resolution& r, size_t q,
   const resolver::QuantizerNode& n = r.quantizers[q].node;
   const std::vector<std::string> modules = modules_of(iq);
   if (n.disabled) {
-    for (const std::string& m : modules) {
-      out.unquantized.push_back(m);
-      out.unquantized_entry.push_back(n.last_enable_entry);
-    }
+    out.unquantized.insert(out.unquantized.end(), modules.begin(), modules.end());
     return;
   }
   const auto weight = format_of(n);
@@ -75,9 +72,8 @@ void note_weight(const resolver::Resolution& r, size_t q,
   try {
     const resolver::ExportAlgo a = resolver::export_algo(*weight, input);
     for (const std::string& m : modules)
-      out.quantized.push_back({m, resolver::algo_name(a), resolver::algo_group_size(a, *weight),
-                               n.last_cfg_entry,
-                               iq.tensors.empty() ? std::vector<int64_t>{} : iq.tensors[0].shape});
+      out.quantized.push_back(
+          {m, resolver::algo_name(a), resolver::algo_group_size(a, *weight), n.last_cfg_entry});
   } catch (const std::invalid_argument&) {
     // No export layout: `qcfg apply --mode export_hf` refuses it with its own error.
   }
@@ -99,10 +95,8 @@ ExportPrediction predict_export(const resolver::Resolution& r) {
     if (!iq.tensors.empty() || (names_only && module_from_name(iq.name)))
       note_weight(r, q, index, out);
   }
-  for (const std::string& router : r.inventory->replaced_routers) {
-    out.unquantized.push_back(router);
-    out.unquantized_entry.push_back(-1);
-  }
+  out.unquantized.insert(out.unquantized.end(), r.inventory->replaced_routers.begin(),
+                         r.inventory->replaced_routers.end());
   std::set<std::string> seen;  // fused experts of a names-only inventory: one module per param
   std::erase_if(out.quantized,
                 [&](const ExportedModule& m) { return !seen.insert(m.module).second; });

@@ -18,7 +18,6 @@ struct ExportedModule {
   std::string algo;        // "NVFP4"
   int64_t group_size = 0;  // 0: none
   int32_t entry = -1;      // the entry whose cfg gave the weight quantizer its format
-  std::vector<int64_t> weight_shape;
 };
 
 struct ExportPrediction {
