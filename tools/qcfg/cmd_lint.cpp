@@ -246,7 +246,8 @@ int run_lint(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg lint FILE|DIR... [--format text|json|sarif] [-o FILE] [--fail-on error|warning|info]
                  [--select IDS] [--ignore IDS] [--fix | --diff]
-                 [--model DIR | --inventory INV.json] [--recipe-root DIR] [--allow-outside-root]
+                 [--model DIR | --inventory INV.json] [--target vllm|trtllm|sglang]...
+                 [--recipe-root DIR] [--allow-outside-root]
        qcfg lint --list-rules
        qcfg lint --explain ID
 
