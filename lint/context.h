@@ -56,6 +56,7 @@ struct LintContext {
   std::vector<Diagnostic> load_diagnostics;  // errors and warnings of loading
   std::vector<ConfigUnderLint> configs;
   const resolver::Inventory* inventory = nullptr;
+  std::vector<std::string> targets;              // serving engines (--target); empty: none named
   std::deque<resolver::Resolution> resolutions;  // owned; configs point into it
   MigrateFix migrate_fix;                        // may be empty: legacy forms then get no fix
 

@@ -123,6 +123,7 @@ void Linter::build_context(const std::string& path, LintContext& ctx) {
     ctx.configs.push_back({"entries", &*ctx.loaded->entries, nullptr, true, nullptr});
   if (!options_.inventory) return;
   ctx.inventory = options_.inventory;
+  ctx.targets = options_.targets;
   for (ConfigUnderLint& c : ctx.configs) {
     ctx.resolutions.push_back(resolver::resolve(*options_.inventory, *c.entries, options_.resolve));
     c.resolution = &ctx.resolutions.back();

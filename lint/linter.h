@@ -17,6 +17,8 @@ struct LintOptions {
   std::vector<std::string> select;
   std::vector<std::string> ignore;
   const resolver::Inventory* inventory = nullptr;  // --model / --inventory
+  // Serving engines the checkpoint is for (--target: "vllm", "trtllm", "sglang").
+  std::vector<std::string> targets;
   resolver::ResolveOptions resolve;
   MigrateFix migrate_fix;  // the legacy-format fix (QC001); empty: none offered
 };

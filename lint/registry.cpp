@@ -1,30 +1,6 @@
-#include <algorithm>
-
 #include "lint/rule.h"
 
 namespace qcfg::lint {
-namespace {
-
-// Owned rules, sorted by id on first use (registration order is static-initialization order).
-std::vector<std::unique_ptr<Rule>>& storage() {
-  static std::vector<std::unique_ptr<Rule>> rules;
-  return rules;
-}
-
-}  // namespace
-
-void register_rule(std::unique_ptr<Rule> rule) { storage().push_back(std::move(rule)); }
-
-const std::vector<const Rule*>& all_rules() {
-  static const std::vector<const Rule*> sorted = [] {
-    std::vector<const Rule*> out;
-    for (const auto& r : storage()) out.push_back(r.get());
-    std::sort(out.begin(), out.end(),
-              [](const Rule* a, const Rule* b) { return a->info().id < b->info().id; });
-    return out;
-  }();
-  return sorted;
-}
 
 const Rule* find_rule(const std::string& id_or_name) {
   for (const Rule* r : all_rules()) {

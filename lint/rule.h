@@ -1,10 +1,10 @@
 // The lint rule interface and registry. Each rule is one file under lint/rules/ that defines a
-// Rule subclass and registers it with QCFG_REGISTER_RULE; its metadata (id, name, severity,
+// Rule subclass and an accessor `const Rule& qcNNN_rule()`, listed in lint/rules/all_rules.cpp;
+// its metadata (id, name, severity,
 // summary, documentation, examples) drives `qcfg lint --list-rules`, `--explain ID`, SARIF rule
 // descriptors and the pages under docs/rules/.
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,21 +53,9 @@ class Rule {
   virtual void check(const LintContext& ctx, Reporter& out) const = 0;
 };
 
-// Every registered rule, ordered by id.
+// Every rule, ordered by id (lint/rules/all_rules.cpp).
 const std::vector<const Rule*>& all_rules();
 // By id ("QC004") or name ("cfg-enable-ignored"); null when unknown.
 const Rule* find_rule(const std::string& id_or_name);
 
-void register_rule(std::unique_ptr<Rule> rule);
-
-template <typename R>
-struct RuleRegistrar {
-  RuleRegistrar() { register_rule(std::make_unique<R>()); }
-};
-
 }  // namespace qcfg::lint
-
-#define QCFG_RULE_CONCAT2(a, b) a##b
-#define QCFG_RULE_CONCAT(a, b) QCFG_RULE_CONCAT2(a, b)
-#define QCFG_REGISTER_RULE(Type) \
-  static ::qcfg::lint::RuleRegistrar<Type> QCFG_RULE_CONCAT(qcfg_rule_, __LINE__)

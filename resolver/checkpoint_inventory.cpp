@@ -240,7 +240,10 @@ class Deriver {
 
   // True when `m` is covered by the fused layout (emitted once, at the block's first module).
   bool derive_fused_member(const ModuleTensors& m) {
-    if (is_replaced_router(*fused_, m.name)) return true;
+    if (is_replaced_router(*fused_, m.name)) {
+      if (!m.grouped && !m.weights.empty()) inv_.replaced_routers.push_back(m.name);
+      return true;
+    }
     auto it = fused_member_of_.find(m.name);
     if (it == fused_member_of_.end()) return false;
     if (emitted_blocks_.insert(it->second).second) emit_fused_block(it->second);

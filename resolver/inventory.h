@@ -69,6 +69,9 @@ struct Inventory {
   std::vector<InventoryQuantizer> quantizers;
   std::vector<InventoryModule> modules;
   std::vector<std::string> registry_keys;  // extra keys accepted as parent_class
+  // Checkpoint modules with a weight but no quantizers: MoE routers that the fused-experts layout
+  // replaces by a router class (resolver/expert_layout.h); an export lists them as unquantized.
+  std::vector<std::string> replaced_routers;
   std::string description;
   std::string origin;  // file or directory it came from (messages)
 };

@@ -58,7 +58,7 @@ class Binder {
     const std::optional<resolver::CheckpointConfig> config = checkpoint_config();
     const resolver::Inventory inv =
         resolver::inventory_from_tensors(tensor_infos(ckpt_), config, ckpt_.dir(), layout_);
-    note_replaced_routers(resolver::fused_expert_rule(layout_, config));
+    binding_.replaced_routers = inv.replaced_routers;
     for (const resolver::InventoryQuantizer& iq : inv.quantizers)
       if (!iq.tensors.empty()) bind_weight_quantizer(iq);
     check_plan_weights_present();
@@ -74,15 +74,6 @@ class Binder {
     } catch (const resolver::InventoryError& e) {
       diags_.error(plan_.loc, e.what(), kRule);
       return std::nullopt;
-    }
-  }
-
-  void note_replaced_routers(const resolver::FusedExpertRule* rule) {
-    if (rule == nullptr) return;
-    for (const TensorRef& t : ckpt_.tensors()) {
-      auto [module, param] = split_last(t.name);
-      if (param == "weight" && resolver::is_replaced_router(*rule, module))
-        binding_.replaced_routers.push_back(module);
     }
   }
 

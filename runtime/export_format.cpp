@@ -12,84 +12,7 @@ bool is_grouped_param(const std::string& param) {
          param.find_first_not_of("0123456789", 6) == std::string::npos;
 }
 
-bool per_channel_rows(const QuantFormat& f) {
-  return (f.axis && (*f.axis == 0 || *f.axis == -2)) ||
-         (f.per_token_kept && *f.per_token_kept == -1);
-}
-
-bool only_last_dim_blocks(const QuantFormat& f) {
-  return f.blocks.size() == 1 && f.last_dim_block() > 0 && !f.axis;
-}
-
-ExportAlgo fp8_algo(const QuantFormat& w) {
-  if (!w.axis && !w.per_token_kept && w.blocks.empty()) return ExportAlgo::fp8;
-  if (per_channel_rows(w) && w.blocks.empty()) return ExportAlgo::fp8_per_channel;
-  if (w.blocks.size() == 2 && w.last_dim_block() == 128 && w.blocks.count(-2) &&
-      w.blocks.at(-2) == 128)
-    return ExportAlgo::fp8_block;
-  throw std::invalid_argument(w.label() +
-                              " has no export layout (FP8 per tensor, per output channel or "
-                              "128x128 blocks)");
-}
-
-ExportAlgo int_algo(const QuantFormat& w, const std::optional<QuantFormat>& input) {
-  const int bits = w.int_format.num_bits;
-  if (bits == 8 && per_channel_rows(w) && w.blocks.empty() && !w.int_format.is_unsigned)
-    return input ? ExportAlgo::int8_smoothquant : ExportAlgo::int8_weight_only;
-  if (bits == 4 && only_last_dim_blocks(w) && !w.int_format.is_unsigned) {
-    if (input)
-      throw std::invalid_argument(
-          "INT4 weights with quantized inputs need W4A8 (a "
-          "sequential INT4+FP8 weight quantizer)");
-    return ExportAlgo::int4_awq;
-  }
-  throw std::invalid_argument(w.label() +
-                              " has no export layout (INT8 per output channel, INT4 blocks)");
-}
-
 }  // namespace
-
-std::string algo_name(ExportAlgo a) {
-  switch (a) {
-    case ExportAlgo::fp8:
-      return "FP8";
-    case ExportAlgo::fp8_per_channel:
-      return "FP8_PER_CHANNEL_PER_TOKEN";
-    case ExportAlgo::fp8_block:
-      return "fp8_pb_wo";
-    case ExportAlgo::int8_weight_only:
-      return "W8A16";
-    case ExportAlgo::int8_smoothquant:
-      return "W8A8_SQ_PER_CHANNEL";
-    case ExportAlgo::int4_awq:
-      return "W4A16_AWQ";
-    case ExportAlgo::nvfp4:
-      return "NVFP4";
-    case ExportAlgo::nvfp4_weight_only:
-      return "W4A16_NVFP4";
-    case ExportAlgo::mxfp4:
-      return "mxfp4";
-    case ExportAlgo::mxfp4_fp8:
-      return "W4A8_MXFP4_FP8";
-    case ExportAlgo::mxfp8:
-      return "MXFP8";
-  }
-  return "?";
-}
-
-int64_t algo_group_size(ExportAlgo a, const QuantFormat& weight) {
-  switch (a) {
-    case ExportAlgo::int4_awq:
-      return weight.last_dim_block();
-    case ExportAlgo::nvfp4:
-    case ExportAlgo::nvfp4_weight_only:
-      return weight.last_dim_block();  // 16, or 32 for dynamic NVFP4 (ModelOpt's nvfp4_bs32)
-    case ExportAlgo::mxfp8:
-      return 32;
-    default:
-      return 0;
-  }
-}
 
 float input_scale_bound(ExportAlgo a) {
   switch (a) {
@@ -103,40 +26,6 @@ float input_scale_bound(ExportAlgo a) {
     default:
       return 0.0f;
   }
-}
-
-ExportAlgo export_algo(const QuantFormat& w, const std::optional<QuantFormat>& input) {
-  if (w.rotate)
-    throw std::invalid_argument(
-        "rotation cannot be exported: packed codes live in the rotated basis and the unified "
-        "checkpoint cannot tell an engine to rotate activations (use --mode fake)");
-  switch (w.kind) {
-    case FormatKind::fp8:
-      return fp8_algo(w);
-    case FormatKind::integer:
-      return int_algo(w, input);
-    case FormatKind::nvfp4_dynamic:
-    case FormatKind::nvfp4_static:
-      // ModelOpt packs dynamic NVFP4 with 16- or 32-wide blocks (weight_scale [out, in/block]);
-      // static NVFP4 only with 16.
-      if (w.last_dim_block() != 16 &&
-          !(w.last_dim_block() == 32 && w.kind == FormatKind::nvfp4_dynamic))
-        throw std::invalid_argument(
-            fmt::format("NVFP4 export packs 16-wide blocks{}, not {}",
-                        w.kind == FormatKind::nvfp4_dynamic ? " (or 32)" : "", w.last_dim_block()));
-      if (!input) return ExportAlgo::nvfp4_weight_only;
-      if (input->kind == FormatKind::nvfp4_dynamic) return ExportAlgo::nvfp4;
-      throw std::invalid_argument("NVFP4 weights with " + input->label() +
-                                  " inputs have no export layout");
-    case FormatKind::mx:
-      if (w.last_dim_block() != 32 && w.last_dim_block() != 0)
-        throw std::invalid_argument("MX export packs 32-wide blocks");
-      if (w.mx_element == numerics::MxElement::e4m3) return ExportAlgo::mxfp8;
-      if (w.mx_element == numerics::MxElement::e2m1)
-        return input && input->kind == FormatKind::fp8 ? ExportAlgo::mxfp4_fp8 : ExportAlgo::mxfp4;
-      throw std::invalid_argument(w.label() + " has no export layout (MXFP4, MXFP8)");
-  }
-  throw std::logic_error("unknown format");
 }
 
 std::string scale_name(const std::string& module, const std::string& param,

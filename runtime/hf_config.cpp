@@ -7,27 +7,6 @@
 namespace qcfg::runtime {
 namespace {
 
-// Every prefix of `name` followed by `*`, and the name itself: patterns that would also match a
-// quantized module, so none of them may be excluded.
-void add_matching_prefix_wildcards(const std::string& name, std::set<std::string>& out) {
-  out.insert(name);
-  for (size_t i = 0; i <= name.size(); ++i) out.insert(name.substr(0, i) + "*");
-}
-
-// Candidates for one unquantized name, most general first: at each '.', `prefix*`, then the pair
-// {`prefix`, `prefix.*`}; last the name itself.
-std::vector<std::vector<std::string>> candidate_wildcards(const std::string& name) {
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (name[i] != '.') continue;
-    const std::string prefix = name.substr(0, i);
-    out.push_back({prefix + "*"});
-    out.push_back({prefix, prefix + ".*"});
-  }
-  out.push_back({name});
-  return out;
-}
-
 // Per-layer fields of one export algorithm, as ModelOpt's process_layer_quant_config writes them.
 OrderedJson layer_config(const std::string& algo, int64_t group_size) {
   OrderedJson c = {{"quant_algo", algo}};
@@ -46,27 +25,6 @@ OrderedJson weights_group(const std::string& algo, int64_t group_size) {
 
 }  // namespace
 
-std::vector<std::string> exclude_patterns(const std::vector<std::string>& unquantized,
-                                          const std::vector<std::string>& quantized) {
-  std::set<std::string> forbidden;
-  for (const std::string& q : quantized) add_matching_prefix_wildcards(q, forbidden);
-  std::set<std::string> out;
-  for (const std::string& u : unquantized) {
-    for (const std::vector<std::string>& c : candidate_wildcards(u)) {
-      if (std::any_of(c.begin(), c.end(), [&](const auto& w) { return forbidden.count(w); }))
-        continue;  // would exclude a quantized module: try a more specific candidate
-      if (std::all_of(c.begin(), c.end(), [&](const auto& w) { return out.count(w); }))
-        break;  // covered by an earlier name's pattern
-      if (c.size() == 2)
-        out.insert(c[1]);  // {prefix, prefix.*} is written as prefix.* alone
-      else
-        out.insert(c.begin(), c.end());
-      break;
-    }
-  }
-  return {out.begin(), out.end()};
-}
-
 OrderedJson hf_quant_config(const Prepared& p, const std::string& version) {
   // Formats are told apart by their whole per-layer config (algorithm and group size), as
   // ModelOpt does; more than one is MIXED_PRECISION, listed per layer with no exclude list.
@@ -80,9 +38,9 @@ OrderedJson hf_quant_config(const Prepared& p, const std::string& version) {
   }
   if (formats.empty() && !p.kv_cache_algo) return nullptr;
   OrderedJson q = OrderedJson::object();
-  q["quant_algo"] = formats.empty() ? OrderedJson(nullptr) : OrderedJson("MIXED_PRECISION");
+  q["quant_algo"] = formats.empty() ? OrderedJson(nullptr) : OrderedJson(resolver::kMixedPrecision);
   q["kv_cache_quant_algo"] = p.kv_cache_algo ? OrderedJson(*p.kv_cache_algo) : OrderedJson(nullptr);
-  if (formats.size() > 1) {
+  if (resolver::is_mixed_precision(formats.size())) {
     q["quantized_layers"] = std::move(layers);
   } else {
     if (formats.size() == 1) q.update(OrderedJson::parse(*formats.begin()));

@@ -6,17 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "resolver/export_algo.h"
 #include "runtime/prepare.h"
 
 namespace qcfg::runtime {
 
 using OrderedJson = nlohmann::ordered_json;
 
-// ModelOpt's prefix-wildcard summary of the unquantized module names: per name, the most general
-// `prefix*` (or `prefix.*`) at a '.' that matches no quantized module, else the name itself;
-// layers stay numbered (["lm_head", "model.layers.0.self_attn*", ...]); sorted.
-std::vector<std::string> exclude_patterns(const std::vector<std::string>& unquantized,
-                                          const std::vector<std::string>& quantized);
+using resolver::exclude_patterns;  // resolver/export_algo.h, shared with lint
 
 // {"producer": ..., "quantization": {quant_algo, kv_cache_quant_algo, group_size?,
 // has_zero_point? pre_quant_scale?, exclude_modules | quantized_layers}}; null when nothing is

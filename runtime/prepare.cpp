@@ -394,18 +394,9 @@ class Preparer {
   // = amax x f32(1/448) on the k_proj / v_proj modules (shared/spec/numerics.md §10.2;
   // the reciprocal: docs/numerics.md, ModelOpt 0.47 behaviours).
   void note_kv(const PlanQuantizer& q) {
-    const bool k = q.name.size() > 15 && q.name.ends_with("k_bmm_quantizer");
-    const bool v = q.name.size() > 15 && q.name.ends_with("v_bmm_quantizer");
-    if (!k && !v) return;
-    const Value* bits = q.stages[0].attributes().find("num_bits");
-    const Value* bias = q.stages[0].attributes().find("bias");
-    std::string algo;
-    if (bits != nullptr && bits->is_list() && bits->items().size() == 2) {
-      const int64_t e = bits->items()[0].as_int();
-      algo = e == 4 ? "FP8" : e == 2 ? (bias && !bias->is_null() ? "NVFP4_AFFINE" : "NVFP4") : "";
-    } else if (bits != nullptr && bits->is_int() && bits->as_int() == 8) {
-      algo = "INT8";
-    }
+    if (!resolver::is_kv_bmm_quantizer(q.name)) return;
+    const bool k = q.name.ends_with("k_bmm_quantizer");
+    const std::string algo = resolver::kv_cache_algo(q.stages[0].attributes());
     if (!algo.empty() && !out_.kv_cache_algo) out_.kv_cache_algo = algo;
     if (out_.mode != Mode::export_hf) return;
     auto it = act_amax_.find(q.name);

@@ -54,6 +54,10 @@ class InvalidConfig final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(InvalidConfig);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc000_rule() {
+  static const InvalidConfig rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -76,6 +76,10 @@ class LegacyFormat final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(LegacyFormat);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc001_rule() {
+  static const LegacyFormat rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

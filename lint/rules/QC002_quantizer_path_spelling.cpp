@@ -66,6 +66,10 @@ class QuantizerPathSpelling final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(QuantizerPathSpelling);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc002_rule() {
+  static const QuantizerPathSpelling rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -60,6 +60,10 @@ class LegacyDefaultNotFirst final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(LegacyDefaultNotFirst);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc003_rule() {
+  static const LegacyDefaultNotFirst rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

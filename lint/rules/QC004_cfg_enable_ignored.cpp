@@ -49,6 +49,10 @@ class CfgEnableIgnored final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(CfgEnableIgnored);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc004_rule() {
+  static const CfgEnableIgnored rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -119,6 +119,10 @@ class ShadowedEntry final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(ShadowedEntry);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc005_rule() {
+  static const ShadowedEntry rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

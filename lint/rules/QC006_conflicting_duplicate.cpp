@@ -59,6 +59,10 @@ class ConflictingDuplicate final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(ConflictingDuplicate);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc006_rule() {
+  static const ConflictingDuplicate rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

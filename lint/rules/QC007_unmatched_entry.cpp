@@ -66,6 +66,10 @@ class UnmatchedEntry final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(UnmatchedEntry);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc007_rule() {
+  static const UnmatchedEntry rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -74,6 +74,10 @@ class EnabledUnconfigured final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(EnabledUnconfigured);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc008_rule() {
+  static const EnabledUnconfigured rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

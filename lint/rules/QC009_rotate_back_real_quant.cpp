@@ -53,6 +53,10 @@ class RotateBackRealQuant final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(RotateBackRealQuant);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc009_rule() {
+  static const RotateBackRealQuant rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -112,6 +112,10 @@ class RotateBackIneffective final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(RotateBackIneffective);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc010_rule() {
+  static const RotateBackIneffective rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

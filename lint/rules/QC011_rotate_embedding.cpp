@@ -124,6 +124,10 @@ class RotateEmbedding final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(RotateEmbedding);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc011_rule() {
+  static const RotateEmbedding rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -162,6 +162,10 @@ class RotateUnpaired final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(RotateUnpaired);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc012_rule() {
+  static const RotateUnpaired rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

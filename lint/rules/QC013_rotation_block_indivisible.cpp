@@ -68,18 +68,23 @@ class RotationBlockIndivisible final : public Rule {
           by_entry[n.last_cfg_entry].push_back(r.inventory->quantizers[q].name + " (" + problem +
                                                ")");
       }
-      report_by_entry(ctx, c, by_entry, out, [](const std::string& entry, size_t n,
-                                                 const std::string& sample) {
-        return fmt::format("the rotation of entry {} cannot run on {} quantizer(s) of the "
-                           "model; ModelOpt raises at the first forward: {}",
-                           entry, n, sample);
-      });
+      report_by_entry(ctx, c, by_entry, out,
+                      [](const std::string& entry, size_t n, const std::string& sample) {
+                        return fmt::format(
+                            "the rotation of entry {} cannot run on {} quantizer(s) of the "
+                            "model; ModelOpt raises at the first forward: {}",
+                            entry, n, sample);
+                      });
     }
   }
 };
 
 }  // namespace
 
-QCFG_REGISTER_RULE(RotationBlockIndivisible);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc013_rule() {
+  static const RotationBlockIndivisible rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

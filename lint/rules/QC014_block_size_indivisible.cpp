@@ -63,18 +63,23 @@ class BlockSizeIndivisible final : public Rule {
         by_entry[n.last_cfg_entry].push_back(
             fmt::format("{} (last dim {}, block {})", r.inventory->quantizers[q].name, *d, *block));
       }
-      report_by_entry(ctx, c, by_entry, out, [](const std::string& entry, size_t n,
-                                                 const std::string& sample) {
-        return fmt::format("the block size of entry {} does not divide the last dimension of "
-                           "{} quantizer(s): {}",
-                           entry, n, sample);
-      });
+      report_by_entry(ctx, c, by_entry, out,
+                      [](const std::string& entry, size_t n, const std::string& sample) {
+                        return fmt::format(
+                            "the block size of entry {} does not divide the last dimension of "
+                            "{} quantizer(s): {}",
+                            entry, n, sample);
+                      });
     }
   }
 };
 
 }  // namespace
 
-QCFG_REGISTER_RULE(BlockSizeIndivisible);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc014_rule() {
+  static const BlockSizeIndivisible rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

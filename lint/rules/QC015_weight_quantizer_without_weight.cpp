@@ -68,6 +68,10 @@ class WeightQuantizerWithoutWeight final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(WeightQuantizerWithoutWeight);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc015_rule() {
+  static const WeightQuantizerWithoutWeight rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -71,6 +71,10 @@ class KvPresetWithoutDenyAll final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(KvPresetWithoutDenyAll);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc016_rule() {
+  static const KvPresetWithoutDenyAll rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -60,6 +60,10 @@ class UnknownParentClass final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(UnknownParentClass);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc017_rule() {
+  static const UnknownParentClass rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

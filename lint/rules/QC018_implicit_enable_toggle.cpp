@@ -73,6 +73,10 @@ class ImplicitEnableToggle final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(ImplicitEnableToggle);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc018_rule() {
+  static const ImplicitEnableToggle rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -69,6 +69,10 @@ class UnknownAlgorithm final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(UnknownAlgorithm);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc019_rule() {
+  static const UnknownAlgorithm rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

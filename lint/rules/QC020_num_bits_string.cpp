@@ -51,6 +51,10 @@ class NumBitsString final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(NumBitsString);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc020_rule() {
+  static const NumBitsString rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

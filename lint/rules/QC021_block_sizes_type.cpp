@@ -52,6 +52,10 @@ class BlockSizesType final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(BlockSizesType);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc021_rule() {
+  static const BlockSizesType rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

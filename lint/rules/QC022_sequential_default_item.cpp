@@ -48,6 +48,10 @@ class SequentialDefaultItem final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(SequentialDefaultItem);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc022_rule() {
+  static const SequentialDefaultItem rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

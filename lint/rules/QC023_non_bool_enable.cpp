@@ -49,6 +49,10 @@ class NonBoolEnable final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(NonBoolEnable);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc023_rule() {
+  static const NonBoolEnable rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

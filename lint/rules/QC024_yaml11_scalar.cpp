@@ -109,6 +109,10 @@ class Yaml11Scalar final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(Yaml11Scalar);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc024_rule() {
+  static const Yaml11Scalar rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

@@ -48,6 +48,10 @@ class CalibratorNotConstructible final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(CalibratorNotConstructible);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc025_rule() {
+  static const CalibratorNotConstructible rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

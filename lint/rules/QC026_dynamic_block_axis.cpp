@@ -57,6 +57,10 @@ class DynamicBlockAxis final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(DynamicBlockAxis);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc026_rule() {
+  static const DynamicBlockAxis rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

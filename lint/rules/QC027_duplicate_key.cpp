@@ -57,6 +57,10 @@ class DuplicateKeyRule final : public Rule {
 
 }  // namespace
 
-QCFG_REGISTER_RULE(DuplicateKeyRule);
+// Listed in lint/rules/all_rules.cpp.
+const Rule& qc027_rule() {
+  static const DuplicateKeyRule rule;
+  return rule;
+}
 
 }  // namespace qcfg::lint

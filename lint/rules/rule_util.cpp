@@ -100,4 +100,37 @@ void report_by_entry(
   }
 }
 
+SourceLocation config_anchor(const LintContext& ctx, const ConfigUnderLint& c) {
+  if (ctx.documents.empty()) return {};
+  const Value& doc = ctx.documents.front();
+  const std::string top = c.where.substr(0, c.where.find('.'));
+  if (doc.is_map())
+    if (const MapEntry* section = doc.find_entry(top)) return section->key.loc();
+  return doc.loc();
+}
+
+void report_by_entry_or_import(
+    const LintContext& ctx, const ConfigUnderLint& c, const FindingsByEntry& by_entry,
+    Reporter& out,
+    const std::function<std::string(const std::string&, size_t, const std::string&)>& message) {
+  // Entries of this file: one finding each, at the entry. Imported ones: one finding at the
+  // config, naming every entry with its place.
+  std::vector<std::string> imported_labels, imported_names;
+  for (const auto& [entry, names] : by_entry) {
+    const QuantizerEntry& e = (*c.entries)[static_cast<size_t>(entry)];
+    if (ctx.in_this_file(e.loc)) {
+      out.report(best_loc({e.cfg_loc, e.loc}),
+                 message(entry_label(e), names.size(), name_sample(names, 2)), e.loc);
+      continue;
+    }
+    imported_labels.push_back(entry_label(e) + " (" + e.loc.str() + ")");
+    imported_names.insert(imported_names.end(), names.begin(), names.end());
+  }
+  if (imported_labels.empty()) return;
+  std::string labels;
+  for (const std::string& l : imported_labels) labels += (labels.empty() ? "" : ", ") + l;
+  const SourceLocation at = config_anchor(ctx, c);
+  out.report(at, message(labels, imported_names.size(), name_sample(imported_names, 2)), at);
+}
+
 }  // namespace qcfg::lint

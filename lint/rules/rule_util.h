@@ -59,4 +59,14 @@ void report_by_entry(
     Reporter& out,
     const std::function<std::string(const std::string&, size_t, const std::string&)>& message);
 
+// The same for rules about what the whole config produces (an exported checkpoint): an entry
+// imported from another file is reported at the config in this file (its `quantize:` key, or
+// the document), its label followed by the entry's `path:line:col`.
+void report_by_entry_or_import(
+    const LintContext& ctx, const ConfigUnderLint& c, const FindingsByEntry& by_entry,
+    Reporter& out,
+    const std::function<std::string(const std::string&, size_t, const std::string&)>& message);
+// Where a config sits in this file: the key of its top-level section, else the document.
+SourceLocation config_anchor(const LintContext& ctx, const ConfigUnderLint& c);
+
 }  // namespace qcfg::lint

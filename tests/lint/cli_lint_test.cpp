@@ -89,6 +89,31 @@ TEST_CASE("usage errors exit 2; --explain and --list-rules exit 0") {
   CHECK(list.out.find("QC002  error    quantizer-path-spelling") != std::string::npos);
 }
 
+TEST_CASE("--target names an engine and needs a model; its findings are located at the entry") {
+  const std::string fixtures = std::string(QCFG_SOURCE_DIR) + "/tests/lint/fixtures/";
+  const std::string inventory = "--inventory " + fixtures + "inventories/engines.json ";
+  const std::string f = fixtures + "QC028_vllm_int4.yaml";
+  const Run no_model = lint("--target vllm " + f);
+  CHECK(no_model.status == 2);
+  CHECK(no_model.out.find("--target needs --model or --inventory") != std::string::npos);
+  const Run unknown = lint(inventory + "--target vlm " + f);
+  CHECK(unknown.status == 2);
+  CHECK(unknown.out.find("--target vlm: unknown serving engine (vllm, trtllm, sglang)") !=
+        std::string::npos);
+  // Comma-separated and repeated forms select the same engines.
+  const Run both = lint(inventory + "--target vllm,sglang --select QC028 --fail-on warning " + f);
+  const Run repeated =
+      lint(inventory + "--target vllm --target sglang --select QC028 --fail-on warning " + f);
+  CHECK(both.status == 1);
+  CHECK(both.out == repeated.out);
+  CHECK(both.out.find("QC028_vllm_int4.yaml:7:10: warning: vLLM does not load quant_algo "
+                      "W4A16_AWQ") != std::string::npos);
+  CHECK(both.out.find("QC028_vllm_int4.yaml:7:10: warning: SGLang does not load quant_algo "
+                      "W4A16_AWQ") != std::string::npos);
+  // trtllm loads W4A16_AWQ and an INT8 KV cache.
+  CHECK(lint(inventory + "--target trtllm --select QC028 --fail-on warning " + f).status == 0);
+}
+
 TEST_CASE("exit status follows --fail-on") {
   Scratch s;
   CHECK(lint(s.write("clean.yaml", kClean)).status == 0);

@@ -2,6 +2,8 @@
 // their unified diff, and the rule registry's metadata.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <regex>
 #include <set>
 
@@ -115,4 +117,18 @@ TEST_CASE("rule metadata: unique ids and kebab-case names, every field written")
     CHECK(i.bad != i.good);
   }
   CHECK(all_rules().size() >= 20);
+}
+
+TEST_CASE("the rule list: every rule file listed once, in id order, with the id of its file") {
+  std::vector<std::string> files;
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(QCFG_SOURCE_DIR) + "/lint/rules")) {
+    const std::string f = e.path().filename().string();
+    if (f.size() > 6 && f.rfind("QC", 0) == 0 && f.ends_with(".cpp"))
+      files.push_back(f.substr(0, 5));
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> listed;
+  for (const Rule* r : all_rules()) listed.push_back(r->info().id);
+  CHECK(listed == files);
 }

@@ -33,6 +33,7 @@ void read_directives(const std::string& text, bool sidecar, Fixture* f) {
     if (std::string e = after(line, "# expect:"); !e.empty()) f->expected.push_back(e);
     if (std::string inv = after(line, "# inventory:"); !inv.empty())
       f->inventory = (fs::path(fixtures_dir()) / "inventories" / inv).string();
+    if (std::string t = after(line, "# target:"); !t.empty()) f->targets.push_back(t);
   }
 }
 
@@ -65,6 +66,7 @@ std::vector<std::string> lint_fixture(const Fixture& f) {
     inventory = resolver::load_inventory_file(f.inventory);
     options.inventory = &inventory;
   }
+  options.targets = f.targets;
   Linter linter(options);
   std::vector<std::string> out;
   for (const Finding& finding : linter.lint_file(f.path).findings) {

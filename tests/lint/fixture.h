@@ -13,6 +13,7 @@ struct Fixture {
   std::string path;
   std::string rule_id;                // from the file name: QC004_... -> QC004
   std::string inventory;              // path, empty when none
+  std::vector<std::string> targets;   // `# target: vllm` lines (serving-engine rules)
   std::vector<std::string> expected;  // "LINE:COL ID message"
 };
 

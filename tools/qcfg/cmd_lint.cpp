@@ -11,6 +11,7 @@
 #include "lint/emit.h"
 #include "lint/fix.h"
 #include "lint/linter.h"
+#include "lint/rules/serving_engines.h"
 #include "migrations/migrate.h"
 #include "tools/qcfg/cmd_resolve_common.h"
 #include "tools/qcfg/output.h"
@@ -180,7 +181,8 @@ int explain(const std::string& id) {
 
 int run_lint(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kResolveValueOptions;
-  value_options.insert({"--format", "--select", "--ignore", "--fail-on", "--explain", "-o"});
+  value_options.insert(
+      {"--target", "--format", "--select", "--ignore", "--fail-on", "--explain", "-o"});
   Args args(argv, value_options, {"--fix", "--diff", "--list-rules", "--allow-outside-root"});
   if (args.flag("--list-rules")) {
     fmt::print("{}", lint::render_rule_list(lint::all_rules()));
@@ -206,6 +208,13 @@ int run_lint(const std::vector<std::string>& argv) {
     options.inventory = &*inventory;
     options.resolve = resolve_options(args);
   }
+  options.targets = split_list(args.values("--target"));
+  for (const std::string& t : options.targets)
+    if (!lint::find_serving_engine(t))
+      throw UsageError{"--target " + t + ": unknown serving engine (" + lint::serving_engine_ids() +
+                       ")"};
+  if (!options.targets.empty() && !options.inventory)
+    throw UsageError{"--target needs --model or --inventory (the engine rules read the model)"};
   std::vector<std::string> empty_dirs;
   const std::vector<std::string> files = expand_paths(args.positionals(), &empty_dirs);
   // Never a silent success on nothing linted: such a directory is most likely the wrong one.
@@ -237,7 +246,8 @@ int run_lint(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg lint FILE|DIR... [--format text|json|sarif] [-o FILE] [--fail-on error|warning|info]
                  [--select IDS] [--ignore IDS] [--fix | --diff]
-                 [--model DIR | --inventory INV.json] [--recipe-root DIR] [--allow-outside-root]
+                 [--model DIR | --inventory INV.json] [--target vllm|trtllm|sglang]...
+                 [--recipe-root DIR] [--allow-outside-root]
        qcfg lint --list-rules
        qcfg lint --explain ID
 
@@ -258,6 +268,8 @@ directory without any is an error (exit 2).
   --diff             print the fixes as a unified diff, change nothing; exit 1 when non-empty
   --model DIR        also check the config against a checkpoint's quantizers (safetensors headers)
   --inventory INV    ... or against a quantizer inventory in JSON (see `qcfg inventory`)
+  --target ENGINE    with --model: check that vllm, trtllm or sglang loads the exported
+                     checkpoint (repeatable or comma-separated; rules QC028, QC029)
   --initial MODE     initial quantizer states for model rules: modelopt (default) or defaults
   --expert-layout L  with --model: how MoE experts are named (auto, fused, per-expert; see
                      `qcfg inventory --help`)
