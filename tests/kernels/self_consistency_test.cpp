@@ -80,6 +80,9 @@ TEST_CASE("generated reference vectors (numerics_ref.py)") {
   const auto cases = load_ref_cases();
   CHECK(cases.size() > 200);
   for (const RefCase& c : cases) {
+    // numerics_ref.py divides static NVFP4 scales by 6; ModelOpt 0.47 multiplies by f32(1/6) and
+    // divides as Triton does (docs/numerics.md); the N3 case and the goldens check that path.
+    if (c.kind == "nvfp4static") continue;
     CAPTURE(c.kind);
     check_bits(run_ref_case(c), c.y);
   }

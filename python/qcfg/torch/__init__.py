@@ -81,7 +81,10 @@ def _compile(model, recipe, work, recipe_args):
         unmatched = []
     else:
         plan_path = os.path.join(work, "plan.json")
-        run_qcfg(["compile", path, "--inventory", inventory_path, "-o", plan_path] + recipe_args)
+        # plan_version 1: the per-quantizer form model_state reads (a user's plan may be either,
+        # see _recipe_file).
+        run_qcfg(["compile", path, "--inventory", inventory_path, "-o", plan_path,
+                  "--plan-version", "1"] + recipe_args)
         with open(plan_path) as f:
             plan = json.load(f)
         shown_as = "<config dict as JSON>" if isinstance(recipe, dict) else None
