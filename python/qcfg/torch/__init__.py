@@ -81,10 +81,7 @@ def _compile(model, recipe, work, recipe_args):
         unmatched = []
     else:
         plan_path = os.path.join(work, "plan.json")
-        # plan_version 1: the per-quantizer form model_state reads (a user's plan may be either,
-        # see _recipe_file).
-        run_qcfg(["compile", path, "--inventory", inventory_path, "-o", plan_path,
-                  "--plan-version", "1"] + recipe_args)
+        run_qcfg(["compile", path, "--inventory", inventory_path, "-o", plan_path] + recipe_args)
         with open(plan_path) as f:
             plan = json.load(f)
         shown_as = "<config dict as JSON>" if isinstance(recipe, dict) else None
@@ -92,8 +89,24 @@ def _compile(model, recipe, work, recipe_args):
     return inventory, plan, (None if is_plan else path), unmatched
 
 
+def _plan_records(plan):
+    """name -> the quantizer's record in plan_version 1 form ({kind, enabled, attributes, ...});
+    a version 2 plan's records refer to its `states` and `attribute_sets` tables
+    (docs/plan-format.md), which are looked up here."""
+    if plan.get("plan_version") != 2:
+        return {r["name"]: r for r in plan.get("quantizers", [])}
+    sets, states = plan.get("attribute_sets", []), plan.get("states", [])
+    records = {}
+    for q in plan.get("quantizers", []):
+        record = dict(states[q["state"]])
+        a = record["attributes"]
+        record["attributes"] = [sets[i] for i in a] if isinstance(a, list) else sets[a]
+        records[q["name"]] = record
+    return records
+
+
 def _states(inventory, plan):
-    records = {r["name"]: r for r in plan.get("quantizers", [])}
+    records = _plan_records(plan)
     missing = [s.name for s in inventory.sites if s.name not in records]
     if missing:
         raise QcfgError(f"the plan has no record for {len(missing)} quantizer(s) of this model "
