@@ -63,6 +63,10 @@ QuantFormat parse_format(const Value& attributes) {
   f.int_format.num_bits = f.int_bits;
   f.int_format.is_unsigned = f.is_unsigned;
   f.int_format.narrow_range = f.narrow_range;
+  // ModelOpt on a GPU fake-quantizes integers with its CUDA extension, which writes +0.0 for a
+  // channel or block whose amax is below 2^-24 (tests/modelopt/kernels: TensorQuantizer's own
+  // output); the spec's Python rule (<= 2^-24, sign kept) is what it does on the CPU.
+  f.int_format.tiny_amax = numerics::TinyAmaxRule::cuda_lt;
   if (f.kind == FormatKind::mx) f.mx_element = mx_element_of(f);
   parse_amax_source(attributes, f);
   f.rotate = rotate_config(f.rotation);
