@@ -72,6 +72,13 @@ def _linear_tap(module, by_param, apply):
     slice of one of its 3-D parameters go through that parameter's input quantizer."""
     original = F.linear
     ptrs = {_storage_ptr(getattr(module, p)): q for p, q in by_param.items()}
+    # transformers >= 5 dispatches fused experts by config._experts_implementation; every
+    # implementation but "eager" (grouped_mm, batched_mm) bypasses F.linear, so the experts
+    # run eagerly while tapped (one F.linear per expert, the module's own forward).
+    config = getattr(module, "config", None)
+    implementation = getattr(config, "_experts_implementation", None)
+    if implementation not in (None, "eager"):
+        config._experts_implementation = "eager"
 
     def linear(x, weight, bias=None):
         q = ptrs.get(_storage_ptr(weight))
@@ -83,6 +90,8 @@ def _linear_tap(module, by_param, apply):
         yield
     finally:
         F.linear = original
+        if implementation not in (None, "eager"):
+            config._experts_implementation = implementation
 
 
 class _ExpertTaps:

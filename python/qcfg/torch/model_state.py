@@ -130,6 +130,12 @@ class ModelState:
                 if s.enabled and s.amax is not None:
                     out[q.name] = s.amax
                     break
+                # An explicit constant_amax is the amax ModelOpt keeps (and exports as
+                # input_scale); use_constant_amax (KV cast) the runtime derives itself.
+                constant = s.attributes.get("constant_amax") if s.enabled else None
+                if constant is not None:
+                    out[q.name] = float(constant)
+                    break
         return out
 
     def remove_hooks(self):
