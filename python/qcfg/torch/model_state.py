@@ -134,7 +134,7 @@ class ModelState:
                 # input_scale); use_constant_amax (KV cast) the runtime derives itself.
                 constant = s.attributes.get("constant_amax") if s.enabled else None
                 if constant is not None:
-                    out[q.name] = float(constant)
+                    out[q.name] = torch.tensor(float(constant))
                     break
         return out
 
