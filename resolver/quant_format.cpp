@@ -6,17 +6,18 @@
 #include <set>
 
 namespace qcfg::resolver {
-namespace {
 
-[[noreturn]] void reject(const Value& at, const std::string& message) {
-  throw FormatError(at.loc(), message);
-}
-
-const Value& field(const Value& attrs, std::string_view key) {
+const Value& attribute_field(const Value& attrs, std::string_view key) {
   static const Value null_value;
   const Value* v = attrs.find(key);
   return v != nullptr ? *v : null_value;
 }
+
+void reject_attribute(const Value& at, const std::string& message) {
+  throw FormatError(at.loc(), message);
+}
+
+namespace {
 
 // (E, M) of a float format, or nullopt for an integer num_bits.
 std::optional<std::pair<int, int>> float_bits(const Value& v) {
@@ -42,7 +43,7 @@ int parse_dim_key(const MapEntry& e, const Value& block_sizes) {
     if (used == e.key.as_string().size()) return dim;
   } catch (const std::exception&) {
   }
-  reject(block_sizes, "block_sizes: unknown key '" + e.key.str() + "'");
+  reject_attribute(block_sizes, "block_sizes: unknown key '" + e.key.str() + "'");
 }
 
 void parse_block_size(const MapEntry& e, const Value& block_sizes, BlockSpec& b) {
@@ -52,14 +53,15 @@ void parse_block_size(const MapEntry& e, const Value& block_sizes, BlockSpec& b)
   } else if (e.value.is_int() && e.value.as_int() > 0) {
     b.sizes[dim] = e.value.as_int();
   } else {
-    reject(e.value, "block size must be a positive integer or null, not " + e.value.repr());
+    reject_attribute(e.value,
+                     "block size must be a positive integer or null, not " + e.value.repr());
   }
 }
 
 BlockSpec parse_blocks(const Value& block_sizes) {
   BlockSpec b;
   if (block_sizes.is_null()) return b;
-  if (!block_sizes.is_map()) reject(block_sizes, "block_sizes must be a mapping or null");
+  if (!block_sizes.is_map()) reject_attribute(block_sizes, "block_sizes must be a mapping or null");
   b.present = true;
   for (const MapEntry& e : block_sizes.entries()) {
     const std::string key = e.key.is_string() ? e.key.as_string() : "";
@@ -68,13 +70,14 @@ BlockSpec parse_blocks(const Value& block_sizes) {
     } else if (key == "scale_bits") {
       b.scale_bits = float_bits(e.value);
       if (!b.scale_bits && !e.value.is_null())
-        reject(e.value, "block_sizes.scale_bits " + e.value.repr() +
-                            ": only E4M3 (4, 3) and E8M0 (8, 0) block scales are applied");
+        reject_attribute(e.value,
+                         "block_sizes.scale_bits " + e.value.repr() +
+                             ": only E4M3 (4, 3) and E8M0 (8, 0) block scales are applied");
     } else if (key == "scale_block_sizes") {
       if (!e.value.is_null())
-        reject(e.value,
-               "block_sizes.scale_block_sizes (double-quantized NF4 scales) is not "
-               "applied by the runtime; use plain INT4 blocks");
+        reject_attribute(e.value,
+                         "block_sizes.scale_block_sizes (double-quantized NF4 scales) is not "
+                         "applied by the runtime; use plain INT4 blocks");
     } else if (key == "four_over_six") {
       b.four_over_six = e.value.truthy();
     } else {
@@ -93,17 +96,17 @@ std::optional<RotateSpec> parse_rotate(const Value& v) {
   if (v.is_null() || (v.is_bool() && !v.as_bool())) return std::nullopt;
   RotateSpec rc;
   if (v.is_bool()) return rc;
-  if (!v.is_map()) reject(v, "rotate must be a boolean or a mapping");
-  const Value& enable = field(v, "enable");
+  if (!v.is_map()) reject_attribute(v, "rotate must be a boolean or a mapping");
+  const Value& enable = attribute_field(v, "enable");
   if (!enable.is_null() && !enable.truthy()) return std::nullopt;
-  const Value& mode = field(v, "mode");
+  const Value& mode = attribute_field(v, "mode");
   if (mode.is_string() && mode.as_string() == "rotate_back")
     rc.rotate_back = true;
   else if (!mode.is_null() && !(mode.is_string() && mode.as_string() == "rotate"))
-    reject(mode, "rotate.mode must be \"rotate\" or \"rotate_back\"");
-  const Value& block = field(v, "block_size");
+    reject_attribute(mode, "rotate.mode must be \"rotate\" or \"rotate_back\"");
+  const Value& block = attribute_field(v, "block_size");
   if (block.is_int()) rc.block = block.as_int();
-  rc.fp32 = field(v, "rotate_fp32").truthy();
+  rc.fp32 = attribute_field(v, "rotate_fp32").truthy();
   return rc;
 }
 
@@ -119,7 +122,8 @@ void classify_float(const Value& num_bits, std::pair<int, int> em, const BlockSp
   copy_block_sizes(b, f);
   f.element = em;
   if (b.present && b.dynamic && e8m0) {
-    if (!is_mx_element(em)) reject(num_bits, "num_bits " + num_bits.repr() + " has no MX format");
+    if (!is_mx_element(em))
+      reject_attribute(num_bits, "num_bits " + num_bits.repr() + " has no MX format");
     f.kind = FormatKind::mx;
     return;
   }
@@ -132,7 +136,8 @@ void classify_float(const Value& num_bits, std::pair<int, int> em, const BlockSp
     f.kind = FormatKind::fp8;
     return;
   }
-  reject(num_bits, "num_bits " + num_bits.repr() +
+  reject_attribute(num_bits,
+                   "num_bits " + num_bits.repr() +
                        " with these block_sizes is not a format the runtime applies (FP8 E4M3, "
                        "NVFP4 with E4M3 block scales, MX with E8M0 block scales)");
 }
@@ -146,13 +151,14 @@ void classify_int(const Value& num_bits, const BlockSpec& b, const Value& attrs,
       copy_block_sizes(b, f);
       return;
     }
-    reject(num_bits, "integer formats with dynamic blocks are not applied by the runtime");
+    reject_attribute(num_bits,
+                     "integer formats with dynamic blocks are not applied by the runtime");
   }
-  if (bits < 2 || bits > 8) reject(num_bits, "integer num_bits must be 2..8");
+  if (bits < 2 || bits > 8) reject_attribute(num_bits, "integer num_bits must be 2..8");
   f.kind = FormatKind::integer;
   f.int_bits = static_cast<int>(bits);
-  f.is_unsigned = field(attrs, "unsigned").truthy();
-  f.narrow_range = field(attrs, "narrow_range").truthy();
+  f.is_unsigned = attribute_field(attrs, "unsigned").truthy();
+  f.narrow_range = attribute_field(attrs, "narrow_range").truthy();
   copy_block_sizes(b, f);
 }
 
@@ -163,7 +169,7 @@ void parse_axis(const Value& axis, FormatSpec& f) {
   } else if (axis.is_list() && axis.items().size() == 1 && axis.items()[0].is_int()) {
     f.axis = static_cast<int>(axis.items()[0].as_int());
   } else {
-    reject(axis, "axis " + axis.repr() + ": the runtime keeps one channel dim (an int)");
+    reject_attribute(axis, "axis " + axis.repr() + ": the runtime keeps one channel dim (an int)");
   }
 }
 
@@ -205,27 +211,29 @@ std::string FormatSpec::label() const {
 }
 
 FormatSpec parse_format_spec(const Value& attributes) {
-  if (!attributes.is_map()) reject(attributes, "quantizer attributes must be a mapping");
+  if (!attributes.is_map()) reject_attribute(attributes, "quantizer attributes must be a mapping");
   FormatSpec f;
   f.loc = attributes.loc();
-  const Value& num_bits = field(attributes, "num_bits");
-  const BlockSpec blocks = parse_blocks(field(attributes, "block_sizes"));
+  const Value& num_bits = attribute_field(attributes, "num_bits");
+  const BlockSpec blocks = parse_blocks(attribute_field(attributes, "block_sizes"));
   if (auto em = float_bits(num_bits)) {
     classify_float(num_bits, *em, blocks, f);
   } else if (num_bits.is_int()) {
     classify_int(num_bits, blocks, attributes, f);
   } else {
-    reject(num_bits, "num_bits must be an integer or an (E, M) pair, not " + num_bits.repr());
+    reject_attribute(num_bits,
+                     "num_bits must be an integer or an (E, M) pair, not " + num_bits.repr());
   }
   if (all_sizes_null(blocks)) {
     if (blocks.sizes.size() != 1)
-      reject(field(attributes, "block_sizes"),
-             "per-token block_sizes must list one dim; the runtime keeps a single channel dim");
+      reject_attribute(
+          attribute_field(attributes, "block_sizes"),
+          "per-token block_sizes must list one dim; the runtime keeps a single channel dim");
     f.per_token_kept = blocks.sizes.begin()->first;
     f.blocks.clear();
   }
-  parse_axis(field(attributes, "axis"), f);
-  f.rotation = parse_rotate(field(attributes, "rotate"));
+  parse_axis(attribute_field(attributes, "axis"), f);
+  f.rotation = parse_rotate(attribute_field(attributes, "rotate"));
   return f;
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "compiler/source.h"
@@ -67,5 +68,10 @@ bool is_mx_element(std::pair<int, int> element);
 // Throws FormatError, located at the attribute, for what is no known format (integer dynamic
 // blocks, num_bits without a format, NF4 scale blocks, axis lists, ...).
 FormatSpec parse_format_spec(const Value& attributes);
+
+// For readers of attribute mappings (here and runtime/quant_format.cpp): `attrs[key]`, or null
+// when the key is absent; a FormatError located at `at`.
+const Value& attribute_field(const Value& attrs, std::string_view key);
+[[noreturn]] void reject_attribute(const Value& at, const std::string& message);
 
 }  // namespace qcfg::resolver

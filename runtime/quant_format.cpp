@@ -10,16 +10,6 @@ namespace {
 
 using numerics::MxElement;
 
-[[noreturn]] void reject(const Value& at, const std::string& message) {
-  throw FormatError(at.loc(), message);
-}
-
-const Value& field(const Value& attrs, std::string_view key) {
-  static const Value null_value;
-  const Value* v = attrs.find(key);
-  return v != nullptr ? *v : null_value;
-}
-
 MxElement mx_element_of(const resolver::FormatSpec& f) {
   static const std::map<std::pair<int, int>, MxElement> table = {
       {{2, 1}, MxElement::e2m1}, {{3, 2}, MxElement::e3m2}, {{2, 3}, MxElement::e2m3},
@@ -32,16 +22,18 @@ MxElement mx_element_of(const resolver::FormatSpec& f) {
 }
 
 void parse_amax_source(const Value& attrs, QuantFormat& f) {
-  const Value& calibrator = field(attrs, "calibrator");
+  const Value& calibrator = resolver::attribute_field(attrs, "calibrator");
   if (!calibrator.is_null() && !(calibrator.is_string() && calibrator.as_string() == "max"))
-    reject(calibrator, "calibrator " + calibrator.repr() + ": only max calibration is applied");
-  const Value& bias = field(attrs, "bias");
-  if (!bias.is_null()) reject(bias, "affine `bias` quantization applies to the KV cache only");
-  const Value& constant = field(attrs, "constant_amax");
+    resolver::reject_attribute(
+        calibrator, "calibrator " + calibrator.repr() + ": only max calibration is applied");
+  const Value& bias = resolver::attribute_field(attrs, "bias");
+  if (!bias.is_null())
+    resolver::reject_attribute(bias, "affine `bias` quantization applies to the KV cache only");
+  const Value& constant = resolver::attribute_field(attrs, "constant_amax");
   if (constant.is_number())
     f.constant_amax =
         static_cast<float>(constant.is_float() ? constant.as_float() : constant.as_int());
-  if (field(attrs, "use_constant_amax").truthy()) f.constant_amax = 448.0f;
+  if (resolver::attribute_field(attrs, "use_constant_amax").truthy()) f.constant_amax = 448.0f;
 }
 
 std::optional<numerics::RotateConfig> rotate_config(const std::optional<resolver::RotateSpec>& r) {
