@@ -10,6 +10,7 @@
 
 #include "compiler/json_writer.h"
 #include "resolver/attributes.h"
+#include "resolver/chunked_output.h"
 #include "resolver/names.h"
 #include "resolver/plan_internal.h"
 
@@ -153,7 +154,7 @@ namespace {
 
 // Writes the plan as to_json(plan_to_value(r)) would, one quantizer at a time, rendering each
 // shared attribute mapping and each provenance pair once. Text goes to the sink in chunks of about
-// kFlushBytes, so memory stays bounded however many quantizers the model has.
+// 1 MiB (chunked_output.h), so memory stays bounded however many quantizers the model has.
 class PlanWriter {
  public:
   PlanWriter(const Resolution& r, const PlanOptions& o, std::ostream& sink)
@@ -167,20 +168,13 @@ class PlanWriter {
       out_ += i ? ",\n    {\n" : "\n    {\n";
       quantizer(i);
       out_ += "\n    }";
-      if (out_.size() >= kFlushBytes) flush();
+      flush_chunk_if_full(out_, sink_);
     }
     out_ += r_.quantizers.empty() ? "]\n}" : "\n  ]\n}";
-    flush();
+    flush_chunk(out_, sink_);
   }
 
  private:
-  static constexpr size_t kFlushBytes = size_t{1} << 20;
-
-  void flush() {
-    sink_.write(out_.data(), static_cast<std::streamsize>(out_.size()));
-    out_.clear();
-  }
-
   const std::string& provenance_json(int32_t cfg_entry, int32_t enable_entry) {
     auto [it, fresh] = provenance_text_.try_emplace({cfg_entry, enable_entry});
     if (fresh) {

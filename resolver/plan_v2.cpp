@@ -8,6 +8,7 @@
 
 #include "compiler/json_writer.h"
 #include "resolver/attributes.h"
+#include "resolver/chunked_output.h"
 #include "resolver/plan.h"
 #include "resolver/plan_internal.h"
 
@@ -54,20 +55,13 @@ class PlanV2Writer {
       out_ += ", \"state\": ";
       out_ += std::to_string(state_of[i]);
       out_ += '}';
-      if (out_.size() >= kFlushBytes) flush();
+      flush_chunk_if_full(out_, sink_);
     }
     out_ += r_.quantizers.empty() ? "]\n}" : "\n  ]\n}";
-    flush();
+    flush_chunk(out_, sink_);
   }
 
  private:
-  static constexpr size_t kFlushBytes = size_t{1} << 20;
-
-  void flush() {
-    sink_.write(out_.data(), static_cast<std::streamsize>(out_.size()));
-    out_.clear();
-  }
-
   void table(const char* key, const std::vector<std::string>& rows) {
     out_ += std::string("  \"") + key + "\": [";
     for (size_t k = 0; k < rows.size(); ++k) out_ += (k ? ",\n    " : "\n    ") + rows[k];
