@@ -272,6 +272,23 @@ class CalibrationTest(unittest.TestCase):
         for e in range(3):
             self.assertEqual(wamax[f"experts.gate_up_proj_weight_quantizers.{e}"].item(),
                              model.experts.gate_up_proj[e].abs().max().item())
+        # the quantized forward: each expert's slice fake-quantized by its own weight quantizer,
+        # each expert linear's input by its parameter's input quantizer; weights restored after
+        ops, x, n = qtq.ops(), data[0], 3
+        gu = [ops.fake_quant_fp8(model.experts.gate_up_proj[e],
+                                 wamax[f"experts.gate_up_proj_weight_quantizers.{e}"]) for e in range(n)]
+        dn = [ops.fake_quant_fp8(model.experts.down_proj[e],
+                                 wamax[f"experts.down_proj_weight_quantizers.{e}"]) for e in range(n)]
+        want = torch.zeros_like(x)
+        for e in range(n):
+            rows = ops.fake_quant_fp8(x[e::n], amax["experts.gate_up_proj_input_quantizer"])
+            gate, up = F.linear(rows, gu[e]).chunk(2, dim=-1)
+            h = ops.fake_quant_fp8(F.silu(gate) * up, amax["experts.down_proj_input_quantizer"])
+            want[e::n] = F.linear(h, dn[e])
+        unquantized = model.experts.gate_up_proj.detach().clone()
+        with torch.no_grad():
+            self.assertTrue(torch.equal(model(x), want))
+        self.assertTrue(torch.equal(model.experts.gate_up_proj, unquantized))
         before = model.experts.down_proj.detach().clone()
         qtq.fold_weight(model)
         self.assertTrue(torch.equal(model.experts.down_proj[1], qtq.ops().fake_quant_fp8(

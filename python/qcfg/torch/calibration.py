@@ -162,16 +162,55 @@ class _WeightSwap:
             self.saved.clear()
 
 
+class _ExpertWeightSwap:
+    """While fused experts run, their 3-D parameter holds each expert's Q(W[e]) under that
+    expert's own weight quantizer (ModelOpt's fused-expert modules quantize every expert's slice
+    in the forward); experts whose quantizer is disabled keep W[e]. Restored after."""
+
+    def __init__(self, module, param, quantizers, state):
+        self.module, self.param, self.state, self.saved = module, param, state, []
+        self.by_expert = {q.site.expert: q for q in quantizers}
+
+    def pre(self, mod, args):
+        if self.state.folded:
+            return
+        w = getattr(mod, self.param)
+        self.saved.append(w.data)
+        with torch.no_grad():
+            quantized = w.data.clone()
+            for e, q in self.by_expert.items():
+                quantized[e] = q.fake_quant(w.data[e])
+            w.data = quantized
+
+    def post(self, mod, args, output):
+        if self.saved:
+            getattr(mod, self.param).data = self.saved.pop()
+
+    def remove(self):
+        if self.saved:
+            getattr(self.module, self.param).data = self.saved[0]
+            self.saved.clear()
+
+
 def install_weight_hooks(quantizers, state):
-    """Fake quant of every enabled weight quantizer's weight during its module's forward
-    (fused experts are folded only, by fold_weight)."""
-    handles = []
+    """Fake quant of every enabled weight quantizer's weight during its module's forward: plain
+    weights one by one, fused experts per (module, 3-D parameter)."""
+    handles, experts = [], {}
     for q in quantizers:
-        if q.enabled and q.site.role == "weight":
-            swap = _WeightSwap(q, state)
-            m = q.site.module
-            handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post),
-                        swap]
+        if not q.enabled:
+            continue
+        if q.site.role == "expert_weight":
+            experts.setdefault((id(q.site.module), q.site.param), []).append(q)
+            continue
+        if q.site.role != "weight":
+            continue
+        swap = _WeightSwap(q, state)
+        m = q.site.module
+        handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post), swap]
+    for qs in experts.values():
+        m = qs[0].site.module
+        swap = _ExpertWeightSwap(m, qs[0].site.param, qs, state)
+        handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post), swap]
     return handles
 
 
