@@ -20,6 +20,9 @@ runtime::ApplyOptions apply_options(const Args& args) {
   o.mode = args.choice("--mode", {"fake", "export"}, "fake") == "export" ? runtime::Mode::export_hf
                                                                          : runtime::Mode::fake;
   o.device = args.choice("--device", {"auto", "cuda", "cpu"}, "auto");
+  o.devices = args.value_or("--devices", "");
+  if (args.value("--devices") && o.devices.empty())
+    throw UsageError{"--devices needs a value: all, or CUDA ordinals such as 0,1"};
   const std::string jobs = args.value_or("--jobs", std::to_string(runtime::default_jobs()));
   try {
     o.jobs = std::stoi(jobs);
@@ -99,7 +102,7 @@ int run_apply(const std::vector<std::string>& argv) {
 
 const char* kUsage =
     R"(usage: qcfg apply PLAN --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
-                  [--jobs N] [--act-amax FILE] [--expert-layout auto|fused|per-expert]
+                  [--devices all|0,1,...] [--jobs N] [--act-amax FILE] [--expert-layout auto|fused|per-expert]
                   [--weight-calibration max|mse-fp8-scale-sweep] [--no-sync] [--times] [--quiet]
 
 Applies a compiled plan (`qcfg compile -o PLAN`) to the safetensors checkpoint in DIR, streaming
@@ -112,8 +115,11 @@ written; a failed check writes nothing. The output appears only when complete.
   --mode export      unified Hugging Face checkpoint as ModelOpt exports it: packed weights and
                      scales, hf_quant_config.json, quantization_config in config.json
   --device D         auto (CUDA when present, default), cuda or cpu; results are identical
-  --jobs N           units in flight, overlapping read, compute and write (default: half the
-                     CPU threads, 2 to 8)
+  --devices LIST     spread the work over several GPUs: all, or CUDA ordinals (0,1,...; `cpu`
+                     may be listed too); one pool of --jobs workers per entry, largest tensors
+                     first; the output is the same bytes as a one-device run
+  --jobs N           units in flight per device, overlapping read, compute and write (default:
+                     half the CPU threads, 2 to 8)
   --act-amax FILE    JSON {"<activation quantizer>": amax}: static activation amax that become
                      input_scale / k_scale / v_scale in export mode
   --expert-layout L  auto (default), fused or per-expert: how MoE experts are named, as

@@ -11,7 +11,7 @@
 namespace qcfg::cli {
 
 inline const std::set<std::string> kApplyValueOptions = {
-    "--model", "--out", "--mode", "--device", "--jobs", "--act-amax", "--expert-layout",
+    "--model", "--out", "--mode", "--device", "--devices", "--jobs", "--act-amax", "--expert-layout",
     "--weight-calibration"};
 inline const std::set<std::string> kApplyFlags = {"--quiet", "--no-sync", "--times"};
 

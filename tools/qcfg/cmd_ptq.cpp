@@ -111,7 +111,8 @@ int run_ptq(const std::vector<std::string>& argv) {
 
 const char* kUsage =
     R"(usage: qcfg ptq RECIPE --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
-                [--jobs N] [--act-amax FILE] [--recipe-root DIR] [--initial modelopt|defaults]
+                [--devices all|0,1,...] [--jobs N] [--act-amax FILE] [--recipe-root DIR]
+                [--initial modelopt|defaults]
                 [--expert-layout auto|fused|per-expert] [--weight-calibration C]
                 [--allow-outside-root]
                 [--accept-max-calibration] [--no-sync] [--times] [--quiet]
