@@ -18,7 +18,7 @@ import warnings
 import torch
 
 from qcfg._native import QcfgError, QcfgWarning, load_ops, run_qcfg
-from qcfg.torch import calibration, export as _export
+from qcfg.torch import calibration, distributed, export as _export
 from qcfg.torch.config_file import write_config
 from qcfg.torch.inventory import build_inventory
 from qcfg.torch.model_state import ModelState, state_from_record
@@ -165,6 +165,7 @@ def _quantize(model, recipe_or_plan, forward_loop, recipe_args, work):
     activations = [q for q in state.quantizers if q.site.role not in ("weight", "expert_weight")]
     if forward_loop is not None:
         calibration.calibrate(activations, model, forward_loop)
+    distributed.reduce_amax(activations)  # under torch.distributed: MAX over the ranks
     for q in state.quantizers:
         q.finish()
     missing = [q.name for q in activations if q.needs_calibration and not q.calibrated]
