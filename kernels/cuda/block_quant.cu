@@ -69,8 +69,9 @@ struct Nvfp4BlockOp {
   template <int kBlock>
   __device__ void operator()(float (&v)[kBlock]) const {
     const float s = nvfp4_dynamic_block_scale(block_abs_max(v), nvfp4_global_scale(*global_amax));
+    const DivFullDivisor d = div_full_divisor(s);  // one reciprocal per block
 #pragma unroll
-    for (int i = 0; i < kBlock; ++i) v[i] = e2m1_qdq_div(v[i], s);
+    for (int i = 0; i < kBlock; ++i) v[i] = e2m1_qdq_div(v[i], d);
   }
 };
 

@@ -84,6 +84,36 @@ struct AmaxIndex32 {
   }
 };
 
+// Where a vector's amax entry comes from: one entry for the whole tensor (read once), or the
+// entry of each element index (FastDiv32 index maps, or the 64-bit AmaxIndexing beyond 2^32).
+struct AmaxSource {
+  const float* amax;
+  AmaxIndexing wide;
+  AmaxIndex32 narrow;
+  bool use_narrow;
+
+  static AmaxSource make(const float* amax, const AmaxIndexing& ix, int64_t numel) {
+    const bool narrow = AmaxIndex32::fits(ix, numel);
+    return {amax, ix, narrow ? AmaxIndex32::make(ix) : AmaxIndex32{}, narrow};
+  }
+  __device__ __forceinline__ float at(int64_t i) const {
+    return amax[use_narrow ? narrow(static_cast<uint32_t>(i)) : wide.index(i)];
+  }
+};
+
+// True when every aligned group of n consecutive elements maps to one amax entry.
+inline bool uniform_over(const AmaxIndexing& ix, int64_t n) {
+  switch (ix.kind) {
+    case AmaxIndexing::Kind::tensor:
+      return true;
+    case AmaxIndexing::Kind::axis:
+      return ix.stride % n == 0;
+    case AmaxIndexing::Kind::block:
+      return ix.block % n == 0 && ix.cols % n == 0;
+  }
+  return false;
+}
+
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
 inline unsigned grid_for(int64_t work, int threads) {

@@ -33,21 +33,10 @@ struct Fp8Op {
   __device__ float apply(float x, Params p) const { return fp8_qdq(x, p); }
 };
 
-// Where a vector's amax entry comes from: one entry for the whole tensor (read once), or the
-// entry of each element index (FastDiv32 index maps, or the 64-bit AmaxIndexing beyond 2^32).
-struct AmaxSource {
-  const float* amax;
-  AmaxIndexing wide;
-  detail::AmaxIndex32 narrow;
-  bool use_narrow;
-  __device__ __forceinline__ float at(int64_t i) const {
-    return amax[use_narrow ? narrow(static_cast<uint32_t>(i)) : wide.index(i)];
-  }
-};
-
 template <class T, class Op>
 __global__ void elementwise_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t numel,
-                                   AmaxSource src, Op op, bool vectorized, bool vector_uniform) {
+                                   detail::AmaxSource src, Op op, bool vectorized,
+                                   bool vector_uniform) {
   constexpr int kN = detail::VecTraits<T>::kElems;
   constexpr int kPer = 2;  // vectors in flight per thread
   const int64_t tid = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
@@ -82,16 +71,6 @@ __global__ void elementwise_kernel(const T* __restrict__ x, T* __restrict__ y, i
   }
 }
 
-// True when every aligned group of n consecutive elements maps to one amax entry.
-bool uniform_over(const AmaxIndexing& ix, int64_t n) {
-  switch (ix.kind) {
-    case AmaxIndexing::Kind::tensor: return true;
-    case AmaxIndexing::Kind::axis: return ix.stride % n == 0;
-    case AmaxIndexing::Kind::block: return ix.block % n == 0 && ix.cols % n == 0;
-  }
-  return false;
-}
-
 template <class Op>
 cudaError_t launch_elementwise(const void* x, void* y, int64_t numel, DType dtype,
                                const float* amax, AmaxIndexing indexing, Op op,
@@ -103,11 +82,8 @@ cudaError_t launch_elementwise(const void* x, void* y, int64_t numel, DType dtyp
     constexpr int kThreads = 256;
     constexpr int64_t kPerThread = 2 * detail::VecTraits<T>::kElems;
     const unsigned grid = detail::grid_for((numel + kPerThread - 1) / kPerThread, kThreads);
-    const bool uniform = uniform_over(indexing, detail::VecTraits<T>::kElems);
-    const bool narrow = detail::AmaxIndex32::fits(indexing, numel);
-    const AmaxSource src{amax, indexing,
-                         narrow ? detail::AmaxIndex32::make(indexing) : detail::AmaxIndex32{},
-                         narrow};
+    const bool uniform = detail::uniform_over(indexing, detail::VecTraits<T>::kElems);
+    const auto src = detail::AmaxSource::make(amax, indexing, numel);
     elementwise_kernel<T><<<grid, kThreads, 0, stream>>>(
         static_cast<const T*>(x), static_cast<T*>(y), numel, src, op, vectorized, uniform);
   });
