@@ -8,7 +8,9 @@
 #   device tool: run(command="bash tools/gpu/bench/run.sh", carry=[".whl"], timeout_s=600)
 # ModelOpt comes from the wheels tools/gpu/modelopt/fetch_wheels.sh downloads (carried as .whl);
 # its MX / FP8 CUDA extensions compile on first use (a few minutes, not timed).
-# BENCH_ARGS (default --extended) go to bench_kernels; SKIP_TESTS=1 skips the equality tests.
+# BENCH_ARGS (default --extended) go to bench_kernels; SKIP_TESTS=1 skips the equality tests;
+# BUILD_ONLY=1 stops after the build (a cold build plus everything may not fit one 600 s call:
+# /tmp/bg persists while the machine stays warm, so a second call only runs).
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 OUT=${OUT:-/tmp/bench_out}
@@ -32,6 +34,7 @@ ninja -C /tmp/bg -j16 tests/kernels/gpu/gpu_kernels_test tests/kernels/torch/tes
   bench/kernels/bench_kernels 2>&1 | grep -E "error|FAILED" -A5 | head -60
 [[ -x /tmp/bg/bench/kernels/bench_kernels ]] || { echo "build failed"; exit 1; }
 echo "build $(( $(date +%s) - t0 ))s"
+[[ ${BUILD_ONLY:-0} == 1 ]] && exit 0
 status=0
 if [[ ${SKIP_TESTS:-0} != 1 ]]; then
   {
