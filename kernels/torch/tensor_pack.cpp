@@ -110,6 +110,34 @@ std::optional<Packed> cuda_scaled(const at::Tensor& w, detail::ScaledPack kind,
   return Packed{*codes, bytes_tensor(scales, amax_layout_shape(shape, g), at::kFloat)};
 }
 
+// Per-tensor FP8 codes as the reference computes them with a rounded quotient:
+// e4m3(torch cast)(round_to(stored, f32(x) / round_to(stored, scale))). The division is an fp32
+// tensor-by-tensor division (a one-element device tensor, not a host scalar, which ATen would turn
+// into a multiplication by the reciprocal), the roundings are ATen's RNE casts, and the float8
+// cast is tensor.to(float8_e4m3fn), which the reference's Overflow::torch_cast mirrors.
+std::optional<Packed> cuda_rounded_quotient_fp8(const at::Tensor& w, const std::vector<float>& amax,
+                                                at::ScalarType stored) {
+#if __has_include(<c10/util/Float8_e4m3fn.h>)
+  if (!w.is_cuda()) return std::nullopt;
+  check_pack_input(w, "pack_fp8", 1);
+  const numerics::Shape shape = shape_of(w);
+  const auto scales = export_scales(amax, 1, 448.0f, "pack_fp8");
+  const at::Tensor scale = at::full({1}, scales[0], w.options().dtype(at::kFloat))
+                               .to(stored)
+                               .to(at::kFloat);
+  const at::Tensor codes = at::div(w.to(at::kFloat), scale)
+                               .to(stored)
+                               .to(at::kFloat8_e4m3fn)
+                               .view(at::kByte)
+                               .contiguous();
+  return Packed{codes, bytes_tensor(scales, amax_layout_shape(shape, numerics::PerTensor{}),
+                                    at::kFloat)};
+#else
+  (void)w, (void)amax, (void)stored;
+  return std::nullopt;  // LibTorch < 2.1 has no float8 dtype
+#endif
+}
+
 }  // namespace
 
 Packed pack_nvfp4(const at::Tensor& w, float global_amax, int64_t block) {
@@ -189,9 +217,12 @@ Packed pack_fp8(const at::Tensor& w, const numerics::Granularity& g, const std::
       quotient = QuotientPrecision::bf16;
     if (std::holds_alternative<numerics::PerTensor>(g) && stored == at::kHalf)
       quotient = QuotientPrecision::f16;
-    // The GPU kernel divides in fp32 only; the rounded quotient runs on the reference.
+    // The GPU kernel divides in fp32 only; the quotient rounded to the stored dtype runs as ATen
+    // ops on the device where LibTorch has float8, on the reference elsewhere.
     if (quotient == QuotientPrecision::f32)
       if (auto p = cuda_scaled(w, detail::ScaledPack::fp8, g, amax, 448.0f)) return *p;
+    if (quotient != QuotientPrecision::f32)
+      if (auto p = cuda_rounded_quotient_fp8(w, amax, stored)) return *p;
     const PackInput in = prepare(w, "pack_fp8", 1);
     const auto p = numerics::pack_fp8(detail::float_span(in.f32), in.shape, g, amax, quotient);
     return Packed{bytes_tensor(p.codes, in.shape, at::kByte),

@@ -246,6 +246,14 @@ TEST_CASE("GPU FP8, INT8 and INT4 packing == CPU reference, randomized") {
       out.push_back({"pack int8 per " + label, x.numel(),
                      same(pack_int8(xg, g, amax), pack_int8(x, g, amax)), describe(x)});
     }
+    // per-tensor FP8 with the quotient rounded to a 16-bit checkpoint dtype (ModelOpt's export)
+    const std::vector<float> amax = max_amax(finite, numerics::PerTensor{});
+    for (const at::ScalarType stored : {at::kBFloat16, at::kHalf}) {
+      const auto g = numerics::PerTensor{};
+      out.push_back({std::string("pack fp8 per tensor, quotient in ") + c10::toString(stored),
+                     x.numel(), same(pack_fp8(xg, g, amax, stored), pack_fp8(x, g, amax, stored)),
+                     describe(x)});
+    }
     if (x.dim() == 2 && x.size(0) % 2 == 0) {
       for (const int64_t block : {16, 128}) {
         const std::vector<float> amax = max_amax(finite, numerics::PerBlock{block});
