@@ -23,11 +23,6 @@ int64_t grouped_index(const std::string& param) {
   return checkpoint::grouped_weight_index(param).value_or(-1);
 }
 
-std::string dynamic_type_of(const Value& attrs) {
-  const Value* t = attrs.find("type");
-  return t != nullptr && t->is_string() ? t->as_string() : "static";
-}
-
 std::vector<resolver::TensorInfo> tensor_infos(const Checkpoint& ckpt) {
   std::vector<resolver::TensorInfo> infos;
   for (const TensorRef& t : ckpt.tensors())
@@ -182,23 +177,13 @@ class Binder {
 
 bool stage_needs_calibration(const PlanStage& s) {
   if (!s.enabled) return false;
-  const Value& a = s.attributes();
-  if (dynamic_type_of(a) == "dynamic") return false;
-  if (const Value* c = a.find("constant_amax"); c != nullptr && !c->is_null()) return false;
-  if (const Value* c = a.find("use_constant_amax"); c != nullptr && c->truthy()) return false;
-  if (resolver::is_mx_format(a)) return false;  // the one MX test (resolver/attributes.h)
-  if (const Value* b = a.find("block_sizes"); b != nullptr && b->is_map()) {
-    bool all_null = true, any_dim = false;
-    for (const MapEntry& e : b->entries()) {
-      const std::string k = e.key.str();
-      if (k == "type" || k == "scale_bits" || k == "scale_block_sizes" || k == "four_over_six")
-        continue;
-      any_dim = true;
-      all_null = all_null && e.value.is_null();
-    }
-    if (any_dim && all_null) return false;
-  }
-  return true;
+  const resolver::QuantizerAttributes a = resolver::read_quantizer_attributes(s.attributes());
+  if (a.type == "dynamic" || a.constant_amax || a.mx()) return false;
+  // Per token (`{-1: None}` style): block sizes on some axes, all None.
+  const bool per_token =
+      !a.blocks.empty() && std::all_of(a.blocks.begin(), a.blocks.end(),
+                                       [](const auto& axis) { return !axis.second.has_value(); });
+  return !per_token;
 }
 
 uint64_t WorkUnit::bytes() const {

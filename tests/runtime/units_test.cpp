@@ -6,6 +6,7 @@
 
 #include "checkpoint/hf_names.h"
 #include "compiler/document/reader.h"
+#include "resolver/attributes.h"
 #include "resolver/load_dtypes.h"
 #include "runtime/binding.h"
 #include "runtime/export_format.h"
@@ -136,6 +137,39 @@ TEST_CASE("calibration need: MX by the resolver's one definition") {
       stage(R"({"num_bits": [4, 3], "block_sizes": {"-1": 32, "type": "static",
                "scale_bits": [8, 0]}})")));
   CHECK(runtime::stage_needs_calibration(stage(R"({"num_bits": [4, 3], "axis": null})")));
+}
+
+}  // namespace qcfg::test
+
+namespace qcfg::test {
+
+// resolver::read_quantizer_attributes, the one typed reading of the fields consumers branch on:
+// block-size axes are integers from a config (int keys) and from a plan (JSON string keys) alike.
+TEST_CASE("typed attributes: integer axes from configs and plans, rotation, MX") {
+  SourceFile plan;
+  plan.path = "plan.json";
+  plan.text = R"({"type": "static", "block_sizes": {"-1": 16, "type": "dynamic",
+                  "scale_bits": [8, 0]}, "rotate": {"enable": true, "mode": "rotate_back",
+                  "block_size": 64}})";
+  const resolver::QuantizerAttributes p = resolver::read_quantizer_attributes(read_json(plan));
+  CHECK(p.last_axis_block() == 16);
+  CHECK(p.mx());
+  CHECK(p.rotation.enabled);
+  CHECK(p.rotation.rotate_back);
+  CHECK(p.rotation.block_size == 64);
+  Value blocks = Value::map();
+  blocks.insert(Value::integer(-1), Value::integer(32));
+  Value config = Value::map();
+  config.set("block_sizes", blocks);
+  config.set("rotate", Value::boolean(true));
+  const resolver::QuantizerAttributes c = resolver::read_quantizer_attributes(config);
+  CHECK(c.last_axis_block() == 32);
+  CHECK_FALSE(c.mx());
+  CHECK(c.rotation.enabled);
+  CHECK_FALSE(c.rotation.rotate_back);
+  CHECK(resolver::format_label(config) == "unknown");  // no num_bits
+  config.set("num_bits", Value::integer(4));
+  CHECK(resolver::format_label(config) == "INT4 block 32");
 }
 
 }  // namespace qcfg::test
