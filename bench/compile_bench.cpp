@@ -19,10 +19,10 @@
 #include "bench/model_shapes.h"
 #include "compiler/json_writer.h"
 #include "driver/pipeline.h"
+#include "resolver/checkpoint_inventory.h"
 #include "resolver/inventory_fast.h"
 #include "resolver/plan.h"
 #include "resolver/resolve.h"
-#include "resolver/safetensors.h"
 #include "runtime/plan_reader.h"
 
 using namespace qcfg;
@@ -134,7 +134,7 @@ void header_reading(const fs::path& dir, size_t header_bytes) {
   const double ms = best_ms(5, [&] {
     tensors = 0;
     for (const fs::path& s : shards)
-      tensors += resolver::read_safetensors_header(s.string()).tensors.size();
+      tensors += checkpoint::read_safetensors_header(s.string()).tensors.size();
   });
   fmt::print("  read {} shard headers ({:.1f} MB, {} tensors): {:.1f} ms = {:.0f} MB/s\n",
              shards.size(), header_bytes / 1e6, tensors, ms, mb_per_s(header_bytes, ms));

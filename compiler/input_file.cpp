@@ -5,14 +5,20 @@
 #include <optional>
 
 namespace qcfg {
+
+std::string size_limit_message(uint64_t size, uint64_t max_bytes, std::string_view advice) {
+  return fmt::format("file is {} bytes, over the size limit (limit {} bytes; {})", size, max_bytes,
+                     advice);
+}
+
 namespace {
 
 [[noreturn]] void too_large(SourceLocation at, std::optional<uint64_t> size, size_t max_bytes,
                             std::string_view advice) {
-  const std::string what = size ? fmt::format("file is {} bytes, over the size limit", *size)
-                                : std::string("file is over the size limit");
-  throw CompileError(at, fmt::format("{} (limit {} bytes; {})", what, max_bytes, advice),
-                     "input-limit");
+  if (size) throw CompileError(at, size_limit_message(*size, max_bytes, advice), "input-limit");
+  throw CompileError(
+      at, fmt::format("file is over the size limit (limit {} bytes; {})", max_bytes, advice),
+      "input-limit");
 }
 
 }  // namespace

@@ -1,14 +1,18 @@
-// Reading a whole user file into memory: the one place that applies a size limit
-// (ReadLimits::max_bytes for configs) before the text is held, and that names the file in the
-// error when it cannot be read. The loader, the linter, the migrator and the plan reader all
-// read through it, so every command words and locates these errors the same way.
+// Reading a whole user file into memory: the one place that applies a size limit to a text that
+// diagnostics point into (configs, recipes, snippets, plans) before it is held, and that names
+// the file in the error when it cannot be read. The loader, the linter, the migrator and the plan
+// reader all read through it, so every command words and locates these errors the same way.
+// Checkpoint-side files (index, config.json, amax, inventories) are read by
+// checkpoint/bounded_file.h; both take limits and wording from compiler/file_limits.h.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "compiler/diagnostic.h"
+#include "compiler/file_limits.h"
 #include "compiler/source.h"
 
 namespace qcfg {
@@ -23,9 +27,5 @@ namespace qcfg {
 // that is known (the import that named the file). `advice` says what to do about a large file.
 const SourceFile* read_input_file(SourceManager& sources, const std::string& path, size_t max_bytes,
                                   std::string_view advice, SourceLocation requested_at = {});
-
-// What to do about a config, recipe or snippet over ReadLimits::max_bytes.
-inline constexpr std::string_view kConfigSizeAdvice =
-    "quant_cfg files and recipes are far smaller: check that this is the right file";
 
 }  // namespace qcfg

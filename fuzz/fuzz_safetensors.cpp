@@ -6,12 +6,13 @@
 #include <cstdint>
 #include <string>
 
+#include "resolver/checkpoint_inventory.h"
 #include "resolver/inventory.h"
-#include "resolver/safetensors.h"
 
 namespace {
 
 using namespace qcfg::resolver;
+using namespace qcfg::checkpoint;
 
 void derive_inventory(std::vector<TensorInfo> tensors) {
   CheckpointConfig config;

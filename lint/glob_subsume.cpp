@@ -1,95 +1,50 @@
 #include "lint/glob_subsume.h"
 
-#include "resolver/fnmatch.h"
-
 #include <string>
 #include <vector>
+
+#include "resolver/fnmatch.h"
 
 namespace qcfg::lint {
 namespace {
 
-enum class Op { Literal, Any, Star, Set };
+using Pattern = resolver::GlobPattern;
+using Op = Pattern::Op;
 
+// One character position of a pattern: the resolver's tokens (the one fnmatch tokenizer), with
+// each literal run cut into its code points, as fnmatch counts characters.
 struct Token {
-  explicit Token(Op o, char32_t ch = 0) : op(o), c(ch) {}
   Op op;
-  char32_t c = 0;      // Literal: one code point, as fnmatch counts characters
-  std::u32string set;  // Set: the text between the brackets (after `!`)
-  bool negated = false;
+  char32_t c = 0;                       // Literal: one code point
+  const Pattern::Token* set = nullptr;  // Set
 };
 
-// CPython 3.11 fnmatch.translate's bracket rules: `]` right after `[` or `[!` is a member; an
-// unclosed `[` is a literal.
-size_t parse_set(std::u32string_view p, size_t open, Token* out) {
-  size_t j = open + 1;
-  if (j < p.size() && p[j] == '!') ++j;
-  if (j < p.size() && p[j] == ']') ++j;
-  while (j < p.size() && p[j] != ']') ++j;
-  if (j >= p.size()) return 0;
-  size_t body = open + 1;
-  out->op = Op::Set;
-  if (p[body] == '!') {
-    out->negated = true;
-    ++body;
-  }
-  out->set = std::u32string(p.substr(body, j - body));
-  return j + 1;
-}
-
-// Code points, not bytes: `?` stands for one character of a UTF-8 name, as in resolver::fnmatch.
-std::vector<Token> tokenize(std::string_view utf8) {
-  const std::u32string p = resolver::to_code_points(utf8);
+std::vector<Token> tokenize(const Pattern& compiled) {
   std::vector<Token> out;
-  for (size_t i = 0; i < p.size();) {
-    const char32_t c = p[i];
-    if (c == '*') {
-      if (out.empty() || out.back().op != Op::Star) out.push_back(Token(Op::Star));
-      ++i;
-    } else if (c == '?') {
-      out.push_back(Token(Op::Any));
-      ++i;
-    } else if (c == '[') {
-      Token t(Op::Set);
-      const size_t next = parse_set(p, i, &t);
-      if (next == 0) {
-        out.push_back(Token(Op::Literal, '['));
-        ++i;
-      } else {
-        out.push_back(std::move(t));
-        i = next;
-      }
+  for (const Pattern::Token& t : compiled.tokens()) {
+    if (t.op == Op::Literal) {
+      for (char32_t c : resolver::to_code_points(t.literal)) out.push_back({Op::Literal, c});
     } else {
-      out.push_back(Token(Op::Literal, c));
-      ++i;
+      out.push_back({t.op, 0, t.op == Op::Set ? &t : nullptr});
     }
   }
   return out;
 }
 
-bool set_contains(const Token& s, char32_t c) {
-  bool hit = false;
-  const std::u32string& m = s.set;
-  for (size_t i = 0; i < m.size(); ++i) {
-    if (i + 2 < m.size() && m[i + 1] == '-') {
-      hit = hit || (m[i] <= c && c <= m[i + 2]);
-      i += 2;
-    } else {
-      hit = hit || m[i] == c;
-    }
-  }
-  return hit != s.negated;
+bool same_set(const Pattern::Token& a, const Pattern::Token& b) {
+  return a.negated == b.negated && a.ranges == b.ranges;
 }
 
 // Can one `general` token stand for everything one `specific` single-character token matches?
 bool covers_one(const Token& g, const Token& s) {
   switch (g.op) {
-    case Op::Any:
+    case Op::AnyChar:
       return s.op != Op::Star;
     case Op::Literal:
       return s.op == Op::Literal && s.c == g.c;
     case Op::Set:
-      if (s.op == Op::Literal) return set_contains(g, s.c);
-      return s.op == Op::Set && s.set == g.set && s.negated == g.negated;
+      if (s.op == Op::Literal) return Pattern::set_contains(*g.set, s.c);
+      return s.op == Op::Set && same_set(*s.set, *g.set);
     case Op::Star:
       return true;
   }
@@ -99,8 +54,9 @@ bool covers_one(const Token& g, const Token& s) {
 }  // namespace
 
 bool glob_subsumes(std::string_view general, std::string_view specific) {
-  const std::vector<Token> g = tokenize(general);
-  const std::vector<Token> s = tokenize(specific);
+  const Pattern general_pattern(general), specific_pattern(specific);
+  const std::vector<Token> g = tokenize(general_pattern);
+  const std::vector<Token> s = tokenize(specific_pattern);
   // reach[i][j]: g[0..i) can stand for s[0..j).
   std::vector<std::vector<char>> reach(g.size() + 1, std::vector<char>(s.size() + 1, 0));
   reach[0][0] = 1;

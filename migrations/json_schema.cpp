@@ -79,7 +79,8 @@ Value effective_bits_range() {
               {"maximum", Value::integer(16)}});
 }
 
-// ---- num_bits formats (validate_num_bits, quant_cfg.md §5.2) ----------------------------------
+// ---- num_bits formats (validate_num_bits, shared/spec/quant_cfg.md §5.2)
+// ----------------------------------
 
 // The loader turns these strings into (E, M) pairs (YAML, under num_bits and scale_bits).
 const char* kExMyPattern = "^[eE][0-9]+[mM][0-9]+$";
@@ -149,7 +150,8 @@ Value attribute_rules() {
                  obj({{"allOf", rules}}));
 }
 
-// ---- the attribute table (quant_cfg.md §5.2) -------------------------------------------------
+// ---- the attribute table (shared/spec/quant_cfg.md §5.2)
+// -------------------------------------------------
 
 struct AttributeSchema {
   std::string_view name;
@@ -258,7 +260,7 @@ const std::vector<AttributeSchema>& attribute_table() {
   return table;
 }
 
-// `$import` in a mapping position merges the named snippets (quant_cfg.md §3.7).
+// `$import` in a mapping position merges the named snippets (shared/spec/quant_cfg.md §3.7).
 Value import_reference() {
   return described(any_of({type("string"), array_of(type("string"))}),
                    "name(s) declared under `imports`; merged under the keys written inline");
@@ -323,7 +325,7 @@ Value import_item_definition() {
                    "splices an entry-list snippet or appends an entry snippet");
 }
 
-// quant_cfg.md §4.2: the value of a legacy key.
+// shared/spec/quant_cfg.md §4.2: the value of a legacy key.
 Value legacy_value_definition() {
   return described(any_of({null_type(), ref("attributes"), array_of(ref("attributes"))}),
                    "legacy: attributes (with `enable` lifted to the entry), a sequential list, "
@@ -339,7 +341,7 @@ Value legacy_mapping(bool single_item) {
                         "nn.* scope: quantizer names to attributes (becomes parent_class)")}}));
   m.set("additionalProperties", ref("legacy_value"));
   if (single_item) {
-    // One key, or several of which one is an `nn.*` scope (quant_cfg.md §4.1).
+    // One key, or several of which one is an `nn.*` scope (shared/spec/quant_cfg.md §4.1).
     m.set("anyOf",
           arr({obj({{"maxProperties", Value::integer(1)}, {"minProperties", Value::integer(1)}}),
                obj({{"not", obj({{"propertyNames",

@@ -37,7 +37,7 @@ bool is_speculative_recipe(const Value& map) {
                      [&](std::string_view k) { return map.has(k); });
 }
 
-// quant_cfg.md §1.2 row 3: a QuantizeConfig mapping (ignoring `imports`).
+// shared/spec/quant_cfg.md §1.2 row 3: a QuantizeConfig mapping (ignoring `imports`).
 bool is_quantize_config_mapping(const Value& map) {
   bool subset = true;
   for (const MapEntry& e : map.entries()) {

@@ -18,7 +18,7 @@ bool is_scoped_key(const Value& key) {
 
 bool is_empty_mapping(const Value& v) { return v.is_map() && v.size() == 0; }
 
-// ModelOpt's "empty cfg" (rule A of quant_cfg.md §4.3): [] or a list of {} only.
+// ModelOpt's "empty cfg" (rule A of shared/spec/quant_cfg.md §4.3): [] or a list of {} only.
 bool is_empty_cfg_list(const Value& v) {
   return std::all_of(v.items().begin(), v.items().end(), is_empty_mapping);
 }
@@ -179,7 +179,8 @@ std::string Rewriter::scalar_text(const Value& v, bool in_flow) const {
   return std::string(src_.text().substr(off, src_.scalar_end(off, in_flow) - off));
 }
 
-// ---- planning entries (quant_cfg.md §4.2) --------------------------------------------------
+// ---- planning entries (shared/spec/quant_cfg.md §4.2)
+// --------------------------------------------------
 
 void Rewriter::carry_comments(const MapEntry& pair, size_t value_end, size_t prev_end, bool in_flow,
                               EntryPlan& plan) const {
@@ -357,7 +358,7 @@ bool Rewriter::plan_pair(const MapEntry& pair, size_t value_limit, bool in_flow,
   if (value.is_map()) {
     ok = plan_mapping_value(value, value_limit, in_flow, plan);
   } else if (value.is_null()) {
-    plan.enable = "true";  // a null legacy value only enables (quant_cfg.md §4.2)
+    plan.enable = "true";  // a null legacy value only enables (shared/spec/quant_cfg.md §4.2)
   } else if (value.is_list() && !value.is_tuple()) {
     ok = plan_list_value(value, value_limit, in_flow, plan);
   } else {

@@ -1,6 +1,6 @@
 // The source-text rewriter behind migrate_text: walks the documents read from one file, plans
-// the canonical entries of every literal legacy node (quant_cfg.md §4.1-4.2, the same rules the
-// normalizer applies) and turns them into text edits in the file's own layout.
+// the canonical entries of every literal legacy node (shared/spec/quant_cfg.md §4.1-4.2, the same
+// rules the normalizer applies) and turns them into text edits in the file's own layout.
 #pragma once
 
 #include <string>

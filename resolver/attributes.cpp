@@ -1,46 +1,35 @@
 #include "resolver/attributes.h"
 
-#include "schema/attribute_config.h"
-
 #include <fmt/format.h>
+
+#include <charconv>
+
+#include "schema/attribute_config.h"
 
 namespace qcfg::resolver {
 namespace {
 
-bool is_int_pair(const Value* v, int64_t a, int64_t b) {
-  return v != nullptr && v->is_list() && v->size() == 2 && v->items()[0].is_int() &&
-         v->items()[1].is_int() && v->items()[0].as_int() == a && v->items()[1].as_int() == b;
-}
+using IntPair = std::pair<int64_t, int64_t>;
 
-// block_sizes[-1] (the last-axis block size), or 0.
-int64_t last_axis_block(const Value& block_sizes) {
-  for (const MapEntry& e : block_sizes.entries()) {
-    if (e.key.is_int() && e.key.as_int() == -1 && e.value.is_int()) return e.value.as_int();
-  }
-  return 0;
-}
-
-std::string fp_label(int64_t e, int64_t m, const Value* block_sizes) {
-  const Value* scale_bits = block_sizes ? block_sizes->find("scale_bits") : nullptr;
-  const int64_t block = block_sizes ? last_axis_block(*block_sizes) : 0;
+std::string fp_label(int64_t e, int64_t m, const QuantizerAttributes& a) {
+  const int64_t block = a.last_axis_block().value_or(0);
   if (e == 2 && m == 1) {
-    if (is_int_pair(scale_bits, 4, 3))
+    if (a.scale_bits == IntPair(4, 3))
       return block == 16 ? "NVFP4" : fmt::format("NVFP4 block {}", block);
-    if (is_int_pair(scale_bits, 8, 0)) return "MXFP4";
+    if (a.scale_bits == IntPair(8, 0)) return "MXFP4";
   }
-  if (e == 4 && m == 3 && is_int_pair(scale_bits, 8, 0)) return "MXFP8";
+  if (e == 4 && m == 3 && a.scale_bits == IntPair(8, 0)) return "MXFP8";
   std::string label = (e == 4 && m == 3) || (e == 5 && m == 2) ? fmt::format("FP8 E{}M{}", e, m)
                                                                : fmt::format("FP E{}M{}", e, m);
   if (block > 0) label += fmt::format(" block {}", block);
   return label;
 }
 
-std::string int_label(int64_t bits, const Value& attributes) {
-  const Value* block_sizes = attributes.find("block_sizes");
+std::string int_label(int64_t bits, const Value& attributes, const QuantizerAttributes& a) {
   const Value* axis = attributes.find("axis");
   std::string label = fmt::format("INT{}", bits);
-  if (block_sizes && block_sizes->is_map()) {
-    if (int64_t block = last_axis_block(*block_sizes)) label += fmt::format(" block {}", block);
+  if (a.has_block_sizes) {
+    if (int64_t block = a.last_axis_block().value_or(0)) label += fmt::format(" block {}", block);
   } else if (axis && !axis->is_null()) {
     label += " per-channel";
   }
@@ -72,13 +61,76 @@ Value stored_attributes(const Value& cfg_full) {
   return m;
 }
 
-bool is_mx_format(const Value& attributes) {
-  const Value* bs = attributes.find("block_sizes");
-  if (bs == nullptr || !bs->is_map()) return false;
-  const Value* type = bs->find("type");
-  if (type == nullptr || !type->is_string() || type->as_string() != "dynamic") return false;
-  return is_int_pair(bs->find("scale_bits"), 8, 0);
+namespace {
+
+// An axis key: an int (configs) or the decimal text of one (plans, JSON keys).
+std::optional<int64_t> axis_of(const Value& key) {
+  if (key.is_int()) return key.as_int();
+  if (!key.is_string()) return std::nullopt;
+  const std::string& t = key.as_string();
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || end != t.data() + t.size()) return std::nullopt;
+  return v;
 }
+
+void read_blocks(const Value& bs, QuantizerAttributes& a) {
+  a.has_block_sizes = true;
+  for (const MapEntry& e : bs.entries()) {
+    const std::string key = e.key.is_string() ? e.key.as_string() : "";
+    if (key == "type") {
+      if (e.value.is_string()) a.block_type = e.value.as_string();
+    } else if (key == "scale_bits") {
+      const Value& v = e.value;
+      if (v.is_list() && v.size() == 2 && v.items()[0].is_int() && v.items()[1].is_int())
+        a.scale_bits = std::pair(v.items()[0].as_int(), v.items()[1].as_int());
+    } else if (const std::optional<int64_t> axis = axis_of(e.key)) {
+      a.blocks[*axis] = e.value.is_int() ? std::optional(e.value.as_int()) : std::nullopt;
+    }
+  }
+}
+
+QuantizerAttributes::Rotation read_rotation(const Value* rot) {
+  QuantizerAttributes::Rotation r;
+  if (rot == nullptr) return r;
+  if (rot->is_bool()) {
+    r.enabled = rot->as_bool();
+    return r;
+  }
+  if (!rot->is_map()) return r;
+  if (const Value* e = rot->find("enable"); e && e->is_bool()) r.enabled = e->as_bool();
+  if (const Value* m = rot->find("mode"); m && m->is_string())
+    r.rotate_back = m->as_string() == "rotate_back";
+  if (const Value* b = rot->find("block_size"); b && b->is_int()) r.block_size = b->as_int();
+  return r;
+}
+
+}  // namespace
+
+QuantizerAttributes read_quantizer_attributes(const Value& attributes) {
+  QuantizerAttributes a;
+  if (!attributes.is_map()) return a;
+  if (const Value* t = attributes.find("type"); t != nullptr && t->is_string())
+    a.type = t->as_string();
+  if (const Value* bs = attributes.find("block_sizes"); bs != nullptr && bs->is_map())
+    read_blocks(*bs, a);
+  const Value* c = attributes.find("constant_amax");
+  const Value* use = attributes.find("use_constant_amax");
+  a.constant_amax = (c != nullptr && !c->is_null()) || (use != nullptr && use->truthy());
+  a.rotation = read_rotation(attributes.find("rotate"));
+  return a;
+}
+
+std::optional<int64_t> QuantizerAttributes::last_axis_block() const {
+  auto it = blocks.find(-1);
+  return it == blocks.end() ? std::nullopt : it->second;
+}
+
+bool QuantizerAttributes::mx() const {
+  return block_type == "dynamic" && scale_bits == std::pair<int64_t, int64_t>(8, 0);
+}
+
+bool is_mx_format(const Value& attributes) { return read_quantizer_attributes(attributes).mx(); }
 
 bool disable_rotate(Value& attributes) {
   Value* rotate = attributes.find("rotate");
@@ -96,15 +148,14 @@ bool disable_rotate(Value& attributes) {
 
 std::string format_label(const Value& attributes) {
   const Value* bits = attributes.find("num_bits");
-  const Value* bs = attributes.find("block_sizes");
   if (bits == nullptr) return "unknown";
+  const QuantizerAttributes a = read_quantizer_attributes(attributes);
   if (bits->is_list() && bits->size() == 2 && bits->items()[0].is_int() &&
       bits->items()[1].is_int()) {
-    return fp_label(bits->items()[0].as_int(), bits->items()[1].as_int(),
-                    bs && bs->is_map() ? bs : nullptr);
+    return fp_label(bits->items()[0].as_int(), bits->items()[1].as_int(), a);
   }
-  if (bits->is_int()) return int_label(bits->as_int(), attributes);
-  if (bits->is_bool()) return int_label(bits->as_bool() ? 1 : 0, attributes);
+  if (bits->is_int()) return int_label(bits->as_int(), attributes, a);
+  if (bits->is_bool()) return int_label(bits->as_bool() ? 1 : 0, attributes, a);
   if (bits->is_string()) return fmt::format("custom '{}'", bits->as_string());
   return bits->repr();
 }

@@ -1,38 +1,27 @@
-// Deriving ModelOpt quantizer names from checkpoint tensor names (see docs in safetensors.h and
-// the choices listed at inventory_from_tensors).
+// Deriving ModelOpt quantizer names from checkpoint tensor names (the choices are listed at
+// inventory_from_tensors).
+#include "resolver/checkpoint_inventory.h"
+
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string_view>
 #include <unordered_map>
 
-#include "resolver/safetensors.h"
+#include "checkpoint/hf_names.h"
 
 namespace qcfg::resolver {
 namespace {
 
-std::pair<std::string, std::string> split_last(const std::string& name) {
-  const size_t dot = name.rfind('.');
-  if (dot == std::string::npos) return {"", name};
-  return {name.substr(0, dot), name.substr(dot + 1)};
-}
+using checkpoint::CheckpointConfig;
+using checkpoint::FusedExpertRule;
+using checkpoint::split_last;
 
 std::string leaf(const std::string& module) { return split_last(module).second; }
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Sibling order as Hugging Face modules register them, so the inventory reads like
-// named_modules() rather than like the alphabetical safetensors header.
-int segment_rank(std::string_view s) {
-  static const std::map<std::string_view, int> ranks = {
-      {"embed_tokens", 0}, {"self_attn", 10},     {"mlp", 20},    {"q_proj", 0},
-      {"k_proj", 1},       {"v_proj", 2},         {"o_proj", 3},  {"gate", 4},
-      {"gate_proj", 5},    {"gate_up_proj", 5},   {"up_proj", 6}, {"down_proj", 7},
-      {"experts", 8},      {"shared_experts", 9}, {"norm", 900},  {"lm_head", 1000}};
-  auto it = ranks.find(s);
-  return it == ranks.end() ? 100 : it->second;
 }
 
 // A name cut at its dots, each segment's rank, digit-ness and an id (equal ids: equal text)
@@ -57,7 +46,7 @@ NaturalKey natural_key(std::string_view name, std::unordered_map<std::string_vie
     const size_t end = std::min(name.find('.', i), name.size());
     const std::string_view seg = name.substr(i, end - i);
     const uint32_t id = ids.try_emplace(seg, static_cast<uint32_t>(ids.size())).first->second;
-    key.segments.push_back({seg, id, segment_rank(seg), all_digits(seg)});
+    key.segments.push_back({seg, id, checkpoint::registration_rank(seg), all_digits(seg)});
     i = end + 1;
   }
   return key;
@@ -105,9 +94,8 @@ struct ModuleTensors {
 
 bool is_fused_expert_param(const std::string& module, const std::string& param,
                            const TensorInfo& t) {
-  static const std::set<std::string> params = {"gate_up_proj", "down_proj", "up_proj", "gate_proj",
-                                               "w1",           "w2",        "w3"};
-  return leaf(module) == "experts" && params.count(param) && t.shape.size() == 3;
+  return leaf(module) == "experts" && checkpoint::is_fused_expert_param(param) &&
+         t.shape.size() == 3;
 }
 
 std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors) {
@@ -121,12 +109,9 @@ std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors) {
       modules.back().name = module;
     }
     ModuleTensors& m = modules[it->second];
-    if (param == "weight") {
+    if (checkpoint::is_weight_param(param)) {
       m.weights.push_back(&t);
-    } else if (param.size() > 6 && param.compare(0, 6, "weight") == 0 &&
-               all_digits(std::string_view(param).substr(6))) {
-      m.weights.push_back(&t);
-      m.grouped = true;
+      m.grouped = m.grouped || param != "weight";
     } else if (param == "bias") {
       m.has_bias = true;
     } else if (param == "running_mean" || param == "running_var") {
@@ -257,7 +242,8 @@ class Deriver {
     const std::string key = "hf." + prefix_ + "Experts";
     note_module(module, key);
     const FusedBlock& block = fused_blocks_.at(module);
-    for (const char* param : {"gate_up_proj", "down_proj"}) {
+    for (const std::string_view param_name : checkpoint::kFusedExpertQuantized) {
+      const std::string param(param_name);
       auto p = block.find(param);
       if (p == block.end()) continue;
       add(module + "." + param + "_input_quantizer", key);
@@ -314,10 +300,8 @@ class Deriver {
   }
 
   static bool is_attention_projection(const std::string& l) {
-    static const std::set<std::string> names = {
-        "q_proj", "k_proj", "v_proj",   "qkv_proj",          "query_key_value",
-        "c_attn", "Wqkv",   "q_a_proj", "kv_a_proj_with_mqa"};
-    return names.count(l) > 0;
+    const checkpoint::ProjectionName* p = checkpoint::projection(l);
+    return p != nullptr && p->attention_input;
   }
 
   void note_attention(const std::string& module) {
@@ -456,6 +440,21 @@ Inventory inventory_from_tensors(std::vector<TensorInfo> tensors,
   d.run(group_by_module(tensors));
   inv.registry_keys = d.keys_;
   return inv;
+}
+
+Inventory inventory_from_checkpoint(const std::string& path, ExpertLayout layout) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    checkpoint::SafetensorsHeader h = checkpoint::read_safetensors_header(path);
+    return inventory_from_tensors(std::move(h.tensors),
+                                  checkpoint::read_checkpoint_config(fs::path(path).parent_path()),
+                                  path, layout);
+  }
+  std::vector<TensorInfo> tensors =
+      checkpoint::indexed_tensors(checkpoint::read_checkpoint_files(path));
+  return inventory_from_tensors(std::move(tensors), checkpoint::read_checkpoint_config(path), path,
+                                layout);
 }
 
 }  // namespace qcfg::resolver

@@ -27,25 +27,30 @@ class GlobPattern {
   // (see names.h).
   bool distinguishes_digits() const { return distinguishes_digits_; }
 
- private:
+  // The compiled tokens, the one tokenization of fnmatch patterns (the linter's subsumption test
+  // reasons on them, lint/glob_subsume.cpp).
   enum class Op : uint8_t { Literal, AnyChar, Set, Star };
   struct CharRange {
     char32_t lo, hi;
+    bool operator==(const CharRange&) const = default;
   };
   struct Token {
     explicit Token(Op o) : op(o) {}
     Op op;
-    std::string literal;  // Literal: UTF-8 bytes
+    std::string literal;  // Literal: UTF-8 bytes (consecutive literal characters in one token)
     // Set: members as ranges (single characters are lo == hi); `negated` for `[!...]`.
     std::vector<CharRange> ranges;
     bool negated = false;
   };
+  const std::vector<Token>& tokens() const { return tokens_; }
+  // Does the set token `t` match code point `c`?
+  static bool set_contains(const Token& t, char32_t c);
 
+ private:
   void compile(const std::u32string& pat);
   size_t compile_set(const std::u32string& pat, size_t open);
   void add_literal(char32_t c);
   bool token_matches_at(const Token& t, std::string_view name, size_t& pos) const;
-  static bool set_contains(const Token& t, char32_t c);
   static bool set_touches_digits(const Token& t);
 
   std::string text_;

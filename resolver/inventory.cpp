@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "checkpoint/bounded_file.h"
 #include "resolver/attributes.h"
+#include "resolver/checkpoint_inventory.h"
 #include "resolver/inventory_fast.h"
-#include "resolver/safetensors.h"
 
 namespace qcfg::resolver {
 namespace {
@@ -63,19 +63,6 @@ struct Record {
     throw InventoryError(origin, label + ": " + message);
   }
 };
-
-// "path:line:col" of byte `offset` of `text`.
-std::string located(const std::string& path, const std::string& text, size_t offset) {
-  offset = std::min(offset, text.size());
-  size_t line = 1, line_start = 0;
-  for (size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return path + ":" + std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
-}
 
 std::optional<std::string> optional_string(const Json& obj, const char* key, const Record& where) {
   auto it = obj.find(key);
@@ -147,7 +134,7 @@ Inventory inventory_from_json_reference(const std::string& text, const std::stri
   try {
     j = Json::parse(text);
   } catch (const Json::parse_error& e) {
-    throw InventoryError(located(origin, text, e.byte > 0 ? e.byte - 1 : 0),
+    throw InventoryError(checkpoint::text_location(origin, text, e.byte > 0 ? e.byte - 1 : 0),
                          std::string("invalid JSON: ") + e.what());
   } catch (const std::exception& e) {
     throw InventoryError(origin, std::string("invalid JSON: ") + e.what());
@@ -193,20 +180,12 @@ void require_existing(const std::string& path) {
 
 Inventory load_inventory_file(const std::string& path) {
   // Bounded: /dev/zero (or a FIFO) named as an inventory would otherwise be read forever.
-  constexpr uint64_t kMaxInventoryBytes = uint64_t{1} << 30;
   require_existing(path);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw InventoryError(path, "cannot read inventory: not a regular file");
-  const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw InventoryError(path, "cannot read inventory: " + ec.message());
-  if (size > kMaxInventoryBytes) throw InventoryError(path, "inventory larger than 1 GiB");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InventoryError(path, "cannot read inventory");
-  std::string text(static_cast<size_t>(size), '\0');  // one read: no stream copies
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  text.resize(static_cast<size_t>(in.gcount()));
-  return inventory_from_json_text(text, path);
+  return inventory_from_json_text(
+      checkpoint::read_bounded_file(
+          path, kMaxInventoryBytes,
+          "inventories are far smaller: check that this is the right file"),
+      path);
 }
 
 Inventory load_inventory(const std::string& path, ExpertLayout layout) {

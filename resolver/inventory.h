@@ -1,55 +1,30 @@
 // A model's quantizer inventory: every TensorQuantizer ModelOpt would insert, in traversal order,
 // with the registry key of its immediate parent module. Read from qcfg's JSON inventory format
-// (contract.md §2) or derived from a Hugging Face safetensors checkpoint (safetensors.h).
+// (shared/spec/contract.md §2) or derived from a Hugging Face safetensors checkpoint
+// (checkpoint_inventory.h).
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "checkpoint/expert_layout.h"
+#include "checkpoint/safetensors.h"
 #include "compiler/value.h"
-#include "resolver/expert_layout.h"
 
 namespace qcfg::resolver {
 
 // A problem with an inventory or checkpoint: where (the file, or file:line:col at the byte of a
-// header at fault) and what. what() is "WHERE: MESSAGE"; the CLI prints
-// "WHERE: error: MESSAGE [inventory]" like every other diagnostic.
-class InventoryError : public std::runtime_error {
- public:
-  InventoryError(std::string where, std::string message)
-      : std::runtime_error(where.empty() ? message : where + ": " + message),
-        where_(std::move(where)),
-        message_(std::move(message)) {}
-  explicit InventoryError(std::string message)
-      : InventoryError(std::string(), std::move(message)) {}
-
-  const std::string& where() const { return where_; }
-  const std::string& message() const { return message_; }
-
- private:
-  std::string where_;
-  std::string message_;
-};
+// header at fault) and what; the checkpoint module's error, so that its readers' errors need no
+// translation. The CLI prints "WHERE: error: MESSAGE [inventory]" like every other diagnostic.
+using InventoryError = checkpoint::LocatedError;
 
 // One weight tensor a quantizer reads (checkpoint-derived inventories only).
-struct TensorInfo {
-  std::string name;   // tensor name in the checkpoint
-  std::string dtype;  // safetensors dtype ("BF16", "F8_E4M3", ...)
-  std::vector<int64_t> shape;
-  uint64_t nbytes = 0;
-  std::string file;  // shard file name
-  // For a fused expert tensor split per expert (`experts.gate_up_proj` [E, ...]): the expert
-  // index this quantizer reads, else -1 (nbytes is then that expert's share).
-  int64_t expert_slice = -1;
-  // For a per-expert weight read by a fused-layout quantizer (expert_layout.h): its row block in
-  // the fused parameter (gate_proj 0, up_proj 1 of gate_up_proj; down_proj 0), else -1. The
-  // quantizer sees the blocks concatenated along dim 0.
-  int fused_part = -1;
-};
+using checkpoint::TensorInfo;
+
+// How MoE experts are named (checkpoint/expert_layout.h).
+using checkpoint::ExpertLayout;
 
 struct InventoryQuantizer {
   std::string name;
@@ -70,7 +45,7 @@ struct Inventory {
   std::vector<InventoryModule> modules;
   std::vector<std::string> registry_keys;  // extra keys accepted as parent_class
   // Checkpoint modules with a weight but no quantizers: MoE routers that the fused-experts layout
-  // replaces by a router class (resolver/expert_layout.h); an export lists them as unquantized.
+  // replaces by a router class (checkpoint/expert_layout.h); an export lists them as unquantized.
   std::vector<std::string> replaced_routers;
   std::string description;
   std::string origin;  // file or directory it came from (messages)
@@ -87,7 +62,7 @@ Value inventory_to_value(const Inventory& inv);
 
 // How quantizers start before any entry is applied.
 enum class InitialMode {
-  ModelOpt,  // QuantModule._setup states (quant_cfg.md §7.9), inventory fields override
+  ModelOpt,  // QuantModule._setup states (shared/spec/quant_cfg.md §7.9), inventory fields override
   Defaults,  // every quantizer at QuantizerAttributeConfig() and enabled (`--initial defaults`)
 };
 

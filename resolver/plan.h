@@ -1,6 +1,6 @@
-// The resolved plan: contract.md §2 shape as a Value (plan_version 1, quantizers in inventory
-// order with enabled / attributes / last_cfg_entry / last_enable_entry) plus provenance, and a
-// human summary (quantizers and weight bytes per resolved format, what stays unquantized).
+// The resolved plan: shared/spec/contract.md §2 shape as a Value (plan_version 1, quantizers in
+// inventory order with enabled / attributes / last_cfg_entry / last_enable_entry) plus provenance,
+// and a human summary (quantizers and weight bytes per resolved format, what stays unquantized).
 #pragma once
 
 #include <iosfwd>

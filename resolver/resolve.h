@@ -1,8 +1,9 @@
 // Applying a validated quant_cfg (schema/entry.h) to a quantizer inventory with ModelOpt's
-// `set_quantizer_by_cfg` semantics (quant_cfg.md §7): entries in order, fnmatch on the raw and
-// the fused-experts-normalized name, immediate-parent `parent_class` filter, full replacement vs
-// enable-only, SequentialQuantizer creation / downgrade / nesting, hard-disabled quantizers,
-// permanent rotation disable, MX pass_through_bwd forcing. Records provenance per quantizer.
+// `set_quantizer_by_cfg` semantics (shared/spec/quant_cfg.md §7): entries in order, fnmatch on the
+// raw and the fused-experts-normalized name, immediate-parent `parent_class` filter, full
+// replacement vs enable-only, SequentialQuantizer creation / downgrade / nesting, hard-disabled
+// quantizers, permanent rotation disable, MX pass_through_bwd forcing. Records provenance per
+// quantizer.
 //
 // Matching is done once per name shape (digit runs abstracted, names.h) for patterns that cannot
 // tell digits apart, and per name otherwise.

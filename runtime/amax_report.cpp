@@ -22,7 +22,7 @@ OrderedJson record_json(const AmaxRecord& r) {
     j["min"] = *lo;
     j["max"] = *hi;
   }
-  if (!r.unified_with.empty()) {  // export-time sibling unification (numerics.md §6.5)
+  if (!r.unified_with.empty()) {  // export-time sibling unification (shared/spec/numerics.md §6.5)
     if (r.global_amax) j["global_amax"] = *r.global_amax;
     if (r.calibrated) j["calibrated_amax"] = *r.calibrated;
     j["unified_with"] = r.unified_with;

@@ -12,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include "checkpoint/config.h"
+#include "checkpoint/safetensors.h"
 #include "compiler/closest_names.h"
 #include "kernels/torch/streams.h"
 #include "kernels/torch/tensor_ops.h"
@@ -29,18 +31,16 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kVersion = "qcfg-0.1.0";
-constexpr const char* kIndexName = "model.safetensors.index.json";
 
 // Experts a grouped module must have (config.json), 0 when it does not say.
 int64_t expected_experts(const std::string& model_dir) {
-  const fs::path config = fs::path(model_dir) / "config.json";
-  std::error_code ec;
-  if (!fs::exists(config, ec)) return 0;
-  const auto j = read_json_file(config.string());
-  for (const char* key : {"num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts",
-                          "num_moe_experts"})
-    if (auto it = j.find(key); it != j.end() && it->is_number_integer()) return it->get<int64_t>();
-  return 0;
+  try {
+    const std::optional<checkpoint::CheckpointConfig> c =
+        checkpoint::read_checkpoint_config(model_dir);
+    return c ? c->experts : 0;
+  } catch (const checkpoint::LocatedError& e) {
+    throw ApplyError(e.what());
+  }
 }
 
 // Output files, each laid out fully before compute starts.
@@ -244,7 +244,7 @@ void write_configs(const Prepared& p, const ApplyOptions& o, const StagingDir& d
   if (hf.is_null()) return;
   dir.write_json("hf_quant_config.json", hf);
   written.insert("hf_quant_config.json");
-  const fs::path config = fs::path(o.model_dir) / "config.json";
+  const fs::path config = fs::path(o.model_dir) / checkpoint::kConfigFile;
   std::error_code ec;
   if (!fs::exists(config, ec)) return;
   OrderedJson c = read_json_file(config.string());
@@ -329,9 +329,10 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
   progress.finish();
 
   std::set<std::string> written(ckpt.shard_files().begin(), ckpt.shard_files().end());
-  written.insert(kIndexName);
+  const std::string index_file(checkpoint::kIndexFile);
+  written.insert(index_file);
   if (ckpt.sharded())
-    staging.write_json(kIndexName, shard_index_json(writers.weight_map, writers.total));
+    staging.write_json(index_file, shard_index_json(writers.weight_map, writers.total));
   staging.write_json("qcfg_runtime.json", report.json(plan, prepared, devices_label(devices)));
   written.insert("qcfg_runtime.json");
   write_configs(prepared, o, staging, written);

@@ -31,8 +31,8 @@ struct ApplyOptions {
   bool sync = true;             // output flushed to disk (fsync) before it is renamed into place
   std::map<std::string, float> act_amax;
   std::string act_amax_file;  // where act_amax came from (messages)
-  // How MoE experts are named (resolver/expert_layout.h); must match the plan's compile.
-  resolver::ExpertLayout expert_layout = resolver::ExpertLayout::automatic;
+  // How MoE experts are named (checkpoint/expert_layout.h); must match the plan's compile.
+  checkpoint::ExpertLayout expert_layout = checkpoint::ExpertLayout::automatic;
   bool progress = true;
   WeightCalibration weights = WeightCalibration::max;  // --weight-calibration
 };

@@ -6,36 +6,21 @@
 #include <algorithm>
 #include <set>
 
-#include "resolver/safetensors.h"
+#include "checkpoint/hf_names.h"
+#include "resolver/attributes.h"
+#include "resolver/checkpoint_inventory.h"
 
 namespace qcfg::runtime {
 namespace {
 
 constexpr const char* kRule = "runtime-binding";
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::pair<std::string, std::string> split_last(const std::string& name) {
-  const size_t dot = name.rfind('.');
-  if (dot == std::string::npos) return {"", name};
-  return {name.substr(0, dot), name.substr(dot + 1)};
-}
+using checkpoint::is_weight_quantizer_name;
+using checkpoint::split_last;
 
 // Index K of a `weightK` parameter, or -1.
 int64_t grouped_index(const std::string& param) {
-  if (param.size() <= 6 || param.compare(0, 6, "weight") != 0) return -1;
-  const std::string digits = param.substr(6);
-  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return -1;
-  return std::stoll(digits);
-}
-
-std::string dynamic_type_of(const Value& attrs) {
-  const Value* t = attrs.find("type");
-  return t != nullptr && t->is_string() ? t->as_string() : "static";
+  return checkpoint::grouped_weight_index(param).value_or(-1);
 }
 
 std::vector<resolver::TensorInfo> tensor_infos(const Checkpoint& ckpt) {
@@ -48,14 +33,14 @@ std::vector<resolver::TensorInfo> tensor_infos(const Checkpoint& ckpt) {
 class Binder {
  public:
   Binder(const Plan& plan, const Checkpoint& ckpt, int64_t experts, Diagnostics& diags,
-         resolver::ExpertLayout layout)
+         checkpoint::ExpertLayout layout)
       : plan_(plan), ckpt_(ckpt), expected_experts_(experts), diags_(diags), layout_(layout) {
     for (const PlanQuantizer& q : plan.quantizers) binding_.by_name[q.name] = &q;
   }
 
   Binding run() {
     // The same derivation, and the same expert layout, as the plan was compiled against.
-    const std::optional<resolver::CheckpointConfig> config = checkpoint_config();
+    const std::optional<checkpoint::CheckpointConfig> config = checkpoint_config();
     const resolver::Inventory inv =
         resolver::inventory_from_tensors(tensor_infos(ckpt_), config, ckpt_.dir(), layout_);
     binding_.replaced_routers = inv.replaced_routers;
@@ -68,9 +53,9 @@ class Binder {
   }
 
  private:
-  std::optional<resolver::CheckpointConfig> checkpoint_config() {
+  std::optional<checkpoint::CheckpointConfig> checkpoint_config() {
     try {
-      return resolver::read_checkpoint_config(ckpt_.dir());
+      return checkpoint::read_checkpoint_config(ckpt_.dir());
     } catch (const resolver::InventoryError& e) {
       diags_.error(plan_.loc, e.what(), kRule);
       return std::nullopt;
@@ -182,7 +167,7 @@ class Binder {
   const Checkpoint& ckpt_;
   int64_t expected_experts_;
   Diagnostics& diags_;
-  resolver::ExpertLayout layout_;
+  checkpoint::ExpertLayout layout_;
   Binding binding_;
   std::set<std::string> bound_;
   std::map<std::string, WorkUnit> units_by_first_tensor_;
@@ -192,26 +177,13 @@ class Binder {
 
 bool stage_needs_calibration(const PlanStage& s) {
   if (!s.enabled) return false;
-  const Value& a = s.attributes();
-  if (dynamic_type_of(a) == "dynamic") return false;
-  if (const Value* c = a.find("constant_amax"); c != nullptr && !c->is_null()) return false;
-  if (const Value* c = a.find("use_constant_amax"); c != nullptr && c->truthy()) return false;
-  if (const Value* b = a.find("block_sizes"); b != nullptr && b->is_map()) {
-    const Value* scale_bits = b->find("scale_bits");
-    if (scale_bits != nullptr && scale_bits->is_list() && !scale_bits->items().empty() &&
-        scale_bits->items()[0].is_int() && scale_bits->items()[0].as_int() == 8)
-      return false;
-    bool all_null = true, any_dim = false;
-    for (const MapEntry& e : b->entries()) {
-      const std::string k = e.key.str();
-      if (k == "type" || k == "scale_bits" || k == "scale_block_sizes" || k == "four_over_six")
-        continue;
-      any_dim = true;
-      all_null = all_null && e.value.is_null();
-    }
-    if (any_dim && all_null) return false;
-  }
-  return true;
+  const resolver::QuantizerAttributes a = resolver::read_quantizer_attributes(s.attributes());
+  if (a.type == "dynamic" || a.constant_amax || a.mx()) return false;
+  // Per token (`{-1: None}` style): block sizes on some axes, all None.
+  const bool per_token =
+      !a.blocks.empty() && std::all_of(a.blocks.begin(), a.blocks.end(),
+                                       [](const auto& axis) { return !axis.second.has_value(); });
+  return !per_token;
 }
 
 uint64_t WorkUnit::bytes() const {
@@ -220,16 +192,8 @@ uint64_t WorkUnit::bytes() const {
   return sum;
 }
 
-bool is_weight_quantizer_name(const std::string& name) {
-  if (ends_with(name, "weight_quantizer")) return true;
-  const auto [head, last] = split_last(name);
-  const bool numbered = !last.empty() && std::all_of(last.begin(), last.end(),
-                                                     [](char c) { return c >= '0' && c <= '9'; });
-  return numbered && ends_with(head, "_weight_quantizers");
-}
-
 Binding bind_plan(const Plan& plan, const Checkpoint& ckpt, int64_t expected_experts,
-                  Diagnostics& diags, resolver::ExpertLayout layout) {
+                  Diagnostics& diags, checkpoint::ExpertLayout layout) {
   return Binder(plan, ckpt, expected_experts, diags, layout).run();
 }
 

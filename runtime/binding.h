@@ -3,7 +3,7 @@
 // activations. Names follow the resolver's derivation (resolver/checkpoint_inventory.cpp):
 // `<m>.weight_quantizer` reads `<m>.weight` (or `<m>.weight0..N` of a grouped module, one shared
 // quantizer, calibrated jointly); `<m>.<p>_weight_quantizers.<e>` reads expert e of the fused
-// 3-D tensor `<m>.<p>`; with a fused expert layout (resolver/expert_layout.h)
+// 3-D tensor `<m>.<p>`; with a fused expert layout (checkpoint/expert_layout.h)
 // `<experts>.gate_up_proj_weight_quantizers.<e>` reads the per-expert `gate_proj` and `up_proj`
 // weights of expert e as one tensor (their rows concatenated), `down_proj_...<e>` its down_proj.
 #pragma once
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "resolver/expert_layout.h"
+#include "checkpoint/expert_layout.h"
 #include "runtime/checkpoint.h"
 #include "runtime/plan_reader.h"
 
@@ -70,10 +70,6 @@ struct Binding {
 // `layout` names the experts as the plan was compiled (with config.json for `automatic`).
 Binding bind_plan(const Plan& plan, const Checkpoint& ckpt, int64_t expected_experts,
                   Diagnostics& diags,
-                  resolver::ExpertLayout layout = resolver::ExpertLayout::automatic);
-
-// True for quantizers that act on a weight tensor by name (`weight_quantizer`,
-// `_weight_quantizers.N`).
-bool is_weight_quantizer_name(const std::string& name);
+                  checkpoint::ExpertLayout layout = checkpoint::ExpertLayout::automatic);
 
 }  // namespace qcfg::runtime

@@ -7,16 +7,14 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "resolver/safetensors.h"
+#include "checkpoint/bounded_file.h"
 
 namespace qcfg::runtime {
 namespace {
 
 namespace fs = std::filesystem;
-using Json = nlohmann::json;
 
 uint64_t page_size() {
   static const uint64_t size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
@@ -26,21 +24,14 @@ uint64_t page_size() {
 }  // namespace
 
 nlohmann::ordered_json read_small_json_file(const std::string& path) {
-  std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) throw CheckpointError(path + ": cannot open file");
-  if (!fs::is_regular_file(st)) throw CheckpointError(path + ": not a regular file");
-  const uint64_t size = fs::file_size(path, ec);
-  if (!ec && size > kMaxJsonFileBytes)
-    throw CheckpointError(path + ": file is " + std::to_string(size) +
-                          " bytes, over the size limit (limit " +
-                          std::to_string(kMaxJsonFileBytes) +
-                          " bytes; index, config and amax files are far smaller: check that this "
-                          "is the right file)");
-  std::ifstream in(path);
-  if (!in) throw CheckpointError(path + ": cannot open file");
+  std::string text;
   try {
-    return nlohmann::ordered_json::parse(in);
+    text = checkpoint::read_bounded_file(path, kMaxJsonFileBytes);
+  } catch (const checkpoint::LocatedError& e) {
+    throw CheckpointError(e.what());
+  }
+  try {
+    return nlohmann::ordered_json::parse(text);
   } catch (const std::exception& e) {
     throw CheckpointError(path + ": invalid JSON: " + e.what());
   }
@@ -76,62 +67,44 @@ MappedFile::~MappedFile() {
   ::close(fd_);
 }
 
+// The checkpoint module's reader validates the index (shard names inside the directory, every
+// listed tensor in its shard) and each header (dtype, shape, offsets in range, no overlap)
+// exactly as `qcfg compile --model` does; the offsets it returns locate the tensors in the maps.
 Checkpoint Checkpoint::open(const std::string& dir) {
   Checkpoint c;
   c.dir_ = dir;
-  const fs::path root(dir);
   std::error_code ec;
-  if (!fs::is_directory(root, ec))
+  if (!fs::is_directory(dir, ec))
     throw CheckpointError(dir + ": not a directory (give the checkpoint directory)");
-  const fs::path index = root / "model.safetensors.index.json";
-  if (fs::exists(index, ec)) {
-    c.sharded_ = true;
-    // The resolver's reader: shard names outside the checkpoint directory (absolute, `..`) are
-    // refused here exactly as `qcfg compile --model` refuses them.
-    resolver::ShardMap by_shard;
-    try {
-      by_shard = resolver::read_safetensors_index(index.string());
-    } catch (const resolver::InventoryError& e) {
-      throw CheckpointError(e.what());
-    }
-    for (const auto& [shard, names] : by_shard) c.add_shard(shard);
-    for (const auto& [shard, names] : by_shard)
-      for (const std::string& name : names) {
-        const TensorRef* t = c.find(name);
-        if (t == nullptr || t->file != shard)
-          throw CheckpointError((root / shard).string() + ": tensor '" + name + "' is listed in " +
-                                index.filename().string() + " but not in this shard");
-      }
-  } else if (fs::exists(root / "model.safetensors", ec)) {
-    c.add_shard("model.safetensors");
-  } else {
-    throw CheckpointError(dir + ": no model.safetensors or model.safetensors.index.json");
+  checkpoint::CheckpointFiles files;
+  try {
+    files = checkpoint::read_checkpoint_files(dir);
+  } catch (const checkpoint::LocatedError& e) {
+    throw CheckpointError(e.what());
   }
+  c.sharded_ = files.sharded;
+  for (checkpoint::SafetensorsHeader& header : files.shards) c.add_shard(std::move(header));
   return c;
 }
 
-// The resolver's reader validates the header (dtype, shape, offsets in range, no overlap); the
-// offsets themselves come from a second parse of the same bytes in the mapping.
-void Checkpoint::add_shard(const std::string& file) {
-  const std::string path = (fs::path(dir_) / file).string();
-  resolver::SafetensorsHeader header;
-  try {
-    header = resolver::read_safetensors_header(path);
-  } catch (const resolver::InventoryError& e) {
-    throw CheckpointError(e.what());
-  }
+void Checkpoint::add_shard(checkpoint::SafetensorsHeader header) {
+  const std::string& path = header.path;
+  const std::string file = fs::path(path).filename().string();
   maps_.push_back(std::make_unique<MappedFile>(path));
   const MappedFile& m = *maps_.back();
   if (m.size() != header.file_size) throw CheckpointError(path + ": file changed while reading");
   const uint8_t* base = m.data() + 8 + header.header_size;
-  const Json j = Json::parse(m.data() + 8, m.data() + 8 + header.header_size);
-  for (resolver::TensorInfo& info : header.tensors) {
+  for (checkpoint::TensorInfo& info : header.tensors) {
     if (by_name_.count(info.name))
       throw CheckpointError(path + ": tensor '" + info.name + "' is also in another shard");
-    const uint64_t begin = j.at(info.name).at("data_offsets")[0].get<uint64_t>();
-    TensorRef t{
-        info.name,    info.dtype,  info.shape, file,
-        base + begin, info.nbytes, m.fd(),     static_cast<uint64_t>(base + begin - m.data())};
+    TensorRef t{info.name,
+                info.dtype,
+                info.shape,
+                file,
+                base + info.data_offset,
+                info.nbytes,
+                m.fd(),
+                8 + header.header_size + info.data_offset};
     by_name_[t.name] = tensors_.size();
     tensors_.push_back(std::move(t));
   }

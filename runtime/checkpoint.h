@@ -1,7 +1,7 @@
 // A Hugging Face safetensors checkpoint opened for streaming: every shard memory-mapped, tensors
-// reached by name without reading the others. Headers are validated by the resolver's reader
-// (resolver/safetensors.h); pages of a tensor are released after use, so resident memory stays
-// near the tensors being worked on, not the model size.
+// reached by name without reading the others. Headers are validated by the checkpoint module's
+// reader (checkpoint/safetensors.h); pages of a tensor are released after use, so resident memory
+// stays near the tensors being worked on, not the model size.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,9 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "checkpoint/safetensors.h"
+#include "compiler/file_limits.h"
 
 namespace qcfg::runtime {
 
@@ -74,15 +77,12 @@ class Checkpoint {
   std::vector<TensorRef> tensors_;
   std::map<std::string, size_t> by_name_;
 
-  void add_shard(const std::string& file);
+  void add_shard(checkpoint::SafetensorsHeader header);
 };
 
 // The JSON files around a checkpoint (the shard index, config.json, --act-amax) are small; a larger
-// one is the wrong file, and reading it whole would only exhaust memory.
-inline constexpr uint64_t kMaxJsonFileBytes = uint64_t{256} << 20;
-
-// Parses such a file after checking that it is a regular file of at most kMaxJsonFileBytes (a
-// FIFO or device would block or never end). Throws CheckpointError naming the file.
+// one is the wrong file. Parses such a file, read by checkpoint/bounded_file.h (a regular file of
+// at most kMaxJsonFileBytes, compiler/file_limits.h). Throws CheckpointError naming the file.
 nlohmann::ordered_json read_small_json_file(const std::string& path);
 
 // Bytes per element of the dtypes the runtime quantizes (BF16, F16, F32); 0 for others.

@@ -4,16 +4,9 @@
 
 #include <stdexcept>
 
+#include "checkpoint/hf_names.h"
+
 namespace qcfg::runtime {
-namespace {
-
-bool is_grouped_param(const std::string& param) {
-  return param.size() > 6 && param.compare(0, 6, "weight") == 0 &&
-         param.find_first_not_of("0123456789", 6) == std::string::npos;
-}
-
-}  // namespace
-
 float input_scale_bound(ExportAlgo a) {
   switch (a) {
     case ExportAlgo::fp8:
@@ -26,18 +19,6 @@ float input_scale_bound(ExportAlgo a) {
     default:
       return 0.0f;
   }
-}
-
-std::string scale_name(const std::string& module, const std::string& param,
-                       const std::string& suffix) {
-  const std::string base = param == "weight" || is_grouped_param(param) ? param : param + "_weight";
-  return (module.empty() ? "" : module + ".") + base + suffix;
-}
-
-std::string input_scale_name(const std::string& module, const std::string& param) {
-  const std::string base =
-      param == "weight" || is_grouped_param(param) ? "input_scale" : param + "_input_scale";
-  return (module.empty() ? "" : module + ".") + base;
 }
 
 std::vector<OutputTensor> export_tensors(ExportAlgo a, const QuantFormat& w,
@@ -56,8 +37,8 @@ std::vector<OutputTensor> export_tensors(ExportAlgo a, const QuantFormat& w,
     return s;
   };
   const std::string weight = (module.empty() ? "" : module + ".") + param;
-  const std::string ws = scale_name(module, param, "_scale");
-  const std::string ws2 = scale_name(module, param, "_scale_2");
+  const std::string ws = checkpoint::scale_name(module, param, "_scale");
+  const std::string ws2 = checkpoint::scale_name(module, param, "_scale_2");
   auto need = [&](bool ok, const std::string& what) {
     if (!ok) throw std::invalid_argument(algo_name(a) + " export: " + what);
   };

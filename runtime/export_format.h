@@ -21,13 +21,7 @@ using resolver::ExportAlgo;
 // Max bound that turns an activation amax into input_scale (0: the algo has no input_scale).
 float input_scale_bound(ExportAlgo a);
 
-// Scale tensor names of parameter `param` of `module`: `weight` -> `<m>.weight_scale`,
-// `weight3` (grouped) -> `<m>.weight3_scale`, `gate_up_proj` (fused) ->
-// `<m>.gate_up_proj_weight_scale`; `suffix` is "_scale" or "_scale_2".
-std::string scale_name(const std::string& module, const std::string& param,
-                       const std::string& suffix);
-// `<m>.input_scale`, or `<m>.gate_up_proj_input_scale` for a fused parameter.
-std::string input_scale_name(const std::string& module, const std::string& param);
+// Scale tensor names: checkpoint::scale_name / input_scale_name (checkpoint/hf_names.h).
 
 // Output tensors of one weight: the packed weight, then its scales. `shape` is [out, in], or
 // [E, out, in] for fused experts (per-tensor scales then have one entry per expert). Throws

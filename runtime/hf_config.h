@@ -1,5 +1,6 @@
 // hf_quant_config.json and the `quantization_config` of config.json for an exported checkpoint
-// (numerics.md §10.8; conventions.md C4: what vLLM, TensorRT-LLM and SGLang read).
+// (shared/spec/numerics.md §10.8; shared/spec/conventions.md C4: what vLLM, TensorRT-LLM and SGLang
+// read).
 #pragma once
 
 #include <nlohmann/json.hpp>

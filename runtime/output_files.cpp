@@ -14,7 +14,7 @@
 #include <sstream>
 #include <vector>
 
-#include "resolver/safetensors.h"
+#include "checkpoint/safetensors.h"
 #include "runtime/apply.h"
 #include "runtime/checkpoint.h"
 
@@ -275,7 +275,7 @@ StagingDir::~StagingDir() {
 }
 
 std::string StagingDir::file(const std::string& name) const {
-  if (!resolver::plain_relative_path(name))
+  if (!checkpoint::plain_relative_path(name))
     throw ApplyError(name +
                      ": not a file name inside the output directory (absolute or `..`); "
                      "nothing is written outside --out");

@@ -6,7 +6,8 @@
 #include <algorithm>
 #include <set>
 
-#include "resolver/expert_layout.h"
+#include "checkpoint/expert_layout.h"
+#include "checkpoint/hf_names.h"
 #include "resolver/load_dtypes.h"
 #include "runtime/checkpoint.h"
 
@@ -179,7 +180,7 @@ class Preparer {
   // fused experts module's shared `<p>_input_quantizer` serves every expert's tensors).
   const PlanQuantizer* input_quantizer_of(const PlanQuantizer* weight) const {
     if (weight == nullptr) return nullptr;
-    auto it = binding_.by_name.find(resolver::input_quantizer_for(weight->name));
+    auto it = binding_.by_name.find(checkpoint::input_quantizer_for(weight->name));
     return it == binding_.by_name.end() || !it->second->any_enabled() ? nullptr : it->second;
   }
 
@@ -250,9 +251,10 @@ class Preparer {
       // shared input quantizer's input_scale, as ModelOpt's export writes.
       const size_t scaled = p.unit->concat_rows ? p.unit->tensors.size() : 1;
       for (size_t i = 0; input != nullptr && input_scale_bound(algo) > 0 && i < scaled; ++i)
-        add_input_scale(*input,
-                        input_scale_name(p.unit->tensors[i].module, p.unit->tensors[i].param),
-                        input_scale_bound(algo), p.shard);
+        add_input_scale(
+            *input,
+            checkpoint::input_scale_name(p.unit->tensors[i].module, p.unit->tensors[i].param),
+            input_scale_bound(algo), p.shard);
     } catch (const FormatError& e) {
       diags_.error((input ? *input : q).where(e.loc()),
                    fmt::format("quantizer '{}': {}", input ? input->name : q.name, e.what()),
@@ -271,9 +273,8 @@ class Preparer {
   void plan_work() {
     std::map<std::string, std::vector<size_t>> groups;
     for (size_t i = 0; i < out_.units.size(); ++i) {
-      const std::string key = out_.mode == Mode::export_hf
-                                  ? sibling_group_key(*out_.units[i].unit)
-                                  : static_nvfp4_group_key(out_.units[i]);
+      const std::string key = out_.mode == Mode::export_hf ? sibling_group_key(*out_.units[i].unit)
+                                                           : static_nvfp4_group_key(out_.units[i]);
       if (!key.empty()) groups[key].push_back(i);
     }
     std::vector<int> item_of(out_.units.size(), -1);  // -1: a unit of its own
@@ -308,11 +309,9 @@ class Preparer {
       return "";
     const std::string key = sibling_group_key(*p.unit);
     if (key.empty()) return "";
-    const std::string& module = p.unit->tensors[0].module;
-    const std::string leaf = module.substr(module.rfind('.') + 1);  // npos + 1 == 0
-    static const std::set<std::string> shared = {"q_proj", "k_proj", "v_proj", "gate_proj",
-                                                 "up_proj", "w1",     "w3"};
-    return shared.count(leaf) ? key : "";
+    const checkpoint::ProjectionName* proj =
+        checkpoint::projection(checkpoint::split_last(p.unit->tensors[0].module).second);
+    return proj != nullptr && proj->shares_static_nvfp4_amax ? key : "";
   }
 
   // Every sibling quantized with one export algo and one weight format; ModelOpt skips per-tensor
@@ -364,7 +363,7 @@ class Preparer {
       for (const auto& [other_t, other] : given)
         if (other != input) u.unified_with.push_back(other->name);
       std::sort(u.unified_with.begin(), u.unified_with.end());
-      const std::string name = input_scale_name(t->module, t->param);
+      const std::string name = checkpoint::input_scale_name(t->module, t->param);
       for (ScalarOutput& s : out_.scalars)
         if (s.name == name) s.value = numerics::export_scale(group, bound);
       out_.unified_inputs.push_back(std::move(u));
@@ -402,13 +401,12 @@ class Preparer {
     auto it = act_amax_.find(q.name);
     if (it == act_amax_.end()) return;
     const std::string attn = q.name.substr(0, q.name.size() - 15);  // "<attn>."
-    const std::string name = attn + (k ? "k_proj.k_scale" : "v_proj.v_scale");
-    const std::string weight = attn + (k ? "k_proj.weight" : "v_proj.weight");
+    const checkpoint::KvScaleName kv = checkpoint::kv_scale_name(attn, k);
     std::string shard;
     for (const PreparedUnit& p : out_.units)
-      if (p.unit->tensors[0].tensor->name == weight) shard = p.shard;
+      if (p.unit->tensors[0].tensor->name == kv.weight) shard = p.shard;
     if (shard.empty() && !out_.units.empty()) shard = out_.units.front().shard;
-    out_.scalars.push_back({name, numerics::times_reciprocal(it->second, 448.0f), shard});
+    out_.scalars.push_back({kv.scale, numerics::times_reciprocal(it->second, 448.0f), shard});
   }
 
   const Binding& binding_;
@@ -426,18 +424,7 @@ std::string sibling_group_key(const WorkUnit& u) {
   if (u.kind == WorkUnit::Kind::fused || u.concat_rows || u.tensors.size() != 1 ||
       u.tensors[0].param != "weight")
     return "";
-  const std::string& m = u.tensors[0].module;
-  const size_t dot = m.rfind('.');
-  const std::string parent = dot == std::string::npos ? "" : m.substr(0, dot + 1);
-  const std::string leaf = dot == std::string::npos ? m : m.substr(dot + 1);
-  if (leaf == "q_proj" || leaf == "k_proj" || leaf == "v_proj") return parent + "qkv";
-  if (leaf == "query" || leaf == "key" || leaf == "value") return parent + "qkv";  // BERT
-  // DeepSeek MLA: both down-projections read the attention's input, so ModelOpt's export unifies
-  // them as it does q/k/v (tests/modelopt goldens, deepseek_v3 NVFP4 weight_scale_2).
-  if (leaf == "q_a_proj" || leaf == "kv_a_proj_with_mqa") return parent + "qkv";
-  if (leaf == "gate_proj" || leaf == "up_proj") return parent + "gate_up";
-  if (leaf == "w1" || leaf == "w3") return parent + "w1_w3";
-  return "";
+  return checkpoint::sibling_group_key(u.tensors[0].module);
 }
 
 bool PreparedUnit::quantizes() const {

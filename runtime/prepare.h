@@ -32,7 +32,7 @@ struct PreparedUnit {
   std::vector<OutputTensor> outputs;
   std::string shard;  // output shard file name
   // Export: the weight quantizers of the sibling linears this unit's per-tensor weight amax is
-  // unified with (numerics.md §6.5); empty when it keeps its own.
+  // unified with (shared/spec/numerics.md §6.5); empty when it keeps its own.
   std::vector<std::string> unified_with;
 
   bool quantizes() const;

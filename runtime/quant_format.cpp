@@ -121,7 +121,7 @@ numerics::QuantSpec make_spec(const QuantFormat& f, const numerics::Granularity&
     case FormatKind::fp8:
       return numerics::Fp8Quant{g, amax};
     case FormatKind::nvfp4_dynamic:
-      // The canonical (Triton) path always uses 16-wide blocks (numerics.md §12.1).
+      // The canonical (Triton) path always uses 16-wide blocks (shared/spec/numerics.md §12.1).
       return numerics::Nvfp4DynamicQuant{amax.empty() ? 0.0f : amax[0], 16,
                                          numerics::Nvfp4Path::triton};
     case FormatKind::nvfp4_static: {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "resolver/safetensors.h"
+#include "checkpoint/safetensors.h"
 
 namespace qcfg::runtime {
 namespace {
@@ -35,7 +35,7 @@ void write_all_at(int fd, const std::string& path, const void* data, uint64_t n,
 uint64_t OutputTensor::nbytes() const {
   uint64_t n = 1;
   for (int64_t d : shape) n *= static_cast<uint64_t>(d);
-  return n * static_cast<uint64_t>(resolver::dtype_bits(dtype)) / 8;
+  return n * static_cast<uint64_t>(checkpoint::dtype_bits(dtype)) / 8;
 }
 
 std::string safetensors_header(const std::vector<OutputTensor>& tensors,

@@ -1,5 +1,5 @@
-// QuantizerAttributeConfig and RotateConfig validation (quant_cfg.md §5): coercions, unions,
-// field validators, cross-field rules, and the two dumps every consumer needs.
+// QuantizerAttributeConfig and RotateConfig validation (shared/spec/quant_cfg.md §5): coercions,
+// unions, field validators, cross-field rules, and the two dumps every consumer needs.
 #pragma once
 
 #include <optional>

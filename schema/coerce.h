@@ -1,5 +1,5 @@
-// pydantic 2 lax-mode coercions (quant_cfg.md §5.5). Each returns the coerced value (keeping the
-// input's source location) or nullopt after recording one error in the context.
+// pydantic 2 lax-mode coercions (shared/spec/quant_cfg.md §5.5). Each returns the coerced value
+// (keeping the input's source location) or nullopt after recording one error in the context.
 #pragma once
 
 #include <optional>

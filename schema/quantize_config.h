@@ -1,5 +1,5 @@
-// QuantizeConfig validation (quant_cfg.md §6), ModelOpt's need_calibration (§6.3), and the
-// contract view of a validated config (contract.md §1).
+// QuantizeConfig validation (shared/spec/quant_cfg.md §6), ModelOpt's need_calibration (§6.3), and
+// the contract view of a validated config (shared/spec/contract.md §1).
 #pragma once
 
 #include <optional>

@@ -1,5 +1,5 @@
-// QuantizerCfgEntry validation (quant_cfg.md §4.3): rule A (empty cfg), field coercion, the
-// cfg union (attribute mapping | list of them | null), extra keys, rule B (no instruction).
+// QuantizerCfgEntry validation (shared/spec/quant_cfg.md §4.3): rule A (empty cfg), field coercion,
+// the cfg union (attribute mapping | list of them | null), extra keys, rule B (no instruction).
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-// Recipe-level schemas (quant_cfg.md §3.12): RecipeMetadataConfig, ModelOptPTQRecipe,
+// Recipe-level schemas (shared/spec/quant_cfg.md §3.12): RecipeMetadataConfig, ModelOptPTQRecipe,
 // ModelOptAutoQuantizeRecipe (with AutoQuantizeConfig), the speculative-decoding recipes, and
 // LayerPatternList. Every nested QuantizeConfig is validated (and normalized) like any other.
 #pragma once

@@ -1,6 +1,6 @@
 // The snippet-schema registry: which schema a `# modelopt-schema: <path>` header names
-// (quant_cfg.md §3.2), and validation of a loaded value against any of them. Independent of
-// files and imports: the loader resolves imports, then calls validate_schema.
+// (shared/spec/quant_cfg.md §3.2), and validation of a loaded value against any of them.
+// Independent of files and imports: the loader resolves imports, then calls validate_schema.
 #pragma once
 
 #include <optional>

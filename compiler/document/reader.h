@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/file_limits.h"
 #include "compiler/source.h"
 #include "compiler/value.h"
 
@@ -14,9 +15,9 @@ namespace qcfg {
 
 // Bounds that keep a hostile or broken file from exhausting memory or the stack.
 struct ReadLimits {
-  size_t max_depth = 512;        // nesting of lists/mappings, after alias expansion
-  size_t max_nodes = 1'000'000;  // values in a document, after alias expansion
-  size_t max_bytes = 64u << 20;  // size of the file
+  size_t max_depth = 512;              // nesting of lists/mappings, after alias expansion
+  size_t max_nodes = 1'000'000;        // values in a document, after alias expansion
+  size_t max_bytes = kMaxConfigBytes;  // size of the file (compiler/input_file.h)
 };
 
 // A key written twice among one mapping's own pairs (not keys brought in by a YAML `<<` merge),

@@ -1,6 +1,6 @@
-// Normalization of a raw `quant_cfg` (quant_cfg.md §4.1-4.2): turns every accepted input shape
-// (new-format list, legacy one-key items, multi-key items with `nn.*` keys, legacy flat dict)
-// into a flat sequence of raw entry mappings, exactly as ModelOpt's normalize_quant_cfg_list
+// Normalization of a raw `quant_cfg` (shared/spec/quant_cfg.md §4.1-4.2): turns every accepted
+// input shape (new-format list, legacy one-key items, multi-key items with `nn.*` keys, legacy flat
+// dict) into a flat sequence of raw entry mappings, exactly as ModelOpt's normalize_quant_cfg_list
 // builds the keyword arguments of each QuantizerCfgEntry. Field validation is not done here
 // (see schema/quantize_config.h); only the structural errors of §4.5 are reported.
 #pragma once

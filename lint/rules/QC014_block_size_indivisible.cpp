@@ -6,19 +6,16 @@
 #include "lint/rule.h"
 #include "lint/rules/model_dims.h"
 #include "lint/rules/rule_util.h"
+#include "resolver/attributes.h"
 
 namespace qcfg::lint {
 namespace {
 
 // The block size along the last axis (`-1:` key), if any.
 std::optional<int64_t> last_axis_block(const Value& attributes) {
-  const Value* blocks = attributes.find("block_sizes");
-  if (!blocks || !blocks->is_map()) return std::nullopt;
-  for (const MapEntry& kv : blocks->entries()) {
-    if (kv.key.is_int() && kv.key.as_int() == -1 && kv.value.is_int() && kv.value.as_int() > 0)
-      return kv.value.as_int();
-  }
-  return std::nullopt;
+  const std::optional<int64_t> block =
+      resolver::read_quantizer_attributes(attributes).last_axis_block();
+  return block && *block > 0 ? block : std::nullopt;
 }
 
 class BlockSizeIndivisible final : public Rule {

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "resolver/expert_layout.h"
+#include "checkpoint/hf_names.h"
 #include "resolver/export_algo.h"
 
 namespace qcfg::lint {
@@ -27,24 +27,13 @@ void note_kv(const resolver::Resolution& r, size_t q, ExportPrediction& out) {
   out.kv_entry = n.last_cfg_entry;
 }
 
-// A names-only inventory (JSON without tensors) names the module: `X.weight_quantizer` -> `X`,
-// fused experts `X.<p>_weight_quantizers.E` -> `X.<p>`.
-std::optional<std::string> module_from_name(const std::string& q) {
-  constexpr std::string_view weight = ".weight_quantizer", fused = "_weight_quantizers.";
-  if (q.ends_with(weight)) return q.substr(0, q.size() - weight.size());
-  const size_t at = q.rfind(fused);
-  if (at != std::string::npos &&
-      q.find_first_not_of("0123456789", at + fused.size()) == std::string::npos)
-    return q.substr(0, at);
-  return std::nullopt;
-}
-
 // The checkpoint modules a weight quantizer's tensors belong to: `X.weight` -> `X`; a fused
 // expert's quantizer has one tensor per row block on disk (`experts.0.gate_proj.weight`, ...).
 std::vector<std::string> modules_of(const resolver::InventoryQuantizer& iq) {
   std::vector<std::string> out;
   if (iq.tensors.empty()) {
-    if (auto m = module_from_name(iq.name)) out.push_back(*m);
+    // A names-only inventory (JSON without tensors): the name names the module.
+    if (auto m = checkpoint::module_of_weight_quantizer(iq.name)) out.push_back(*m);
     return out;
   }
   for (const resolver::TensorInfo& t : iq.tensors) {
@@ -67,7 +56,7 @@ void note_weight(const resolver::Resolution& r, size_t q,
   const auto weight = format_of(n);
   if (!weight) return;
   std::optional<resolver::FormatSpec> input;
-  auto it = index.find(resolver::input_quantizer_for(iq.name));
+  auto it = index.find(checkpoint::input_quantizer_for(iq.name));
   if (it != index.end()) input = format_of(r.quantizers[it->second].node);
   try {
     const resolver::ExportAlgo a = resolver::export_algo(*weight, input);
@@ -92,7 +81,7 @@ ExportPrediction predict_export(const resolver::Resolution& r) {
   for (size_t q = 0; q < r.inventory->quantizers.size(); ++q) {
     const resolver::InventoryQuantizer& iq = r.inventory->quantizers[q];
     if (resolver::is_kv_bmm_quantizer(iq.name)) note_kv(r, q, out);
-    if (!iq.tensors.empty() || (names_only && module_from_name(iq.name)))
+    if (!iq.tensors.empty() || (names_only && checkpoint::module_of_weight_quantizer(iq.name)))
       note_weight(r, q, index, out);
   }
   out.unquantized.insert(out.unquantized.end(), r.inventory->replaced_routers.begin(),

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "resolver/attributes.h"
+
 namespace qcfg::lint {
 
 SourceLocation best_loc(std::initializer_list<SourceLocation> candidates) {
@@ -49,19 +51,7 @@ std::vector<const Value*> cfg_set_items(const QuantizerEntry& e) {
 }
 
 Rotation rotation_of(const Value& attributes) {
-  Rotation r;
-  const Value* rot = attributes.is_map() ? attributes.find("rotate") : nullptr;
-  if (!rot) return r;
-  if (rot->is_bool()) {
-    r.enabled = rot->as_bool();
-    return r;
-  }
-  if (!rot->is_map()) return r;
-  if (const Value* e = rot->find("enable"); e && e->is_bool()) r.enabled = e->as_bool();
-  if (const Value* m = rot->find("mode"); m && m->is_string())
-    r.rotate_back = m->as_string() == "rotate_back";
-  if (const Value* b = rot->find("block_size"); b && b->is_int()) r.block_size = b->as_int();
-  return r;
+  return resolver::read_quantizer_attributes(attributes).rotation;
 }
 
 std::string leaf_of(const std::string& name) {

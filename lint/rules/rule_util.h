@@ -10,6 +10,7 @@
 
 #include "lint/context.h"
 #include "lint/rule.h"
+#include "resolver/attributes.h"
 
 namespace qcfg::lint {
 
@@ -30,12 +31,9 @@ bool parent_covers(const QuantizerEntry& later, const QuantizerEntry& earlier);
 std::vector<const Value*> cfg_full_items(const QuantizerEntry& e);
 std::vector<const Value*> cfg_set_items(const QuantizerEntry& e);
 
-struct Rotation {
-  bool enabled = false;
-  bool rotate_back = false;  // mode rotate_back
-  std::optional<int64_t> block_size;
-};
-// The rotation of a full attribute mapping (`rotate: true` is mode rotate, enabled).
+using Rotation = resolver::QuantizerAttributes::Rotation;
+// The rotation of a full attribute mapping (`rotate: true` is mode rotate, enabled), as
+// resolver::read_quantizer_attributes reads it.
 Rotation rotation_of(const Value& attributes);
 
 // The last dotted component of a quantizer name.

@@ -2,6 +2,7 @@
 // header, and must reject every malformed one with exit 1 and a `file:line:col` location (the
 // byte of the header at fault), within the same hard bounds as the config inputs.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -172,6 +173,25 @@ TEST_CASE("config.json is read bounded: malformed is located, a device is refuse
   CHECK_FALSE(r.timed_out);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("config.json") != std::string::npos);
+}
+
+// The shard index is read by the one bounded reader (checkpoint/bounded_file.h): before it, the
+// resolver's copy did not check the file type and blocked on a FIFO.
+TEST_CASE("a shard index that is a FIFO or a device is refused, not read forever") {
+  Checkpoints c;
+  fs::create_directories(c.path("fifo_index"));
+  REQUIRE(::mkfifo(c.path("fifo_index/model.safetensors.index.json").c_str(), 0600) == 0);
+  fs::create_directories(c.path("dev_index"));
+  fs::create_symlink("/dev/zero", c.path("dev_index/model.safetensors.index.json"));
+  for (const char* dir : {"fifo_index", "dev_index"}) {
+    const Outcome r = run_bounded({QCFG_EXE, "inventory", c.path(dir)}, "");
+    CAPTURE(r.output);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.signal == 0);
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("model.safetensors.index.json: error: not a regular file") !=
+          std::string::npos);
+  }
 }
 
 TEST_CASE("an inventory file that is a device is refused, not read forever") {

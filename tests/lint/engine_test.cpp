@@ -12,6 +12,7 @@
 #include "lint/glob_subsume.h"
 #include "lint/linter.h"
 #include "lint/suppress.h"
+#include "resolver/fnmatch.h"
 
 using namespace qcfg;
 using namespace qcfg::lint;
@@ -34,6 +35,34 @@ TEST_CASE("glob subsumption is sound on fnmatch patterns") {
   CHECK_FALSE(glob_subsumes("?", "*"));
   CHECK_FALSE(glob_subsumes("*[!0-9]*", "*3*"));
   CHECK(glob_subsumes("a[", "a["));  // an unclosed bracket is a literal
+}
+
+// The subsumption test reasons on the resolver's fnmatch tokens (one tokenizer): CPython 3.11's
+// bracket rules (ranges cut at '-', empty ranges dropped, a trailing '-' a member) come from
+// there, and a proof is never contradicted by fnmatch itself.
+TEST_CASE("glob subsumption uses fnmatch's own sets and never contradicts fnmatch") {
+  CHECK(glob_subsumes("[a-c-e]", "-"));
+  CHECK(glob_subsumes("[z-a-c]", "-"));  // z-a is empty and dropped: the set is {'-', c}
+  CHECK_FALSE(glob_subsumes("[z-a-c]", "a"));
+  CHECK(glob_subsumes("[a-]", "-"));
+  CHECK(glob_subsumes("x[!é]", "xa"));
+  CHECK_FALSE(glob_subsumes("x[!é]", "xé"));
+  const char* patterns[] = {"*",       "x??",  "x?",    "xé", "x[é]",  "x[!é]",  "[a-c-e]",
+                            "[z-a-c]", "[a-]", "-",     "a",  "c",     "*[kv]*", "*k*",
+                            "[]a]",    "]",    "[!]a]", "b",  "[--0]", ".",      "a["};
+  const char* names[] = {"x", "xé", "xa", "xab", "xéa", "-", "a", "b", "c",  "d",
+                         "e", "]",  "k",  "v",   "kv",  ".", "/", "0", "a[", ""};
+  for (const char* g : patterns) {
+    for (const char* s : patterns) {
+      if (!glob_subsumes(g, s)) continue;
+      for (const char* n : names) {
+        CAPTURE(g);
+        CAPTURE(s);
+        CAPTURE(n);
+        if (resolver::fnmatch(n, s)) CHECK(resolver::fnmatch(n, g));
+      }
+    }
+  }
 }
 
 TEST_CASE("suppression comments name ids or names, on the line or the line before") {

@@ -1,13 +1,15 @@
-// The fused expert layout of transformers >= 5 (resolver/expert_layout.h): when it applies, how
+// The fused expert layout of transformers >= 5 (checkpoint/expert_layout.h): when it applies, how
 // per-expert checkpoint names map onto ModelOpt's fused quantizer names, and the inventory built
 // from it.
-#include "resolver/expert_layout.h"
+#include "checkpoint/expert_layout.h"
+#include "checkpoint/hf_names.h"
 
 #include <doctest/doctest.h>
 
-#include "resolver/safetensors.h"
+#include "resolver/checkpoint_inventory.h"
 
 using namespace qcfg::resolver;
+using namespace qcfg::checkpoint;
 
 namespace {
 

@@ -3,12 +3,13 @@
 // input to the reference (which then reads it or reports it, located).
 #include <doctest/doctest.h>
 
+#include "checkpoint/safetensors_fast.h"
 #include "compiler/json_writer.h"
 #include "resolver/inventory_fast.h"
-#include "resolver/safetensors_fast.h"
 
 using namespace qcfg;
 using namespace qcfg::resolver;
+using namespace qcfg::checkpoint;
 
 namespace {
 
@@ -93,8 +94,12 @@ TEST_CASE("fast header reader: tensors in name order, anything doubtful left to 
   CHECK((*fast)[0].nbytes == 8);
   CHECK((*fast)[0].shape == std::vector<int64_t>{2, 1});
   CHECK((*fast)[1].file == "s.safetensors");
+  // Offsets come back with the tensors (the runtime locates data by them, no second parse).
+  CHECK((*fast)[0].data_offset == 4);
+  CHECK((*fast)[1].data_offset == 0);
   const SafetensorsHeader h = parse_safetensors_bytes("s.safetensors", safetensors(header, 12));
   CHECK(h.tensors.size() == 2);
+  for (const TensorInfo& t : h.tensors) CHECK(t.data_offset == (t.name == "a" ? 4u : 0u));
   const std::vector<std::pair<std::string, uint64_t>> doubtful = {
       {R"({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}})", 3},  // past the data
       {R"({"w": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 4]}})", 4},  // wrong size
@@ -119,6 +124,7 @@ TEST_CASE("fast header reader: tensors in name order, anything doubtful left to 
       parse_safetensors_bytes("s.safetensors", safetensors(doubtful[6].first, 8));
   REQUIRE(twice.tensors.size() == 1);
   CHECK(twice.tensors[0].nbytes == 4);
+  CHECK(twice.tensors[0].data_offset == 4);  // the reference reader's offsets
 }
 
 TEST_CASE("fast shard index reader: names grouped by shard in name order") {

@@ -1,13 +1,13 @@
-#include "resolver/safetensors.h"
-
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "resolver/checkpoint_inventory.h"
 #include "tests/resolver/helpers.h"
 
 using namespace qcfg;
 using namespace qcfg::resolver;
+using namespace qcfg::checkpoint;
 using qcfg::test::temp_dir;
 using qcfg::test::write_file;
 

@@ -40,8 +40,8 @@ Run apply(const Scratch& s, Fmt fmt, const fs::path& model, const fs::path& out,
 }
 
 // Dense and per-expert linears: one quantizer per weight. NVFP4 export unifies the global amax of
-// sibling linears (q/k/v, gate/up: numerics.md §6.5); fake quant and the other formats of
-// all_formats() (FP8 per tensor excluded by ModelOpt, no per-tensor amax otherwise) do not.
+// sibling linears (q/k/v, gate/up: shared/spec/numerics.md §6.5); fake quant and the other formats
+// of all_formats() (FP8 per tensor excluded by ModelOpt, no per-tensor amax otherwise) do not.
 void check_dense(Fmt fmt, const Checkpoint& in, const Checkpoint& out, bool fake) {
   std::map<std::string, float> own;
   if (fmt == Fmt::nvfp4 && !fake)

@@ -127,7 +127,7 @@ TEST_CASE("JSON side files that are not small regular files are refused, never r
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   const fs::path big = s.path("big.json");
   { std::ofstream(big) << "{}"; }
-  fs::resize_file(big, runtime::kMaxJsonFileBytes + 1);  // sparse
+  fs::resize_file(big, qcfg::kMaxJsonFileBytes + 1);  // sparse
   const std::pair<fs::path, std::string> cases[] = {
       {fifo, "not a regular file"},
       {s.path("m"), "not a regular file"},

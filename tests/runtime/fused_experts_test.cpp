@@ -1,4 +1,4 @@
-// MoE experts as transformers >= 5 loads them (resolver/expert_layout.h): the checkpoint keeps
+// MoE experts as transformers >= 5 loads them (checkpoint/expert_layout.h): the checkpoint keeps
 // per-expert gate_proj / up_proj / down_proj, ModelOpt quantizes the fused
 // `experts.gate_up_proj[e]` (gate and up rows of expert e concatenated: one amax) and
 // `experts.down_proj[e]`, with one input quantizer per fused parameter whose amax gives every

@@ -106,9 +106,9 @@ inline std::vector<float> ref_fake_bf16(Fmt f, const std::vector<float>& x,
   return y;
 }
 
-// Export-time unification (numerics.md §6.5, docs/runtime.md): the sibling group of a dense linear
-// weight `<parent>.<leaf>.weight` by name ({q,k,v}_proj, {gate,up}_proj, {w1,w3} under one
-// parent), "" for none.
+// Export-time unification (shared/spec/numerics.md §6.5, docs/runtime.md): the sibling group of a
+// dense linear weight `<parent>.<leaf>.weight` by name ({q,k,v}_proj, {gate,up}_proj, {w1,w3} under
+// one parent), "" for none.
 inline std::string sibling_key(const std::string& tensor) {
   const std::string suffix = ".weight";
   if (tensor.size() <= suffix.size() || tensor.compare(tensor.size() - 7, 7, suffix) != 0)

@@ -1,4 +1,4 @@
-// Export-time amax unification of sibling linears (numerics.md §6.5; the name rule of
+// Export-time amax unification of sibling linears (shared/spec/numerics.md §6.5; the name rule of
 // docs/runtime.md): in export mode q/k/v, gate/up (dense and per expert) and Mixtral w1/w3 share
 // the group max of their per-tensor weight amax (NVFP4 global amax: weight_scale_2 and the block
 // scales and codes computed relative to it) and of their --act-amax input amax. FP8 per tensor

@@ -2,8 +2,13 @@
 // exclude patterns, the safetensors header writer.
 #include <doctest/doctest.h>
 
+#include <memory>
+
+#include "checkpoint/hf_names.h"
 #include "compiler/document/reader.h"
+#include "resolver/attributes.h"
 #include "resolver/load_dtypes.h"
+#include "runtime/binding.h"
 #include "runtime/export_format.h"
 #include "runtime/hf_config.h"
 #include "runtime/quant_format.h"
@@ -61,10 +66,10 @@ TEST_CASE("export algos and names") {
   CHECK(runtime::algo_name(runtime::export_algo(int8, std::nullopt)) == "W8A16");
   auto int8_tensor = parse(R"({"num_bits": 8})", f);
   CHECK_THROWS_AS(runtime::export_algo(int8_tensor, std::nullopt), std::invalid_argument);
-  CHECK(runtime::scale_name("m.experts", "gate_up_proj", "_scale") ==
+  CHECK(checkpoint::scale_name("m.experts", "gate_up_proj", "_scale") ==
         "m.experts.gate_up_proj_weight_scale");
-  CHECK(runtime::scale_name("m.fc1", "weight3", "_scale_2") == "m.fc1.weight3_scale_2");
-  CHECK(runtime::input_scale_name("m.q_proj", "weight") == "m.q_proj.input_scale");
+  CHECK(checkpoint::scale_name("m.fc1", "weight3", "_scale_2") == "m.fc1.weight3_scale_2");
+  CHECK(checkpoint::input_scale_name("m.q_proj", "weight") == "m.q_proj.input_scale");
   const auto tensors = runtime::export_tensors(
       runtime::ExportAlgo::int4_awq, parse(R"({"num_bits": 4, "block_sizes": {"-1": 16}})", f), "m",
       "weight", {32, 64});
@@ -84,10 +89,10 @@ TEST_CASE("exclude_modules: ModelOpt's prefix-wildcard summary, layers kept numb
   CHECK(runtime::exclude_patterns({"model.layers.1.mlp"}, {"model.layers.10.mlp"}) ==
         std::vector<std::string>{"model.layers.1.*"});
   // Only the full name avoids the quantized experts: an MoE router (the goldens' Qwen3-MoE).
-  CHECK(runtime::exclude_patterns({"model.layers.0.mlp.gate", "model.layers.1.mlp.gate"},
-                                  {"model.layers.0.mlp.experts", "model.layers.1.mlp.experts",
-                                   "model.layers.0.self_attn.q_proj",
-                                   "model.layers.1.self_attn.q_proj"}) ==
+  CHECK(runtime::exclude_patterns(
+            {"model.layers.0.mlp.gate", "model.layers.1.mlp.gate"},
+            {"model.layers.0.mlp.experts", "model.layers.1.mlp.experts",
+             "model.layers.0.self_attn.q_proj", "model.layers.1.self_attn.q_proj"}) ==
         std::vector<std::string>{"model.layers.0.mlp.gate", "model.layers.1.mlp.gate"});
 }
 
@@ -104,6 +109,67 @@ TEST_CASE("tensors transformers keeps in fp32 at load are the ones written as F3
   CHECK(resolver::kept_in_fp32_at_load("model.layers.1.mlp.gate.e_score_correction_bias"));
   CHECK_FALSE(resolver::kept_in_fp32_at_load("model.layers.1.mlp.gate.weight"));
   CHECK_FALSE(resolver::kept_in_fp32_at_load("e_score_correction_bias_extra"));
+}
+
+}  // namespace qcfg::test
+
+namespace qcfg::test {
+
+// One MX test for every consumer (resolver::is_mx_format): dynamic E8M0-scaled blocks need no
+// calibration; an E8M0 scale on static blocks (no MX format) is not taken for MX.
+TEST_CASE("calibration need: MX by the resolver's one definition") {
+  auto stage = [](const std::string& json) {
+    SourceFile f;
+    f.path = "attrs.json";
+    f.text = json;
+    runtime::PlanStage s;
+    s.enabled = true;
+    s.shared_attributes = std::make_shared<const Value>(read_json(f));
+    return s;
+  };
+  CHECK_FALSE(runtime::stage_needs_calibration(
+      stage(R"({"num_bits": [4, 3], "block_sizes": {"-1": 32, "type": "dynamic",
+               "scale_bits": [8, 0]}})")));
+  CHECK(runtime::stage_needs_calibration(
+      stage(R"({"num_bits": [2, 1], "block_sizes": {"-1": 16, "type": "dynamic",
+               "scale_bits": [4, 3]}})")));
+  CHECK(runtime::stage_needs_calibration(
+      stage(R"({"num_bits": [4, 3], "block_sizes": {"-1": 32, "type": "static",
+               "scale_bits": [8, 0]}})")));
+  CHECK(runtime::stage_needs_calibration(stage(R"({"num_bits": [4, 3], "axis": null})")));
+}
+
+}  // namespace qcfg::test
+
+namespace qcfg::test {
+
+// resolver::read_quantizer_attributes, the one typed reading of the fields consumers branch on:
+// block-size axes are integers from a config (int keys) and from a plan (JSON string keys) alike.
+TEST_CASE("typed attributes: integer axes from configs and plans, rotation, MX") {
+  SourceFile plan;
+  plan.path = "plan.json";
+  plan.text = R"({"type": "static", "block_sizes": {"-1": 16, "type": "dynamic",
+                  "scale_bits": [8, 0]}, "rotate": {"enable": true, "mode": "rotate_back",
+                  "block_size": 64}})";
+  const resolver::QuantizerAttributes p = resolver::read_quantizer_attributes(read_json(plan));
+  CHECK(p.last_axis_block() == 16);
+  CHECK(p.mx());
+  CHECK(p.rotation.enabled);
+  CHECK(p.rotation.rotate_back);
+  CHECK(p.rotation.block_size == 64);
+  Value blocks = Value::map();
+  blocks.insert(Value::integer(-1), Value::integer(32));
+  Value config = Value::map();
+  config.set("block_sizes", blocks);
+  config.set("rotate", Value::boolean(true));
+  const resolver::QuantizerAttributes c = resolver::read_quantizer_attributes(config);
+  CHECK(c.last_axis_block() == 32);
+  CHECK_FALSE(c.mx());
+  CHECK(c.rotation.enabled);
+  CHECK_FALSE(c.rotation.rotate_back);
+  CHECK(resolver::format_label(config) == "unknown");  // no num_bits
+  config.set("num_bits", Value::integer(4));
+  CHECK(resolver::format_label(config) == "INT4 block 32");
 }
 
 }  // namespace qcfg::test

@@ -17,7 +17,7 @@ using qcfg::Value;
 
 namespace {
 
-// quant_cfg.md §1.2 classification, for single-document files without imports.
+// shared/spec/quant_cfg.md §1.2 classification, for single-document files without imports.
 qcfg::QuantizeConfigResult validate_file_value(const Value& v) {
   if (v.is_list()) return qcfg::validate_quant_cfg(v);
   if (v.is_map()) {

@@ -21,8 +21,8 @@ std::optional<resolver::Inventory> load_model_inventory(const Args& args) {
   }
 }
 
-resolver::ExpertLayout expert_layout_option(const Args& args) {
-  return resolver::parse_expert_layout(
+checkpoint::ExpertLayout expert_layout_option(const Args& args) {
+  return checkpoint::parse_expert_layout(
       args.choice("--expert-layout", {"auto", "fused", "per-expert"}, "auto"));
 }
 

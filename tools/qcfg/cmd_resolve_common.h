@@ -26,8 +26,8 @@ inline const std::string kAllowOutsideRoot = "--allow-outside-root";
 std::optional<resolver::Inventory> load_model_inventory(const Args& args);
 
 // --expert-layout auto|fused|per-expert (default auto): how MoE experts are named
-// (resolver/expert_layout.h). Throws UsageError for another value.
-resolver::ExpertLayout expert_layout_option(const Args& args);
+// (checkpoint/expert_layout.h). Throws UsageError for another value.
+checkpoint::ExpertLayout expert_layout_option(const Args& args);
 
 // `FILE[:LINE:COL]: error: MESSAGE [inventory]` on stderr, as every other diagnostic.
 void print_inventory_error(const resolver::InventoryError& e);

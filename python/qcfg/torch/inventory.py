@@ -13,7 +13,7 @@ but reads module types instead of guessing them from tensor names:
   lists q/k/v only);
 * fused experts (transformers 5: 3-D ``gate_up_proj`` and ``down_proj`` parameters on one module):
   ``<m>.<p>_input_quantizer`` (key ``hf.<Class>``) and one ``<m>.<p>_weight_quantizers.<e>`` per
-  expert (parent null), as resolver/expert_layout.h names them.
+  expert (parent null), as checkpoint/expert_layout.h names them.
 """
 
 import inspect

@@ -1,4 +1,4 @@
-#include "resolver/safetensors_fast.h"
+#include "checkpoint/safetensors_fast.h"
 
 #include <simdjson.h>
 
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <limits>
 
-namespace qcfg::resolver {
+namespace qcfg::checkpoint {
 namespace {
 
 namespace dom = simdjson::dom;
@@ -81,6 +81,7 @@ bool entry_of(std::string_view name, dom::element value, uint64_t data_size, Ent
   if (out.begin > out.end || out.end > data_size) return false;
   if (total % 8 != 0 || total / 8 != out.end - out.begin) return false;
   t.nbytes = out.end - out.begin;
+  t.data_offset = out.begin;
   return true;
 }
 
@@ -160,4 +161,4 @@ std::optional<ShardMap> shard_map_fast(std::string_view json) {
   return by_shard;
 }
 
-}  // namespace qcfg::resolver
+}  // namespace qcfg::checkpoint

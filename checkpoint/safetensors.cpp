@@ -1,4 +1,4 @@
-#include "resolver/safetensors.h"
+#include "checkpoint/safetensors.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -6,17 +6,19 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
-#include "resolver/safetensors_fast.h"
+#include "checkpoint/bounded_file.h"
+#include "checkpoint/safetensors_fast.h"
 
-namespace qcfg::resolver {
+namespace qcfg::checkpoint {
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 // The safetensors library refuses headers above 100 MB; so does qcfg.
-constexpr uint64_t kMaxHeaderSize = 100'000'000;
+constexpr uint64_t kMaxHeaderSize = kMaxSafetensorsHeaderBytes;
 
 // Where a problem is: the file, and a byte of it as line:col (the JSON header is text; the
 // 8-byte length prefix counts as the start of line 1).
@@ -26,15 +28,7 @@ struct HeaderText {
 };
 
 std::string located(const HeaderText& h, size_t offset) {
-  offset = std::min(offset, h.file_start.size());
-  size_t line = 1, line_start = 0;
-  for (size_t i = 0; i < offset; ++i) {
-    if (h.file_start[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return h.path + ":" + std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
+  return text_location(h.path, h.file_start, offset);
 }
 
 // A name as JSON writes it (to find it in the header text); never throws.
@@ -43,7 +37,7 @@ std::string quoted(const std::string& name) {
 }
 
 [[noreturn]] void fail_at(const HeaderText& h, size_t offset, const std::string& message) {
-  throw InventoryError(located(h, offset), message);
+  throw LocatedError(located(h, offset), message);
 }
 
 // A tensor's problems point at its name in the header (the first `"name"` written plainly).
@@ -123,6 +117,7 @@ TensorInfo parse_tensor_entry(const HeaderText& h, const std::string& name, cons
                 "byte size " + std::to_string(end - begin) + " does not match dtype " + t.dtype +
                     " x shape " + shape->dump() + " (" + std::to_string(size_bits / 8) + " bytes)");
   t.nbytes = end - begin;
+  t.data_offset = begin;
   return t;
 }
 
@@ -142,6 +137,18 @@ void check_no_overlap(const HeaderText& h, const std::vector<TensorInfo>& tensor
 }
 
 }  // namespace
+
+std::string text_location(const std::string& path, std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return path + ":" + std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
+}
 
 int dtype_bits(const std::string& dtype) {
   static const std::map<std::string, int> bits = {
@@ -198,9 +205,9 @@ SafetensorsHeader parse_header(const std::string& path, std::string_view file_st
 SafetensorsHeader read_safetensors_header(const std::string& path) {
   std::error_code ec;
   const uint64_t file_size = fs::file_size(path, ec);
-  if (ec) throw InventoryError(path, "cannot read file: " + ec.message());
+  if (ec) throw LocatedError(path, "cannot read file: " + ec.message());
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InventoryError(path, "cannot open file");
+  if (!in) throw LocatedError(path, "cannot open file");
   std::string start(std::min<uint64_t>(file_size, 8), '\0');
   in.read(start.data(), static_cast<std::streamsize>(start.size()));
   if (start.size() == 8) {
@@ -216,80 +223,6 @@ SafetensorsHeader parse_safetensors_bytes(const std::string& path, std::string_v
   return parse_header(path, bytes, bytes.size());
 }
 
-namespace {
-
-std::string read_small_file(const fs::path& file) {
-  std::error_code ec;
-  const uint64_t size = fs::file_size(file, ec);
-  if (ec) throw InventoryError(file.string(), "cannot read file: " + ec.message());
-  if (size > kMaxHeaderSize)
-    throw InventoryError(
-        file.string(),
-        std::to_string(size) + " bytes, above the 100 MB limit for the JSON files of a checkpoint");
-  std::ifstream in(file, std::ios::binary);
-  std::string text(static_cast<size_t>(size), '\0');  // one read: no stream copies
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  if (!in && !in.eof()) throw InventoryError(file.string(), "cannot read file");
-  text.resize(static_cast<size_t>(in.gcount()));
-  return text;
-}
-
-std::optional<CheckpointConfig> read_config(const fs::path& dir) {
-  const fs::path file = dir / "config.json";
-  std::error_code ec;
-  if (!fs::exists(file, ec)) return std::nullopt;
-  const std::string text = read_small_file(file);  // bounded: config.json may be anything
-  Json j;
-  try {
-    j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    fail_at(HeaderText{file.string(), text}, e.byte > 0 ? e.byte - 1 : 0,
-            std::string("invalid JSON: ") + e.what());
-  } catch (const std::exception& e) {
-    throw InventoryError(file.string(), std::string("invalid JSON: ") + e.what());
-  }
-  CheckpointConfig c;
-  if (auto a = j.find("architectures");
-      a != j.end() && a->is_array() && !a->empty() && (*a)[0].is_string())
-    c.architecture = (*a)[0].get<std::string>();
-  auto vocab_of = [](const Json& o) -> int64_t {
-    auto v = o.find("vocab_size");
-    return v != o.end() && v->is_number_integer() ? v->get<int64_t>() : 0;
-  };
-  auto string_of = [&j](const char* key) {
-    auto v = j.find(key);
-    return v != j.end() && v->is_string() ? v->get<std::string>() : std::string();
-  };
-  c.model_type = string_of("model_type");
-  c.transformers_version = string_of("transformers_version");
-  c.vocab_size = vocab_of(j);
-  if (c.vocab_size == 0)
-    if (auto t = j.find("text_config"); t != j.end() && t->is_object()) c.vocab_size = vocab_of(*t);
-  return c;
-}
-
-// Shards named by model.safetensors.index.json, each read once; every tensor the index names
-// must be in its shard.
-std::vector<TensorInfo> read_sharded(const fs::path& dir, const fs::path& index_file) {
-  const ShardMap by_shard = read_safetensors_index(index_file.string());
-  std::vector<TensorInfo> all;
-  for (const auto& [shard, names] : by_shard) {
-    SafetensorsHeader h = read_safetensors_header((dir / shard).string());
-    std::map<std::string, size_t> present;
-    for (size_t i = 0; i < h.tensors.size(); ++i) present[h.tensors[i].name] = i;
-    for (const std::string& n : names) {
-      auto p = present.find(n);
-      if (p == present.end())
-        throw InventoryError(h.path, "tensor '" + n + "' is listed in " +
-                                         index_file.filename().string() + " but not in this shard");
-      all.push_back(std::move(h.tensors[p->second]));
-    }
-  }
-  return all;
-}
-
-}  // namespace
-
 // Symlinked shards, as the Hugging Face cache makes them, are fine: they are only read.
 bool plain_relative_path(const std::string& name) {
   const fs::path p(name);
@@ -301,7 +234,7 @@ bool plain_relative_path(const std::string& name) {
 }
 
 ShardMap read_safetensors_index(const std::string& index_path) {
-  return parse_safetensors_index(index_path, read_small_file(index_path));
+  return parse_safetensors_index(index_path, read_bounded_file(index_path, kMaxJsonFileBytes));
 }
 
 ShardMap parse_safetensors_index(const std::string& index_path, const std::string& text) {
@@ -334,28 +267,46 @@ ShardMap parse_safetensors_index(const std::string& index_path, const std::strin
   return by_shard;
 }
 
-std::optional<CheckpointConfig> read_checkpoint_config(const std::string& dir) {
-  return read_config(fs::path(dir));
-}
-
-Inventory inventory_from_checkpoint(const std::string& path, ExpertLayout layout) {
-  const fs::path p(path);
+CheckpointFiles read_checkpoint_files(const std::string& dir) {
+  const fs::path root(dir);
   std::error_code ec;
-  if (!fs::is_directory(p, ec)) {
-    SafetensorsHeader h = read_safetensors_header(path);
-    return inventory_from_tensors(std::move(h.tensors), read_config(p.parent_path()), path, layout);
-  }
-  const fs::path index = p / "model.safetensors.index.json";
-  const fs::path single = p / "model.safetensors";
-  std::vector<TensorInfo> tensors;
+  const fs::path index = root / kIndexFile;
+  const fs::path single = root / kSingleFile;
+  CheckpointFiles files;
   if (fs::exists(index, ec)) {
-    tensors = read_sharded(p, index);
+    files.sharded = true;
+    files.index = read_safetensors_index(index.string());
+    for (const auto& [shard, names] : files.index) {
+      SafetensorsHeader& h =
+          files.shards.emplace_back(read_safetensors_header((root / shard).string()));
+      std::set<std::string_view> present;
+      for (const TensorInfo& t : h.tensors) present.insert(t.name);
+      for (const std::string& n : names)
+        if (!present.count(n))
+          throw LocatedError(h.path, "tensor '" + n + "' is listed in " + std::string(kIndexFile) +
+                                         " but not in this shard");
+    }
   } else if (fs::exists(single, ec)) {
-    tensors = read_safetensors_header(single.string()).tensors;
+    files.shards.push_back(read_safetensors_header(single.string()));
   } else {
-    throw InventoryError(path, "no model.safetensors or model.safetensors.index.json");
+    throw LocatedError(dir, "no model.safetensors or model.safetensors.index.json");
   }
-  return inventory_from_tensors(std::move(tensors), read_config(p), path, layout);
+  return files;
 }
 
-}  // namespace qcfg::resolver
+std::vector<TensorInfo> indexed_tensors(CheckpointFiles files) {
+  if (!files.sharded) return std::move(files.shards.front().tensors);
+  std::vector<TensorInfo> all;
+  size_t k = 0;
+  for (const auto& [shard, names] : files.index) {
+    SafetensorsHeader& h = files.shards[k++];
+    std::map<std::string_view, size_t> at;
+    for (size_t i = 0; i < h.tensors.size(); ++i) at.emplace(h.tensors[i].name, i);
+    std::vector<size_t> picked;
+    for (const std::string& n : names) picked.push_back(at.at(n));
+    for (size_t i : picked) all.push_back(std::move(h.tensors[i]));
+  }
+  return all;
+}
+
+}  // namespace qcfg::checkpoint

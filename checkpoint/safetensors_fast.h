@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "resolver/safetensors.h"
+#include "checkpoint/safetensors.h"
 
-namespace qcfg::resolver {
+namespace qcfg::checkpoint {
 
 // The tensors of a header (the JSON text, after the 8-byte length), sorted by name as the
 // reference's std::map-ordered DOM lists them, each validated against the `data_size` bytes of
@@ -23,4 +23,4 @@ std::optional<std::vector<TensorInfo>> header_tensors_fast(std::string_view json
 // An index's weight_map grouped by shard, names in name order.
 std::optional<ShardMap> shard_map_fast(std::string_view json);
 
-}  // namespace qcfg::resolver
+}  // namespace qcfg::checkpoint

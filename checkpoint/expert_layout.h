@@ -7,7 +7,7 @@
 // tensors (save_pretrained converts back), and so do ModelOpt's exports.
 //
 // This file is the one home of that naming convention: the inventory derivation
-// (checkpoint_inventory.cpp) and the runtime's binding (runtime/binding.cpp) both ask it.
+// (resolver/checkpoint_inventory.cpp) and the runtime's binding (runtime/binding.cpp) both ask it.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace qcfg::resolver {
+namespace qcfg::checkpoint {
 
 struct CheckpointConfig;
 
@@ -63,9 +63,4 @@ bool is_replaced_router(const FusedExpertRule& rule, const std::string& module);
 std::string fused_weight_quantizer_name(const FusedExpertSlot& s);  // <m>.<p>_weight_quantizers.E
 std::string fused_input_quantizer_name(const FusedExpertSlot& s);   // <m>.<p>_input_quantizer
 
-// The input quantizer that goes with a weight quantizer: `<m>.weight_quantizer` ->
-// `<m>.input_quantizer`, `<m>.<p>_weight_quantizers.E` -> `<m>.<p>_input_quantizer`; "" for
-// other names.
-std::string input_quantizer_for(const std::string& weight_quantizer);
-
-}  // namespace qcfg::resolver
+}  // namespace qcfg::checkpoint

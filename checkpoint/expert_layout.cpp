@@ -1,12 +1,13 @@
-#include "resolver/expert_layout.h"
+#include "checkpoint/expert_layout.h"
 
 #include <algorithm>
 #include <map>
 #include <stdexcept>
 
-#include "resolver/safetensors.h"
+#include "checkpoint/config.h"
+#include "checkpoint/hf_names.h"
 
-namespace qcfg::resolver {
+namespace qcfg::checkpoint {
 namespace {
 
 // transformers 5's `_MODEL_TO_CONVERSION_PATTERN` and the direct entries of
@@ -70,11 +71,6 @@ std::vector<std::string> split_dots(const std::string& name) {
   return parts;
 }
 
-bool all_digits(const std::string& s) {
-  return !s.empty() && s.size() < 10 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -104,7 +100,7 @@ std::optional<FusedExpertSlot> fused_expert_slot(const FusedExpertRule& rule,
                                                  const std::string& tensor_name) {
   const std::vector<std::string> p = split_dots(tensor_name);
   const size_t n = p.size();
-  if (n < 5 || p[n - 1] != "weight" || !all_digits(p[n - 3]) || p[n - 4] != "experts" ||
+  if (n < 5 || p[n - 1] != "weight" || !index_digits(p[n - 3]) || p[n - 4] != "experts" ||
       p[n - 5] != rule.checkpoint_block)
     return std::nullopt;
   FusedExpertSlot s;
@@ -136,14 +132,4 @@ std::string fused_input_quantizer_name(const FusedExpertSlot& s) {
   return s.experts_module + "." + s.param + "_input_quantizer";
 }
 
-std::string input_quantizer_for(const std::string& weight_quantizer) {
-  if (ends_with(weight_quantizer, "weight_quantizer"))
-    return weight_quantizer.substr(0, weight_quantizer.size() - 16) + "input_quantizer";
-  const size_t dot = weight_quantizer.rfind('.');
-  if (dot == std::string::npos || !all_digits(weight_quantizer.substr(dot + 1))) return "";
-  const std::string head = weight_quantizer.substr(0, dot);
-  if (!ends_with(head, "_weight_quantizers")) return "";
-  return head.substr(0, head.size() - 18) + "_input_quantizer";
-}
-
-}  // namespace qcfg::resolver
+}  // namespace qcfg::checkpoint

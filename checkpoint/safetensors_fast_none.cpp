@@ -1,0 +1,14 @@
+// Built when simdjson is not installed: the fast readers decline every input, so the reference
+// readers (nlohmann) read everything, with the same results and diagnostics, only slower.
+#include "checkpoint/safetensors_fast.h"
+
+namespace qcfg::checkpoint {
+
+std::optional<std::vector<TensorInfo>> header_tensors_fast(std::string_view, uint64_t,
+                                                           const std::string&) {
+  return std::nullopt;
+}
+
+std::optional<ShardMap> shard_map_fast(std::string_view) { return std::nullopt; }
+
+}  // namespace qcfg::checkpoint
