@@ -28,7 +28,7 @@ def _storage_ptr(t):
     return storage.data_ptr()
 
 
-def _first_tensor(args):
+def first_tensor(args):
     """The input a module's input quantizer sees: its first positional argument, when that is a
     floating-point tensor (an embedding's token ids are not quantized: ModelOpt hard-disables
     that quantizer, and so does the resolver)."""
@@ -39,7 +39,7 @@ def _first_tensor(args):
 
 def _input_hook(q, apply):
     def pre(mod, args):
-        x = _first_tensor(args)
+        x = first_tensor(args)
         if x is None:
             return None
         return (apply(q, x),) + tuple(args[1:])
@@ -71,7 +71,6 @@ def _linear_tap(module, by_param, apply):
     """F.linear swapped while `module` (fused experts) runs: inputs of linears whose weight is a
     slice of one of its 3-D parameters go through that parameter's input quantizer."""
     original = F.linear
-    ptrs = {_storage_ptr(getattr(module, p)): q for p, q in by_param.items()}
     # transformers >= 5 dispatches fused experts by config._experts_implementation; every
     # implementation but "eager" (grouped_mm, batched_mm) bypasses F.linear, so the experts
     # run eagerly while tapped (one F.linear per expert, the module's own forward).
@@ -81,6 +80,9 @@ def _linear_tap(module, by_param, apply):
         config._experts_implementation = "eager"
 
     def linear(x, weight, bias=None):
+        # Looked up per call: the weight swap (_ExpertWeightSwap) may replace the parameters'
+        # storage after this tap was opened.
+        ptrs = {_storage_ptr(getattr(module, p)): q for p, q in by_param.items()}
         q = ptrs.get(_storage_ptr(weight))
         if q is not None:
             x = apply(q, x)
@@ -162,17 +164,66 @@ class _WeightSwap:
             self.saved.clear()
 
 
+class _ExpertWeightSwap:
+    """Fused experts: while the module runs, each 3-D parameter holds every expert's Q(W[e])
+    (ModelOpt's _QuantFusedExperts quantizes the slice F.linear gets with that expert's
+    quantizer); the originals come back after. Skipped once fold_weight folded them."""
+
+    def __init__(self, module, by_param, state):
+        self.module, self.by_param, self.state, self.saved = module, by_param, state, []
+
+    def pre(self, mod, args):
+        if self.state.folded:
+            return
+        saved = {}
+        with torch.no_grad():
+            for p, experts in self.by_param.items():
+                w = getattr(mod, p)
+                saved[p] = w.data
+                w.data = torch.stack([experts[e].fake_quant(w.data[e]) if e in experts
+                                      else w.data[e] for e in range(w.shape[0])])
+        self.saved.append(saved)
+
+    def post(self, mod, args, output):
+        if self.saved:
+            for p, data in self.saved.pop().items():
+                getattr(mod, p).data = data
+
+    def remove(self):
+        if self.saved:
+            for p, data in self.saved[0].items():
+                getattr(self.module, p).data = data
+            self.saved.clear()
+
+
 def install_weight_hooks(quantizers, state):
-    """Fake quant of every enabled weight quantizer's weight during its module's forward
-    (fused experts are folded only, by fold_weight)."""
-    handles = []
+    """Fake quant of every enabled weight quantizer's weight during its module's forward."""
+    handles, experts = [], {}
     for q in quantizers:
-        if q.enabled and q.site.role == "weight":
+        if not q.enabled:
+            continue
+        if q.site.role == "weight":
             swap = _WeightSwap(q, state)
-            m = q.site.module
-            handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post),
-                        swap]
+        elif q.site.role == "expert_weight":
+            by_param = experts.setdefault(id(q.site.module), (q.site.module, {}))[1]
+            by_param.setdefault(q.site.param, {})[q.site.expert] = q
+            continue
+        else:
+            continue
+        m = q.site.module
+        handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post),
+                    swap]
+    for module, by_param in experts.values():
+        swap = _ExpertWeightSwap(module, by_param, state)
+        handles += [module.register_forward_pre_hook(swap.pre),
+                    module.register_forward_hook(swap.post), swap]
     return handles
+
+
+def weight_of(q):
+    """The weight a weight quantizer calibrates on (one expert's slice for fused experts)."""
+    param = getattr(q.site.module, q.site.param or "weight")
+    return param[q.site.expert] if q.site.expert is not None else param
 
 
 def observe(q, x):

@@ -1,0 +1,121 @@
+"""qcfg.torch's GPTQ (python/qcfg/torch/gptq.py) on a plain nn.Module on the CPU.
+
+gptq_golden.json is ModelOpt 0.47's own GPTQ of the same case (tests/python/gptq_case.py),
+recorded on the CPU with torch 2.11 by tools/modelopt/record_gptq_golden.py; qcfg.torch must give
+the same bytes: every weight after GPTQ, every amax, every folded weight. Also checked: the
+numerics' invariants (the Hessian formula, the update's first column, dead inputs) and the
+errors."""
+
+import json
+import math
+import os
+import sys
+import tempfile
+import unittest
+
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gptq_case  # noqa: E402
+import models  # noqa: E402
+import qcfg.torch as qtq  # noqa: E402
+from qcfg import QcfgError  # noqa: E402
+from qcfg.torch import gptq  # noqa: E402
+
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gptq_golden.json")
+
+
+def qcfg_result():
+    model = gptq_case.model()
+    qtq.quantize(model, gptq_case.CONFIG, gptq_case.forward_loop)
+    amax = {}
+    for q in model._qcfg.quantizers:
+        for s in q.stages:
+            if s.enabled and s.amax is not None:
+                amax[f"{q.name}.amax"] = gptq_case.digest(s.amax.float().reshape(-1))
+                if s.nvfp4_static:
+                    g = s.global_amax if s.global_amax is not None else float(s.amax.max())
+                    amax[f"{q.name}.global_amax"] = gptq_case.digest(
+                        torch.tensor([g], dtype=torch.float32))
+                break
+    weights = {k: gptq_case.digest(p) for k, p in model.named_parameters()}
+    qtq.fold_weight(model)
+    return {"weights": weights, "amax": amax,
+            "folded": {k: gptq_case.digest(p) for k, p in model.named_parameters()},
+            "model": model}
+
+
+class GptqAgainstModelOpt(unittest.TestCase):
+    def test_same_bytes_as_modelopt(self):
+        with open(GOLDEN) as f:
+            golden = json.load(f)
+        ours = qcfg_result()
+        for part in ("amax", "weights", "folded"):
+            self.assertEqual(ours[part], golden[part], f"{part} differ from ModelOpt's "
+                             f"(recorded with torch {golden['torch']})")
+
+    def test_weights_changed_and_on_the_grid(self):
+        before = gptq_case.model()
+        model = qcfg_result()["model"]
+        for name in ("up_proj", "down_proj"):
+            w0 = getattr(before, name).weight
+            self.assertFalse(torch.equal(getattr(model, name).weight, w0), name)
+
+
+class Numerics(unittest.TestCase):
+    def test_hessian_is_the_running_mean_of_2xxT(self):
+        xs = [gptq_case.pseudo(6 * 16, 3 + i).reshape(2, 3, 16) for i in range(3)]
+        h, n = torch.zeros(16, 16), 0
+        for x in xs:
+            h, n = gptq.update_hessian(x, h, n)
+        flat = torch.cat([x.reshape(-1, 16) for x in xs]).double()
+        self.assertEqual(n, 18)
+        self.assertTrue(torch.allclose(h.double(), 2 * flat.t() @ flat / 18, atol=1e-6))
+
+    def test_identity_inverse_quantizes_columns_independently(self):
+        w = gptq_case.pseudo(8 * 32, 5).reshape(8, 32)
+        q = gptq_case.pseudo(8 * 32, 6).reshape(8, 32)
+        weight = w.clone()
+        gptq.blockwise_update(weight, torch.eye(32), 16, lambda m: q)
+        self.assertTrue(torch.equal(weight, q))
+
+    def test_dead_input_is_decoupled(self):
+        w = gptq_case.pseudo(4 * 8, 7).reshape(4, 8)
+        w[:, 3] = 0
+        x = gptq_case.pseudo(64 * 8, 8).reshape(64, 8)
+        h, _ = gptq.update_hessian(x, torch.zeros(8, 8), 0)
+        u = gptq.hessian_inverse(h, w, 0.01)
+        row, column = u[3].clone(), u[:, 3].clone()
+        row[3] = column[3] = 0
+        self.assertEqual(float(row.abs().sum() + column.abs().sum()), 0.0)
+        self.assertGreater(float(u[3, 3]), 0.0)
+
+    def test_config(self):
+        self.assertIsNone(gptq.config_of("max"))
+        c = gptq.config_of({"method": "gptq", "layerwise": {"enable": True}})
+        self.assertEqual((c.perc_damp, c.block_size, c.layerwise, c.qdq_from_prev),
+                         (0.01, 128, True, True))
+        with self.assertRaisesRegex(QcfgError, "fused"):
+            gptq.config_of({"method": "gptq", "fused": True})
+        self.assertTrue(math.isclose(gptq.config_of({"method": "gptq", "perc_damp": 0.1})
+                                     .perc_damp, 0.1))
+
+
+class Errors(unittest.TestCase):
+    def test_needs_a_forward_loop(self):
+        with self.assertRaisesRegex(QcfgError, "forward_loop"):
+            qtq.quantize(gptq_case.model(), gptq_case.CONFIG)
+
+    def test_layerwise_needs_decoder_layers(self):
+        with open(gptq_case.CONFIG) as f:
+            text = f.read() + "  layerwise: {enable: true}\n"
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "layerwise.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            with self.assertRaisesRegex(QcfgError, "decoder layers"):
+                qtq.quantize(models.MLP(), path, gptq_case.forward_loop)
+
+
+if __name__ == "__main__":
+    unittest.main()
