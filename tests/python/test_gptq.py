@@ -54,7 +54,7 @@ class GptqAgainstModelOpt(unittest.TestCase):
             self.assertEqual(ours[part], golden[part], f"{part} differ from ModelOpt's "
                              f"(recorded with torch {golden['torch']})")
 
-    def test_weights_changed_and_on_the_grid(self):
+    def test_gptq_changes_every_weight(self):
         before = gptq_case.model()
         model = qcfg_result()["model"]
         for name in ("up_proj", "down_proj"):

@@ -159,7 +159,7 @@ def _in_scope(quantizers, scope):
     return [q for q in quantizers if id(q.site.module) in members]
 
 
-def _is_gptq_linear(q):
+def is_gptq_linear(q):
     """ModelOpt's is_quantized_linear with an enabled weight quantizer: a 2-D weight of a
     linear (embeddings and convolutions are not)."""
     return q.site.role == "weight" and q.enabled and isinstance(q.site.module, nn.Linear)
@@ -181,7 +181,7 @@ def max_calibrate(state, quantizers, scope, loop):
 def _hessians(quantizers, scope, loop):
     """A forward with the activation quantizers on and every weight quantizer off (ModelOpt
     disables `*weight_quantizer`, which matches the fused experts' too)."""
-    found = [_Hessian(q) for q in quantizers if _is_gptq_linear(q)]
+    found = [_Hessian(q) for q in quantizers if is_gptq_linear(q)]
     acts = [q for q in quantizers if q.site.role not in ("weight", "expert_weight")]
     handles = calibration.install_activation_hooks(acts, calibration.fake_quantize)
     handles += [h.module.register_forward_pre_hook(h.pre) for h in found]
