@@ -3,12 +3,13 @@
 gptq_golden.json is ModelOpt 0.47's own GPTQ of the same case (tests/python/gptq_case.py),
 recorded on the CPU with torch 2.11 by tools/modelopt/record_gptq_golden.py; qcfg.torch must give
 the same bytes: every weight after GPTQ, every amax, every folded weight. Also checked: the
-numerics' invariants (the Hessian formula, the update's first column, dead inputs) and the
-errors."""
+numerics' invariants (the Hessian formula, the update with an identity inverse, dead inputs),
+the export through `qcfg ptq --weight-amax` and the errors."""
 
 import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -19,8 +20,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import gptq_case  # noqa: E402
 import models  # noqa: E402
 import qcfg.torch as qtq  # noqa: E402
-from qcfg import QcfgError  # noqa: E402
-from qcfg.torch import gptq  # noqa: E402
+from qcfg import QcfgError, qcfg_executable  # noqa: E402
+from qcfg.torch import gptq, safetensors_io  # noqa: E402
 
 GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gptq_golden.json")
 
@@ -99,6 +100,48 @@ class Numerics(unittest.TestCase):
             gptq.config_of({"method": "gptq", "fused": True})
         self.assertTrue(math.isclose(gptq.config_of({"method": "gptq", "perc_damp": 0.1})
                                      .perc_damp, 0.1))
+
+
+class Export(unittest.TestCase):
+    def quantized(self):
+        model = gptq_case.model()
+        qtq.quantize(model, gptq_case.CONFIG, gptq_case.forward_loop)
+        return model
+
+    def test_fake_export_equals_fold_weight(self):
+        model = self.quantized()
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "fake")
+            qtq.export_hf_checkpoint(model, out, mode="fake", device="cpu")
+            got = safetensors_io.load_file(os.path.join(out, "model.safetensors"))
+        qtq.fold_weight(model)
+        for name, p in model.named_parameters():
+            self.assertTrue(torch.equal(got[name].view(torch.int16), p.detach().view(torch.int16)),
+                            name)
+
+    def test_export_scales_come_from_the_pre_gptq_amax(self):
+        model = self.quantized()
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "export")
+            qtq.export_hf_checkpoint(model, out, device="cpu")
+            with open(os.path.join(out, "qcfg_runtime.json")) as f:
+                report = json.load(f)
+        for q in model._qcfg.by_role("weight"):
+            first = report["weight_amax"][q.name][0]
+            self.assertEqual(first["amax"], q.stages[0].amax.reshape(-1).tolist(), q.name)
+
+    def test_qcfg_ptq_refuses_gptq_without_weight_amax(self):
+        with tempfile.TemporaryDirectory() as d:
+            ckpt = os.path.join(d, "ckpt")
+            os.mkdir(ckpt)
+            safetensors_io.save_file(dict(gptq_case.model().state_dict()),
+                                     os.path.join(ckpt, "model.safetensors"))
+            done = subprocess.run([qcfg_executable(), "ptq", gptq_case.CONFIG, "--model", ckpt,
+                                   "--out", os.path.join(d, "out")],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertIn("calibration algorithm 'gptq' is not run by qcfg", done.stderr)
+        self.assertIn("qcfg.torch.quantize", done.stderr)
 
 
 class Errors(unittest.TestCase):

@@ -8,9 +8,9 @@ with `layerwise.enable`, on one decoder layer at a time: layerwise.py):
      global amax (max_calibrate);
   2. one Hessian per linear with an enabled weight quantizer, accumulated over a forward with
      the activation quantizers on and the weight quantizers off, from the input the linear's
-     input quantizer hands it (utils/calib_utils.py:49 `update_hessian`, :116 GPTQHelper);
+     input quantizer hands it (utils/calib_utils.py:50 `update_hessian`, :116 GPTQHelper);
   3. per linear, in module order: the damped inverse Hessian's upper Cholesky factor
-     (calib_utils.py:77) and the column-by-column update of the float32 weight, each column
+     (calib_utils.py:80) and the column-by-column update of the float32 weight, each column
      replaced by its fake quant with the calibrated (pre-GPTQ) amax and the error spread over
      the columns after it (calib_utils.py:241); the weight is stored back in its dtype.
 
