@@ -19,6 +19,7 @@ else — layerwise capture and replay, max calibration, Hessians, damping, Chole
 updates — is ModelOpt's own code.
 
   /work/venv-mo/bin/python tools/modelopt/gptq_compare.py --device cpu [--archs llama,qwen3]
+  ... gptq_compare.py --goldens --device cpu|cuda   qcfg.torch alone against the H200 goldens
   (PYTHONPATH=python QCFG_TORCH_OPS=<op library built against this torch>
    QCFG_EXECUTABLE=<build>/tools/qcfg/qcfg)
 Exit status 0 when every compared tensor is identical.
@@ -157,6 +158,36 @@ def qcfg_side(arch, device):
             "enabled": sorted(q.name for q in model._qcfg.quantizers if q.enabled)}
 
 
+def golden_compare(arch, device):
+    """qcfg.torch alone against the recorded H200 goldens: activation amax, the export (through
+    `qcfg ptq --weight-amax`) and fold_weight saved as the harness saved ModelOpt's."""
+    import torch
+
+    import qcfg.torch as qtq
+
+    sys.path.insert(0, str(GOLD))
+    import check_goldens
+
+    gold = json.loads((GOLD / "runs" / f"{arch}__{RECIPE}.json").read_text())
+    model = load(arch, device)
+    torch.manual_seed(0)
+    recipe = GOLD / "recipes" / "general" / "ptq" / f"{RECIPE}.yaml"
+    qtq.quantize(model, str(recipe), forward_loop(device), recipe_root=GOLD / "recipes")
+    ours = {k: float(v) for k, v in qtq.activation_amax(model).items()}
+    out = {"act_amax": [sum(gold["act_amax"][k] == ours.get(k) for k in gold["act_amax"]),
+                        len(gold["act_amax"])]}
+    with tempfile.TemporaryDirectory() as d:
+        qtq.export_hf_checkpoint(model, f"{d}/export", checkpoint_dir=str(GOLD / "checkpoints" / arch),
+                                 device=device)
+        qtq.fold_weight(model)
+        model.save_pretrained(f"{d}/fake")
+        for mode in ("export", "fake"):
+            got, want = check_goldens.dir_digest(f"{d}/{mode}"), gold["modes"][mode]["tensors"]
+            diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
+            out[mode] = [len(want) - len(diff), len(want), diff[:4]]
+    return out
+
+
 def same(a, b):
     return a.dtype == b.dtype and a.shape == b.shape and bool(
         (a.contiguous().view(-1).view(dtype_int(a)) == b.contiguous().view(-1).view(
@@ -185,9 +216,13 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--archs", default="")
     ap.add_argument("--out", default="")
+    ap.add_argument("--goldens", action="store_true",
+                    help="qcfg.torch only, against the recorded H200 goldens (no ModelOpt)")
     args = ap.parse_args()
     archs = [a for a in args.archs.split(",") if a] or sorted(
         p.name for p in (GOLD / "checkpoints").iterdir())
+    if args.goldens:
+        return goldens_main(archs, args)
     results, ok = {}, True
     for arch in archs:
         t = time.time()
@@ -217,6 +252,22 @@ def main():
     print(f"{sum(1 for r in results.values() if 'error' not in r)} of {len(results)} ran; "
           f"{'all identical' if ok else 'NOT all identical'} ({args.device})")
     return 0 if ok else 1
+
+
+def goldens_main(archs, args):
+    results, identical = {}, 0
+    for arch in archs:
+        r = results[arch] = golden_compare(arch, args.device)
+        good = all(r[m][0] == r[m][1] for m in ("export", "fake"))
+        identical += good and r["act_amax"][0] == r["act_amax"][1]
+        print(f"{arch}: act amax {r['act_amax'][0]}/{r['act_amax'][1]}  export "
+              f"{r['export'][0]}/{r['export'][1]}  fake {r['fake'][0]}/{r['fake'][1]}"
+              + "".join(f"\n  {m} first differing: {r[m][2]}" for m in ("export", "fake")
+                        if r[m][2]), flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=1))
+    print(f"{identical} of {len(archs)} checkpoints identical to the goldens ({args.device})")
+    return 0 if identical == len(archs) else 1
 
 
 if __name__ == "__main__":
