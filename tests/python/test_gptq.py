@@ -130,18 +130,42 @@ class Export(unittest.TestCase):
             first = report["weight_amax"][q.name][0]
             self.assertEqual(first["amax"], q.stages[0].amax.reshape(-1).tolist(), q.name)
 
-    def test_qcfg_ptq_refuses_gptq_without_weight_amax(self):
+    def ptq(self, weight_amax=None):
+        """`qcfg ptq` of the GPTQ case on its own checkpoint, with --weight-amax `weight_amax`."""
         with tempfile.TemporaryDirectory() as d:
             ckpt = os.path.join(d, "ckpt")
             os.mkdir(ckpt)
             safetensors_io.save_file(dict(gptq_case.model().state_dict()),
                                      os.path.join(ckpt, "model.safetensors"))
-            done = subprocess.run([qcfg_executable(), "ptq", gptq_case.CONFIG, "--model", ckpt,
-                                   "--out", os.path.join(d, "out")],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            args = [qcfg_executable(), "ptq", gptq_case.CONFIG, "--model", ckpt, "--out",
+                    os.path.join(d, "out"), "--device", "cpu", "--quiet"]
+            if weight_amax is not None:
+                path = os.path.join(d, "weight_amax.json")
+                with open(path, "w") as f:
+                    json.dump(weight_amax, f)
+                args += ["--weight-amax", path]
+            done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            return done, os.path.exists(os.path.join(d, "out"))
+
+    def test_qcfg_ptq_refuses_gptq_without_weight_amax(self):
+        done, written = self.ptq()
         self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertFalse(written)
         self.assertIn("calibration algorithm 'gptq' is not run by qcfg", done.stderr)
         self.assertIn("qcfg.torch.quantize", done.stderr)
+
+    def test_weight_amax_of_the_wrong_size_or_name_is_refused(self):
+        done, written = self.ptq({"up_proj.weight_quantizer": {"amax": [0.5] * 3}})
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertIn("--weight-amax gives 3 amax values", done.stderr)
+        self.assertFalse(written)
+        done, written = self.ptq({"up_proj.weight_quantizr": {"amax": [0.5]}})
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn("names no quantized weight", done.stderr)
+        self.assertFalse(written)
+        done, _ = self.ptq({"up_proj.weight_quantizer": {"amax": [-1.0]}})
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn("finite non-negative", done.stderr)
 
 
 class Errors(unittest.TestCase):
