@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import types
 import unittest
 
 import torch
@@ -166,6 +167,73 @@ class Export(unittest.TestCase):
         done, _ = self.ptq({"up_proj.weight_quantizer": {"amax": [-1.0]}})
         self.assertEqual(done.returncode, 2, done.stderr)
         self.assertIn("finite non-negative", done.stderr)
+
+
+class Layerwise(unittest.TestCase):
+    """Layer by layer (ModelOpt's layerwise_calibrate): layer 1 is calibrated on what layer 0,
+    quantized and updated, gives it, which is what the quantized model computes afterwards;
+    without layerwise, on what the unquantized model gives."""
+
+    def setUp(self):
+        self.saved = sys.modules.get("transformers")
+        module = self.saved or types.ModuleType("transformers")
+        self.had_base = hasattr(module, "PreTrainedModel")
+        if not self.had_base:  # is_hf_model: an instance of transformers.PreTrainedModel
+            module.PreTrainedModel = type("PreTrainedModel", (torch.nn.Module,), {})
+        sys.modules["transformers"] = module
+        self.module = module
+
+    def tearDown(self):
+        if not self.had_base:
+            del self.module.PreTrainedModel
+        if self.saved is None:
+            del sys.modules["transformers"]
+
+    def quantized(self, layerwise):
+        model = self.hf_like()
+        with open(gptq_case.CONFIG) as f:
+            text = f.read() + ("  layerwise: {enable: true}\n" if layerwise else "")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "recipe.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            qtq.quantize(model, path, gptq_case.forward_loop)
+        return model
+
+    def hf_like(self):
+        class Decoder(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = torch.nn.ModuleList([gptq_case.model(), gptq_case.model()])
+
+        class HfLike(self.module.PreTrainedModel):  # model.model.layers, as ModelOpt finds them
+            def __init__(self):
+                super().__init__()
+                self.model = Decoder()
+
+            def forward(self, x):
+                for layer in self.model.layers:
+                    x = layer(x)
+                return x
+
+        return HfLike().eval()
+
+    def layer1_input_max(self, model):
+        seen = []
+        h = model.model.layers[1].register_forward_pre_hook(
+            lambda m, a: seen.append(a[0].detach().abs().amax().float()))
+        gptq_case.forward_loop(model)
+        h.remove()
+        return float(torch.stack(seen).max())
+
+    def test_next_layer_sees_the_quantized_layer(self):
+        name = "model.layers.1.up_proj.input_quantizer"
+        model = self.quantized(layerwise=True)
+        quantized = self.layer1_input_max(model)
+        self.assertEqual(float(qtq.activation_amax(model)[name]), quantized)
+        flat = float(qtq.activation_amax(self.quantized(layerwise=False))[name])
+        self.assertEqual(flat, self.layer1_input_max(self.hf_like()))
+        self.assertNotEqual(flat, quantized)
 
 
 class Errors(unittest.TestCase):

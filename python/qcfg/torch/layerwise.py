@@ -58,7 +58,7 @@ class _Layer:
     def __init__(self, module):
         self.module, self.mode = module, "original"
         self.captured, self.replay, self.last_output = [], collections.deque(), None
-        self.forward = module.forward
+        self.forward, self.own = module.forward, module.__dict__.get("forward")
         module.forward = self._forward
 
     def _forward(self, *args, **kwargs):
@@ -75,7 +75,15 @@ class _Layer:
         return self.forward(*args, **kwargs)
 
     def restore(self):
-        self.module.__dict__.pop("forward", None)
+        _restore_forward(self.module, self.own)
+
+
+def _restore_forward(module, own):
+    """Puts back an instance-level forward (accelerate's hooks set one) or removes ours."""
+    if own is not None:
+        module.forward = own
+    else:
+        module.__dict__.pop("forward", None)
 
 
 def _replay_loop(inputs):
@@ -97,7 +105,7 @@ class _Collector:
     def __init__(self, model, layers, forward_loop):
         self.model, self.forward_loop = model, forward_loop
         self.layers = [_Layer(m) for m in layers]
-        self.model_forward = model.forward
+        self.model_forward, self.own = model.forward, model.__dict__.get("forward")
         model.forward = self._model_forward
 
     def _model_forward(self, *args, **kwargs):
@@ -129,7 +137,7 @@ class _Collector:
     def restore(self):
         for layer in self.layers:
             layer.restore()
-        self.model.__dict__.pop("forward", None)
+        _restore_forward(self.model, self.own)
 
 
 def _outside(state, layers):
