@@ -42,6 +42,39 @@ def data():
             for b in range(3)]
 
 
+def hf_like(pretrained_model, config=None):
+    """Two copies of model() as the decoder layers of a model shaped like a transformers one
+    (model.model.layers, as ModelOpt's layerwise calibration finds them), on `pretrained_model`:
+    transformers.PreTrainedModel (with `config`) for ModelOpt, a stand-in in CI."""
+
+    class Decoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = torch.nn.ModuleList([model(), model()])
+
+    class HfLike(pretrained_model):
+        def __init__(self):
+            super().__init__(*([config] if config is not None else []))
+            self.model = Decoder()
+
+        def forward(self, x):
+            for layer in self.model.layers:
+                x = layer(x)
+            return x
+
+    return HfLike().eval()
+
+
+def layerwise_config(directory):
+    """CONFIG with `layerwise: {enable: true}`, written into `directory`; its path."""
+    with open(CONFIG) as f:
+        text = f.read() + "  layerwise: {enable: true}\n"
+    path = os.path.join(directory, "gptq_case_layerwise.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def forward_loop(model):
     with torch.no_grad():
         for x in data():

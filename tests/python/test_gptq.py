@@ -30,6 +30,11 @@ GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gptq_golden.j
 def qcfg_result():
     model = gptq_case.model()
     qtq.quantize(model, gptq_case.CONFIG, gptq_case.forward_loop)
+    return result_of(model)
+
+
+def result_of(model):
+    """Digests of a model quantized by qcfg.torch: weights, amax, then weights after fold."""
     amax = {}
     for q in model._qcfg.quantizers:
         for s in q.stages:
@@ -191,32 +196,13 @@ class Layerwise(unittest.TestCase):
 
     def quantized(self, layerwise):
         model = self.hf_like()
-        with open(gptq_case.CONFIG) as f:
-            text = f.read() + ("  layerwise: {enable: true}\n" if layerwise else "")
         with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "recipe.yaml")
-            with open(path, "w") as f:
-                f.write(text)
+            path = gptq_case.layerwise_config(d) if layerwise else gptq_case.CONFIG
             qtq.quantize(model, path, gptq_case.forward_loop)
         return model
 
     def hf_like(self):
-        class Decoder(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layers = torch.nn.ModuleList([gptq_case.model(), gptq_case.model()])
-
-        class HfLike(self.module.PreTrainedModel):  # model.model.layers, as ModelOpt finds them
-            def __init__(self):
-                super().__init__()
-                self.model = Decoder()
-
-            def forward(self, x):
-                for layer in self.model.layers:
-                    x = layer(x)
-                return x
-
-        return HfLike().eval()
+        return gptq_case.hf_like(self.module.PreTrainedModel)
 
     def layer1_input_max(self, model):
         seen = []
@@ -234,6 +220,13 @@ class Layerwise(unittest.TestCase):
         flat = float(qtq.activation_amax(self.quantized(layerwise=False))[name])
         self.assertEqual(flat, self.layer1_input_max(self.hf_like()))
         self.assertNotEqual(flat, quantized)
+
+    def test_same_bytes_as_modelopt(self):
+        with open(GOLDEN) as f:
+            golden = json.load(f)["layerwise"]
+        ours = result_of(self.quantized(layerwise=True))
+        for part in ("amax", "weights", "folded"):
+            self.assertEqual(ours[part], golden[part], f"{part} differ from ModelOpt's")
 
 
 class Errors(unittest.TestCase):

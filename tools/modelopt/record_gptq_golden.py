@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Records tests/python/gptq_golden.json: ModelOpt 0.47's GPTQ of the plain-module case
-(tests/python/gptq_case.py) on the CPU, with ModelOpt's NVFP4 kernels computed by qcfg's
-(gptq_compare.py says why), so CI (no GPU, no ModelOpt) can check qcfg.torch against it.
+(tests/python/gptq_case.py), and under "layerwise" its layerwise GPTQ of two copies of it as the
+decoder layers of a transformers PreTrainedModel, on the CPU, with ModelOpt's NVFP4 kernels
+computed by qcfg's (gptq_compare.py says why), so CI (no GPU, no ModelOpt) can check qcfg.torch
+against it.
 
   PYTHONPATH=python QCFG_TORCH_OPS=... QCFG_EXECUTABLE=... \\
       /work/venv-mo/bin/python tools/modelopt/record_gptq_golden.py [--check]
@@ -20,16 +22,34 @@ sys.path.insert(0, str(ROOT / "tools" / "modelopt"))
 GOLDEN = ROOT / "tests" / "python" / "gptq_golden.json"
 
 
-def modelopt_result():
+def hf_like():
+    """gptq_case.hf_like on a real transformers PreTrainedModel (ModelOpt's layerwise needs one)."""
+    import transformers
+
+    import gptq_case
+
+    class Config(transformers.PretrainedConfig):
+        model_type = "qcfg_gptq_case"
+
+    class Base(transformers.PreTrainedModel):
+        config_class = Config
+
+    return gptq_case.hf_like(Base, Config())
+
+
+def modelopt_result(layerwise=False):
     import modelopt.torch.quantization as mtq
     import torch
 
     import gptq_case
     from gptq_compare import qcfg_kernels_in_modelopt
 
-    model = gptq_case.model()
+    model = hf_like() if layerwise else gptq_case.model()
+    config = gptq_case.modelopt_config()
+    if layerwise:
+        config["algorithm"]["layerwise"] = {"enable": True}
     with qcfg_kernels_in_modelopt():
-        mtq.quantize(model, gptq_case.modelopt_config(), gptq_case.forward_loop)
+        mtq.quantize(model, config, gptq_case.forward_loop)
         amax = {}
         for name, m in model.named_modules():
             for attr in ("_amax", "_global_amax"):
@@ -48,6 +68,8 @@ def main():
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     result = modelopt_result()
+    result["layerwise"] = modelopt_result(layerwise=True)
+    del result["layerwise"]["torch"]
     if args.check:
         import test_gptq
 
