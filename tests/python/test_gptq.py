@@ -1,7 +1,8 @@
 """qcfg.torch's GPTQ (python/qcfg/torch/gptq.py) on a plain nn.Module on the CPU.
 
-gptq_golden.json is ModelOpt 0.47's own GPTQ of the same case (tests/python/gptq_case.py),
-recorded on the CPU with torch 2.11 by tools/modelopt/record_gptq_golden.py; qcfg.torch must give
+gptq_golden.json is ModelOpt 0.47's own GPTQ of the same case (tests/python/gptq_case.py), and
+its layerwise GPTQ of two copies as decoder layers, recorded on the CPU with torch 2.11 by
+tools/modelopt/record_gptq_golden.py; qcfg.torch must give
 the same bytes: every weight after GPTQ, every amax, every folded weight. Also checked: the
 numerics' invariants (the Hessian formula, the update with an identity inverse, dead inputs),
 the export through `qcfg ptq --weight-amax` and the errors."""

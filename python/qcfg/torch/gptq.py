@@ -165,7 +165,7 @@ def is_gptq_linear(q):
     return q.site.role == "weight" and q.enabled and isinstance(q.site.module, nn.Linear)
 
 
-def max_calibrate(state, quantizers, scope, loop):
+def max_calibrate(quantizers, scope, loop):
     """ModelOpt's max_calibrate on `scope`: weights, then activations on an unquantized
     forward (`loop(scope)`), then the sibling global amax."""
     for q in quantizers:
@@ -197,7 +197,7 @@ def _hessians(quantizers, scope, loop):
 @torch.no_grad()
 def gptq_scope(state, scope, loop, cfg):
     quantizers = _in_scope(state.quantizers, scope)
-    max_calibrate(state, quantizers, scope, loop)
+    max_calibrate(quantizers, scope, loop)
     for h in _hessians(quantizers, scope, loop):
         h.update_weight(cfg)
 
