@@ -57,8 +57,9 @@ bool algorithm_runs_here(const QuantizeConfig& qc, bool accept_max, bool weight_
         "max-calibrated, which is not what ModelOpt writes for this recipe; {}, or pass {} to "
         "accept max calibration",
         m->as_string(),
-        gptq ? "run GPTQ with the Python package (qcfg.torch.quantize on the live model, then "
-               "qcfg.torch.export_hf_checkpoint; docs/python.md)"
+        gptq ? "run GPTQ with the Python package, which has the model's forward "
+               "(qcfg.torch.quantize, then qcfg.torch.export_hf_checkpoint; or `python -m qcfg "
+               "calibrate --model DIR --recipe RECIPE --data FILE --out DIR`; docs/python.md)"
              : "run it with ModelOpt",
         kAcceptMax);
     if (accept_max)
