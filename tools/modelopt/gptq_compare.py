@@ -166,7 +166,9 @@ def golden_compare(arch, device):
     import qcfg.torch as qtq
 
     sys.path.insert(0, str(GOLD))
+    sys.path.insert(0, str(ROOT / "tools" / "gpu" / "python"))
     import check_goldens
+    from compare_modelopt import weight_amax_compare
 
     gold = json.loads((GOLD / "runs" / f"{arch}__{RECIPE}.json").read_text())
     model = load(arch, device)
@@ -175,7 +177,8 @@ def golden_compare(arch, device):
     qtq.quantize(model, str(recipe), forward_loop(device), recipe_root=GOLD / "recipes")
     ours = {k: float(v) for k, v in qtq.activation_amax(model).items()}
     out = {"act_amax": [sum(gold["act_amax"][k] == ours.get(k) for k in gold["act_amax"]),
-                        len(gold["act_amax"])]}
+                        len(gold["act_amax"])],
+           "weight_amax": list(weight_amax_compare(model, gold)[:2])}
     with tempfile.TemporaryDirectory() as d:
         qtq.export_hf_checkpoint(model, f"{d}/export", checkpoint_dir=str(GOLD / "checkpoints" / arch),
                                  device=device)
@@ -259,8 +262,9 @@ def goldens_main(archs, args):
     for arch in archs:
         r = results[arch] = golden_compare(arch, args.device)
         good = all(r[m][0] == r[m][1] for m in ("export", "fake"))
-        identical += good and r["act_amax"][0] == r["act_amax"][1]
-        print(f"{arch}: act amax {r['act_amax'][0]}/{r['act_amax'][1]}  export "
+        identical += good and all(r[a][0] == r[a][1] for a in ("act_amax", "weight_amax"))
+        print(f"{arch}: act amax {r['act_amax'][0]}/{r['act_amax'][1]}  weight amax "
+              f"{r['weight_amax'][0]}/{r['weight_amax'][1]}  export "
               f"{r['export'][0]}/{r['export'][1]}  fake {r['fake'][0]}/{r['fake'][1]}"
               + "".join(f"\n  {m} first differing: {r[m][2]}" for m in ("export", "fake")
                         if r[m][2]), flush=True)
