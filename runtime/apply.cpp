@@ -18,6 +18,7 @@
 #include "runtime/amax_report.h"
 #include "runtime/checkpoint.h"
 #include "runtime/compute.h"
+#include "runtime/devices.h"
 #include "runtime/hf_config.h"
 #include "runtime/output_files.h"
 #include "runtime/progress.h"
@@ -29,14 +30,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kVersion = "qcfg-0.1.0";
 constexpr const char* kIndexName = "model.safetensors.index.json";
-
-at::Device pick_device(const std::string& requested) {
-  const bool cuda = tensor_ops::cuda_available();
-  if (requested == "cuda" && !cuda)
-    throw ApplyError("--device cuda: no CUDA device is visible, or qcfg was built without CUDA");
-  return (requested == "cuda" || (requested == "auto" && cuda)) ? at::Device(at::kCUDA)
-                                                                : at::Device(at::kCPU);
-}
 
 // Experts a grouped module must have (config.json), 0 when it does not say.
 int64_t expected_experts(const std::string& model_dir) {
@@ -91,31 +84,50 @@ void write_scalars(const Prepared& p, ShardWriters& w) {
   }
 }
 
+// Work items in the order the workers take them: as prepared for one device; largest first for
+// several, so that the devices, each taking the next item when free, finish together. Every item
+// writes to its own place in the output, so the order changes no byte of it.
+std::vector<size_t> work_order(const Prepared& p, size_t devices) {
+  std::vector<size_t> order(p.work.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (devices < 2) return order;
+  std::vector<uint64_t> bytes(p.work.size(), 0);
+  for (size_t i = 0; i < p.work.size(); ++i)
+    for (size_t u : p.work[i]) bytes[i] += p.units[u].unit->bytes();
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return bytes[a] > bytes[b]; });
+  return order;
+}
+
 // The worker loop: work items (a unit, or a sibling group computed together) taken in order by
-// `jobs` threads; each reads, computes and writes its own tensors, so reading, compute and writing
-// of different items overlap.
+// `jobs` threads per device; each reads, computes and writes its own tensors, so reading, compute
+// and writing of different items overlap, and the devices share one queue.
 class Runner {
  public:
-  Runner(const Prepared& p, ShardWriters& w, const at::Device& device, Progress& progress,
+  Runner(const Prepared& p, ShardWriters& w, std::vector<at::Device> devices, Progress& progress,
          AmaxReport& report, StageTimes& times)
-      : p_(p), w_(w), device_(device), progress_(progress), report_(report), times_(times) {}
+      : p_(p), w_(w), devices_(std::move(devices)), order_(work_order(p, devices_.size())),
+        progress_(progress), report_(report), times_(times) {}
 
   void run(int jobs) {
     std::vector<std::thread> threads;
-    for (int i = 0; i < std::max(1, jobs); ++i) threads.emplace_back([this] { loop(); });
+    for (const at::Device& device : devices_)
+      for (int i = 0; i < std::max(1, jobs); ++i)
+        threads.emplace_back([this, device] { loop(device); });
     for (std::thread& t : threads) t.join();
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
-  void loop() {
-    const tensor_ops::WorkerStream stream(device_);  // jobs overlap on the GPU too
-    for (size_t i = next_++; i < p_.work.size() && !failed_; i = next_++) {
+  void loop(const at::Device& device) {
+    const tensor_ops::WorkerStream stream(device);  // jobs overlap on the GPU too
+    for (size_t k = next_++; k < order_.size() && !failed_; k = next_++) {
+      const size_t i = order_[k];
       try {
         if (p_.work[i].size() == 1)
-          run_unit(p_.work[i][0]);
+          run_unit(p_.work[i][0], device);
         else
-          run_group(p_.work[i]);
+          run_group(p_.work[i], device);
       } catch (const ApplyError&) {
         fail(std::current_exception());
       } catch (const std::exception& e) {  // kernels and writers: say which tensor it was
@@ -138,7 +150,7 @@ class Runner {
            (p_.work[i].size() > 1 ? " (and its siblings)" : "");
   }
 
-  void run_unit(size_t i) {
+  void run_unit(size_t i, const at::Device& device) {
     const PreparedUnit& u = p_.units[i];
     auto [writer, first] = w_.unit_slot[i];
     if (!u.quantizes()) {
@@ -157,7 +169,7 @@ class Runner {
       UnitResult r;
       {
         const StageTimer timer(&times_, Stage::unit);
-        r = compute_unit(u, device_, &times_);
+        r = compute_unit(u, device, &times_);
       }
       const StageTimer timer(&times_, Stage::write);
       for (size_t k = 0; k < r.outputs.size(); ++k)
@@ -171,13 +183,13 @@ class Runner {
 
   // Siblings whose weight amax is unified: computed together, each member's outputs written to
   // its own unit's place (the shard of its source weight).
-  void run_group(const std::vector<size_t>& item) {
+  void run_group(const std::vector<size_t>& item, const at::Device& device) {
     std::vector<const PreparedUnit*> units;
     for (size_t i : item) units.push_back(&p_.units[i]);
     std::vector<UnitResult> results;
     {
       const StageTimer timer(&times_, Stage::unit);
-      results = compute_group(units, device_, &times_);
+      results = compute_group(units, device, &times_);
     }
     for (size_t m = 0; m < item.size(); ++m) {
       auto [writer, first] = w_.unit_slot[item[m]];
@@ -196,7 +208,8 @@ class Runner {
 
   const Prepared& p_;
   ShardWriters& w_;
-  at::Device device_;
+  std::vector<at::Device> devices_;
+  std::vector<size_t> order_;
   Progress& progress_;
   AmaxReport& report_;
   StageTimes& times_;
@@ -328,7 +341,7 @@ void check_act_amax_names(const ApplyOptions& o, const Binding& binding) {
 bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
                 ApplySummary* summary) {
   check_output_path(o.model_dir, o.out_dir);
-  const at::Device device = pick_device(o.device);
+  const std::vector<at::Device> devices = pick_devices(o.device, o.devices);
   Checkpoint ckpt = [&] {
     try {
       return Checkpoint::open(o.model_dir);
@@ -350,7 +363,7 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
   Progress progress(prepared.units.size(), ckpt.total_bytes(), o.progress);
   AmaxReport report;
   StageTimes times;
-  Runner(prepared, writers, device, progress, report, times).run(o.jobs);
+  Runner(prepared, writers, devices, progress, report, times).run(o.jobs);
   write_scalars(prepared, writers);
   {
     const StageTimer timer(&times, Stage::flush);
@@ -362,7 +375,7 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
   written.insert(kIndexName);
   if (ckpt.sharded())
     staging.write_json(kIndexName, shard_index_json(writers.weight_map, writers.total));
-  staging.write_json("qcfg_runtime.json", report.json(plan, prepared, device.str()));
+  staging.write_json("qcfg_runtime.json", report.json(plan, prepared, devices_label(devices)));
   written.insert("qcfg_runtime.json");
   write_configs(prepared, o, staging, written);
   copy_other_files(o.model_dir, staging, written);
@@ -373,7 +386,7 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
     summary->bytes_read = ckpt.total_bytes();
     summary->bytes_written = writers.total;
     summary->seconds = progress.seconds();
-    summary->device = device.str();
+    summary->device = devices_label(devices);
     summary->read_seconds = times.seconds(Stage::read);
     summary->compute_seconds = times.seconds(Stage::unit) - times.seconds(Stage::read);
     summary->write_seconds = times.seconds(Stage::write);

@@ -26,7 +26,8 @@ struct ApplyOptions {
   std::string out_dir;
   Mode mode = Mode::fake;
   std::string device = "auto";  // auto | cuda | cpu
-  int jobs = 2;                 // units in flight (read, compute and write overlap across them)
+  std::string devices;          // --devices (runtime/devices.h); non-empty: overrides device
+  int jobs = 2;                 // units in flight per device (read, compute and write overlap)
   bool sync = true;             // output flushed to disk (fsync) before it is renamed into place
   std::map<std::string, float> act_amax;
   std::string act_amax_file;  // where act_amax came from (messages)

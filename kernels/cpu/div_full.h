@@ -30,4 +30,40 @@ QCFG_HD float div_full(float x, float y) {
 #endif
 }
 
+// Many quotients x / y by one y (a block scale): the sequence above without its scaling steps is
+// MUFU.RCP(y) * x, so for 2^-126 <= |y| <= 2^126 (neither scaling step applies, and MUFU.RCP of a
+// normal y is normal, so rcp.approx.ftz is the plain MUFU.RCP) the reciprocal is computed once and
+// each quotient is one multiplication rounded to nearest; any other y takes div_full. The result
+// is div_full's bit for bit (tests/kernels/div_full_test.cpp on the host; on the GPU the
+// equality tests, since the identity rests on ptxas's expansion read off the SASS).
+struct DivFullDivisor {
+  float y;
+  float rcp;   // MUFU.RCP(y) when plain
+  bool plain;  // 2^-126 <= |y| <= 2^126
+};
+
+QCFG_HD DivFullDivisor div_full_divisor(float y) {
+  const float ay = abs_f(y);
+  const bool plain = ay >= 0x1p-126f && ay <= 0x1p126f;
+  float r = 0.0f;
+  if (plain) {
+#if defined(__CUDA_ARCH__)
+    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(y));
+#else
+    r = mufu_rcp_emulated(y);
+#endif
+  }
+  return DivFullDivisor{y, r, plain};
+}
+
+QCFG_HD float div_full(float x, const DivFullDivisor& d) {
+  if (!d.plain) return div_full(x, d.y);
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(d.rcp, x);  // the GPU writes 0x7fffffff for a NaN product
+#else
+  const float q = d.rcp * x;
+  return is_nan(q) ? bits_float(0x7fffffffu) : q;
+#endif
+}
+
 }  // namespace qcfg::numerics

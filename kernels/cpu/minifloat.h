@@ -178,16 +178,43 @@ QCFG_HD float e4m3_value(uint8_t code) { return decode_minifloat(code, fmt_e4m3(
 // E2M1 magnitude by index (the FP4 table).
 QCFG_HD float e2m1_magnitude(uint32_t index) { return decode_minifloat(index & 7u, fmt_e2m1()); }
 
-// E2M1 round-to-nearest-even of a magnitude; NaN and inf saturate to 6 (index 7).
-QCFG_HD float e2m1_round_magnitude(float a) {
+// E2M1 round-to-nearest-even of a magnitude; NaN and inf saturate to 6 (index 7). The *_grid
+// forms are the definition (the generic grid rounding); the reference and the kernels call the
+// forms below them, which take the common inputs [0, 8) through straight-line code on the
+// exponent bits (no data-dependent branch: they cost issue slots in the kernels) and everything
+// else through the definition. tests/kernels/minifloat_fast_test.cpp proves them equal.
+QCFG_HD float e2m1_round_magnitude_grid(float a) {
   if (!is_finite(a)) return 6.0f;
   const float v = round_to_grid(a, fmt_e2m1()).value;
   return v > 6.0f ? 6.0f : v;
 }
-QCFG_HD uint32_t e2m1_index_rne(float a) {
+QCFG_HD uint32_t e2m1_index_rne_grid(float a) {
   if (!is_finite(a)) return 7u;
   const GridPoint p = round_to_grid(a, fmt_e2m1());
   return p.value > 6.0f ? 7u : p.code;
+}
+
+// For 0 <= a < 8 (and -0): grid exponent e = max(exponent(a), 0) in {0, 1, 2}, spacing 2^(e-1);
+// a * 2^(1-e) and n * 2^(e-1) are exact, rint breaks ties to even, i.e. to the even code.
+QCFG_HD int e2m1_binade(float a) {
+  const int biased = static_cast<int>((float_bits(a) >> 23) & 0xffu);
+  return biased > 127 ? biased - 127 : 0;
+}
+QCFG_HD float e2m1_grid_steps(float a, int e) {  // rint(a / 2^(e-1))
+  return rint_f(a * bits_float(static_cast<uint32_t>(128 - e) << 23));
+}
+QCFG_HD float e2m1_round_magnitude(float a) {
+  if (!(a >= 0.0f && a < 8.0f)) return e2m1_round_magnitude_grid(a);  // NaN, inf, >= 8, < 0
+  const int e = e2m1_binade(a);
+  const float v = e2m1_grid_steps(a, e) * bits_float(static_cast<uint32_t>(126 + e) << 23);
+  return v > 6.0f ? 6.0f : v;
+}
+QCFG_HD uint32_t e2m1_index_rne(float a) {
+  if (!(a >= 0.0f && a < 8.0f)) return e2m1_index_rne_grid(a);
+  const int e = e2m1_binade(a);
+  const uint32_t code =
+      (static_cast<uint32_t>(e) << 1) + static_cast<uint32_t>(e2m1_grid_steps(a, e));
+  return code > 7u ? 7u : code;  // 6 <= a < 8 may round to 8, which saturates like the grid's
 }
 
 // MXFP4 real quant (MXFP4QTensor.cast_fp4): index = number of E2M1 decision bounds strictly below

@@ -77,6 +77,10 @@ QCFG_HD float apply_sign_ge0_triton(float x, float magnitude) {
 QCFG_HD float e2m1_qdq_div(float x, float s) {
   return apply_sign_ge0_triton(x, e2m1_round_magnitude(div_full(abs_f(x), s)) * s);
 }
+// The same with the block scale's reciprocal prepared once per block (div_full.h): bit-identical.
+QCFG_HD float e2m1_qdq_div(float x, const DivFullDivisor& s) {
+  return apply_sign_ge0_triton(x, e2m1_round_magnitude(div_full(abs_f(x), s)) * s.y);
+}
 
 // ModelOpt's per-tensor scales are amax x f32(1/bound), not amax / bound: PyTorch divides a CUDA
 // tensor by a Python number by multiplying with the float32 reciprocal (docs/numerics.md,

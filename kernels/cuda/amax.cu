@@ -75,8 +75,9 @@ cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* am
     constexpr int kThreads = 256;
     // One atomic per CTA: cap the grid, the kernel grid-strides.
     const unsigned grid = std::min(detail::grid_for((numel + 7) / 8, kThreads), 1024u);
-    amax_tensor_kernel<T><<<grid, kThreads, 0, stream>>>(
-        static_cast<const T*>(x), numel, reinterpret_cast<unsigned*>(amax_out), detail::aligned16(x));
+    amax_tensor_kernel<T><<<grid, kThreads, 0, stream>>>(static_cast<const T*>(x), numel,
+                                                         reinterpret_cast<unsigned*>(amax_out),
+                                                         detail::aligned16(x));
   });
 }
 

@@ -1,6 +1,12 @@
 // Dynamic block fake quant along the last dim: NVFP4 (16-wide, canonical Triton arithmetic) and
-// MX (E8M0, 8/16/32-wide). One thread owns one block: it reads the block once into registers
-// (16-byte loads when the row is vector-aligned), reduces the max, quantizes and writes.
+// MX (E8M0, 8/16/32-wide). A thread owns whole blocks: it reads each block once into registers,
+// reduces the max, quantizes and writes.
+//  * Full blocks (cols a multiple of the block, 16-byte aligned buffers): block b starts at
+//    element b * kBlock, so there is no index division; each thread loads kPer blocks (64 bytes of
+//    bf16) before computing any, so several 16-byte loads are in flight per thread; the MX
+//    element format is a template argument, so its grid constants fold into the code.
+//  * Anything else (partial last block, unaligned rows): one block per iteration, row and column
+//    from a division (32-bit when the block count fits), scalar loads where a row is unaligned.
 #include "kernels/cuda/device_common.cuh"
 
 namespace qcfg::cuda {
@@ -63,8 +69,9 @@ struct Nvfp4BlockOp {
   template <int kBlock>
   __device__ void operator()(float (&v)[kBlock]) const {
     const float s = nvfp4_dynamic_block_scale(block_abs_max(v), nvfp4_global_scale(*global_amax));
+    const DivFullDivisor d = div_full_divisor(s);  // one reciprocal per block
 #pragma unroll
-    for (int i = 0; i < kBlock; ++i) v[i] = e2m1_qdq_div(v[i], s);
+    for (int i = 0; i < kBlock; ++i) v[i] = e2m1_qdq_div(v[i], d);
   }
 };
 
@@ -78,17 +85,69 @@ struct MxBlockOp {
   }
 };
 
+// The same with the element format fixed at compile time (the full-block kernels).
+template <MxElement kElement>
+struct MxBlockOpFixed {
+  template <int kBlock>
+  __device__ void operator()(float (&v)[kBlock]) const {
+    const int k = mx_fake_exponent(block_abs_max(v), kElement);
+#pragma unroll
+    for (int i = 0; i < kBlock; ++i) v[i] = mx_qdq(v[i], k, kElement);
+  }
+};
+
+template <int kBlock>
+constexpr int kBlocksPerThread = 32 / kBlock;  // 64 bytes of bf16 per thread and iteration
+
+template <class T, int kBlock, class Op>
+__global__ void full_block_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t blocks,
+                                  Op op) {
+  constexpr int kPer = kBlocksPerThread<kBlock>;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < blocks;
+       b += stride * kPer) {
+    float v[kPer][kBlock];
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) {
+      if (b + k * stride < blocks)
+        load_block<T, kBlock>(x, (b + k * stride) * kBlock, kBlock, true, v[k]);
+    }
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) {
+      if (b + k * stride < blocks) {
+        op(v[k]);
+        store_block<T, kBlock>(y, (b + k * stride) * kBlock, kBlock, true, v[k]);
+      }
+    }
+  }
+}
+
+// Row and first column of block b (col_blocks blocks per row), in 32 bits when they fit.
+__device__ __forceinline__ void block_position(int64_t b, int64_t col_blocks, bool narrow,
+                                               int64_t& row, int64_t& col_block) {
+  if (narrow) {
+    const uint32_t b32 = static_cast<uint32_t>(b), cb = static_cast<uint32_t>(col_blocks);
+    row = b32 / cb;
+    col_block = b32 - static_cast<uint32_t>(row) * cb;
+  } else {
+    row = b / col_blocks;
+    col_block = b - row * col_blocks;
+  }
+}
+
 template <class T, int kBlock, class Op>
 __global__ void block_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows, int64_t cols,
                              Op op, bool vectorized) {
   static_assert(BlockTraits<kBlock>::kSize == kBlock);
   const int64_t col_blocks = (cols + kBlock - 1) / kBlock;
   const int64_t total = rows * col_blocks;
+  const bool narrow = total <= 0xffffffffll;
   const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < total;
        b += nthreads) {
-    const int64_t r = b / col_blocks;
-    const int64_t begin = (b % col_blocks) * kBlock;
+    int64_t r, col_block;
+    block_position(b, col_blocks, narrow, r, col_block);
+    const int64_t begin = col_block * kBlock;
     const int len = static_cast<int>(cols - begin < kBlock ? cols - begin : kBlock);
     float v[kBlock];
     load_block<T, kBlock>(x + r * cols, begin, len, vectorized, v);
@@ -97,20 +156,51 @@ __global__ void block_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t
   }
 }
 
-template <int kBlock, class Op>
+// Op: the runtime-parameter op (general kernel); FullOp: the same op for the full-block kernel.
+template <int kBlock, class Op, class FullOp>
 cudaError_t launch_block(const void* x, void* y, int64_t rows, int64_t cols, DType dtype, Op op,
-                         cudaStream_t stream) {
+                         FullOp full_op, cudaStream_t stream) {
   if (x == nullptr || y == nullptr || rows <= 0 || cols <= 0) return cudaErrorInvalidValue;
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     // Rows must start on 16-byte boundaries for the vector path.
     const bool vectorized = detail::aligned16(x) && detail::aligned16(y) &&
                             (cols * static_cast<int64_t>(sizeof(T))) % 16 == 0;
+    const int64_t blocks = rows * ((cols + kBlock - 1) / kBlock);
+    if (vectorized && cols % kBlock == 0 && kBlock % detail::VecTraits<T>::kElems == 0) {
+      constexpr int kThreads = 256;
+      const int64_t threads = (blocks + kBlocksPerThread<kBlock> - 1) / kBlocksPerThread<kBlock>;
+      full_block_kernel<T, kBlock><<<detail::grid_for(threads, kThreads), kThreads, 0, stream>>>(
+          static_cast<const T*>(x), static_cast<T*>(y), blocks, full_op);
+      return;
+    }
     constexpr int kThreads = 128;
-    const unsigned grid = detail::grid_for(rows * ((cols + kBlock - 1) / kBlock), kThreads);
-    block_kernel<T, kBlock><<<grid, kThreads, 0, stream>>>(
+    block_kernel<T, kBlock><<<detail::grid_for(blocks, kThreads), kThreads, 0, stream>>>(
         static_cast<const T*>(x), static_cast<T*>(y), rows, cols, op, vectorized);
   });
+}
+
+template <int kBlock>
+cudaError_t launch_mx(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
+                      MxElement element, cudaStream_t stream) {
+  const MxBlockOp op{element};
+  switch (element) {
+#define QCFG_MX_CASE(e)                                                                      \
+  case MxElement::e:                                                                         \
+    return launch_block<kBlock>(x, y, rows, cols, dtype, op, MxBlockOpFixed<MxElement::e>{}, \
+                                stream);
+    QCFG_MX_CASE(e2m1)
+    QCFG_MX_CASE(e3m2)
+    QCFG_MX_CASE(e2m3)
+    QCFG_MX_CASE(e1m2)
+    QCFG_MX_CASE(e0m3)
+    QCFG_MX_CASE(e3m0)
+    QCFG_MX_CASE(e4m3)
+    QCFG_MX_CASE(e5m2)
+    QCFG_MX_CASE(int8)
+#undef QCFG_MX_CASE
+  }
+  return cudaErrorInvalidValue;
 }
 
 }  // namespace
@@ -118,19 +208,19 @@ cudaError_t launch_block(const void* x, void* y, int64_t rows, int64_t cols, DTy
 cudaError_t nvfp4_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
                              const float* global_amax, cudaStream_t stream) {
   if (global_amax == nullptr) return cudaErrorInvalidValue;
-  return launch_block<16>(x, y, rows, cols, dtype, Nvfp4BlockOp{global_amax}, stream);
+  const Nvfp4BlockOp op{global_amax};
+  return launch_block<16>(x, y, rows, cols, dtype, op, op, stream);
 }
 
 cudaError_t mx_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
                           MxElement element, int block, cudaStream_t stream) {
-  const MxBlockOp op{element};
   switch (block) {
     case 8:
-      return launch_block<8>(x, y, rows, cols, dtype, op, stream);
+      return launch_mx<8>(x, y, rows, cols, dtype, element, stream);
     case 16:
-      return launch_block<16>(x, y, rows, cols, dtype, op, stream);
+      return launch_mx<16>(x, y, rows, cols, dtype, element, stream);
     case 32:
-      return launch_block<32>(x, y, rows, cols, dtype, op, stream);
+      return launch_mx<32>(x, y, rows, cols, dtype, element, stream);
     default:
       return cudaErrorInvalidValue;
   }

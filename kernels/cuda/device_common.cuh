@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include "kernels/cpu/storage.h"
+#include "kernels/cuda/fast_div.h"
 #include "kernels/cuda/kernels.h"
 
 namespace qcfg::cuda::detail {
@@ -46,6 +47,71 @@ __device__ __forceinline__ float load1(const T* p) {
 template <class T>
 __device__ __forceinline__ void store1(T* p, float v) {
   *p = numerics::from_float<T>(v);
+}
+
+// AmaxIndexing::index for tensors of fewer than 2^32 elements, with the divisions by the layout's
+// strides as FastDiv32 (built on the host at launch).
+struct AmaxIndex32 {
+  AmaxIndexing::Kind kind = AmaxIndexing::Kind::tensor;
+  FastDiv32 outer;  // axis: stride; block: cols
+  FastDiv32 inner;  // axis: size; block: block
+  uint32_t col_blocks = 1;
+
+  static AmaxIndex32 make(const AmaxIndexing& ix) {
+    AmaxIndex32 f;
+    f.kind = ix.kind;
+    if (ix.kind == AmaxIndexing::Kind::axis) {
+      f.outer = FastDiv32::make(static_cast<uint32_t>(ix.stride));
+      f.inner = FastDiv32::make(static_cast<uint32_t>(ix.size));
+    } else if (ix.kind == AmaxIndexing::Kind::block) {
+      f.outer = FastDiv32::make(static_cast<uint32_t>(ix.cols));
+      f.inner = FastDiv32::make(static_cast<uint32_t>(ix.block));
+      f.col_blocks = static_cast<uint32_t>((ix.cols + ix.block - 1) / ix.block);
+    }
+    return f;
+  }
+  // Whether make() represents ix exactly for tensors of numel elements.
+  static bool fits(const AmaxIndexing& ix, int64_t numel) {
+    const int64_t lim = 0xffffffffll;
+    return numel <= lim && ix.stride <= lim && ix.size <= lim && ix.cols <= lim && ix.block <= lim;
+  }
+
+  __device__ __forceinline__ uint32_t operator()(uint32_t i) const {
+    if (kind == AmaxIndexing::Kind::tensor) return 0;
+    if (kind == AmaxIndexing::Kind::axis) return inner.mod(outer.div(i));
+    const uint32_t r = outer.div(i);
+    return r * col_blocks + inner.div(i - r * outer.divisor);
+  }
+};
+
+// Where a vector's amax entry comes from: one entry for the whole tensor (read once), or the
+// entry of each element index (FastDiv32 index maps, or the 64-bit AmaxIndexing beyond 2^32).
+struct AmaxSource {
+  const float* amax;
+  AmaxIndexing wide;
+  AmaxIndex32 narrow;
+  bool use_narrow;
+
+  static AmaxSource make(const float* amax, const AmaxIndexing& ix, int64_t numel) {
+    const bool narrow = AmaxIndex32::fits(ix, numel);
+    return {amax, ix, narrow ? AmaxIndex32::make(ix) : AmaxIndex32{}, narrow};
+  }
+  __device__ __forceinline__ float at(int64_t i) const {
+    return amax[use_narrow ? narrow(static_cast<uint32_t>(i)) : wide.index(i)];
+  }
+};
+
+// True when every aligned group of n consecutive elements maps to one amax entry.
+inline bool uniform_over(const AmaxIndexing& ix, int64_t n) {
+  switch (ix.kind) {
+    case AmaxIndexing::Kind::tensor:
+      return true;
+    case AmaxIndexing::Kind::axis:
+      return ix.stride % n == 0;
+    case AmaxIndexing::Kind::block:
+      return ix.block % n == 0 && ix.cols % n == 0;
+  }
+  return false;
 }
 
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }

@@ -1,6 +1,8 @@
 // Per-element fake quant with per-tensor / per-axis / per-block amax: INT (incl. INT4 blocks)
-// and FP8 E4M3. One pass, 16-byte vector loads; scales recomputed per element from the amax
-// (same fp32 ops as the CPU reference, which precomputes them — identical values).
+// and FP8 E4M3. One pass, 16-byte vector loads, two vectors in flight per thread; scales
+// recomputed from the amax (same fp32 ops as the CPU reference, which precomputes them —
+// identical values): once per thread for a per-tensor amax, once per vector when a vector shares
+// one entry, else per element; the entry's index via FastDiv32 below 2^32 elements.
 #include "kernels/cuda/device_common.cuh"
 
 namespace qcfg::cuda {
@@ -33,38 +35,40 @@ struct Fp8Op {
 
 template <class T, class Op>
 __global__ void elementwise_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t numel,
-                                   const float* __restrict__ amax, AmaxIndexing indexing, Op op,
-                                   bool vectorized, bool vector_uniform) {
+                                   detail::AmaxSource src, Op op, bool vectorized,
+                                   bool vector_uniform) {
   constexpr int kN = detail::VecTraits<T>::kElems;
+  constexpr int kPer = 2;  // vectors in flight per thread
   const int64_t tid = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
   const int64_t nvec = vectorized ? numel / kN : 0;
-  for (int64_t v = tid; v < nvec; v += nthreads) {
-    float buf[kN];
-    detail::load_vec(x + v * kN, buf);
-    if (vector_uniform) {
-      const auto p = op.params(amax[indexing.index(v * kN)]);
+  const bool per_tensor = src.wide.kind == AmaxIndexing::Kind::tensor;
+  // Per-tensor params (with their divisions) once per thread, not once per vector.
+  const auto tensor_params = op.params(src.amax[0]);
+  for (int64_t v = tid; v < nvec; v += nthreads * kPer) {
+    float buf[kPer][kN];
 #pragma unroll
-      for (int i = 0; i < kN; ++i) buf[i] = op.apply(buf[i], p);
-    } else {
-#pragma unroll
-      for (int i = 0; i < kN; ++i) buf[i] = op.apply(buf[i], op.params(amax[indexing.index(v * kN + i)]));
+    for (int k = 0; k < kPer; ++k) {
+      if (v + k * nthreads < nvec) detail::load_vec(x + (v + k * nthreads) * kN, buf[k]);
     }
-    detail::store_vec(y + v * kN, buf);
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) {
+      const int64_t first = (v + k * nthreads) * kN;
+      if (first >= nvec * kN) continue;
+      if (per_tensor || vector_uniform) {
+        const auto p = per_tensor ? tensor_params : op.params(src.at(first));
+#pragma unroll
+        for (int i = 0; i < kN; ++i) buf[k][i] = op.apply(buf[k][i], p);
+      } else {
+#pragma unroll
+        for (int i = 0; i < kN; ++i) buf[k][i] = op.apply(buf[k][i], op.params(src.at(first + i)));
+      }
+      detail::store_vec(y + first, buf[k]);
+    }
   }
   for (int64_t i = nvec * kN + tid; i < numel; i += nthreads) {
-    detail::store1(y + i, op.apply(detail::load1(x + i), op.params(amax[indexing.index(i)])));
+    detail::store1(y + i, op.apply(detail::load1(x + i), op.params(src.at(i))));
   }
-}
-
-// True when every aligned group of n consecutive elements maps to one amax entry.
-bool uniform_over(const AmaxIndexing& ix, int64_t n) {
-  switch (ix.kind) {
-    case AmaxIndexing::Kind::tensor: return true;
-    case AmaxIndexing::Kind::axis: return ix.stride % n == 0;
-    case AmaxIndexing::Kind::block: return ix.block % n == 0 && ix.cols % n == 0;
-  }
-  return false;
 }
 
 template <class Op>
@@ -76,12 +80,12 @@ cudaError_t launch_elementwise(const void* x, void* y, int64_t numel, DType dtyp
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     constexpr int kThreads = 256;
-    const unsigned grid = detail::grid_for(
-        (numel + detail::VecTraits<T>::kElems - 1) / detail::VecTraits<T>::kElems, kThreads);
-    const bool uniform = uniform_over(indexing, detail::VecTraits<T>::kElems);
-    elementwise_kernel<T><<<grid, kThreads, 0, stream>>>(static_cast<const T*>(x),
-                                                         static_cast<T*>(y), numel, amax,
-                                                         indexing, op, vectorized, uniform);
+    constexpr int64_t kPerThread = 2 * detail::VecTraits<T>::kElems;
+    const unsigned grid = detail::grid_for((numel + kPerThread - 1) / kPerThread, kThreads);
+    const bool uniform = detail::uniform_over(indexing, detail::VecTraits<T>::kElems);
+    const auto src = detail::AmaxSource::make(amax, indexing, numel);
+    elementwise_kernel<T><<<grid, kThreads, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<T*>(y), numel, src, op, vectorized, uniform);
   });
 }
 

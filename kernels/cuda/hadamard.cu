@@ -3,8 +3,10 @@
 // rounding to fp32, times f32(n^-1/2), one rounding to the storage type.
 //
 //  * n <= 8:        one thread per block, in registers.
-//  * 16 <= n <= 128: n/4 consecutive lanes per block, 4 elements each; the butterflies on bits >= 2
-//                   are warp shuffles, bits 0 and 1 are thread-local.
+//  * 16 <= n <= 128: n/16 consecutive lanes per block, 16 contiguous elements each (16-byte
+//                   loads and stores); the butterflies on bits >= 4 are warp shuffles (none for
+//                   n = 16), bits 0..3 are thread-local. The fused kernel's 16-wide NVFP4 block
+//                   is exactly one lane's elements, so it stays in that lane's registers.
 //  * n >= 256:      one CTA per block in shared memory (fp64, up to 2^14 = 128 KiB); n = 2^15 is
 //                   split over two CTAs, each applying the top butterfly stage while loading
 //                   (exactly the first stage of the canonical order) and transforming one half.
@@ -16,7 +18,7 @@ namespace {
 
 using namespace numerics;
 
-constexpr int kElemsPerLane = 4;
+constexpr int kElemsPerLane = 16;
 constexpr int kMaxSmemLog2 = 14;
 
 template <int kN>
@@ -41,10 +43,49 @@ __device__ __forceinline__ void hadamard_lanes(double (&v)[kElemsPerLane], int l
       v[r] = upper ? partner - v[r] : v[r] + partner;  // lower: a+b, upper: a-b (a = lower)
     }
   }
-  hadamard_butterfly(v[0], v[2]);
-  hadamard_butterfly(v[1], v[3]);
-  hadamard_butterfly(v[0], v[1]);
-  hadamard_butterfly(v[2], v[3]);
+#pragma unroll
+  for (int h = kElemsPerLane / 2; h >= 1; h /= 2) {
+#pragma unroll
+    for (int i = 0; i < kElemsPerLane; ++i) {
+      if ((i & h) == 0) hadamard_butterfly(v[i], v[i + h]);
+    }
+  }
+}
+
+// One lane's kElemsPerLane contiguous elements, as 16-byte vectors when the tensor is aligned.
+template <class T>
+__device__ __forceinline__ void load_lane(const T* p, bool vectorized, double (&v)[kElemsPerLane]) {
+  constexpr int kN = detail::VecTraits<T>::kElems;
+  if (vectorized) {
+#pragma unroll
+    for (int c = 0; c < kElemsPerLane / kN; ++c) {
+      float part[kN];
+      detail::load_vec(p + c * kN, part);
+#pragma unroll
+      for (int i = 0; i < kN; ++i) v[c * kN + i] = part[i];
+    }
+    return;
+  }
+#pragma unroll
+  for (int r = 0; r < kElemsPerLane; ++r) v[r] = detail::load1(p + r);
+}
+
+template <class T>
+__device__ __forceinline__ void store_lane(T* p, bool vectorized,
+                                           const float (&out)[kElemsPerLane]) {
+  constexpr int kN = detail::VecTraits<T>::kElems;
+  if (vectorized) {
+#pragma unroll
+    for (int c = 0; c < kElemsPerLane / kN; ++c) {
+      float part[kN];
+#pragma unroll
+      for (int i = 0; i < kN; ++i) part[i] = out[c * kN + i];
+      detail::store_vec(p + c * kN, part);
+    }
+    return;
+  }
+#pragma unroll
+  for (int r = 0; r < kElemsPerLane; ++r) detail::store1(p + r, out[r]);
 }
 
 template <class T, int kN>
@@ -56,38 +97,34 @@ __device__ __forceinline__ void hadamard_round(double (&v)[kElemsPerLane],
   for (int r = 0; r < kElemsPerLane; ++r) out[r] = round_to<T>(hadamard_finish(v[r], scale));
 }
 
-// kFused: H -> dynamic NVFP4 (16-wide blocks = 4 lanes) -> H, every stage rounded to T.
+// kFused: H -> dynamic NVFP4 (16-wide blocks = one lane) -> H, every stage rounded to T.
 template <class T, int kN, bool kFused>
-__global__ void hadamard_shuffle_kernel(const T* x, T* y, int64_t numel, const float* global_amax) {
+__global__ void hadamard_shuffle_kernel(const T* x, T* y, int64_t numel, const float* global_amax,
+                                        bool vectorized) {
+  static_assert(!kFused || kElemsPerLane == 16, "the fused NVFP4 block is one lane");
   constexpr int kLanes = ShuffleTraits<kN>::kLanes;
-  const int64_t quads = numel / kElemsPerLane;
+  const int64_t lanes = numel / kElemsPerLane;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;  // multiple of 32
-  const int64_t padded = (quads + 31) / 32 * 32;  // every lane of a warp runs the same iterations
+  const int64_t padded = (lanes + 31) / 32 * 32;  // every lane of a warp runs the same iterations
+  const float gs = kFused ? nvfp4_global_scale(*global_amax) : 0.0f;
   for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < padded;
        t += stride) {
-    const bool active = t < quads;
+    const bool active = t < lanes;
     const int lane = static_cast<int>(t % kLanes);
-    double v[kElemsPerLane];
-#pragma unroll
-    for (int r = 0; r < kElemsPerLane; ++r)
-      v[r] = active ? detail::load1(x + t * kElemsPerLane + r) : 0.0;
+    double v[kElemsPerLane] = {};
+    if (active) load_lane(x + t * kElemsPerLane, vectorized, v);
     float out[kElemsPerLane];
     hadamard_round<T, kN>(v, out, lane);
     if constexpr (kFused) {
       float m = 0.0f;
 #pragma unroll
       for (int r = 0; r < kElemsPerLane; ++r) m = fmax_nan_skip(m, abs_f(out[r]));
-      m = fmax_nan_skip(m, __shfl_xor_sync(0xffffffffu, m, 1));
-      m = fmax_nan_skip(m, __shfl_xor_sync(0xffffffffu, m, 2));
-      const float s = nvfp4_dynamic_block_scale(m, nvfp4_global_scale(*global_amax));
+      const DivFullDivisor s = div_full_divisor(nvfp4_dynamic_block_scale(m, gs));
 #pragma unroll
       for (int r = 0; r < kElemsPerLane; ++r) v[r] = round_to<T>(e2m1_qdq_div(out[r], s));
       hadamard_round<T, kN>(v, out, lane);
     }
-    if (active) {
-#pragma unroll
-      for (int r = 0; r < kElemsPerLane; ++r) detail::store1(y + t * kElemsPerLane + r, out[r]);
-    }
+    if (active) store_lane(y + t * kElemsPerLane, vectorized, out);
   }
 }
 
@@ -156,9 +193,10 @@ template <class T, int kN, bool kFused>
 void launch_shuffle(const void* x, void* y, int64_t numel, const float* global_amax,
                     cudaStream_t stream) {
   constexpr int kThreads = 256;
+  const bool vectorized = detail::aligned16(x) && detail::aligned16(y);
   hadamard_shuffle_kernel<T, kN, kFused>
       <<<detail::grid_for(numel / kElemsPerLane, kThreads), kThreads, 0, stream>>>(
-          static_cast<const T*>(x), static_cast<T*>(y), numel, global_amax);
+          static_cast<const T*>(x), static_cast<T*>(y), numel, global_amax, vectorized);
 }
 
 template <class T, int kN>

@@ -1,7 +1,8 @@
 // Real-quant packing on the GPU (spec §10). NVFP4 (§10.3): one thread per 16-element block reads
 // the block once, writes its 8 code bytes with one 8-byte store and its E4M3 scale byte. FP8 and
-// INT8 (§10.1, §10.2): one code byte per element, divided by its export scale. INT4 (§10.4): one
-// byte per (row pair, column), the even row in the low nibble. The arithmetic is the CPU
+// INT8 (§10.1, §10.2): one code byte per element, divided by its export scale, a 16-byte input
+// vector per thread. INT4 (§10.4): one byte per (row pair, column), the even row in the low
+// nibble (below 2^32 elements with 32-bit indices and FastDiv32). The arithmetic is the CPU
 // reference's (scalar_ops.h), so the bytes are identical.
 #include "kernels/cuda/device_common.cuh"
 
@@ -60,19 +61,55 @@ struct Int8Code {
   }
 };
 
-template <class T, class Code>
-__global__ void pack_scaled_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes,
-                                   int64_t numel, const float* __restrict__ scales,
-                                   AmaxIndexing indexing, Code code) {
-  const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < numel;
-       i += nthreads)
-    codes[i] = code(detail::load1(x + i), scales[indexing.index(i)]);
+// kN code bytes of one vector as one store (8 bytes for 16-bit inputs, 4 for fp32).
+template <int kN>
+__device__ __forceinline__ void store_codes(uint8_t* p, const uint8_t (&c)[kN]) {
+  if constexpr (kN == 8) {
+    uint2 raw;
+    memcpy(&raw, c, sizeof raw);
+    *reinterpret_cast<uint2*>(p) = raw;
+  } else {
+    static_assert(kN == 4, "16-byte vectors hold 4 or 8 elements");
+    uint32_t raw;
+    memcpy(&raw, c, sizeof raw);
+    *reinterpret_cast<uint32_t*>(p) = raw;
+  }
 }
 
+// One 16-byte input vector per thread and iteration (scale once per vector when the vector shares
+// one amax entry), its codes in one store; a scalar tail.
+template <class T, class Code>
+__global__ void pack_scaled_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes,
+                                   int64_t numel, detail::AmaxSource scales, Code code,
+                                   bool vectorized, bool vector_uniform) {
+  constexpr int kN = detail::VecTraits<T>::kElems;
+  const int64_t tid = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t nvec = vectorized ? numel / kN : 0;
+  for (int64_t v = tid; v < nvec; v += nthreads) {
+    float buf[kN];
+    detail::load_vec(x + v * kN, buf);
+    uint8_t c[kN];
+    if (vector_uniform) {
+      const float scale = scales.at(v * kN);
+#pragma unroll
+      for (int i = 0; i < kN; ++i) c[i] = code(buf[i], scale);
+    } else {
+#pragma unroll
+      for (int i = 0; i < kN; ++i) c[i] = code(buf[i], scales.at(v * kN + i));
+    }
+    store_codes<kN>(codes + v * kN, c);
+  }
+  for (int64_t i = nvec * kN + tid; i < numel; i += nthreads)
+    codes[i] = code(detail::load1(x + i), scales.at(i));
+}
+
+// One byte per (row pair, column): the even row in the low nibble. Tensors of 2^32 elements or
+// more (3-D expert weights can be): 64-bit indices and divisions.
 template <class T>
-__global__ void pack_int4_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes, int64_t rows,
-                                 int64_t cols, const float* __restrict__ scales, int64_t block) {
+__global__ void pack_int4_wide_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes,
+                                      int64_t rows, int64_t cols, const float* __restrict__ scales,
+                                      int64_t block) {
   const IntRange range = int_range(4, false, false);
   const int64_t col_blocks = (cols + block - 1) / block, n = rows / 2 * cols;
   const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -90,6 +127,28 @@ __global__ void pack_int4_kernel(const T* __restrict__ x, uint8_t* __restrict__ 
   }
 }
 
+// The same below 2^32 elements: row pair, column and the scale's column block via FastDiv32.
+template <class T>
+__global__ void pack_int4_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes, uint32_t n,
+                                 FastDiv32 cols, const float* __restrict__ scales, FastDiv32 block,
+                                 uint32_t col_blocks) {
+  const IntRange range = int_range(4, false, false);
+  const uint32_t nthreads = gridDim.x * blockDim.x;
+  for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += nthreads) {
+    const uint32_t pair = cols.div(i), c = i - pair * cols.divisor, cb = block.div(c);
+    uint8_t byte = 0;
+#pragma unroll
+    for (uint32_t half = 0; half < 2; ++half) {
+      const uint32_t row = 2 * pair + half;
+      const int8_t q =
+          int_export_code(detail::load1(x + static_cast<int64_t>(row) * cols.divisor + c),
+                          scales[static_cast<int64_t>(row) * col_blocks + cb], range);
+      byte |= static_cast<uint8_t>((q & 0xf) << (4 * half));
+    }
+    codes[i] = byte;
+  }
+}
+
 template <class Code>
 cudaError_t launch_pack_scaled(const void* x, uint8_t* codes, int64_t numel, DType dtype,
                                const float* scales, AmaxIndexing indexing, Code code,
@@ -99,8 +158,13 @@ cudaError_t launch_pack_scaled(const void* x, uint8_t* codes, int64_t numel, DTy
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     constexpr int kThreads = 256;
-    pack_scaled_kernel<T><<<detail::grid_for(numel, kThreads), kThreads, 0, stream>>>(
-        static_cast<const T*>(x), codes, numel, scales, indexing, code);
+    constexpr int kN = detail::VecTraits<T>::kElems;
+    const bool vectorized = detail::aligned16(x) && (reinterpret_cast<uintptr_t>(codes) % kN) == 0;
+    pack_scaled_kernel<T>
+        <<<detail::grid_for((numel + kN - 1) / kN, kThreads), kThreads, 0, stream>>>(
+            static_cast<const T*>(x), codes, numel,
+            detail::AmaxSource::make(scales, indexing, numel), code, vectorized,
+            detail::uniform_over(indexing, kN));
   });
 }
 
@@ -124,8 +188,17 @@ cudaError_t pack_int4(const void* x, uint8_t* codes, int64_t rows, int64_t cols,
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     constexpr int kThreads = 256;
-    pack_int4_kernel<T><<<detail::grid_for(rows / 2 * cols, kThreads), kThreads, 0, stream>>>(
-        static_cast<const T*>(x), codes, rows, cols, scales, block);
+    const int64_t n = rows / 2 * cols;
+    if (rows * cols > 0xffffffffll) {
+      pack_int4_wide_kernel<T><<<detail::grid_for(n, kThreads), kThreads, 0, stream>>>(
+          static_cast<const T*>(x), codes, rows, cols, scales, block);
+      return;
+    }
+    pack_int4_kernel<T><<<detail::grid_for(n, kThreads), kThreads, 0, stream>>>(
+        static_cast<const T*>(x), codes, static_cast<uint32_t>(n),
+        FastDiv32::make(static_cast<uint32_t>(cols)), scales,
+        FastDiv32::make(static_cast<uint32_t>(block)),
+        static_cast<uint32_t>((cols + block - 1) / block));
   });
 }
 

@@ -122,9 +122,11 @@ struct FakeQuantLauncher {
 
 bool cuda_built() { return true; }
 
-bool cuda_device_visible() {
+bool cuda_device_visible() { return cuda_device_count() > 0; }
+
+int cuda_device_count() {
   int count = 0;
-  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess ? count : 0;
 }
 
 bool cuda_fake_quant(const at::Tensor& x, at::Tensor& out, const numerics::QuantSpec& spec) {

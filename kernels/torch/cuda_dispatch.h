@@ -17,6 +17,7 @@ namespace qcfg::tensor_ops::detail {
 
 bool cuda_built();
 bool cuda_device_visible();
+int cuda_device_count();
 
 // out: same shape/dtype/device as x (contiguous).
 bool cuda_fake_quant(const at::Tensor& x, at::Tensor& out, const numerics::QuantSpec& spec);

@@ -6,6 +6,7 @@ namespace qcfg::tensor_ops::detail {
 
 bool cuda_built() { return false; }
 bool cuda_device_visible() { return false; }
+int cuda_device_count() { return 0; }
 bool cuda_fake_quant(const at::Tensor&, at::Tensor&, const numerics::QuantSpec&) { return false; }
 bool cuda_hadamard(const at::Tensor&, at::Tensor&, int64_t) { return false; }
 bool cuda_rotate_back_fused(const at::Tensor&, at::Tensor&, const numerics::QuantSpec&, int64_t) {

@@ -54,6 +54,8 @@ bool is_rotate_back(const numerics::RotateConfig& rot) {
 
 bool cuda_available() { return detail::cuda_built() && detail::cuda_device_visible(); }
 
+int cuda_device_count() { return cuda_available() ? detail::cuda_device_count() : 0; }
+
 at::Tensor fake_quant(const at::Tensor& x, const numerics::QuantSpec& spec) {
   check_float_tensor(x, "fake_quant");
   return named("fake_quant", [&] {

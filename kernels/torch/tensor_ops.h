@@ -19,6 +19,8 @@ namespace qcfg::tensor_ops {
 
 // True when this build has the CUDA kernels and a CUDA device is visible.
 bool cuda_available();
+// CUDA devices visible to this process (0 without CUDA or in a build without it).
+int cuda_device_count();
 
 // Fake quant (quantize + dequantize) of x by spec; amax vectors in spec are host values.
 at::Tensor fake_quant(const at::Tensor& x, const numerics::QuantSpec& spec);

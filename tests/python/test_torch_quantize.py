@@ -272,6 +272,23 @@ class CalibrationTest(unittest.TestCase):
         for e in range(3):
             self.assertEqual(wamax[f"experts.gate_up_proj_weight_quantizers.{e}"].item(),
                              model.experts.gate_up_proj[e].abs().max().item())
+        # the quantized forward: each expert's slice fake-quantized by its own weight quantizer,
+        # each expert linear's input by its parameter's input quantizer; weights restored after
+        ops, x, n = qtq.ops(), data[0], 3
+        gu = [ops.fake_quant_fp8(model.experts.gate_up_proj[e],
+                                 wamax[f"experts.gate_up_proj_weight_quantizers.{e}"]) for e in range(n)]
+        dn = [ops.fake_quant_fp8(model.experts.down_proj[e],
+                                 wamax[f"experts.down_proj_weight_quantizers.{e}"]) for e in range(n)]
+        want = torch.zeros_like(x)
+        for e in range(n):
+            rows = ops.fake_quant_fp8(x[e::n], amax["experts.gate_up_proj_input_quantizer"])
+            gate, up = F.linear(rows, gu[e]).chunk(2, dim=-1)
+            h = ops.fake_quant_fp8(F.silu(gate) * up, amax["experts.down_proj_input_quantizer"])
+            want[e::n] = F.linear(h, dn[e])
+        unquantized = model.experts.gate_up_proj.detach().clone()
+        with torch.no_grad():
+            self.assertTrue(torch.equal(model(x), want))
+        self.assertTrue(torch.equal(model.experts.gate_up_proj, unquantized))
         before = model.experts.down_proj.detach().clone()
         qtq.fold_weight(model)
         self.assertTrue(torch.equal(model.experts.down_proj[1], qtq.ops().fake_quant_fp8(
@@ -379,6 +396,37 @@ class FoldAndExportTest(unittest.TestCase):
         qtq.export_hf_checkpoint(again, from_dict, device="cpu")
         self.assertEqual(file_digest(os.path.join(from_dict, "model.safetensors")),
                          file_digest(os.path.join(ref, "model.safetensors")))
+
+    def test_config_dict_with_integer_axis_keys(self):
+        # ModelOpt's own dicts (mtq.NVFP4_DEFAULT_CFG, INT4 blocks) key block_sizes by the axis
+        # -1 and write num_bits as tuples: both reach qcfg as ModelOpt reads them, at quantize
+        # and at export
+        model, data = models.seeded(models.MLP), mlp_data()
+        ckpt = os.path.join(self.dir, "ckpt")
+        save_checkpoint(model, ckpt)
+        as_dict = {"algorithm": "max", "quant_cfg": [
+            {"quantizer_name": "*", "enable": False},
+            {"quantizer_name": "*weight_quantizer",
+             "cfg": {"num_bits": 4, "block_sizes": {-1: 16}}}]}
+        qtq.quantize(model, as_dict, forward_loop_of(data))
+        w = model.up_proj.weight
+        self.assertEqual(qtq.weight_amax(model)["up_proj.weight_quantizer"].numel(),
+                         w.numel() // 16)
+        ours = os.path.join(self.dir, "ours")
+        qtq.export_hf_checkpoint(model, ours, mode="fake", device="cpu")
+        recipe = os.path.join(self.dir, "int4.yaml")
+        with open(recipe, "w") as f:
+            f.write("algorithm: max\nquant_cfg:\n- quantizer_name: '*'\n  enable: false\n"
+                    "- quantizer_name: '*weight_quantizer'\n  cfg:\n    num_bits: 4\n"
+                    "    block_sizes:\n      -1: 16\n")
+        ref = os.path.join(self.dir, "ref")
+        qcfg("ptq", recipe, "--model", ckpt, "--out", ref, "--mode", "fake", "--device", "cpu",
+             "--quiet")
+        self.assertEqual(file_digest(os.path.join(ours, "model.safetensors")),
+                         file_digest(os.path.join(ref, "model.safetensors")))
+        with self.assertRaises(qtq.QcfgError):
+            qtq.quantize(models.seeded(models.MLP), {"quant_cfg": [
+                {"quantizer_name": "*", "cfg": {"num_bits": object()}}]})
 
 
 class BadInputTest(unittest.TestCase):

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "checkpoint_gen.h"
@@ -221,4 +222,58 @@ TEST_CASE("sharded input gives sharded output with an index; other files are cop
   }
 }
 
+}  // namespace qcfg::test
+
+namespace qcfg::test {
+namespace {
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// --devices: one worker pool per entry over one queue, largest items first. Listing the test
+// device twice runs two pools on it (the multi-device path with one device); the output is the
+// bytes of a one-device run, shards and index included.
+TEST_CASE("--devices: a run spread over several worker pools writes the one-device bytes") {
+  Scratch s;
+  const fs::path model = s.path("sharded");
+  write_checkpoint(model, llama_like(), 3);
+  const std::string cfg = s.write("ptq.yaml", weight_only_config(fmt_cfg(Fmt::nvfp4)));
+  const std::string pool = test_device() == "cuda" ? "0" : "cpu";
+  for (const std::string mode : {"export", "fake"}) {
+    CAPTURE(mode);
+    const std::string one = s.path("one-" + mode).string(), two = s.path("two-" + mode).string();
+    const Run a = qcfg("ptq " + cfg + " --model " + model.string() + " --out " + one +
+                       " --mode " + mode + " --device " + test_device() + " --quiet");
+    REQUIRE_MESSAGE(a.status == 0, a.out);
+    const Run b = qcfg("ptq " + cfg + " --model " + model.string() + " --out " + two +
+                       " --mode " + mode + " --devices " + pool + "," + pool + " --jobs 2");
+    REQUIRE_MESSAGE(b.status == 0, b.out);
+    const std::string label = pool == "cpu" ? "cpu,cpu" : "cuda:0,cuda:0";
+    CHECK_MESSAGE(b.out.find(" on " + label) != std::string::npos, b.out);  // both pools ran
+    for (const char* f : {"model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
+                          "model-00003-of-00003.safetensors", "model.safetensors.index.json"}) {
+      CAPTURE(f);
+      CHECK(file_bytes(fs::path(one) / f) == file_bytes(fs::path(two) / f));
+    }
+  }
+}
+
+TEST_CASE("--devices: an entry that is no visible device is refused before anything is written") {
+  Scratch s;
+  const fs::path model = s.path("m");
+  write_checkpoint(model, llama_like(), 1);
+  const std::string cfg = s.write("ptq.yaml", weight_only_config(fmt_cfg(Fmt::fp8)));
+  for (const std::string bad : {"99", "gpu0", "0,-1", ""}) {
+    CAPTURE(bad);
+    const Run r = qcfg("ptq " + cfg + " --model " + model.string() + " --out " +
+                       s.path("out").string() + " --devices '" + bad + "' --quiet");
+    CHECK(r.status != 0);
+    CHECK(r.out.find("--devices") != std::string::npos);
+    CHECK_FALSE(fs::exists(s.path("out")));
+  }
+}
+
+}  // namespace
 }  // namespace qcfg::test

@@ -20,6 +20,9 @@ runtime::ApplyOptions apply_options(const Args& args) {
   o.mode = args.choice("--mode", {"fake", "export"}, "fake") == "export" ? runtime::Mode::export_hf
                                                                          : runtime::Mode::fake;
   o.device = args.choice("--device", {"auto", "cuda", "cpu"}, "auto");
+  o.devices = args.value_or("--devices", "");
+  if (args.value("--devices") && o.devices.empty())
+    throw UsageError{"--devices needs a value: all, or CUDA ordinals such as 0,1"};
   const std::string jobs = args.value_or("--jobs", std::to_string(runtime::default_jobs()));
   try {
     o.jobs = std::stoi(jobs);
@@ -43,6 +46,15 @@ void print_summary(const runtime::ApplyOptions& o, const runtime::ApplySummary& 
              "qcfg: wrote {} ({} units, {} quantized; {} read, {} written) in {:.2f}s on {}\n",
              o.out_dir, s.units, s.quantized_units, resolver::human_bytes(s.bytes_read),
              resolver::human_bytes(s.bytes_written), s.seconds, s.device);
+}
+
+// --times: where the run's time went (each stage summed over the worker threads, so the sum can
+// exceed the wall time; the largest says what bounds the run).
+void print_stage_times(const runtime::ApplySummary& s) {
+  fmt::print(stderr,
+             "qcfg: stage seconds summed over workers: read {:.2f}, compute {:.2f}, write {:.2f}, "
+             "flush {:.2f}\n",
+             s.read_seconds, s.compute_seconds, s.write_seconds, s.flush_seconds);
 }
 
 }  // namespace
@@ -74,6 +86,7 @@ int run_apply_plan(const runtime::Plan& plan, const runtime::ApplyOptions& given
     return kExitUsage;
   }
   if (options.progress) print_summary(options, summary);
+  if (args.flag("--times")) print_stage_times(summary);
   return kExitOk;
 }
 
@@ -93,9 +106,9 @@ int run_apply(const std::vector<std::string>& argv) {
 
 const char* kUsage =
     R"(usage: qcfg apply PLAN --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
-                  [--jobs N] [--act-amax FILE] [--expert-layout auto|fused|per-expert]
+                  [--devices all|0,1,...] [--jobs N] [--act-amax FILE] [--expert-layout auto|fused|per-expert]
                   [--weight-calibration max|mse-fp8-scale-sweep] [--weight-amax FILE]
-                  [--no-sync] [--quiet]
+                  [--no-sync] [--times] [--quiet]
 
 Applies a compiled plan (`qcfg compile -o PLAN`) to the safetensors checkpoint in DIR, streaming
 it tensor by tensor, and writes a new checkpoint to --out. Every check runs before anything is
@@ -107,8 +120,11 @@ written; a failed check writes nothing. The output appears only when complete.
   --mode export      unified Hugging Face checkpoint as ModelOpt exports it: packed weights and
                      scales, hf_quant_config.json, quantization_config in config.json
   --device D         auto (CUDA when present, default), cuda or cpu; results are identical
-  --jobs N           units in flight, overlapping read, compute and write (default: half the
-                     CPU threads, 2 to 8)
+  --devices LIST     spread the work over several GPUs: all, or CUDA ordinals (0,1,...; `cpu`
+                     may be listed too); one pool of --jobs workers per entry, largest tensors
+                     first; the output is the same bytes as a one-device run
+  --jobs N           units in flight per device, overlapping read, compute and write (default:
+                     half the CPU threads, 2 to 8)
   --act-amax FILE    JSON {"<activation quantizer>": amax}: static activation amax that become
                      input_scale / k_scale / v_scale in export mode
   --expert-layout L  auto (default), fused or per-expert: how MoE experts are named, as
@@ -127,6 +143,8 @@ written; a failed check writes nothing. The output appears only when complete.
   --no-sync          do not flush the output to disk before it is renamed into place: faster
                      where the disk is slower than the run (scratch storage), but a power loss
                      can then leave a complete-looking output with missing data
+  --times            print the seconds each stage took (read, compute, write, flush), summed
+                     over the worker threads
   --quiet            no progress output
 
 Also writes qcfg_runtime.json into the output: calibrated weight amax per quantizer, activation

@@ -11,9 +11,9 @@
 namespace qcfg::cli {
 
 inline const std::set<std::string> kApplyValueOptions = {
-    "--model", "--out", "--mode", "--device", "--jobs", "--act-amax", "--expert-layout",
+    "--model", "--out", "--mode", "--device", "--devices", "--jobs", "--act-amax", "--expert-layout",
     "--weight-calibration", "--weight-amax"};
-inline const std::set<std::string> kApplyFlags = {"--quiet", "--no-sync"};
+inline const std::set<std::string> kApplyFlags = {"--quiet", "--no-sync", "--times"};
 
 // Throws UsageError for missing or bad options.
 runtime::ApplyOptions apply_options(const Args& args);

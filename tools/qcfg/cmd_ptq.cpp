@@ -122,10 +122,11 @@ int run_ptq(const std::vector<std::string>& argv) {
 
 const char* kUsage =
     R"(usage: qcfg ptq RECIPE --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
-                [--jobs N] [--act-amax FILE] [--recipe-root DIR] [--initial modelopt|defaults]
+                [--devices all|0,1,...] [--jobs N] [--act-amax FILE] [--recipe-root DIR]
+                [--initial modelopt|defaults]
                 [--expert-layout auto|fused|per-expert] [--weight-calibration C]
                 [--allow-outside-root]
-                [--accept-max-calibration] [--quiet]
+                [--accept-max-calibration] [--no-sync] [--times] [--quiet]
 
 Compiles RECIPE (a PTQ recipe or quantize config) against the checkpoint in DIR, as `qcfg
 compile --model DIR` does, and applies the plan, as `qcfg apply` does, in one step. See

@@ -18,7 +18,8 @@ import warnings
 import torch
 
 from qcfg._native import QcfgError, QcfgWarning, load_ops, run_qcfg
-from qcfg.torch import calibration, export as _export, gptq
+from qcfg.torch import calibration, distributed, export as _export, gptq
+from qcfg.torch.config_file import write_config
 from qcfg.torch.inventory import build_inventory
 from qcfg.torch.model_state import ModelState, state_from_record
 from qcfg.torch.siblings import share_weight_global_amax
@@ -54,10 +55,12 @@ def _recipe_file(recipe, work):
             raise QcfgError(f"{path}: no such recipe file")
         return path, False
     if isinstance(recipe, dict):
-        path = os.path.join(work, "plan.json" if "plan_version" in recipe else "config.json")
-        with open(path, "w") as f:
-            json.dump(recipe, f, indent=1)
-        return path, "plan_version" in recipe
+        if "plan_version" in recipe:
+            path = os.path.join(work, "plan.json")
+            with open(path, "w") as f:
+                json.dump(recipe, f, indent=1)
+            return path, True
+        return write_config(recipe, os.path.join(work, "config.yaml")), False
     raise QcfgError(f"recipe_or_plan must be a path, a config dict or a plan dict, not "
                     f"{type(recipe).__name__}")
 
@@ -85,7 +88,7 @@ def _compile(model, recipe, work, recipe_args):
         run_qcfg(["compile", path, "--inventory", inventory_path, "-o", plan_path] + recipe_args)
         with open(plan_path) as f:
             plan = json.load(f)
-        shown_as = "<config dict as JSON>" if isinstance(recipe, dict) else None
+        shown_as = "<config dict as YAML>" if isinstance(recipe, dict) else None
         unmatched = _unmatched_entries(path, inventory_path, recipe_args, shown_as)
     return inventory, plan, (None if is_plan else path), unmatched
 
@@ -180,6 +183,7 @@ def _quantize(model, recipe_or_plan, forward_loop, recipe_args, work):
         _calibrate_weights(state)
         if forward_loop is not None:
             calibration.calibrate(activations, model, forward_loop)
+        distributed.reduce_amax(activations)  # under torch.distributed: MAX over the ranks
     for q in state.quantizers:
         q.finish()
     missing = [q.name for q in activations if q.needs_calibration and not q.calibrated]
@@ -189,8 +193,10 @@ def _quantize(model, recipe_or_plan, forward_loop, recipe_args, work):
             f"so they have no amax: {', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}"
             + ("" if forward_loop is not None else " (no forward_loop was given)")
             + "; run a forward loop that reaches them, or disable them in the recipe")
-    state.hooks = calibration.install_activation_hooks(activations, calibration.fake_quantize)
-    state.hooks += calibration.install_weight_hooks(state.quantizers, state)
+    # weight hooks first: fused experts' taps find their parameter by storage, so the swap to
+    # Q(W) must happen before a tap opens in the same module's pre-hooks
+    state.hooks = calibration.install_weight_hooks(state.quantizers, state)
+    state.hooks += calibration.install_activation_hooks(activations, calibration.fake_quantize)
     return state
 
 

@@ -42,14 +42,16 @@ def _input_hook(q, apply):
         x = first_tensor(args)
         if x is None:
             return None
-        return (apply(q, x),) + tuple(args[1:])
+        y = apply(q, x)
+        return None if y is x else (y,) + tuple(args[1:])  # observing: the input as it was
     return q.site.module.register_forward_pre_hook(pre)
 
 
 def _output_hook(q, apply):
     def post(mod, args, output):
         if isinstance(output, torch.Tensor) and output.is_floating_point():
-            return apply(q, output)
+            y = apply(q, output)
+            return None if y is output else y
         return None
     return q.site.module.register_forward_hook(post)
 
@@ -165,58 +167,54 @@ class _WeightSwap:
 
 
 class _ExpertWeightSwap:
-    """Fused experts: while the module runs, each 3-D parameter holds every expert's Q(W[e])
-    (ModelOpt's _QuantFusedExperts quantizes the slice F.linear gets with that expert's
-    quantizer); the originals come back after. Skipped once fold_weight folded them."""
+    """While fused experts run, their 3-D parameter holds each expert's Q(W[e]) under that
+    expert's own weight quantizer (ModelOpt's fused-expert modules quantize every expert's slice
+    in the forward); experts whose quantizer is disabled keep W[e]. Restored after."""
 
-    def __init__(self, module, by_param, state):
-        self.module, self.by_param, self.state, self.saved = module, by_param, state, []
+    def __init__(self, module, param, quantizers, state):
+        self.module, self.param, self.state, self.saved = module, param, state, []
+        self.by_expert = {q.site.expert: q for q in quantizers}
 
     def pre(self, mod, args):
         if self.state.folded:
             return
-        saved = {}
+        w = getattr(mod, self.param)
+        self.saved.append(w.data)
         with torch.no_grad():
-            for p, experts in self.by_param.items():
-                w = getattr(mod, p)
-                saved[p] = w.data
-                w.data = torch.stack([experts[e].fake_quant(w.data[e]) if e in experts
-                                      else w.data[e] for e in range(w.shape[0])])
-        self.saved.append(saved)
+            quantized = w.data.clone()
+            for e, q in self.by_expert.items():
+                quantized[e] = q.fake_quant(w.data[e])
+            w.data = quantized
 
     def post(self, mod, args, output):
         if self.saved:
-            for p, data in self.saved.pop().items():
-                getattr(mod, p).data = data
+            getattr(mod, self.param).data = self.saved.pop()
 
     def remove(self):
         if self.saved:
-            for p, data in self.saved[0].items():
-                getattr(self.module, p).data = data
+            getattr(self.module, self.param).data = self.saved[0]
             self.saved.clear()
 
 
 def install_weight_hooks(quantizers, state):
-    """Fake quant of every enabled weight quantizer's weight during its module's forward."""
+    """Fake quant of every enabled weight quantizer's weight during its module's forward: plain
+    weights one by one, fused experts per (module, 3-D parameter)."""
     handles, experts = [], {}
     for q in quantizers:
         if not q.enabled:
             continue
-        if q.site.role == "weight":
-            swap = _WeightSwap(q, state)
-        elif q.site.role == "expert_weight":
-            by_param = experts.setdefault(id(q.site.module), (q.site.module, {}))[1]
-            by_param.setdefault(q.site.param, {})[q.site.expert] = q
+        if q.site.role == "expert_weight":
+            experts.setdefault((id(q.site.module), q.site.param), []).append(q)
             continue
-        else:
+        if q.site.role != "weight":
             continue
+        swap = _WeightSwap(q, state)
         m = q.site.module
-        handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post),
-                    swap]
-    for module, by_param in experts.values():
-        swap = _ExpertWeightSwap(module, by_param, state)
-        handles += [module.register_forward_pre_hook(swap.pre),
-                    module.register_forward_hook(swap.post), swap]
+        handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post), swap]
+    for qs in experts.values():
+        m = qs[0].site.module
+        swap = _ExpertWeightSwap(m, qs[0].site.param, qs, state)
+        handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post), swap]
     return handles
 
 

@@ -10,6 +10,7 @@ import tempfile
 
 from qcfg._native import QcfgError, run_qcfg
 from qcfg.torch import safetensors_io
+from qcfg.torch.config_file import write_config
 
 
 def write_amax_file(amax, path):
@@ -128,9 +129,7 @@ def run_export(state, model, export_dir, checkpoint_dir, mode, device, extra_arg
             write_weight_amax_file(changed, weight_amax)
             weight_args = ["--weight-amax", weight_amax]
         if state.recipe_config is not None:
-            recipe = os.path.join(tmp, "recipe.json")
-            with open(recipe, "w") as f:
-                json.dump(state.recipe_config, f)
+            recipe = write_config(state.recipe_config, os.path.join(tmp, "recipe.yaml"))
             args = ["ptq", recipe] + list(state.recipe_args)
         elif state.recipe_path is not None:
             args = ["ptq", state.recipe_path] + list(state.recipe_args)

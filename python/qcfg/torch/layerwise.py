@@ -150,8 +150,8 @@ def _quantizing(state, layer):
     own = {id(m) for m in layer.modules()}
     qs = [q for q in state.quantizers if id(q.site.module) in own]
     acts = [q for q in qs if q.site.role not in ("weight", "expert_weight")]
-    return (calibration.install_activation_hooks(acts, calibration.fake_quantize)
-            + calibration.install_weight_hooks(qs, state))
+    return (calibration.install_weight_hooks(qs, state)  # before the experts' taps, as quantize
+            + calibration.install_activation_hooks(acts, calibration.fake_quantize))
 
 
 def calibrate(model, forward_loop, state, calibrate_layer, qdq_from_prev):

@@ -47,20 +47,23 @@ class QuantizerState:
 
     def observe(self, x):
         """Max calibration of one tensor the quantizer sees (elementwise max with earlier ones)."""
-        ops = load_ops()
         x = x.detach()
         for s in self.stages:
             if not (s.enabled and s.needs_calibration):
                 continue
             if s.per_tensor:
-                a = x.abs().amax().float()
+                # max|x| in one reduction, without abs()'s temporary (exact: no arithmetic)
+                a = torch.linalg.vector_norm(x, float("inf"), dtype=torch.float32)
             else:
-                a = ops.calibrate(x, s.attributes_json)
-            if s.amax is not None and s.amax.shape != a.shape:
+                a = load_ops().calibrate(x, s.attributes_json)
+            if s.amax is None:
+                s.amax = a
+                continue
+            if s.amax.shape != a.shape:
                 raise ValueError(f"{self.name}: amax shape changed! ({tuple(s.amax.shape)} -> "
                                  f"{tuple(a.shape)}): the quantizer saw tensors of different "
                                  "shapes with a per-channel or per-block amax")
-            s.amax = a if s.amax is None else torch.maximum(s.amax, a)
+            torch.maximum(s.amax, a, out=s.amax)
 
     def finish(self):
         """Brings per-tensor amax to the host and checks them (ops.calibrate refuses NaN / inf;

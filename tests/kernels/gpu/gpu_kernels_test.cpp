@@ -153,7 +153,7 @@ void run_blocks() {
                                  }));
     }
     for (auto e : {numerics::MxElement::e2m1, numerics::MxElement::e3m2, numerics::MxElement::e2m3,
-                   numerics::MxElement::e3m0, numerics::MxElement::e4m3, numerics::MxElement::e5m2,
+                   numerics::MxElement::e1m2, numerics::MxElement::e0m3, numerics::MxElement::e3m0, numerics::MxElement::e4m3, numerics::MxElement::e5m2,
                    numerics::MxElement::int8}) {
       for (int block : {8, 16, 32}) {
         CUDA_OK(cuda::mx_fake_quant(dx.ptr, dy.ptr, rows, cols, dtype_of<T>(), e, block, nullptr));

