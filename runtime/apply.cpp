@@ -278,6 +278,48 @@ std::map<std::string, float> read_act_amax(const std::string& path) {
 
 namespace {
 
+float amax_value(const OrderedJson& v, const std::string& path, const std::string& key) {
+  if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<float>()))
+    throw ApplyError(path + ": '" + key +
+                     "': amax values must be finite non-negative numbers, not " + v.dump());
+  return v.get<float>();
+}
+
+}  // namespace
+
+std::map<std::string, GivenWeightAmax> read_weight_amax(const std::string& path) {
+  const OrderedJson j = read_json_file(path);
+  const std::string shape =
+      ": expected {\"<weight quantizer name>\": {\"amax\": [...], "
+      "\"global_amax\": g}, ...}";
+  if (!j.is_object()) throw ApplyError(path + shape);
+  std::map<std::string, GivenWeightAmax> out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const auto amax = it->find("amax");
+    if (!it->is_object() || amax == it->end() || !amax->is_array()) throw ApplyError(path + shape);
+    GivenWeightAmax given;
+    for (const OrderedJson& v : *amax) given.amax.push_back(amax_value(v, path, it.key()));
+    if (const auto g = it->find("global_amax"); g != it->end())
+      given.global_amax = amax_value(*g, path, it.key());
+    out[it.key()] = std::move(given);
+  }
+  return out;
+}
+
+namespace {
+
+// Every --weight-amax key must name a quantized weight of this plan on this checkpoint.
+void check_weight_amax_names(const ApplyOptions& o, const Prepared& prepared) {
+  std::set<std::string> used;
+  for (const PreparedUnit& p : prepared.units)
+    for (const QuantSlot& s : p.slots)
+      if (s.given != nullptr) used.insert(s.quantizer->name);
+  for (const auto& [key, given] : o.weight_amax)
+    if (!used.count(key))
+      throw ApplyError(
+          fmt::format("{}: '{}' names no quantized weight of this model", o.weight_amax_file, key));
+}
+
 // Every --act-amax key must name an activation quantizer of this model: a key under another
 // naming (per-expert vs fused experts, a typo, another model) would otherwise be ignored and the
 // scale it was meant for silently left out.
@@ -311,8 +353,9 @@ bool apply_plan(const Plan& plan, const ApplyOptions& o, Diagnostics& diags,
       bind_plan(plan, ckpt, expected_experts(o.model_dir), diags, o.expert_layout);
   if (diags.has_errors()) return false;
   check_act_amax_names(o, binding);
-  const Prepared prepared = prepare(binding, o.mode, o.act_amax, diags, o.weights);
+  const Prepared prepared = prepare(binding, o.mode, o.act_amax, diags, o.weights, &o.weight_amax);
   if (diags.has_errors()) return false;
+  check_weight_amax_names(o, prepared);
   print_activation_notes(prepared);
 
   StagingDir staging(o.out_dir, o.sync);

@@ -35,6 +35,8 @@ struct ApplyOptions {
   checkpoint::ExpertLayout expert_layout = checkpoint::ExpertLayout::automatic;
   bool progress = true;
   WeightCalibration weights = WeightCalibration::max;  // --weight-calibration
+  std::map<std::string, GivenWeightAmax> weight_amax;  // --weight-amax
+  std::string weight_amax_file;
 };
 
 struct ApplySummary {
@@ -58,5 +60,9 @@ int default_jobs();
 
 // --act-amax FILE: {"<quantizer name>": amax, ...}. Throws ApplyError naming the file.
 std::map<std::string, float> read_act_amax(const std::string& path);
+
+// --weight-amax FILE: {"<weight quantizer name>": {"amax": [...], "global_amax": g}, ...}
+// ("global_amax" optional). Throws ApplyError naming the file.
+std::map<std::string, GivenWeightAmax> read_weight_amax(const std::string& path);
 
 }  // namespace qcfg::runtime

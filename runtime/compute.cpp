@@ -57,7 +57,12 @@ std::vector<StageAmax> calibrate(const QuantSlot& slot, size_t count, Input&& in
     const QuantFormat& f = slot.stages[s];
     const auto g = calibration_granularity(f, shape);
     AmaxRecord rec{slot.quantizer->name, s, g ? granularity_label(*g) : "none (dynamic MX)", {}};
-    if (g && f.constant_amax) {
+    StageAmax stage;
+    if (s == 0 && slot.given != nullptr) {  // --weight-amax (prepare checked the size)
+      rec.values = slot.given->amax;
+      rec.global_amax = slot.given->global_amax;
+      stage.global = slot.given->global_amax;
+    } else if (g && f.constant_amax) {
       rec.values.assign(static_cast<size_t>(numerics::AmaxLayout(shape, *g).size()),
                         *f.constant_amax);
     } else if (g) {
@@ -65,7 +70,6 @@ std::vector<StageAmax> calibrate(const QuantSlot& slot, size_t count, Input&& in
       for (size_t i = 0; i < count; ++i) cal.collect(stage_input(input(i), f));
       rec.values = cal.amax();
     }
-    StageAmax stage;
     stage.values = rec.values;
     amax.push_back(std::move(stage));
     records.push_back(std::move(rec));

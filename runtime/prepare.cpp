@@ -8,6 +8,7 @@
 
 #include "checkpoint/expert_layout.h"
 #include "checkpoint/hf_names.h"
+#include "kernels/cpu/shape.h"
 #include "resolver/load_dtypes.h"
 #include "runtime/checkpoint.h"
 
@@ -74,8 +75,10 @@ void check_fits(const QuantFormat& f, const std::vector<int64_t>& shape, Mode mo
 class Preparer {
  public:
   Preparer(const Binding& b, Mode mode, const std::map<std::string, float>& act_amax,
-           Diagnostics& diags, WeightCalibration weights)
-      : binding_(b), act_amax_(act_amax), diags_(diags), weights_(weights) {
+           Diagnostics& diags, WeightCalibration weights,
+           const std::map<std::string, GivenWeightAmax>* weight_amax)
+      : binding_(b), act_amax_(act_amax), diags_(diags), weights_(weights),
+        weight_amax_(weight_amax) {
     out_.mode = mode;
   }
 
@@ -119,7 +122,25 @@ class Preparer {
                             t.name, t.dtype));
       return std::nullopt;
     }
+    if (slot.quantizes() && !attach_given_amax(slot, shape)) return std::nullopt;
     return slot;
+  }
+
+  // --weight-amax for this quantizer, when given: checked against the layout calibration has.
+  bool attach_given_amax(QuantSlot& slot, const std::vector<int64_t>& shape) {
+    if (weight_amax_ == nullptr) return true;
+    const auto it = weight_amax_->find(slot.quantizer->name);
+    if (it == weight_amax_->end()) return true;
+    const auto g = calibration_granularity(slot.stages[0], shape);
+    const size_t want = g ? static_cast<size_t>(numerics::AmaxLayout(shape, *g).size()) : 0;
+    if (it->second.amax.size() != want) {
+      error(*slot.quantizer, fmt::format("--weight-amax gives {} amax values; its weight {} "
+                                         "calibrates {}",
+                                         it->second.amax.size(), shape_text(shape), want));
+      return false;
+    }
+    slot.given = &it->second;
+    return true;
   }
 
   void prepare_unit(const WorkUnit& u) {
@@ -413,6 +434,7 @@ class Preparer {
   const std::map<std::string, float>& act_amax_;
   Diagnostics& diags_;
   WeightCalibration weights_;
+  const std::map<std::string, GivenWeightAmax>* weight_amax_;
   Prepared out_;
   std::set<std::string> scale_inputs_;
 };
@@ -432,8 +454,9 @@ bool PreparedUnit::quantizes() const {
 }
 
 Prepared prepare(const Binding& binding, Mode mode, const std::map<std::string, float>& act_amax,
-                 Diagnostics& diags, WeightCalibration weights) {
-  return Preparer(binding, mode, act_amax, diags, weights).run();
+                 Diagnostics& diags, WeightCalibration weights,
+                 const std::map<std::string, GivenWeightAmax>* weight_amax) {
+  return Preparer(binding, mode, act_amax, diags, weights, weight_amax).run();
 }
 
 }  // namespace qcfg::runtime

@@ -18,10 +18,20 @@ namespace qcfg::runtime {
 
 enum class Mode { fake, export_hf };
 
+// --weight-amax: a weight quantizer's first-stage amax given by the caller instead of max
+// calibration on the checkpoint, in the layout calibration has (per block for static NVFP4).
+// qcfg.torch's GPTQ writes it: GPTQ changes the weights after ModelOpt calibrated them, and
+// ModelOpt exports the new weights with the amax of the old ones (docs/numerics.md, "GPTQ").
+struct GivenWeightAmax {
+  std::vector<float> amax;
+  std::optional<float> global_amax;  // NVFP4 static: the (sibling-shared) global amax
+};
+
 // One quantizer over a set of tensors (or one expert's slice).
 struct QuantSlot {
   const PlanQuantizer* quantizer = nullptr;
-  std::vector<QuantFormat> stages;  // enabled stages in order; empty: weights left unchanged
+  std::vector<QuantFormat> stages;         // enabled stages in order; empty: weights left unchanged
+  const GivenWeightAmax* given = nullptr;  // replaces stage 0's calibration
   bool quantizes() const { return !stages.empty(); }
 };
 
@@ -90,7 +100,10 @@ std::string sibling_group_key(const WorkUnit& unit);
 // NVFP4 weights and leaves every other weight at max.
 enum class WeightCalibration { max, mse_fp8_scale_sweep };
 
+// `weight_amax` (--weight-amax, may be null): given first-stage amax by weight quantizer name;
+// a size that does not fit the weight is an error at the quantizer.
 Prepared prepare(const Binding& binding, Mode mode, const std::map<std::string, float>& act_amax,
-                 Diagnostics& diags, WeightCalibration weights = WeightCalibration::max);
+                 Diagnostics& diags, WeightCalibration weights = WeightCalibration::max,
+                 const std::map<std::string, GivenWeightAmax>* weight_amax = nullptr);
 
 }  // namespace qcfg::runtime

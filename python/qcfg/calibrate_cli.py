@@ -145,6 +145,10 @@ def main(argv):
         from qcfg.torch.export import write_amax_file
         written = write_amax_file(qtq.activation_amax(model), amax_out)
         print(f"wrote {len(written)} activation amax to {amax_out}", file=sys.stderr)
+        if model._qcfg.gptq is not None and not args.out:
+            print("note: the recipe's GPTQ changed the model's weights; the amax file alone "
+                  "does not carry them: pass --out to export the GPTQ checkpoint",
+                  file=sys.stderr)
         if args.out:
             qtq.export_hf_checkpoint(model, args.out, checkpoint_dir=args.model)
             print(f"exported {args.out}", file=sys.stderr)

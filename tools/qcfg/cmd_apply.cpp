@@ -69,6 +69,10 @@ int run_apply_plan(const runtime::Plan& plan, const runtime::ApplyOptions& given
       options.act_amax = runtime::read_act_amax(*file);
       options.act_amax_file = *file;
     }
+    if (const auto file = args.value("--weight-amax")) {
+      options.weight_amax = runtime::read_weight_amax(*file);
+      options.weight_amax_file = *file;
+    }
     const bool ok = runtime::apply_plan(plan, options, diags, &summary);
     print_diagnostics(diags);
     if (!ok) {
@@ -103,7 +107,8 @@ int run_apply(const std::vector<std::string>& argv) {
 const char* kUsage =
     R"(usage: qcfg apply PLAN --model DIR --out DIR [--mode fake|export] [--device auto|cuda|cpu]
                   [--devices all|0,1,...] [--jobs N] [--act-amax FILE] [--expert-layout auto|fused|per-expert]
-                  [--weight-calibration max|mse-fp8-scale-sweep] [--no-sync] [--times] [--quiet]
+                  [--weight-calibration max|mse-fp8-scale-sweep] [--weight-amax FILE]
+                  [--no-sync] [--times] [--quiet]
 
 Applies a compiled plan (`qcfg compile -o PLAN`) to the safetensors checkpoint in DIR, streaming
 it tensor by tensor, and writes a new checkpoint to --out. Every check runs before anything is
@@ -131,6 +136,10 @@ written; a failed check writes nothing. The output appears only when complete.
                      max (default), or mse-fp8-scale-sweep: the recipe's algorithm is `mse` with
                      `fp8_scale_sweep: true`, so static NVFP4 weights get the FP8 block scales
                      of ModelOpt's sweep (`qcfg ptq` sets this from the recipe itself)
+  --weight-amax FILE JSON {"<weight quantizer>": {"amax": [...], "global_amax": g}}: the first
+                     stage's amax of those weights in calibration's layout (per block for
+                     static NVFP4), used instead of max calibration on the checkpoint;
+                     qcfg.torch writes it for GPTQ, whose weights change after calibration
   --no-sync          do not flush the output to disk before it is renamed into place: faster
                      where the disk is slower than the run (scratch storage), but a power loss
                      can then leave a complete-looking output with missing data

@@ -12,14 +12,14 @@ namespace qcfg::cli {
 
 inline const std::set<std::string> kApplyValueOptions = {
     "--model", "--out", "--mode", "--device", "--devices", "--jobs", "--act-amax", "--expert-layout",
-    "--weight-calibration"};
+    "--weight-calibration", "--weight-amax"};
 inline const std::set<std::string> kApplyFlags = {"--quiet", "--no-sync", "--times"};
 
 // Throws UsageError for missing or bad options.
 runtime::ApplyOptions apply_options(const Args& args);
 
-// Applies `plan` (reading --act-amax first), prints diagnostics, notes and a summary; returns
-// the exit code.
+// Applies `plan` (reading --act-amax and --weight-amax first), prints diagnostics, notes and a
+// summary; returns the exit code.
 int run_apply_plan(const runtime::Plan& plan, const runtime::ApplyOptions& options,
                    const Args& args);
 

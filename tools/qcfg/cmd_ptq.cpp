@@ -42,17 +42,26 @@ bool is_mse_fp8_scale_sweep(const Value& algorithm) {
 // algorithm changes the weights or their amax otherwise (GPTQ, MSE without the sweep, AWQ,
 // SmoothQuant, ...) would get a checkpoint other than the one ModelOpt writes for it, silently:
 // refuse, unless the user accepts max calibration.
-bool algorithm_runs_here(const QuantizeConfig& qc, bool accept_max) {
+// GPTQ runs in the Python package (qcfg.torch.quantize: it needs the model's forward), which
+// then exports through `qcfg ptq` with the changed weights and their --weight-amax.
+bool algorithm_runs_here(const QuantizeConfig& qc, bool accept_max, bool weight_amax_given) {
   Diagnostics diags;
   if (is_mse_fp8_scale_sweep(qc.algorithm)) return true;
   for (const Value* m : algorithm_method_values(qc.algorithm)) {
     const CalibrationMethod* method = find_calibration_method(m->as_string());
     if (method != nullptr && method->weights_as_max) continue;
+    const bool gptq = m->as_string() == "gptq";
+    if (gptq && weight_amax_given) continue;
     const std::string text = fmt::format(
         "calibration algorithm '{}' is not run by qcfg: its weights would be "
-        "max-calibrated, which is not what ModelOpt writes for this recipe; run it "
-        "with ModelOpt, or pass {} to accept max calibration",
-        m->as_string(), kAcceptMax);
+        "max-calibrated, which is not what ModelOpt writes for this recipe; {}, or pass {} to "
+        "accept max calibration",
+        m->as_string(),
+        gptq ? "run GPTQ with the Python package, which has the model's forward "
+               "(qcfg.torch.quantize, then qcfg.torch.export_hf_checkpoint; or `python -m qcfg "
+               "calibrate --model DIR --recipe RECIPE --data FILE --out DIR`; docs/python.md)"
+             : "run it with ModelOpt",
+        kAcceptMax);
     if (accept_max)
       diags.warning(m->loc(), text, "runtime-check");
     else
@@ -90,7 +99,9 @@ int run_ptq(const std::vector<std::string>& argv) {
   }
   SourceManager sources;
   std::optional<QuantizeConfig> qc = load_config_for_resolve(args.positionals()[0], args, sources);
-  if (!qc || !algorithm_runs_here(*qc, args.flag(kAcceptMax))) return kExitInvalid;
+  if (!qc ||
+      !algorithm_runs_here(*qc, args.flag(kAcceptMax), args.value("--weight-amax").has_value()))
+    return kExitInvalid;
   if (is_mse_fp8_scale_sweep(qc->algorithm))
     options.weights = runtime::WeightCalibration::mse_fp8_scale_sweep;
   const resolver::Resolution r = resolver::resolve(*inv, qc->quant_cfg, resolve_options(args));

@@ -18,10 +18,11 @@ import warnings
 import torch
 
 from qcfg._native import QcfgError, QcfgWarning, load_ops, run_qcfg
-from qcfg.torch import calibration, distributed, export as _export
+from qcfg.torch import calibration, distributed, export as _export, gptq
 from qcfg.torch.config_file import write_config
 from qcfg.torch.inventory import build_inventory
 from qcfg.torch.model_state import ModelState, state_from_record
+from qcfg.torch.siblings import share_weight_global_amax
 
 __all__ = ["quantize", "fold_weight", "export_hf_checkpoint", "activation_amax", "weight_amax",
            "ops", "QcfgError", "QcfgWarning"]
@@ -118,15 +119,28 @@ def _states(inventory, plan):
 
 
 def _calibrate_weights(model_state):
-    """ModelOpt's weight_only_quantize: every enabled weight quantizer calibrated on its weight."""
+    """ModelOpt's weight_only_quantize: every enabled weight quantizer calibrated on its weight;
+    NVFP4 static siblings then share their group's global amax (siblings.py)."""
     for q in model_state.by_role("weight", "expert_weight"):
         if q.needs_calibration:
             q.observe(_weight_of(q))
+    share_weight_global_amax(model_state.quantizers)
 
 
-def _weight_of(q):
-    param = getattr(q.site.module, q.site.param or "weight")
-    return param[q.site.expert] if q.site.expert is not None else param
+def _algorithm(recipe_or_plan, recipe_path, recipe_args):
+    """The recipe's calibration algorithm as `qcfg normalize` reads it (None for a plan)."""
+    if recipe_path is None:
+        return None
+    if isinstance(recipe_or_plan, dict):
+        quantize = recipe_or_plan.get("quantize", recipe_or_plan)
+        return quantize.get("algorithm", "max") if isinstance(quantize, dict) else None
+    done = run_qcfg(["normalize", recipe_path, "--format", "json"] + recipe_args, quiet=True)
+    configs = json.loads(done.stdout).get("quantize_configs", {})
+    config = configs.get("$", configs.get("quantize", {}))
+    return config.get("algorithm", "max")
+
+
+_weight_of = calibration.weight_of
 
 
 def quantize(model, recipe_or_plan, forward_loop=None, *, recipe_root=None,
@@ -161,11 +175,15 @@ def _quantize(model, recipe_or_plan, forward_loop, recipe_args, work):
     state = ModelState(plan=plan, quantizers=_states(inventory, plan),
                        recipe_path=None if config else recipe_path, recipe_config=config,
                        recipe_args=recipe_args, unmatched=unmatched)
-    _calibrate_weights(state)
     activations = [q for q in state.quantizers if q.site.role not in ("weight", "expert_weight")]
-    if forward_loop is not None:
-        calibration.calibrate(activations, model, forward_loop)
-    distributed.reduce_amax(activations)  # under torch.distributed: MAX over the ranks
+    state.gptq = gptq.config_of(_algorithm(recipe_or_plan, recipe_path, recipe_args))
+    if state.gptq is not None:
+        gptq.run(state, model, forward_loop, state.gptq)
+    else:
+        _calibrate_weights(state)
+        if forward_loop is not None:
+            calibration.calibrate(activations, model, forward_loop)
+        distributed.reduce_amax(activations)  # under torch.distributed: MAX over the ranks
     for q in state.quantizers:
         q.finish()
     missing = [q.name for q in activations if q.needs_calibration and not q.calibrated]

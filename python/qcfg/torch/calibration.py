@@ -28,7 +28,7 @@ def _storage_ptr(t):
     return storage.data_ptr()
 
 
-def _first_tensor(args):
+def first_tensor(args):
     """The input a module's input quantizer sees: its first positional argument, when that is a
     floating-point tensor (an embedding's token ids are not quantized: ModelOpt hard-disables
     that quantizer, and so does the resolver)."""
@@ -39,7 +39,7 @@ def _first_tensor(args):
 
 def _input_hook(q, apply):
     def pre(mod, args):
-        x = _first_tensor(args)
+        x = first_tensor(args)
         if x is None:
             return None
         y = apply(q, x)
@@ -73,7 +73,6 @@ def _linear_tap(module, by_param, apply):
     """F.linear swapped while `module` (fused experts) runs: inputs of linears whose weight is a
     slice of one of its 3-D parameters go through that parameter's input quantizer."""
     original = F.linear
-    ptrs = {_storage_ptr(getattr(module, p)): q for p, q in by_param.items()}
     # transformers >= 5 dispatches fused experts by config._experts_implementation; every
     # implementation but "eager" (grouped_mm, batched_mm) bypasses F.linear, so the experts
     # run eagerly while tapped (one F.linear per expert, the module's own forward).
@@ -83,6 +82,9 @@ def _linear_tap(module, by_param, apply):
         config._experts_implementation = "eager"
 
     def linear(x, weight, bias=None):
+        # Looked up per call: the weight swap (_ExpertWeightSwap) may replace the parameters'
+        # storage after this tap was opened.
+        ptrs = {_storage_ptr(getattr(module, p)): q for p, q in by_param.items()}
         q = ptrs.get(_storage_ptr(weight))
         if q is not None:
             x = apply(q, x)
@@ -214,6 +216,12 @@ def install_weight_hooks(quantizers, state):
         swap = _ExpertWeightSwap(m, qs[0].site.param, qs, state)
         handles += [m.register_forward_pre_hook(swap.pre), m.register_forward_hook(swap.post), swap]
     return handles
+
+
+def weight_of(q):
+    """The weight a weight quantizer calibrates on (one expert's slice for fused experts)."""
+    param = getattr(q.site.module, q.site.param or "weight")
+    return param[q.site.expert] if q.site.expert is not None else param
 
 
 def observe(q, x):

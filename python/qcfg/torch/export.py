@@ -1,6 +1,8 @@
 """Export through the C++ runtime: the activation amax go to the file `qcfg ptq --act-amax`
 reads (docs/runtime.md, ModelOpt's quantizer names), and `qcfg ptq` (a recipe) or `qcfg apply`
-(a plan) quantizes the model's checkpoint on disk into the unified HF checkpoint."""
+(a plan) quantizes the model's checkpoint on disk into the unified HF checkpoint. After GPTQ
+the checkpoint given to it holds the changed linear weights, and --weight-amax their amax from
+before GPTQ (what ModelOpt exports them with)."""
 
 import json
 import os
@@ -48,6 +50,59 @@ def write_live_checkpoint(model, directory):
             f.write(config.to_json_string())
 
 
+def gptq_weights(state):
+    """{checkpoint tensor name: (weight, quantizer)} of the linears GPTQ changed."""
+    from qcfg.torch.gptq import is_gptq_linear
+
+    return {q.site.module_name + ".weight": (q.site.module.weight, q)
+            for q in state.quantizers if is_gptq_linear(q)}
+
+
+def write_weight_amax_file(changed, path):
+    """--weight-amax: each changed weight's first calibrated stage (the amax from before GPTQ)."""
+    out = {}
+    for _, q in changed.values():
+        s = next(s for s in q.stages if s.enabled and s.amax is not None)
+        entry = {"amax": [float(v) for v in s.amax.float().reshape(-1).tolist()]}
+        if s.nvfp4_static:
+            entry["global_amax"] = (s.global_amax if s.global_amax is not None
+                                    else float(s.amax.max()))
+        out[q.name] = entry
+    with open(path, "w") as f:
+        json.dump(out, f)
+
+
+def write_changed_checkpoint(source, changed, directory):
+    """`source` with the tensors in `changed` replaced: shards holding one are rewritten, the
+    other files linked."""
+    found = set()
+    for name in sorted(os.listdir(source)):
+        src, dst = os.path.join(source, name), os.path.join(directory, name)
+        if not name.endswith(".safetensors"):
+            if os.path.isfile(src):
+                os.symlink(os.path.abspath(src), dst)
+            continue
+        tensors = safetensors_io.load_file(src)
+        hits = [k for k in tensors if k in changed]
+        if not hits:
+            os.symlink(os.path.abspath(src), dst)
+            continue
+        for k in hits:
+            w = changed[k][0].detach().cpu()
+            if w.dtype != tensors[k].dtype or tuple(w.shape) != tuple(tensors[k].shape):
+                raise QcfgError(f"{src}: '{k}' is {tensors[k].dtype} {tuple(tensors[k].shape)} "
+                                f"but the model's is {w.dtype} {tuple(w.shape)}; export from the "
+                                "checkpoint the model was loaded from")
+            tensors[k] = w
+        found.update(hits)
+        safetensors_io.save_file(tensors, dst)
+    missing = sorted(set(changed) - found)
+    if missing:
+        raise QcfgError(f"{source}: no tensor '{missing[0]}' for a weight GPTQ changed "
+                        f"({len(missing)} missing); export from the checkpoint the model was "
+                        "loaded from")
+
+
 def run_export(state, model, export_dir, checkpoint_dir, mode, device, extra_args):
     with tempfile.TemporaryDirectory(prefix="qcfg-export-") as tmp:
         amax_path = os.path.join(tmp, "act_amax.json")
@@ -61,6 +116,18 @@ def run_export(state, model, export_dir, checkpoint_dir, mode, device, extra_arg
             source = os.path.join(tmp, "checkpoint")
             os.mkdir(source)
             write_live_checkpoint(model, source)
+        weight_args = []
+        if state.gptq is not None:
+            if state.folded:
+                raise QcfgError("export_hf_checkpoint: export a GPTQ model before fold_weight")
+            changed = gptq_weights(state)
+            gptq_source = os.path.join(tmp, "gptq_checkpoint")
+            os.mkdir(gptq_source)
+            write_changed_checkpoint(source, changed, gptq_source)
+            source = gptq_source
+            weight_amax = os.path.join(tmp, "weight_amax.json")
+            write_weight_amax_file(changed, weight_amax)
+            weight_args = ["--weight-amax", weight_amax]
         if state.recipe_config is not None:
             recipe = write_config(state.recipe_config, os.path.join(tmp, "recipe.yaml"))
             args = ["ptq", recipe] + list(state.recipe_args)
@@ -72,6 +139,6 @@ def run_export(state, model, export_dir, checkpoint_dir, mode, device, extra_arg
                 json.dump(state.plan, f)
             args = ["apply", plan_path]
         args += ["--model", source, "--out", export_dir, "--mode", mode, "--device", device,
-                 "--act-amax", amax_path, "--quiet"] + list(extra_args)
+                 "--act-amax", amax_path, "--quiet"] + weight_args + list(extra_args)
         run_qcfg(args)
     return export_dir

@@ -19,6 +19,8 @@ class Stage:
     needs_calibration: bool
     per_tensor: bool = False  # calibrated as max|x| on the tensor's device (ops.calibrates_per_tensor)
     amax: Optional[torch.Tensor] = None  # fp32, calibration layout (per tensor: 0-d, on the device)
+    nvfp4_static: bool = False  # two-level NVFP4 with calibrated per-block amax
+    global_amax: Optional[float] = None  # NVFP4 static: a sibling group's shared one (siblings.py)
 
 
 @dataclass
@@ -85,8 +87,14 @@ class QuantizerState:
             if s.amax is None and y.dim() > 2:
                 y = ops.fake_quant(y.reshape(-1, y.shape[-1]), s.attributes_json).reshape(y.shape)
             else:
-                y = ops.fake_quant(y, s.attributes_json, s.amax)
+                y = ops.fake_quant(y, s.attributes_json, s.amax, s.global_amax)
         return y
+
+
+def _is_nvfp4_static(attributes):
+    blocks = attributes.get("block_sizes") or {}
+    return (attributes.get("num_bits") == [2, 1] and blocks.get("type") == "static"
+            and blocks.get("scale_bits") == [4, 3])
 
 
 def _stage(enabled, attributes):
@@ -94,7 +102,8 @@ def _stage(enabled, attributes):
     ops = load_ops()
     needs = bool(enabled) and ops.needs_calibration(text)
     return Stage(bool(enabled), attributes, text, needs,
-                 per_tensor=needs and ops.calibrates_per_tensor(text))
+                 per_tensor=needs and ops.calibrates_per_tensor(text),
+                 nvfp4_static=_is_nvfp4_static(attributes))
 
 
 def state_from_record(site, record):
@@ -118,6 +127,7 @@ class ModelState:
     unmatched: List[str] = field(default_factory=list)  # QC007 findings
     hooks: list = field(default_factory=list)
     folded: bool = False
+    gptq: Optional[object] = None  # gptq.GptqConfig when the recipe's algorithm is GPTQ
 
     def by_role(self, *roles):
         return [q for q in self.quantizers if q.site.role in roles]

@@ -10,10 +10,15 @@ runs on ModelOpt (`act_amax` not empty, no quantize error) and only uses max cal
   3. compare the enabled quantizer names with ModelOpt's;
   4. export with qcfg.torch.export_hf_checkpoint and compare every tensor digest and the
      configs with ModelOpt's export (golden), as tests/modelopt/check_goldens.py does.
+GPTQ runs (nvfp4_default-kv_none-gptq; qcfg.torch runs GPTQ itself, python/qcfg/torch/gptq.py)
+also compare every weight quantizer's per-block and global amax with the golden's, and the
+fold_weight result saved as the harness saves it with the golden fake-mode tensors.
 Prints one line per run and writes a JSON report (--out).
 """
 import argparse
+import hashlib
 import json
+import os
 import sys
 import tempfile
 import time
@@ -25,7 +30,8 @@ sys.path.insert(0, str(GOLD))
 sys.path.insert(0, str(ROOT / "tools" / "gpu" / "modelopt"))
 import check_goldens  # noqa: E402  (digest and config comparison, one home)
 
-NON_MAX = ("gptq", "mse", "awq", "smoothquant", "svdquant", "headroom", "layerwise")
+NON_MAX = ("mse", "awq", "smoothquant", "svdquant", "headroom", "layerwise")
+GPTQ = "gptq"
 
 
 def golden_runs(archs, recipes):
@@ -35,7 +41,7 @@ def golden_runs(archs, recipes):
             continue
         if "quantize_error" in run or not run.get("act_amax"):
             continue
-        if any(w in run["recipe"] for w in NON_MAX):
+        if GPTQ not in run["recipe"] and any(w in run["recipe"] for w in NON_MAX):
             continue
         yield p.stem, run
 
@@ -73,10 +79,16 @@ def live_modelopt_amax(ckpt, recipe):
     model = load(ckpt)
     torch.manual_seed(0)
     cfg = load_recipe(f"general/ptq/{recipe}").quantize
-    try:
-        mtq.quantize(model, cfg, forward_loop())
-    except TypeError:
-        mtq.quantize(model, cfg.model_dump(), forward_loop())
+    old = os.getcwd()
+    with tempfile.TemporaryDirectory() as cwd:  # a layerwise checkpoint_dir lands there
+        os.chdir(cwd)
+        try:
+            try:
+                mtq.quantize(model, cfg, forward_loop())
+            except TypeError:
+                mtq.quantize(model, cfg.model_dump(), forward_loop())
+        finally:
+            os.chdir(old)
     states = run_modelopt.quantizer_states(model)
     del model
     torch.cuda.empty_cache()
@@ -100,6 +112,46 @@ def export_compare(model, run, work):
                     check_goldens.strip_version(a, path) == check_goldens.strip_version(b, path))
     return {"tensors_identical": same, "tensors_total": len(expected),
             "extra_tensors": len(set(got) - set(expected)), "configs_identical": cfgs}
+
+
+def weight_amax_compare(model, run):
+    """(identical, total, first differences) of the weight quantizers' per-block amax (sha256 of
+    the float32 bytes, as the harness records it) and global amax against the golden's."""
+    import torch
+
+    ours = {}
+    for q in model._qcfg.by_role("weight", "expert_weight"):
+        s = next((s for s in q.stages if s.enabled and s.amax is not None), None)
+        if s is None:
+            continue
+        a = s.amax.float().contiguous()
+        ours[q.name] = hashlib.sha256(a.numpy().tobytes()).hexdigest()
+        if s.nvfp4_static:
+            g = s.global_amax if s.global_amax is not None else float(a.max())
+            ours[q.name + ".global"] = float(torch.tensor(g, dtype=torch.float32))
+    theirs = {}
+    for name, rec in run["quantizers"].items():
+        if "weight_quantizer" not in name or not rec.get("amax"):
+            continue
+        theirs[name] = rec["amax"].get("sha256_f32")
+        if rec.get("global_amax"):
+            theirs[name + ".global"] = rec["global_amax"]["values"][0]
+    return compare_amax(ours, theirs)
+
+
+def fake_compare(model, run, work):
+    """fold_weight, saved as the harness saved ModelOpt's folded model (save_pretrained)."""
+    import qcfg.torch as qtq
+
+    qtq.fold_weight(model)
+    out = work / "fake"
+    model.save_pretrained(str(out))
+    expected = run["modes"]["fake"]["tensors"]
+    got = check_goldens.dir_digest(out)
+    same = sum(1 for k in expected if got.get(k) == expected[k])
+    first = [k for k in sorted(expected) if got.get(k) != expected[k]][:5]
+    return {"tensors_identical": same, "tensors_total": len(expected),
+            "extra_tensors": len(set(got) - set(expected)), "first": first}
 
 
 def one(key, run, live):
@@ -129,6 +181,9 @@ def one(key, run, live):
     if not res["all_names_same"]:
         res["names_only_qcfg"] = sorted(every - golden_every)[:5]
         res["names_only_modelopt"] = sorted(golden_every - every)[:5]
+    gptq = GPTQ in run["recipe"]
+    if gptq:
+        res["weight_amax_vs_golden"] = weight_amax_compare(model, run)
     if run["modes"].get("export", {}).get("status") != "ok":
         res["export"] = {"skipped": "ModelOpt's export failed in the goldens"}
     else:
@@ -137,6 +192,12 @@ def one(key, run, live):
                 res["export"] = export_compare(model, run, Path(d))
             except Exception as e:  # noqa: BLE001 - reported per run
                 res["export"] = {"error": f"{type(e).__name__}: {e}"[:400]}
+    if gptq and run["modes"].get("fake", {}).get("status") == "ok":
+        with tempfile.TemporaryDirectory(prefix="qcfg_py_") as d:
+            try:
+                res["fake"] = fake_compare(model, run, Path(d))
+            except Exception as e:  # noqa: BLE001 - reported per run
+                res["fake"] = {"error": f"{type(e).__name__}: {e}"[:400]}
     del model
     torch.cuda.empty_cache()
     if live:
@@ -162,6 +223,14 @@ def line(r):
         parts.append("export skipped (ModelOpt failed)")
     elif "error" in e:
         parts.append(f"export ERROR {e['error'][:120]}")
+    if "weight_amax_vs_golden" in r:
+        w = r["weight_amax_vs_golden"]
+        parts.append(f"weight amax {w[0]}/{w[1]}")
+    f = r.get("fake", {})
+    if "tensors_total" in f:
+        parts.append(f"fake tensors {f['tensors_identical']}/{f['tensors_total']}")
+    elif "error" in f:
+        parts.append(f"fake ERROR {f['error'][:120]}")
     if "amax_vs_live_modelopt" in r:
         b = r["amax_vs_live_modelopt"]
         parts.append(f"live amax {b[0]}/{b[1]}")
@@ -199,9 +268,17 @@ def main():
                  r["export"]["tensors_identical"] == r["export"]["tensors_total"] and
                  not r["export"]["extra_tensors"] and r["export"]["configs_identical"] == 2)
     exportable = sum(1 for r in results if "tensors_total" in r.get("export", {}))
+    faked = [r for r in results if "fake" in r]
+    fake_ok = sum(1 for r in faked if r["fake"].get("tensors_total") is not None and
+                  r["fake"]["tensors_identical"] == r["fake"]["tensors_total"] and
+                  not r["fake"]["extra_tensors"])
+    weights = [r["weight_amax_vs_golden"] for r in results if "weight_amax_vs_golden" in r]
+    weights_ok = sum(1 for w in weights if w[0] == w[1])
     print(f"runs {len(results)} ({skipped} not started: --budget-s): amax identical {amax_ok}, "
-          f"export identical {exp_ok} of {exportable}")
-    return 0 if results and amax_ok == len(results) and exp_ok == exportable else 1
+          f"export identical {exp_ok} of {exportable}, GPTQ fake identical {fake_ok} of "
+          f"{len(faked)}, GPTQ weight amax identical {weights_ok} of {len(weights)}")
+    return 0 if (results and amax_ok == len(results) and exp_ok == exportable
+                 and fake_ok == len(faked) and weights_ok == len(weights)) else 1
 
 
 if __name__ == "__main__":
