@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "resolver/safetensors_fast.h"
 
@@ -275,15 +276,19 @@ std::vector<TensorInfo> read_sharded(const fs::path& dir, const fs::path& index_
   std::vector<TensorInfo> all;
   for (const auto& [shard, names] : by_shard) {
     SafetensorsHeader h = read_safetensors_header((dir / shard).string());
-    std::map<std::string, size_t> present;
+    std::unordered_map<std::string_view, size_t> present;
+    present.reserve(h.tensors.size());
     for (size_t i = 0; i < h.tensors.size(); ++i) present[h.tensors[i].name] = i;
+    std::vector<size_t> picked;  // moved out after the look-ups: the keys view the names
+    picked.reserve(names.size());
     for (const std::string& n : names) {
       auto p = present.find(n);
       if (p == present.end())
         throw InventoryError(h.path, "tensor '" + n + "' is listed in " +
                                          index_file.filename().string() + " but not in this shard");
-      all.push_back(std::move(h.tensors[p->second]));
+      picked.push_back(p->second);
     }
+    for (size_t i : picked) all.push_back(std::move(h.tensors[i]));
   }
   return all;
 }
