@@ -100,8 +100,9 @@ class PlanV2Writer {
   // built only for a state not seen before, found by a binary key of what decides it.
   uint32_t state_id(size_t i) {
     const QuantizerNode& n = r_.quantizers[i].node;
-    std::vector<uint32_t> matched;
-    if (o_.provenance) matched = matched_entries(r_, i);
+    std::vector<uint32_t>& matched = matched_;
+    matched.clear();
+    if (o_.provenance) matched_entries(r_, i, matched);
     if (n.sequential) return state_by_text(i, n, matched);
     key_.clear();
     const auto put = [&](const void* p, size_t size) {
@@ -146,6 +147,7 @@ class PlanV2Writer {
   std::unordered_map<std::string, uint32_t> state_of_text_;
   std::unordered_map<std::string, uint32_t> state_of_key_;  // state_id's binary keys
   std::string key_;
+  std::vector<uint32_t> matched_;  // state_id's, reused
   std::vector<std::string> state_text_;
 };
 
