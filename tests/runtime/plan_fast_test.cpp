@@ -32,9 +32,20 @@ const std::string kPlan = R"({
   ]
 })";
 
-const SourceFile& file(SourceManager& sources, const std::string& text) {
-  return *sources.add("plan.json", "plan.json", text);
-}
+// One text read by read_plan and by the document reader alone.
+struct BothReads {
+  SourceManager sources;
+  Diagnostics fast_diags, doc_diags;
+  runtime::Plan fast, doc;
+
+  // `fast`: whether the fast reader is expected to answer.
+  BothReads(const std::string& text, bool fast_answers) {
+    const SourceFile& f = *sources.add("plan.json", "plan.json", text);
+    CHECK(runtime::read_plan_v2_parts(f, ReadLimits{}).has_value() == fast_answers);
+    fast = runtime::read_plan(f, fast_diags);
+    doc = runtime::read_plan_by_document_reader(f, doc_diags);
+  }
+};
 
 void check_same(const runtime::Plan& a, const runtime::Plan& b) {
   CHECK(a.origin == b.origin);
@@ -61,18 +72,13 @@ void check_same(const runtime::Plan& a, const runtime::Plan& b) {
 
 TEST_CASE("fast plan reader: the document reader's plan, positions included") {
   for (const std::string& text : {kPlan, kPlan + "\n  ", std::string("\n\n") + kPlan}) {
-    SourceManager sources;
-    const SourceFile& f = file(sources, text);
-    REQUIRE(runtime::read_plan_v2_parts(f, ReadLimits{}).has_value());
-    Diagnostics fast_diags, doc_diags;
-    const runtime::Plan fast = runtime::read_plan(f, fast_diags);
-    const runtime::Plan doc = runtime::read_plan_by_document_reader(f, doc_diags);
-    REQUIRE_FALSE(fast_diags.has_errors());
-    REQUIRE_FALSE(doc_diags.has_errors());
-    REQUIRE(fast.quantizers.size() == 3);
-    CHECK(fast.quantizers[1].name == "a\xC3\xA9\n\"b\"");
-    CHECK(fast.quantizers[1].sequential);
-    check_same(fast, doc);
+    const BothReads r(text, true);
+    REQUIRE_FALSE(r.fast_diags.has_errors());
+    REQUIRE_FALSE(r.doc_diags.has_errors());
+    REQUIRE(r.fast.quantizers.size() == 3);
+    CHECK(r.fast.quantizers[1].name == "a\xC3\xA9\n\"b\"");
+    CHECK(r.fast.quantizers[1].sequential);
+    check_same(r.fast, r.doc);
   }
 }
 
@@ -82,11 +88,9 @@ TEST_CASE(
   std::string text = kPlan;
   text.replace(text.find("1.5e-3"), 6, "NaN");
   text.replace(text.find("\"num_bits\": 8"), 13, "\"num_bits\": 123456789012345678901234567890");
-  SourceManager sources;
-  const SourceFile& f = file(sources, text);
-  REQUIRE(runtime::read_plan_v2_parts(f, ReadLimits{}).has_value());
-  Diagnostics d1, d2;
-  check_same(runtime::read_plan(f, d1), runtime::read_plan_by_document_reader(f, d2));
+  const BothReads r(text, true);
+  REQUIRE_FALSE(r.fast_diags.has_errors());
+  check_same(r.fast, r.doc);
 }
 
 TEST_CASE(
@@ -116,17 +120,13 @@ TEST_CASE(
   };
   for (const std::string& text : cases) {
     CAPTURE(text);
-    SourceManager sources;
-    const SourceFile& f = file(sources, text);
-    CHECK_FALSE(runtime::read_plan_v2_parts(f, ReadLimits{}).has_value());
-    Diagnostics d1, d2;
-    const runtime::Plan a = runtime::read_plan(f, d1);
-    const runtime::Plan b = runtime::read_plan_by_document_reader(f, d2);
-    REQUIRE(d1.items().size() == d2.items().size());
-    for (size_t k = 0; k < d1.items().size(); ++k) {
-      CHECK(d1.items()[k].message == d2.items()[k].message);
-      CHECK(d1.items()[k].loc.str() == d2.items()[k].loc.str());
+    const BothReads r(text, false);
+    const auto &d1 = r.fast_diags.items(), &d2 = r.doc_diags.items();
+    REQUIRE(d1.size() == d2.size());
+    for (size_t k = 0; k < d1.size(); ++k) {
+      CHECK(d1[k].message == d2[k].message);
+      CHECK(d1[k].loc.str() == d2[k].loc.str());
     }
-    if (!d1.has_errors()) check_same(a, b);
+    if (!r.fast_diags.has_errors()) check_same(r.fast, r.doc);
   }
 }
