@@ -442,8 +442,13 @@ std::vector<std::string> accepted_registry_keys(const Inventory& inv) {
   auto add = [&](const std::string& k) {
     if (!k.empty() && seen.insert(k).second) keys.push_back(k);
   };
-  for (const InventoryQuantizer& q : inv.quantizers)
-    if (q.parent_class) add(*q.parent_class);
+  // Neighbours mostly share their parent: a repeat of the previous one is already in `seen`.
+  const std::string* previous = nullptr;
+  for (const InventoryQuantizer& q : inv.quantizers) {
+    if (!q.parent_class || (previous && *previous == *q.parent_class)) continue;
+    add(*q.parent_class);
+    previous = &*q.parent_class;
+  }
   for (const InventoryModule& m : inv.modules) add(m.class_key);
   for (const std::string& k : inv.registry_keys) add(k);
   return keys;
