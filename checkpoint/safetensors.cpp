@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_set>
 
 #include "checkpoint/bounded_file.h"
 #include "checkpoint/safetensors_fast.h"
@@ -279,7 +280,8 @@ CheckpointFiles read_checkpoint_files(const std::string& dir) {
     for (const auto& [shard, names] : files.index) {
       SafetensorsHeader& h =
           files.shards.emplace_back(read_safetensors_header((root / shard).string()));
-      std::set<std::string_view> present;
+      std::unordered_set<std::string_view> present;  // hashed: 163 shards of thousands of names
+      present.reserve(h.tensors.size());
       for (const TensorInfo& t : h.tensors) present.insert(t.name);
       for (const std::string& n : names)
         if (!present.count(n))

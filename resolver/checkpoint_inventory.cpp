@@ -39,14 +39,21 @@ struct NaturalKey {
   size_t size = 0;
 };
 
-NaturalKey natural_key(std::string_view name, std::unordered_map<std::string_view, uint32_t>& ids) {
+// Distinct segments are few (a few hundred on DeepSeek-V3's 720k): each is ranked once.
+using SegmentTable = std::unordered_map<std::string_view, Segment>;
+
+NaturalKey natural_key(std::string_view name, SegmentTable& table) {
   NaturalKey key;
   key.size = name.size();
+  key.segments.reserve(static_cast<size_t>(std::count(name.begin(), name.end(), '.')) + 1);
   for (size_t i = 0; i < name.size();) {
     const size_t end = std::min(name.find('.', i), name.size());
     const std::string_view seg = name.substr(i, end - i);
-    const uint32_t id = ids.try_emplace(seg, static_cast<uint32_t>(ids.size())).first->second;
-    key.segments.push_back({seg, id, checkpoint::registration_rank(seg), all_digits(seg)});
+    auto [it, fresh] = table.try_emplace(seg);
+    if (fresh)
+      it->second = {seg, static_cast<uint32_t>(table.size() - 1),
+                    checkpoint::registration_rank(seg), all_digits(seg)};
+    key.segments.push_back(it->second);
     i = end + 1;
   }
   return key;
@@ -68,10 +75,10 @@ bool natural_less(const NaturalKey& a, const NaturalKey& b) {
 }
 
 void sort_naturally(std::vector<TensorInfo>& tensors) {
-  std::unordered_map<std::string_view, uint32_t> ids;
+  SegmentTable table;
   std::vector<NaturalKey> keys;
   keys.reserve(tensors.size());
-  for (const TensorInfo& t : tensors) keys.push_back(natural_key(t.name, ids));
+  for (const TensorInfo& t : tensors) keys.push_back(natural_key(t.name, table));
   std::vector<size_t> order(tensors.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::sort(order.begin(), order.end(),

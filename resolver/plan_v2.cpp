@@ -1,6 +1,7 @@
 // plan_version 2 (docs/plan-format.md): each distinct attribute mapping and each distinct resolved
 // state written once, each quantizer a one-line record naming its state. DeepSeek-V3 (135k
 // quantizers) has a few dozen states, so the plan is mostly the quantizer names.
+#include <algorithm>
 #include <ostream>
 #include <string>
 #include <unordered_map>
@@ -100,8 +101,9 @@ class PlanV2Writer {
   // built only for a state not seen before, found by a binary key of what decides it.
   uint32_t state_id(size_t i) {
     const QuantizerNode& n = r_.quantizers[i].node;
-    std::vector<uint32_t> matched;
-    if (o_.provenance) matched = matched_entries(r_, i);
+    std::vector<uint32_t>& matched = matched_;
+    matched.clear();
+    if (o_.provenance) matched = matched_of(i);
     if (n.sequential) return state_by_text(i, n, matched);
     key_.clear();
     const auto put = [&](const void* p, size_t size) {
@@ -115,6 +117,19 @@ class PlanV2Writer {
     if (!matched.empty()) put(matched.data(), matched.size() * sizeof matched[0]);
     auto [it, fresh] = state_of_key_.try_emplace(key_, 0);
     if (fresh) it->second = state_by_text(i, n, matched);
+    return it->second;
+  }
+
+  // matched_entries(r_, i): when every entry matched by name shape, it depends only on the
+  // quantizer's shape and parent, so it is worked out once for each pair.
+  const std::vector<uint32_t>& matched_of(size_t i) {
+    if (!all_by_shape_) {
+      matched_entries(r_, i, matched_);
+      return matched_;
+    }
+    const uint64_t key = uint64_t{r_.shape_of[i]} << 32 | r_.parent_of[i];
+    auto [it, fresh] = matched_of_shape_.try_emplace(key);
+    if (fresh) matched_entries(r_, i, it->second);
     return it->second;
   }
 
@@ -146,6 +161,10 @@ class PlanV2Writer {
   std::unordered_map<std::string, uint32_t> state_of_text_;
   std::unordered_map<std::string, uint32_t> state_of_key_;  // state_id's binary keys
   std::string key_;
+  std::vector<uint32_t> matched_;  // state_id's, reused
+  const bool all_by_shape_ = std::all_of(r_.matches.begin(), r_.matches.end(),
+                                         [](const EntryMatch& m) { return m.by_shape; });
+  std::unordered_map<uint64_t, std::vector<uint32_t>> matched_of_shape_;
   std::vector<std::string> state_text_;
 };
 

@@ -41,6 +41,8 @@ struct NameIndex {
   std::vector<std::pair<std::string, std::string>> shapes;  // raw shape, normalized shape
   std::vector<bool> shape_has_normalized;
   std::vector<std::vector<uint32_t>> members;  // quantizers of each shape, in inventory order
+  std::vector<uint32_t> parent_of;             // Resolution::parent_of
+  std::unordered_map<std::string_view, uint32_t> parent_ids;
 };
 
 // The fused-experts rewrite needs "quantizer." or "quantizers." somewhere in the name.
@@ -54,15 +56,19 @@ bool may_normalize(std::string_view name) {
   return false;
 }
 
+// The name with each digit run replaced by '#' (written in place: this runs on every name).
 void append_shape(std::string& out, std::string_view name) {
+  const size_t start = out.size();
+  out.resize(start + name.size());
+  char* w = out.data() + start;
   for (size_t i = 0; i < name.size();) {
-    if (name[i] >= '0' && name[i] <= '9') {
-      out += '#';
+    const char c = name[i++];
+    const bool digit = c >= '0' && c <= '9';
+    *w++ = digit ? '#' : c;
+    if (digit)
       while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
-    } else {
-      out += name[i++];
-    }
   }
+  out.resize(static_cast<size_t>(w - out.data()));
 }
 
 NameIndex index_names(const Inventory& inv) {
@@ -70,10 +76,15 @@ NameIndex index_names(const Inventory& inv) {
   const size_t n = inv.quantizers.size();
   ix.normalized.resize(n);
   ix.shape_of.resize(n);
+  ix.parent_of.resize(n);
   std::unordered_map<std::string, uint32_t> ids;
   std::string key;
   for (size_t i = 0; i < n; ++i) {
     const std::string& name = inv.quantizers[i].name;
+    if (const auto& parent = inv.quantizers[i].parent_class)
+      ix.parent_of[i] =
+          ix.parent_ids.try_emplace(*parent, static_cast<uint32_t>(ix.parent_ids.size() + 1))
+              .first->second;
     std::string norm;
     if (may_normalize(name)) {
       norm = normalize_fused_experts_name(name);
@@ -98,6 +109,10 @@ NameIndex index_names(const Inventory& inv) {
   return ix;
 }
 
+// An entry's parent filter that names a class no quantizer has (kept valid by
+// check_parent_class: the key is in the registry, just not a parent here).
+constexpr uint32_t kNoQuantizerHasIt = UINT32_MAX;
+
 class Resolver {
  public:
   Resolver(const Inventory& inv, const std::vector<QuantizerEntry>& entries,
@@ -111,6 +126,7 @@ class Resolver {
     index_ = index_names(inv_);
     out_.stats.shapes = index_.shapes.size();
     out_.shape_of = index_.shape_of;
+    out_.parent_of = index_.parent_of;
     visited_.assign(inv_.quantizers.size(), 0);
     init_quantizers();
     for (size_t e = 0; e < entries_.size(); ++e) {
@@ -177,6 +193,10 @@ class Resolver {
   EntryMatch match_names(const CompiledEntry& ce) {
     EntryMatch m;
     m.parent_filter = ce.parent_filter;
+    if (ce.parent_filter) {
+      const auto it = index_.parent_ids.find(*ce.parent_filter);
+      m.parent_filter_id = it == index_.parent_ids.end() ? kNoQuantizerHasIt : it->second;
+    }
     const GlobPattern& p = ce.pattern;
     if (!options_.naive_matching && !p.distinguishes_digits()) {
       m.shape_hit.resize(index_.shapes.size());
@@ -237,13 +257,13 @@ class Resolver {
       for (size_t s = 0; s < m.shape_hit.size(); ++s) {
         if (!m.shape_hit[s]) continue;
         for (uint32_t i : index_.members[s])
-          if (parent_passes(ce, inv_.quantizers[i]) && !apply_plain(i)) return false;
+          if (parent_passes(m, i) && !apply_plain(i)) return false;
       }
     } else {
       for (size_t w = 0; w < m.name_bits.size(); ++w) {
         for (uint64_t bits = m.name_bits[w]; bits; bits &= bits - 1) {
           const auto i = static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
-          if (parent_passes(ce, inv_.quantizers[i]) && !apply_plain(i)) return false;
+          if (parent_passes(m, i) && !apply_plain(i)) return false;
         }
       }
     }
@@ -255,12 +275,11 @@ class Resolver {
   bool hit(const EntryMatch& m, uint32_t i) const {
     const bool name_hit = m.by_shape ? m.shape_hit[index_.shape_of[i]] != 0
                                      : ((m.name_bits[i / 64] >> (i % 64)) & 1) != 0;
-    return name_hit &&
-           (m.parent_filter == nullptr || inv_.quantizers[i].parent_class == *m.parent_filter);
+    return name_hit && parent_passes(m, i);
   }
 
-  static bool parent_passes(const CompiledEntry& ce, const InventoryQuantizer& q) {
-    return ce.parent_filter == nullptr || (q.parent_class && *q.parent_class == *ce.parent_filter);
+  bool parent_passes(const EntryMatch& m, uint32_t i) const {
+    return m.parent_filter == nullptr || index_.parent_of[i] == m.parent_filter_id;
   }
 
   // A pre-order visit of an SQ's children, as named_modules() continues into them. Children's
@@ -399,16 +418,21 @@ class Resolver {
 
 }  // namespace
 
-std::vector<uint32_t> matched_entries(const Resolution& r, size_t i) {
-  std::vector<uint32_t> out;
-  const InventoryQuantizer& q = r.inventory->quantizers[i];
+void matched_entries(const Resolution& r, size_t i, std::vector<uint32_t>& out) {
+  out.clear();
+  const uint32_t shape = r.shape_of[i], parent = r.parent_of[i];
   for (size_t e = 0; e < r.matches.size(); ++e) {
     const EntryMatch& m = r.matches[e];
     const bool name_hit =
-        m.by_shape ? m.shape_hit[r.shape_of[i]] != 0 : ((m.name_bits[i / 64] >> (i % 64)) & 1) != 0;
-    if (name_hit && (m.parent_filter == nullptr || q.parent_class == *m.parent_filter))
+        m.by_shape ? m.shape_hit[shape] != 0 : ((m.name_bits[i / 64] >> (i % 64)) & 1) != 0;
+    if (name_hit && (m.parent_filter == nullptr || parent == m.parent_filter_id))
       out.push_back(static_cast<uint32_t>(e));
   }
+}
+
+std::vector<uint32_t> matched_entries(const Resolution& r, size_t i) {
+  std::vector<uint32_t> out;
+  matched_entries(r, i, out);
   return out;
 }
 
@@ -418,8 +442,13 @@ std::vector<std::string> accepted_registry_keys(const Inventory& inv) {
   auto add = [&](const std::string& k) {
     if (!k.empty() && seen.insert(k).second) keys.push_back(k);
   };
-  for (const InventoryQuantizer& q : inv.quantizers)
-    if (q.parent_class) add(*q.parent_class);
+  // Neighbours mostly share their parent: a repeat of the previous one is already in `seen`.
+  const std::string* previous = nullptr;
+  for (const InventoryQuantizer& q : inv.quantizers) {
+    if (!q.parent_class || (previous && *previous == *q.parent_class)) continue;
+    add(*q.parent_class);
+    previous = &*q.parent_class;
+  }
   for (const InventoryModule& m : inv.modules) add(m.class_key);
   for (const std::string& k : inv.registry_keys) add(k);
   return keys;

@@ -46,6 +46,7 @@ struct EntryMatch {
   std::vector<char> shape_hit;      // by_shape: per shape id
   std::vector<uint64_t> name_bits;  // otherwise: one bit per quantizer
   const std::string* parent_filter = nullptr;
+  uint32_t parent_filter_id = 0;  // Resolution::parent_of's id of *parent_filter (kNoParent: none)
 };
 
 struct ResolveOptions {
@@ -72,7 +73,11 @@ struct Resolution {
   ResolveStats stats;
   std::unique_ptr<std::deque<Value>> pool;  // the attribute mappings nodes point to
   std::vector<uint32_t> shape_of;           // quantizer -> name shape id
-  std::vector<EntryMatch> matches;          // per applied entry
+  // quantizer -> id of its parent_class (equal ids: equal classes), kNoParent for null: the
+  // parent filter of every entry is checked against it without touching the inventory.
+  std::vector<uint32_t> parent_of;
+  static constexpr uint32_t kNoParent = 0;
+  std::vector<EntryMatch> matches;  // per applied entry
 
   bool ok() const { return !diagnostics.has_errors(); }
 };
@@ -88,6 +93,8 @@ Resolution resolve(const Inventory&, std::vector<QuantizerEntry>&&,
 
 // Entries (indices, in order) that matched quantizer `i`'s name and parent filter.
 std::vector<uint32_t> matched_entries(const Resolution& r, size_t i);
+// The same into `out` (cleared first): no allocation per quantizer when called for all of them.
+void matched_entries(const Resolution& r, size_t i, std::vector<uint32_t>& out);
 
 // Registry keys accepted as `parent_class`: ModelOpt's built-in keys plus every key the inventory
 // mentions (quantizer parents, modules, registry_keys).

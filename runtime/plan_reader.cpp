@@ -4,6 +4,7 @@
 
 #include "compiler/document/reader.h"
 #include "compiler/input_file.h"
+#include "runtime/plan_fast.h"
 
 namespace qcfg::runtime {
 namespace {
@@ -100,28 +101,39 @@ void read_quantizer(const Value& record, Plan& plan, Diagnostics& diags) {
 // plan_version 2: `attribute_sets` and `states` tables, quantizer records {name, state}.
 class PlanV2Reader {
  public:
-  PlanV2Reader(const Value& doc, Plan& plan, Diagnostics& diags)
-      : doc_(doc), plan_(plan), diags_(diags) {}
+  PlanV2Reader(Plan& plan, Diagnostics& diags) : plan_(plan), diags_(diags) {}
 
-  void read() {
-    const Value* sets = list_field("attribute_sets");
-    const Value* states = list_field("states");
-    const Value* quantizers = list_field("quantizers");
+  // The document as read_json read it.
+  void read(const Value& doc) {
+    const Value* sets = list_field(doc, "attribute_sets");
+    const Value* states = list_field(doc, "states");
+    const Value* quantizers = list_field(doc, "quantizers");
     if (sets == nullptr || states == nullptr || quantizers == nullptr) return;
-    sets_ = sets;
-    for (size_t k = 0; k < states->items().size(); ++k) read_state(states->items()[k], k);
+    read_tables(*sets, *states);
     plan_.quantizers.reserve(quantizers->items().size());
     for (const Value& record : quantizers->items()) read_record(record);
   }
 
+  // What the fast reader read (plan_fast.h): the same tables, records already checked.
+  void read(PlanV2Parts& parts) {
+    read_tables(parts.attribute_sets, parts.states);
+    plan_.quantizers.reserve(parts.records.size());
+    for (PlanV2Parts::Record& r : parts.records) add(std::move(r.name), r.loc, r.state);
+  }
+
  private:
-  const Value* list_field(const char* key) {
-    const Value* v = doc_.find(key);
+  const Value* list_field(const Value& doc, const char* key) {
+    const Value* v = doc.find(key);
     if (v == nullptr || !v->is_list()) {
-      diags_.error(v ? v->loc() : doc_.loc(), std::string("`") + key + "` must be a list", kRule);
+      diags_.error(v ? v->loc() : doc.loc(), std::string("`") + key + "` must be a list", kRule);
       return nullptr;
     }
     return v;
+  }
+
+  void read_tables(const Value& sets, const Value& states) {
+    sets_ = &sets;
+    for (size_t k = 0; k < states.items().size(); ++k) read_state(states.items()[k], k);
   }
 
   // An index into `table` (of `size` rows), else a located error.
@@ -182,14 +194,18 @@ class PlanV2Reader {
       return;
     }
     size_t k = 0;
-    if (!index_in(*state, states_.size(), "states", k) || !states_[k]) return;  // said once
-    PlanQuantizer q = *states_[k];
-    q.name = name->as_string();
-    q.loc = record.loc();
+    if (!index_in(*state, states_.size(), "states", k)) return;
+    add(name->as_string(), record.loc(), k);
+  }
+
+  void add(std::string name, SourceLocation loc, size_t state) {
+    if (!states_[state]) return;  // invalid, said once
+    PlanQuantizer q = *states_[state];
+    q.name = std::move(name);
+    q.loc = loc;
     plan_.quantizers.push_back(std::move(q));
   }
 
-  const Value& doc_;
   Plan& plan_;
   Diagnostics& diags_;
   const Value* sets_ = nullptr;
@@ -205,6 +221,16 @@ bool PlanQuantizer::any_enabled() const {
 }
 
 Plan read_plan(const SourceFile& file, Diagnostics& diags) {
+  std::optional<PlanV2Parts> parts = read_plan_v2_parts(file, plan_limits());
+  if (!parts) return read_plan_by_document_reader(file, diags);
+  Plan plan;
+  plan.origin = parts->inventory.value_or(file.path);
+  plan.loc = SourceLocation{&file, 0, 0};
+  PlanV2Reader(plan, diags).read(*parts);
+  return plan;
+}
+
+Plan read_plan_by_document_reader(const SourceFile& file, Diagnostics& diags) {
   Plan plan;
   plan.origin = file.path;
   Value doc;
@@ -231,7 +257,7 @@ Plan read_plan(const SourceFile& file, Diagnostics& diags) {
   if (const Value* inv = doc.find("inventory"); inv != nullptr && inv->is_string())
     plan.origin = inv->as_string();
   if (version->as_int() == 2) {
-    PlanV2Reader(doc, plan, diags).read();
+    PlanV2Reader(plan, diags).read(doc);
     return plan;
   }
   const Value* quantizers = doc.find("quantizers");

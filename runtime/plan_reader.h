@@ -49,7 +49,11 @@ struct Plan {
 // Parses and validates plan text. Errors (not JSON, wrong plan_version, a quantizer record
 // without name / enabled / attributes, mismatched sequential lists, a v2 table index out of range)
 // are added to `diags`, located in the plan; the result is then incomplete and must not be used.
+// plan_version 2 as `qcfg compile` writes it goes through a fast reader (plan_fast.h); whatever it
+// cannot be sure to read identically, through the document reader.
 Plan read_plan(const SourceFile& file, Diagnostics& diags);
+// The document reader alone: the reference the fast reader is checked and timed against.
+Plan read_plan_by_document_reader(const SourceFile& file, Diagnostics& diags);
 
 // Reads the file through `sources` (which must outlive the plan's locations).
 Plan read_plan_file(const std::string& path, SourceManager& sources, Diagnostics& diags);

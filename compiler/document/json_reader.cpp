@@ -39,6 +39,14 @@ class JsonParser {
     return value;
   }
 
+  Value parse_value_at(size_t offset, SourceLocation at) {
+    pos_ = offset;
+    line_ = at.line;
+    line_start_ = offset - (at.column - 1);
+    skip_whitespace();
+    return parse_value(1);
+  }
+
  private:
   [[noreturn]] void fail(const std::string& message, const char* rule = "json-syntax") const {
     throw CompileError(here(), message, rule);
@@ -247,8 +255,13 @@ class JsonParser {
       } else if (static_cast<unsigned char>(c) < 0x20) {
         fail("invalid control character in string: write it as an escape such as \\n");
       } else {
-        out += c;
-        ++pos_;
+        // The plain run up to the next quote, escape or control character, appended at once.
+        size_t end = pos_ + 1;
+        while (end < text_.size() && text_[end] != '"' && text_[end] != '\\' &&
+               static_cast<unsigned char>(text_[end]) >= 0x20)
+          ++end;
+        out.append(text_.substr(pos_, end - pos_));
+        pos_ = end;
       }
     }
   }
@@ -269,6 +282,11 @@ Value read_json(const SourceFile& file, const ReadLimits& limits,
                 std::vector<DuplicateKey>* duplicates) {
   document::check_size_and_utf8(file, limits.max_bytes, "json");
   return JsonParser(file, limits, duplicates).parse_document();
+}
+
+Value read_json_value_at(const SourceFile& file, size_t offset, SourceLocation at,
+                         const ReadLimits& limits) {
+  return JsonParser(file, limits, nullptr).parse_value_at(offset, at);
 }
 
 }  // namespace qcfg

@@ -45,4 +45,10 @@ std::vector<Value> read_yaml_documents(const SourceFile& file, const ReadLimits&
 Value read_json(const SourceFile& file, const ReadLimits& limits = {},
                 std::vector<DuplicateKey>* duplicates = nullptr);
 
+// The one JSON value that starts at byte `offset` of `file` (which is at `at`, line and column),
+// with read_json's semantics and positions: fast readers (runtime/plan_fast.cpp) hand it the
+// parts of a document they do not read themselves. The file's encoding is not checked here.
+Value read_json_value_at(const SourceFile& file, size_t offset, SourceLocation at,
+                         const ReadLimits& limits = {});
+
 }  // namespace qcfg

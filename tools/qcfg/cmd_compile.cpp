@@ -1,5 +1,6 @@
 // `qcfg compile`: apply FILE's quant_cfg to a model's quantizers and print the plan.
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <cstdio>
 #include <iostream>
@@ -42,6 +43,16 @@ struct Compiled {
 };
 Compiled* volatile g_left_to_exit = nullptr;
 
+// The file text, the parser's buffers and the inventory are tens of megabytes each on a giant
+// model; malloc would map each anew (and the kernel zero its pages) and unmap it when freed. Kept
+// in the heap instead, freed memory is reused: about a tenth of compiling DeepSeek-V3 was the
+// kernel faulting in fresh pages.
+void keep_freed_memory_for_reuse() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, -1);
+  mallopt(M_TOP_PAD, 64 << 20);
+}
+
 int run_compile(const std::vector<std::string>& argv) {
   std::set<std::string> value_options = kResolveValueOptions;
   value_options.insert({"--format", "-o", "--plan-version"});
@@ -51,6 +62,7 @@ int run_compile(const std::vector<std::string>& argv) {
   resolver::PlanOptions po;
   po.provenance = !args.flag("--no-provenance");
   po.version = args.choice("--plan-version", {"1", "2"}, "2") == "1" ? 1 : 2;
+  keep_freed_memory_for_reuse();
   std::optional<resolver::Inventory> inv = load_model_inventory(args);
   if (!inv) return kExitInvalid;
   g_left_to_exit = new Compiled;
