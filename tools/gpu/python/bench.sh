@@ -10,9 +10,6 @@
 # STEPS="minilm bench" picks steps; BENCH_ARGS are passed to ptq_vs_modelopt.py.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
-OUT=${OUT:-/tmp/python_out}
-mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 source tools/gpu/python/setup.sh
 rc=0
 for step in ${STEPS:-minilm bench}; do

@@ -12,9 +12,6 @@
 #   GPTQ_LIVE=1 adds tools/modelopt/gptq_compare.py --device cuda (GPTQ_ARGS="--archs llama").
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
-OUT=${OUT:-/tmp/python_out}
-mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 source tools/gpu/python/setup.sh
 python3 tools/gpu/python/compare_modelopt.py --out "$OUT/python_vs_modelopt.json" ${ARGS:-}
 rc=$?

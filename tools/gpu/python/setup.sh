@@ -1,7 +1,10 @@
 # Sourced by the GPU-machine scripts of the Python package (run.sh, bench.sh): installs ModelOpt
 # 0.47 and its missing dependencies from the carried .whl into /tmp/site, builds the op library and
 # the runtime against the machine's PyTorch in /tmp/bp, and exports PYTHONPATH, QCFG_TORCH_OPS and
-# QCFG_EXECUTABLE. Sets t0 (start time, seconds).
+# QCFG_EXECUTABLE. Sets t0 (start time, seconds) and OUT (default /tmp/python_out, created).
+OUT=${OUT:-/tmp/python_out}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 t0=$(date +%s)
 TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
 if [[ -d .whl ]]; then
