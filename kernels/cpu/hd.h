@@ -37,7 +37,15 @@ QCFG_HD float bits_float(uint32_t u) {
 
 QCFG_HD bool is_nan(float x) { return (float_bits(x) & 0x7fffffffu) > 0x7f800000u; }
 QCFG_HD bool is_finite(float x) { return (float_bits(x) & 0x7f800000u) != 0x7f800000u; }
-QCFG_HD float abs_f(float x) { return bits_float(float_bits(x) & 0x7fffffffu); }
+// |x| (the sign bit cleared, NaN payload kept); on the device fabsf, which the compiler folds
+// into the consuming instruction as an operand modifier.
+QCFG_HD float abs_f(float x) {
+#if defined(__CUDA_ARCH__)
+  return fabsf(x);
+#else
+  return bits_float(float_bits(x) & 0x7fffffffu);
+#endif
+}
 QCFG_HD float neg_f(float x) { return bits_float(float_bits(x) ^ 0x80000000u); }
 
 // Round half to even to an integral value (C rint under the default rounding mode).
@@ -46,6 +54,15 @@ QCFG_HD float rint_f(float x) {
   return rintf(x);
 #else
   return std::nearbyint(x);
+#endif
+}
+
+// Fused multiply-add with one rounding (never contracted or split: explicit on both sides).
+QCFG_HD float fma_f(float a, float b, float c) {
+#if defined(__CUDA_ARCH__)
+  return __fmaf_rn(a, b, c);
+#else
+  return std::fma(a, b, c);
 #endif
 }
 

@@ -172,17 +172,47 @@ QCFG_HD float e4m3_satfinite(float x) {
   return quantize_minifloat(x, fmt_e4m3(), Overflow::satfinite);
 #endif
 }
+// Two at once (the kernels' pairs): on sm_89+ one conversion instruction each way for both
+// (cvt.rn.satfinite.e4m3x2.f32 and back), the same hardware rounding as e4m3_satfinite.
+QCFG_HD void e4m3_satfinite2(float& a, float& b) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
+  const __nv_fp8x2_storage_t codes =
+      __nv_cvt_float2_to_fp8x2(make_float2(a, b), __NV_SATFINITE, __NV_E4M3);
+  const float2 f = __half22float2(__half2(__nv_cvt_fp8x2_to_halfraw2(codes, __NV_E4M3)));
+  a = f.x;
+  b = f.y;
+#else
+  a = e4m3_satfinite(a);
+  b = e4m3_satfinite(b);
+#endif
+}
 QCFG_HD uint8_t e4m3_code(float x, Overflow ovf) { return encode_minifloat(x, fmt_e4m3(), ovf); }
+// e4m3_code(x, Overflow::torch_cast) with the hardware conversion on sm_89+ (one instruction
+// instead of the branchy software encoder): for |x| <= 464 the torch cast and the satfinite
+// conversion round alike (464 is the tie between 448 and the NaN code, going to 448's even
+// code), so the hardware code is the software's (the rounding the GPU equality tests compare);
+// above 464 and for inf the torch cast gives sign | 0x7f, for NaN 0x7f.
+QCFG_HD uint8_t e4m3_code_torch_cast(float x) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
+  const uint8_t hw = __nv_cvt_float_to_fp8(x, __NV_SATFINITE, __NV_E4M3);
+  const uint8_t sign = static_cast<uint8_t>((float_bits(x) >> 24) & 0x80u);
+  if (is_nan(x)) return 0x7f;
+  return abs_f(x) > 464.0f ? static_cast<uint8_t>(sign | 0x7fu) : hw;
+#else
+  return e4m3_code(x, Overflow::torch_cast);
+#endif
+}
 QCFG_HD float e4m3_value(uint8_t code) { return decode_minifloat(code, fmt_e4m3()); }
 
 // E2M1 magnitude by index (the FP4 table).
 QCFG_HD float e2m1_magnitude(uint32_t index) { return decode_minifloat(index & 7u, fmt_e2m1()); }
 
 // E2M1 round-to-nearest-even of a magnitude; NaN and inf saturate to 6 (index 7). The *_grid
-// forms are the definition (the generic grid rounding); the reference and the kernels call the
-// forms below them, which take the common inputs [0, 8) through straight-line code on the
-// exponent bits (no data-dependent branch: they cost issue slots in the kernels) and everything
-// else through the definition. tests/kernels/minifloat_fast_test.cpp proves them equal.
+// forms are the definition (the generic grid rounding); the reference and the kernels call
+// e2m1_round_magnitude / e2m1_index_rne below, straight-line code on the exponent bits (no
+// data-dependent branch: branches cost issue slots in the kernels), defined for inputs with the
+// sign bit clear (every caller passes a magnitude). tests/kernels/minifloat_fast_test.cpp proves
+// them equal to the grid forms on every such fp32 input.
 QCFG_HD float e2m1_round_magnitude_grid(float a) {
   if (!is_finite(a)) return 6.0f;
   const float v = round_to_grid(a, fmt_e2m1()).value;
@@ -194,28 +224,55 @@ QCFG_HD uint32_t e2m1_index_rne_grid(float a) {
   return p.value > 6.0f ? 7u : p.code;
 }
 
-// For 0 <= a < 8 (and -0): grid exponent e = max(exponent(a), 0) in {0, 1, 2}, spacing 2^(e-1);
-// a * 2^(1-e) and n * 2^(e-1) are exact, rint breaks ties to even, i.e. to the even code.
-QCFG_HD int e2m1_binade(float a) {
-  const int biased = static_cast<int>((float_bits(a) >> 23) & 0xffu);
-  return biased > 127 ? biased - 127 : 0;
+// ---- Rounding on the exponent bits, straight-line (the kernels' fast paths) ----------------
+// For a magnitude a >= 0 of a ties-to-even grid with kMbits mantissa bits and smallest normal
+// exponent kMinExp: e = max(exponent(a), kMinExp) is the grid exponent, the grid spacing there is
+// 2^(e - kMbits), and M = 2^(e - kMbits + 23) is the power of two whose fp32 spacing is exactly
+// that. a < 2^(e+1) puts a + M in [M, 2M), so the fp32 addition rounds a to a multiple of the grid
+// spacing (to nearest; a tie goes to the even fp32 significand, i.e. to the even multiple, since M
+// is an even multiple) and subtracting M is exact: (a + M) - M == round_to_grid(a).value. Three
+// integer operations (exponent bits, max, add) and two additions; valid for finite a below
+// 2^(max_exp + 1) (callers clamp to the format's max first). tests/kernels/minifloat_fast_test.cpp
+// proves the forms below equal quantize_minifloat on every non-negative fp32 input.
+template <int kMbits, int kMinExp>
+QCFG_HD float grid_round_fast(float a) {
+  constexpr uint32_t kMinBits = static_cast<uint32_t>(kMinExp + 127) << 23;
+  constexpr uint32_t kShift = static_cast<uint32_t>(23 - kMbits) << 23;
+  const uint32_t e = float_bits(a) & 0x7f800000u;
+  const float m = bits_float((e > kMinBits ? e : kMinBits) + kShift);
+  return (a + m) - m;
 }
-QCFG_HD float e2m1_grid_steps(float a, int e) {  // rint(a / 2^(e-1))
-  return rint_f(a * bits_float(static_cast<uint32_t>(128 - e) << 23));
+
+// Saturating forms for a with the sign bit clear (NaN included). saturate_all (the MX tables):
+// NaN and everything above max give max (the comparison is false for NaN). satfinite (E4M3 /
+// E5M2): NaN stays NaN (the comparison is false, the additions keep it NaN).
+template <int kMbits, int kMinExp>
+QCFG_HD float grid_round_saturate_all(float a, float max_value) {
+  return grid_round_fast<kMbits, kMinExp>(a < max_value ? a : max_value);
 }
-QCFG_HD float e2m1_round_magnitude(float a) {
-  if (!(a >= 0.0f && a < 8.0f)) return e2m1_round_magnitude_grid(a);  // NaN, inf, >= 8, < 0
-  const int e = e2m1_binade(a);
-  const float v = e2m1_grid_steps(a, e) * bits_float(static_cast<uint32_t>(126 + e) << 23);
-  return v > 6.0f ? 6.0f : v;
+template <int kMbits, int kMinExp>
+QCFG_HD float grid_round_satfinite(float a, float max_value) {
+  return grid_round_fast<kMbits, kMinExp>(a > max_value ? max_value : a);
 }
-QCFG_HD uint32_t e2m1_index_rne(float a) {
-  if (!(a >= 0.0f && a < 8.0f)) return e2m1_index_rne_grid(a);
-  const int e = e2m1_binade(a);
-  const uint32_t code =
-      (static_cast<uint32_t>(e) << 1) + static_cast<uint32_t>(e2m1_grid_steps(a, e));
-  return code > 7u ? 7u : code;  // 6 <= a < 8 may round to 8, which saturates like the grid's
+
+// E2M1 round-to-nearest-even of a magnitude with the sign bit clear; NaN and inf saturate to 6:
+// e2m1_round_magnitude_grid bit for bit.
+QCFG_HD float e2m1_round_magnitude_fast(float a) { return grid_round_saturate_all<1, 0>(a, 6.0f); }
+
+// The E2M1 code (0..7) of a grid value r in {0, 0.5, 1, 1.5, 2, 3, 4, 6}: for r >= 1 the biased
+// exponent E (127..129) and the top mantissa bit t give code 2 (E - 126) + t, i.e. the top 10
+// bits minus 252; below, code = 2r.
+QCFG_HD uint32_t e2m1_code_of_value(float r) {
+  const uint32_t hi = (float_bits(r) >> 22) - 0xfcu;
+  const uint32_t lo = static_cast<uint32_t>(r + r);
+  return r >= 1.0f ? hi : lo;
 }
+QCFG_HD uint32_t e2m1_index_rne_fast(float a) {
+  return e2m1_code_of_value(e2m1_round_magnitude_fast(a));
+}
+
+QCFG_HD float e2m1_round_magnitude(float a) { return e2m1_round_magnitude_fast(a); }
+QCFG_HD uint32_t e2m1_index_rne(float a) { return e2m1_index_rne_fast(a); }
 
 // MXFP4 real quant (MXFP4QTensor.cast_fp4): index = number of E2M1 decision bounds strictly below
 // |v|, i.e. ties round down. NaN compares false everywhere => index 0.

@@ -34,6 +34,37 @@ QCFG_HD float int_qdq(float x, float scale, IntRange r) {
   return q / scale;
 }
 
+// The same division q / scale by a reciprocal prepared once per scale, for the integer-valued
+// q of int_qdq (|q| <= 256, +-0 or NaN): q0 = RN(q * r) with r = RN(1 / scale), the residual
+// e = q - q0 * scale (exact: one FMA), q1 = RN(q0 + e * r) (one FMA), and q's sign bit on the
+// result (q = -0 gives -0, as the division does). For 2^-100 <= scale <= 2^100 (no step
+// overflows or underflows) this equals the IEEE division on every such input: both scale
+// exactly with powers of two of q and of scale, so tests/kernels/exhaustive_test.cpp checks
+// every odd |q| < 256 against every scale of [1, 2). Other scales divide.
+struct IntDivisor {
+  float scale;
+  float rcp;
+  bool fast;  // 2^-100 <= scale <= 2^100
+};
+
+QCFG_HD IntDivisor int_divisor(float scale) {
+  const bool fast = scale >= 0x1p-100f && scale <= 0x1p100f;
+  return IntDivisor{scale, fast ? 1.0f / scale : 0.0f, fast};
+}
+
+QCFG_HD float int_dequant(float q, const IntDivisor& d) {
+  if (!d.fast) return q / d.scale;
+  const float q0 = q * d.rcp;
+  const float q1 = fma_f(fma_f(-q0, d.scale, q), d.rcp, q0);
+  return bits_float(float_bits(q1) | (float_bits(q) & 0x80000000u));
+}
+
+// int_qdq with the divisor prepared: bit-identical.
+QCFG_HD float int_qdq(float x, const IntDivisor& d, IntRange r) {
+  const float q = clamp_keep_nan(rint_f(x * d.scale), r.min_bound, r.max_bound);
+  return int_dequant(q, d);
+}
+
 // Export code of an integer format (§10.1): x / scale rounded and clamped; NaN has no integer code
 // and packs as 0.
 QCFG_HD int8_t int_export_code(float x, float scale, IntRange r) {
@@ -59,6 +90,14 @@ QCFG_HD Fp8Scale fp8_scale(float amax) {
 }
 
 QCFG_HD float fp8_qdq(float x, Fp8Scale s) { return e4m3_satfinite(x * s.scale) * s.inv; }
+// Two elements with one scale (the kernels' pairs): fp8_qdq on each, bit for bit.
+QCFG_HD void fp8_qdq2(float& a, float& b, Fp8Scale s) {
+  a = a * s.scale;
+  b = b * s.scale;
+  e4m3_satfinite2(a, b);
+  a = a * s.inv;
+  b = b * s.inv;
+}
 
 // ---------------------------------------------------------------- NVFP4 (spec §4.2, §5.2)
 // Sign re-application of the Triton kernels: x >= 0 => +, so -0 => +0 and NaN => negative.
@@ -80,6 +119,13 @@ QCFG_HD float e2m1_qdq_div(float x, float s) {
 // The same with the block scale's reciprocal prepared once per block (div_full.h): bit-identical.
 QCFG_HD float e2m1_qdq_div(float x, const DivFullDivisor& s) {
   return apply_sign_ge0_triton(x, e2m1_round_magnitude(div_full(abs_f(x), s)) * s.y);
+}
+// The same for a plain divisor (d.plain: div_full(a, d) is the product a * d.rcp rounded to
+// nearest, canonical NaN aside, which e2m1_round_magnitude saturates like any NaN): one FMUL, the
+// straight-line rounding, one FMUL and the sign, no branch. Equal to e2m1_qdq_div(x, d) for every
+// x (tests/kernels/minifloat_fast_test.cpp).
+QCFG_HD float e2m1_qdq_plain(float x, float rcp, float s) {
+  return apply_sign_ge0_triton(x, e2m1_round_magnitude(abs_f(x) * rcp) * s);
 }
 
 // ModelOpt's per-tensor scales are amax x f32(1/bound), not amax / bound: PyTorch divides a CUDA
@@ -125,7 +171,7 @@ QCFG_HD float nvfp4_static_qdq(float x, float s) { return s == 0.0f ? 0.0f : e2m
 // NVFP4 export (spec §10.3): E4M3 code of a per-block scale ratio (clamp to [2^-9, 448], then the
 // PyTorch cast) and the 4-bit code of one element (negative values rounding to 0 keep sign 0x8).
 QCFG_HD uint8_t nvfp4_pack_scale_code(float pbs) {
-  return e4m3_code(clamp_keep_nan(pbs, pow2f(-9), 448.0f), Overflow::torch_cast);
+  return e4m3_code_torch_cast(clamp_keep_nan(pbs, pow2f(-9), 448.0f));
 }
 QCFG_HD uint8_t nvfp4_pack_nibble(float x, float denom) {
   const float v = x / denom;
@@ -217,6 +263,39 @@ QCFG_HD float mx_quantize_magnitude(float v, MxElement e) {
 QCFG_HD float mx_qdq(float x, int k, MxElement e) {
   const float v = mx_quantize_magnitude(abs_f(x) * pow2f(-k), e);
   return apply_sign_ge0(x, v * pow2f(k));
+}
+
+// mx_quantize_magnitude with the element format fixed at compile time, straight-line on the
+// exponent bits (minifloat.h, grid_round_*) for every format whose grid rounds ties to even, i.e.
+// all but E3M0; for v with the sign bit clear (NaN included) it is mx_quantize_magnitude bit for
+// bit (tests/kernels/minifloat_fast_test.cpp, every such fp32 input).
+template <MxElement kE>
+QCFG_HD float mx_quantize_magnitude_fast(float v) {
+  if constexpr (kE == MxElement::int8) {
+    return clamp_keep_nan(rint_f(v), -127.0f, 127.0f);
+  } else if constexpr (kE == MxElement::e2m1) {
+    return grid_round_saturate_all<1, 0>(v, 6.0f);
+  } else if constexpr (kE == MxElement::e3m2) {
+    return grid_round_saturate_all<2, -2>(v, 28.0f);
+  } else if constexpr (kE == MxElement::e2m3) {
+    return grid_round_saturate_all<3, 0>(v, 7.5f);
+  } else if constexpr (kE == MxElement::e1m2) {
+    return grid_round_saturate_all<2, 1>(v, 3.5f);
+  } else if constexpr (kE == MxElement::e0m3) {
+    return grid_round_saturate_all<2, 2>(v, 7.0f);
+  } else if constexpr (kE == MxElement::e4m3) {
+    return grid_round_satfinite<3, -6>(v, 448.0f);
+  } else if constexpr (kE == MxElement::e5m2) {
+    return grid_round_satfinite<2, -14>(v, 57344.0f);
+  } else {
+    return mx_quantize_magnitude(v, kE);  // E3M0 rounds ties away from zero
+  }
+}
+
+// mx_qdq with 2^-k and 2^k computed once per block (down = pow2f(-k), up = pow2f(k)).
+template <MxElement kE>
+QCFG_HD float mx_qdq_fast(float x, float down, float up) {
+  return apply_sign_ge0(x, mx_quantize_magnitude_fast<kE>(abs_f(x) * down) * up);
 }
 
 }  // namespace qcfg::numerics

@@ -2,9 +2,13 @@
 // MX (E8M0, 8/16/32-wide). A thread owns whole blocks: it reads each block once into registers,
 // reduces the max, quantizes and writes.
 //  * Full blocks (cols a multiple of the block, 16-byte aligned buffers): block b starts at
-//    element b * kBlock, so there is no index division; each thread loads kPer blocks (64 bytes of
-//    bf16) before computing any, so several 16-byte loads are in flight per thread; the MX
-//    element format is a template argument, so its grid constants fold into the code.
+//    element b * kBlock, so there is no index division; 32-bit block indices below 2^31 blocks;
+//    each thread loads kPer blocks (64 bytes of bf16) before computing any, so several 16-byte
+//    loads are in flight per thread. The block max is an unsigned max of the magnitude bits (for
+//    bf16 two elements per instruction), equal to the NaN-skipping float max unless the block
+//    holds a NaN, which is the only case that recomputes it. The per-element arithmetic is the
+//    straight-line form of the reference's formula (scalar_ops.h: e2m1_qdq_plain,
+//    mx_qdq_fast): no data-dependent branch, the element format a template argument.
 //  * Anything else (partial last block, unaligned rows): one block per iteration, row and column
 //    from a division (32-bit when the block count fits), scalar loads where a row is unaligned.
 #include "kernels/cuda/device_common.cuh"
@@ -85,38 +89,70 @@ struct MxBlockOp {
   }
 };
 
-// The same with the element format fixed at compile time (the full-block kernels).
-template <MxElement kElement>
-struct MxBlockOpFixed {
+// ---- full blocks ----------------------------------------------------------------------------
+
+// The block max from load_full_block's bits: the NaN-skipping float max when the block holds NaN.
+template <int kBlock>
+__device__ __forceinline__ float full_block_max(uint32_t max_bits, const float (&v)[kBlock]) {
+  return max_bits > 0x7f800000u ? block_abs_max(v) : bits_float(max_bits);
+}
+
+// NVFP4 dynamic on a full block; gs (the global scale) is computed once per thread.
+struct Nvfp4FullOp {
+  const float* global_amax;
+  __device__ float setup() const { return nvfp4_global_scale(*global_amax); }
   template <int kBlock>
-  __device__ void operator()(float (&v)[kBlock]) const {
-    const int k = mx_fake_exponent(block_abs_max(v), kElement);
+  __device__ void operator()(float (&v)[kBlock], uint32_t max_bits, float gs) const {
+    const float s = nvfp4_dynamic_block_scale(full_block_max(max_bits, v), gs);
+    const DivFullDivisor d = div_full_divisor(s);
+    if (d.plain) {  // always, but for global scales beyond 2^126 / 448
 #pragma unroll
-    for (int i = 0; i < kBlock; ++i) v[i] = mx_qdq(v[i], k, kElement);
+      for (int i = 0; i < kBlock; ++i) v[i] = e2m1_qdq_plain(v[i], d.rcp, s);
+    } else {
+#pragma unroll
+      for (int i = 0; i < kBlock; ++i) v[i] = e2m1_qdq_div(v[i], d);
+    }
+  }
+};
+
+// MX on a full block with the element format fixed at compile time.
+template <MxElement kElement>
+struct MxFullOp {
+  __device__ int setup() const { return 0; }
+  template <int kBlock>
+  __device__ void operator()(float (&v)[kBlock], uint32_t max_bits, int) const {
+    const int k = mx_fake_exponent(full_block_max(max_bits, v), kElement);
+    const float down = pow2f(-k), up = pow2f(k);
+#pragma unroll
+    for (int i = 0; i < kBlock; ++i) v[i] = mx_qdq_fast<kElement>(v[i], down, up);
   }
 };
 
 template <int kBlock>
 constexpr int kBlocksPerThread = 32 / kBlock;  // 64 bytes of bf16 per thread and iteration
 
-template <class T, int kBlock, class Op>
-__global__ void full_block_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t blocks,
-                                  Op op) {
+// Index: uint32_t when blocks + the grid's stride stay below 2^32, else int64_t.
+template <class T, int kBlock, class Op, class Index>
+__global__ void full_block_kernel(const T* __restrict__ x, T* __restrict__ y, Index blocks, Op op) {
   constexpr int kPer = kBlocksPerThread<kBlock>;
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < blocks;
+  const Index stride = static_cast<Index>(gridDim.x) * blockDim.x;
+  const auto state = op.setup();
+  for (Index b = static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x; b < blocks;
        b += stride * kPer) {
     float v[kPer][kBlock];
+    uint32_t max_bits[kPer];
 #pragma unroll
     for (int k = 0; k < kPer; ++k) {
       if (b + k * stride < blocks)
-        load_block<T, kBlock>(x, (b + k * stride) * kBlock, kBlock, true, v[k]);
+        max_bits[k] = detail::load_full_block<T, kBlock>(
+            x + static_cast<int64_t>(b + k * stride) * kBlock, v[k]);
     }
 #pragma unroll
     for (int k = 0; k < kPer; ++k) {
       if (b + k * stride < blocks) {
-        op(v[k]);
-        store_block<T, kBlock>(y, (b + k * stride) * kBlock, kBlock, true, v[k]);
+        op(v[k], max_bits[k], state);
+        detail::store_full_block<T, kBlock>(y + static_cast<int64_t>(b + k * stride) * kBlock,
+                                            v[k]);
       }
     }
   }
@@ -170,8 +206,15 @@ cudaError_t launch_block(const void* x, void* y, int64_t rows, int64_t cols, DTy
     if (vectorized && cols % kBlock == 0 && kBlock % detail::VecTraits<T>::kElems == 0) {
       constexpr int kThreads = 256;
       const int64_t threads = (blocks + kBlocksPerThread<kBlock> - 1) / kBlocksPerThread<kBlock>;
-      full_block_kernel<T, kBlock><<<detail::grid_for(threads, kThreads), kThreads, 0, stream>>>(
-          static_cast<const T*>(x), static_cast<T*>(y), blocks, full_op);
+      const unsigned grid = detail::grid_for(threads, kThreads);
+      const int64_t span = blocks + int64_t{grid} * kThreads * kBlocksPerThread<kBlock>;
+      if (span < (int64_t{1} << 32)) {
+        full_block_kernel<T, kBlock><<<grid, kThreads, 0, stream>>>(
+            static_cast<const T*>(x), static_cast<T*>(y), static_cast<uint32_t>(blocks), full_op);
+      } else {
+        full_block_kernel<T, kBlock><<<grid, kThreads, 0, stream>>>(
+            static_cast<const T*>(x), static_cast<T*>(y), blocks, full_op);
+      }
       return;
     }
     constexpr int kThreads = 128;
@@ -185,10 +228,9 @@ cudaError_t launch_mx(const void* x, void* y, int64_t rows, int64_t cols, DType 
                       MxElement element, cudaStream_t stream) {
   const MxBlockOp op{element};
   switch (element) {
-#define QCFG_MX_CASE(e)                                                                      \
-  case MxElement::e:                                                                         \
-    return launch_block<kBlock>(x, y, rows, cols, dtype, op, MxBlockOpFixed<MxElement::e>{}, \
-                                stream);
+#define QCFG_MX_CASE(e) \
+  case MxElement::e:    \
+    return launch_block<kBlock>(x, y, rows, cols, dtype, op, MxFullOp<MxElement::e>{}, stream);
     QCFG_MX_CASE(e2m1)
     QCFG_MX_CASE(e3m2)
     QCFG_MX_CASE(e2m3)
@@ -208,8 +250,8 @@ cudaError_t launch_mx(const void* x, void* y, int64_t rows, int64_t cols, DType 
 cudaError_t nvfp4_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,
                              const float* global_amax, cudaStream_t stream) {
   if (global_amax == nullptr) return cudaErrorInvalidValue;
-  const Nvfp4BlockOp op{global_amax};
-  return launch_block<16>(x, y, rows, cols, dtype, op, op, stream);
+  return launch_block<16>(x, y, rows, cols, dtype, Nvfp4BlockOp{global_amax},
+                          Nvfp4FullOp{global_amax}, stream);
 }
 
 cudaError_t mx_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DType dtype,

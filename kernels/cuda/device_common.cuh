@@ -3,6 +3,8 @@
 
 #include <cuda_runtime.h>
 
+#include <type_traits>
+
 #include "kernels/cpu/storage.h"
 #include "kernels/cuda/fast_div.h"
 #include "kernels/cuda/kernels.h"
@@ -30,13 +32,40 @@ __device__ __forceinline__ void load_vec(const T* p, float (&out)[VecTraits<T>::
   for (int i = 0; i < VecTraits<T>::kElems; ++i) out[i] = numerics::to_float(tmp[i]);
 }
 
+// Two fp32 values rounded to nearest even into one 32-bit pair (lo in the low half), by the
+// hardware conversion (sm_80+; one instruction for two elements). For every non-NaN input it is
+// the IEEE rounding that numerics::from_float computes in software (subnormals kept, overflow to
+// inf); a NaN stays a NaN, possibly with another payload (the tests treat all NaNs alike).
+__device__ __forceinline__ uint32_t pack2(float lo, float hi, BFloat16) {
+#if __CUDA_ARCH__ >= 800
+  uint32_t r;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+  return r;
+#else
+  return numerics::float_to_bf16_bits(lo) | (uint32_t{numerics::float_to_bf16_bits(hi)} << 16);
+#endif
+}
+__device__ __forceinline__ uint32_t pack2(float lo, float hi, Half) {
+#if __CUDA_ARCH__ >= 800
+  uint32_t r;
+  asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+  return r;
+#else
+  return numerics::float_to_half_bits(lo) | (uint32_t{numerics::float_to_half_bits(hi)} << 16);
+#endif
+}
+
 template <class T>
 __device__ __forceinline__ void store_vec(T* p, const float (&in)[VecTraits<T>::kElems]) {
-  T tmp[VecTraits<T>::kElems];
-#pragma unroll
-  for (int i = 0; i < VecTraits<T>::kElems; ++i) tmp[i] = numerics::from_float<T>(in[i]);
   uint4 raw;
-  memcpy(&raw, tmp, sizeof raw);
+  if constexpr (std::is_same_v<T, float>) {
+    memcpy(&raw, in, sizeof raw);
+  } else {
+    uint32_t w[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) w[i] = pack2(in[2 * i], in[2 * i + 1], T{});
+    memcpy(&raw, w, sizeof raw);
+  }
   *reinterpret_cast<uint4*>(p) = raw;
 }
 
@@ -47,6 +76,56 @@ __device__ __forceinline__ float load1(const T* p) {
 template <class T>
 __device__ __forceinline__ void store1(T* p, float v) {
   *p = numerics::from_float<T>(v);
+}
+
+// Loads one full block (16-byte vectors) and returns the unsigned max of its magnitude bits. For
+// non-negative floats the bit order is the value order, so without a NaN in the block (max bits
+// <= 0x7f800000) this is block_abs_max's value bit for bit (an all-zero block gives +0 in both).
+template <class T, int kBlock>
+__device__ __forceinline__ uint32_t load_full_block(const T* p, float (&v)[kBlock]) {
+  if constexpr (std::is_same_v<T, BFloat16>) {
+    // bf16: the magnitudes of both halves of a word at once (16-bit lane max).
+    uint32_t m2 = 0;
+#pragma unroll
+    for (int c = 0; c < kBlock / 8; ++c) {
+      const uint4 raw = reinterpret_cast<const uint4*>(p)[c];
+      const uint32_t w[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        m2 = __vmaxu2(m2, w[j] & 0x7fff7fffu);
+        v[c * 8 + 2 * j] = numerics::bits_float(w[j] << 16);
+        v[c * 8 + 2 * j + 1] = numerics::bits_float(w[j] & 0xffff0000u);
+      }
+    }
+    const uint32_t lo = m2 & 0xffffu, hi = m2 >> 16;
+    return (lo > hi ? lo : hi) << 16;
+  } else {
+    constexpr int kN = VecTraits<T>::kElems;
+    uint32_t m = 0;
+#pragma unroll
+    for (int c = 0; c < kBlock / kN; ++c) {
+      float part[kN];
+      load_vec(p + c * kN, part);
+#pragma unroll
+      for (int i = 0; i < kN; ++i) {
+        v[c * kN + i] = part[i];
+        m = max(m, numerics::float_bits(part[i]) & 0x7fffffffu);
+      }
+    }
+    return m;
+  }
+}
+
+template <class T, int kBlock>
+__device__ __forceinline__ void store_full_block(T* p, const float (&v)[kBlock]) {
+  constexpr int kN = VecTraits<T>::kElems;
+#pragma unroll
+  for (int c = 0; c < kBlock / kN; ++c) {
+    float part[kN];
+#pragma unroll
+    for (int i = 0; i < kN; ++i) part[i] = v[c * kN + i];
+    store_vec(p + c * kN, part);
+  }
 }
 
 // AmaxIndexing::index for tensors of fewer than 2^32 elements, with the divisions by the layout's

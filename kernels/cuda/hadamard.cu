@@ -36,11 +36,14 @@ __device__ __forceinline__ void hadamard_lanes(double (&v)[kElemsPerLane], int l
 #pragma unroll
   for (int h = kN / 2; h >= kElemsPerLane; h /= 2) {
     const int mask = h / kElemsPerLane;
-    const bool upper = (lane_in_group & mask) != 0;
+    // lower: a + b, upper: a - b (a = lower, b = upper), i.e. partner + (+-own): IEEE a - b is
+    // a + (-b) exactly, so one DADD after flipping the own value's sign bit in the upper lane.
+    const int flip = (lane_in_group & mask) != 0 ? static_cast<int>(0x80000000u) : 0;
 #pragma unroll
     for (int r = 0; r < kElemsPerLane; ++r) {
       const double partner = __shfl_xor_sync(0xffffffffu, v[r], mask);
-      v[r] = upper ? partner - v[r] : v[r] + partner;  // lower: a+b, upper: a-b (a = lower)
+      const double own = __hiloint2double(__double2hiint(v[r]) ^ flip, __double2loint(v[r]));
+      v[r] = partner + own;
     }
   }
 #pragma unroll
@@ -104,11 +107,13 @@ __global__ void hadamard_shuffle_kernel(const T* x, T* y, int64_t numel, const f
   static_assert(!kFused || kElemsPerLane == 16, "the fused NVFP4 block is one lane");
   constexpr int kLanes = ShuffleTraits<kN>::kLanes;
   const int64_t lanes = numel / kElemsPerLane;
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;  // multiple of 32
-  const int64_t padded = (lanes + 31) / 32 * 32;  // every lane of a warp runs the same iterations
   const float gs = kFused ? nvfp4_global_scale(*global_amax) : 0.0f;
-  for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < padded;
-       t += stride) {
+  // One lane group per thread and no loop (the grid covers every lane): every thread of a warp
+  // reaches the shuffles together, so they compile to plain SHFL (a loop with a per-thread trip
+  // count makes the compiler wrap each one in a convergence barrier). Threads past the end
+  // transform zeros and store nothing.
+  {
+    const int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
     const bool active = t < lanes;
     const int lane = static_cast<int>(t % kLanes);
     double v[kElemsPerLane] = {};
@@ -116,12 +121,25 @@ __global__ void hadamard_shuffle_kernel(const T* x, T* y, int64_t numel, const f
     float out[kElemsPerLane];
     hadamard_round<T, kN>(v, out, lane);
     if constexpr (kFused) {
-      float m = 0.0f;
+      // The block max as an unsigned max of the magnitude bits (the float max without a NaN).
+      uint32_t mb = 0;
 #pragma unroll
-      for (int r = 0; r < kElemsPerLane; ++r) m = fmax_nan_skip(m, abs_f(out[r]));
+      for (int r = 0; r < kElemsPerLane; ++r) mb = max(mb, float_bits(out[r]) & 0x7fffffffu);
+      float m = bits_float(mb);
+      if (mb > 0x7f800000u) {
+        m = 0.0f;
+#pragma unroll
+        for (int r = 0; r < kElemsPerLane; ++r) m = fmax_nan_skip(m, abs_f(out[r]));
+      }
       const DivFullDivisor s = div_full_divisor(nvfp4_dynamic_block_scale(m, gs));
+      if (s.plain) {
 #pragma unroll
-      for (int r = 0; r < kElemsPerLane; ++r) v[r] = round_to<T>(e2m1_qdq_div(out[r], s));
+        for (int r = 0; r < kElemsPerLane; ++r)
+          v[r] = round_to<T>(e2m1_qdq_plain(out[r], s.rcp, s.y));
+      } else {
+#pragma unroll
+        for (int r = 0; r < kElemsPerLane; ++r) v[r] = round_to<T>(e2m1_qdq_div(out[r], s));
+      }
       hadamard_round<T, kN>(v, out, lane);
     }
     if (active) store_lane(y + t * kElemsPerLane, vectorized, out);
@@ -194,9 +212,9 @@ void launch_shuffle(const void* x, void* y, int64_t numel, const float* global_a
                     cudaStream_t stream) {
   constexpr int kThreads = 256;
   const bool vectorized = detail::aligned16(x) && detail::aligned16(y);
-  hadamard_shuffle_kernel<T, kN, kFused>
-      <<<detail::grid_for(numel / kElemsPerLane, kThreads), kThreads, 0, stream>>>(
-          static_cast<const T*>(x), static_cast<T*>(y), numel, global_amax, vectorized);
+  const int64_t blocks = (numel / kElemsPerLane + kThreads - 1) / kThreads;  // no grid stride
+  hadamard_shuffle_kernel<T, kN, kFused><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
+      static_cast<const T*>(x), static_cast<T*>(y), numel, global_amax, vectorized);
 }
 
 template <class T, int kN>

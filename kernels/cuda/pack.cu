@@ -11,47 +11,52 @@ namespace {
 
 using namespace numerics;
 
-template <class T>
+// Index: uint32_t below 2^32 blocks (plus the grid's stride), else int64_t.
+template <class T, class Index>
 __global__ void pack_nvfp4_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes,
-                                  uint8_t* __restrict__ scales, int64_t blocks,
+                                  uint8_t* __restrict__ scales, Index blocks,
                                   const float* __restrict__ global_amax, bool vectorized) {
-  constexpr int kN = detail::VecTraits<T>::kElems;
   const float global_scale = nvfp4_weight_scale_2(*global_amax);
   const float denom = 6.0f * global_scale;
-  const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < blocks;
+  const Index nthreads = static_cast<Index>(gridDim.x) * blockDim.x;
+  for (Index b = static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x; b < blocks;
        b += nthreads) {
+    const T* p = x + static_cast<int64_t>(b) * 16;
     float v[16];
+    float bm;
     if (vectorized) {
+      // Unsigned max of the magnitude bits: the NaN-skipping float max unless there is a NaN.
+      const uint32_t max_bits = detail::load_full_block<T, 16>(p, v);
+      bm = bits_float(max_bits);
+      if (max_bits > 0x7f800000u) {
+        bm = 0.0f;
 #pragma unroll
-      for (int c = 0; c < 16 / kN; ++c) {
-        float part[kN];
-        detail::load_vec(x + b * 16 + c * kN, part);
-#pragma unroll
-        for (int i = 0; i < kN; ++i) v[c * kN + i] = part[i];
+        for (int i = 0; i < 16; ++i) bm = fmax_nan_skip(bm, abs_f(v[i]));
       }
     } else {
+      bm = 0.0f;
 #pragma unroll
-      for (int i = 0; i < 16; ++i) v[i] = detail::load1(x + b * 16 + i);
+      for (int i = 0; i < 16; ++i) {
+        v[i] = detail::load1(p + i);
+        bm = fmax_nan_skip(bm, abs_f(v[i]));
+      }
     }
-    float bm = 0.0f;
-#pragma unroll
-    for (int i = 0; i < 16; ++i) bm = fmax_nan_skip(bm, abs_f(v[i]));
     const uint8_t scale = nvfp4_pack_scale_code(nvfp4_pack_dynamic_ratio(bm, denom));
     const float block_denom = e4m3_value(scale) * global_scale;
-    uint64_t packed = 0;
+    uint32_t lo = 0, hi = 0;
 #pragma unroll
-    for (int i = 0; i < 16; ++i) {
-      packed |= static_cast<uint64_t>(nvfp4_pack_nibble(v[i], block_denom)) << (4 * i);
+    for (int i = 0; i < 8; ++i) {
+      lo |= static_cast<uint32_t>(nvfp4_pack_nibble(v[i], block_denom)) << (4 * i);
+      hi |= static_cast<uint32_t>(nvfp4_pack_nibble(v[8 + i], block_denom)) << (4 * i);
     }
-    reinterpret_cast<uint64_t*>(codes)[b] = packed;
+    reinterpret_cast<uint2*>(codes)[b] = make_uint2(lo, hi);
     scales[b] = scale;
   }
 }
 
 struct Fp8Code {
   __device__ uint8_t operator()(float x, float scale) const {
-    return e4m3_code(x / scale, Overflow::torch_cast);
+    return e4m3_code_torch_cast(x / scale);
   }
 };
 
@@ -213,8 +218,15 @@ cudaError_t pack_nvfp4(const void* x, uint8_t* codes, uint8_t* scales, int64_t r
     const bool vectorized = detail::aligned16(x);
     const int64_t blocks = rows * cols / 16;
     constexpr int kThreads = 128;
-    pack_nvfp4_kernel<T><<<detail::grid_for(blocks, kThreads), kThreads, 0, stream>>>(
-        static_cast<const T*>(x), codes, scales, blocks, global_amax, vectorized);
+    const unsigned grid = detail::grid_for(blocks, kThreads);
+    const auto* in = static_cast<const T*>(x);
+    if (blocks + int64_t{grid} * kThreads < (int64_t{1} << 32)) {
+      pack_nvfp4_kernel<T><<<grid, kThreads, 0, stream>>>(
+          in, codes, scales, static_cast<uint32_t>(blocks), global_amax, vectorized);
+    } else {
+      pack_nvfp4_kernel<T>
+          <<<grid, kThreads, 0, stream>>>(in, codes, scales, blocks, global_amax, vectorized);
+    }
   });
 }
 

@@ -1,11 +1,14 @@
-// The specialized E2M1 roundings (minifloat.h, used by the reference and the CUDA kernels) equal
-// the generic grid rounding that defines them: exhaustively over every fp32 input of [2^-3, 8)
-// (all inputs where the result is not 0 or saturated), and for every sign, exponent and the top
-// 8 mantissa bits with the low 15 bits at the patterns next to ties (0, 1, 0x3fff, 0x4000,
-// 0x4001, 0x7fff) elsewhere, NaN and inf included. Plus every bf16 input divided (div_full, as
-// the NVFP4 kernels do) by every positive E4M3 block scale times several global scales.
+// The straight-line roundings (minifloat.h, scalar_ops.h, storage.h: used by the reference and
+// the CUDA kernels) equal the definitions they replace: E2M1 value and code against the generic
+// grid rounding on every fp32 input of [2^-3, 8) (all inputs where the result is not 0 or
+// saturated) and on the tie neighbourhoods of every binade with the sign bit clear (their
+// domain), NaN and inf included; on every bf16 input divided (div_full, as the NVFP4 kernels do)
+// by every positive E4M3 block scale times several global scales; the NVFP4 per-element form with
+// the prepared reciprocal; the fp16 widening on all 65536 patterns; the MX element roundings on a
+// sample of every binade. tests/kernels/exhaustive_test.cpp covers all 2^31 inputs of each.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/cpu/numerics.h"
@@ -28,14 +31,13 @@ TEST_CASE("E2M1 fast rounding: every fp32 input of [2^-3, 8)") {
   CHECK(mismatches_in(float_bits(0.125f), float_bits(8.0f)) == 0);
 }
 
-TEST_CASE("E2M1 fast rounding: tie neighbourhoods of every binade, both signs, NaN and inf") {
+TEST_CASE("E2M1 fast rounding: tie neighbourhoods of every binade, NaN and inf") {
   const uint32_t lows[] = {0u, 1u, 0x3fffu, 0x4000u, 0x4001u, 0x7fffu};
   uint64_t bad = 0;
-  for (uint32_t high = 0; high < (1u << 17); ++high) {
+  for (uint32_t high = 0; high < (1u << 16); ++high) {  // sign bit clear: the functions' domain
     for (const uint32_t low : lows) {
       const float a = bits_float((high << 15) | low);
-      bad += float_bits(e2m1_round_magnitude(a)) != float_bits(e2m1_round_magnitude_grid(a)) &&
-             !(is_nan(e2m1_round_magnitude(a)) && is_nan(e2m1_round_magnitude_grid(a)));
+      bad += float_bits(e2m1_round_magnitude(a)) != float_bits(e2m1_round_magnitude_grid(a));
       bad += e2m1_index_rne(a) != e2m1_index_rne_grid(a);
     }
   }
@@ -57,6 +59,84 @@ TEST_CASE("E2M1 fast rounding: every bf16 input over every E4M3 block scale (div
     }
   }
   CHECK(bad == 0);
+}
+
+// The NVFP4 kernels' per-element form with the reciprocal prepared per block equals the
+// reference's e2m1_qdq_div for every bf16 input (NaN and inf included) over every E4M3 block
+// scale times several global scales, and over the dynamic block scales' extremes.
+TEST_CASE("e2m1_qdq_plain == e2m1_qdq_div: every bf16 input over every E4M3 block scale") {
+  const float global_scales[] = {1.0f,
+                                 nvfp4_global_scale(1.0f),
+                                 nvfp4_global_scale(448.0f * 6.0f),
+                                 nvfp4_global_scale(3.0e-3f),
+                                 nvfp4_global_scale(1e30f),
+                                 1e-12f};
+  uint64_t bad = 0, plain = 0;
+  for (const float gs : global_scales) {
+    for (uint32_t code = 1; code < 0x7f; ++code) {
+      const float s =
+          nvfp4_dynamic_block_scale(e4m3_value(static_cast<uint8_t>(code)) * 6 * gs, gs);
+      const DivFullDivisor d = div_full_divisor(s);
+      if (!d.plain) continue;
+      ++plain;
+      for (uint32_t x = 0; x < 0x10000u; ++x) {
+        const float v = bf16_bits_to_float(static_cast<uint16_t>(x));
+        const float want = e2m1_qdq_div(v, d), got = e2m1_qdq_plain(v, d.rcp, s);
+        bad += float_bits(want) != float_bits(got) && !(is_nan(want) && is_nan(got));
+      }
+    }
+  }
+  CHECK(plain > 600);
+  CHECK(bad == 0);
+}
+
+// half_bits_to_float (straight-line) against the definition of the format, all 65536 patterns.
+TEST_CASE("half_bits_to_float: every fp16 pattern") {
+  uint32_t bad = 0;
+  for (uint32_t h = 0; h < 0x10000u; ++h) {
+    const uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    float want;
+    if (e == 0x1f) {
+      want = bits_float(0x7f800000u | (m << 13));
+    } else if (e == 0) {
+      want = std::ldexp(static_cast<float>(m), -24);
+    } else {
+      want = std::ldexp(static_cast<float>(1024 + m), static_cast<int>(e) - 25);
+    }
+    if ((h & 0x8000u) != 0) want = neg_f(want);
+    bad += float_bits(half_bits_to_float(static_cast<uint16_t>(h))) != float_bits(want);
+  }
+  CHECK(bad == 0);
+}
+
+// The straight-line MX element roundings on a sample of every binade (the exhaustive check over
+// all 2^31 inputs is tests/kernels/exhaustive_test.cpp): every 61st pattern plus the tie
+// neighbourhoods.
+template <MxElement kE>
+uint64_t mx_fast_mismatches_sampled() {
+  uint64_t bad = 0;
+  const uint32_t lows[] = {0u, 1u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu};
+  auto check = [&](uint32_t b) {
+    const float v = bits_float(b);
+    const float want = mx_quantize_magnitude(v, kE), got = mx_quantize_magnitude_fast<kE>(v);
+    bad += float_bits(want) != float_bits(got) && !(is_nan(want) && is_nan(got));
+  };
+  for (uint32_t b = 0; b < 0x7fffffffu - 61; b += 61) check(b);
+  for (uint32_t high = 0; high < (1u << 15); ++high)
+    for (const uint32_t low : lows) check((high << 16) | low);
+  return bad;
+}
+
+TEST_CASE("MX fast element rounding (sampled)") {
+  CHECK(mx_fast_mismatches_sampled<MxElement::e2m1>() == 0);
+  CHECK(mx_fast_mismatches_sampled<MxElement::e3m2>() == 0);
+  CHECK(mx_fast_mismatches_sampled<MxElement::e2m3>() == 0);
+  CHECK(mx_fast_mismatches_sampled<MxElement::e1m2>() == 0);
+  CHECK(mx_fast_mismatches_sampled<MxElement::e0m3>() == 0);
+  CHECK(mx_fast_mismatches_sampled<MxElement::e3m0>() == 0);
+  CHECK(mx_fast_mismatches_sampled<MxElement::e4m3>() == 0);
+  CHECK(mx_fast_mismatches_sampled<MxElement::e5m2>() == 0);
+  CHECK(mx_fast_mismatches_sampled<MxElement::int8>() == 0);
 }
 
 }  // namespace
