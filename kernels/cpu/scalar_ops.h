@@ -65,11 +65,41 @@ QCFG_HD float int_qdq(float x, const IntDivisor& d, IntRange r) {
   return int_dequant(q, d);
 }
 
+// x / d for an x of at most 8 significant bits (every bf16 value) by the same sequence, for the
+// export packings: equal to the IEEE division when 2^-40 <= d <= 2^40 (Bf16Divisor::fast) and x
+// is 0 or 2^-60 <= |x| <= 2^60 (bf16_div_in_range; not inf or NaN). The int_dequant proof covers
+// it: every 8-bit significand is an odd q < 256 times a power of two, and in these ranges every
+// step of both sides stays normal, so both scale exactly.
+struct Bf16Divisor {
+  float d;
+  float rcp;
+  bool fast;  // 2^-40 <= d <= 2^40
+};
+
+QCFG_HD Bf16Divisor bf16_divisor(float d) {
+  const bool fast = d >= 0x1p-40f && d <= 0x1p40f;
+  return Bf16Divisor{d, fast ? 1.0f / d : 0.0f, fast};
+}
+
+QCFG_HD bool bf16_div_in_range(float x) {
+  const uint32_t t = float_bits(x) & 0x7fffffffu;
+  return t == 0 || (t - 0x21800000u) <= 0x3c000000u;  // 2^-60 = 0x21800000, 2^60 = 0x5d800000
+}
+
+QCFG_HD float bf16_div(float x, const Bf16Divisor& d) {
+  const float q0 = x * d.rcp;
+  const float q1 = fma_f(fma_f(-q0, d.d, x), d.rcp, q0);
+  return bits_float(float_bits(q1) | (float_bits(x) & 0x80000000u));
+}
+
 // Export code of an integer format (§10.1): x / scale rounded and clamped; NaN has no integer code
 // and packs as 0.
-QCFG_HD int8_t int_export_code(float x, float scale, IntRange r) {
-  const float q = clamp_keep_nan(rint_f(x / scale), r.min_bound, r.max_bound);
+QCFG_HD int8_t int_export_code_of_quotient(float v, IntRange r) {
+  const float q = clamp_keep_nan(rint_f(v), r.min_bound, r.max_bound);
   return is_nan(q) ? int8_t{0} : static_cast<int8_t>(q);
+}
+QCFG_HD int8_t int_export_code(float x, float scale, IntRange r) {
+  return int_export_code_of_quotient(x / scale, r);
 }
 
 // Output of a channel whose amax is tiny: Python keeps the input's sign, CUDA returns +0.
@@ -173,10 +203,12 @@ QCFG_HD float nvfp4_static_qdq(float x, float s) { return s == 0.0f ? 0.0f : e2m
 QCFG_HD uint8_t nvfp4_pack_scale_code(float pbs) {
   return e4m3_code_torch_cast(clamp_keep_nan(pbs, pow2f(-9), 448.0f));
 }
-QCFG_HD uint8_t nvfp4_pack_nibble(float x, float denom) {
-  const float v = x / denom;
+QCFG_HD uint8_t nvfp4_pack_nibble_of_quotient(float v) {
   const uint32_t sign = v < 0.0f ? 8u : 0u;
   return static_cast<uint8_t>(sign | e2m1_index_rne(abs_f(v)));
+}
+QCFG_HD uint8_t nvfp4_pack_nibble(float x, float denom) {
+  return nvfp4_pack_nibble_of_quotient(x / denom);
 }
 // Dynamic path: block scale ratio from the block max; an all-zero block gets ratio 1.
 QCFG_HD float nvfp4_pack_dynamic_ratio(float block_max, float denom) {

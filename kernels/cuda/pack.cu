@@ -11,6 +11,26 @@ namespace {
 
 using namespace numerics;
 
+// q[i] = x[i] / d, IEEE-rounded. For bf16 inputs (8 significant bits) with d in bf16_div's fast
+// range and every x zero or in [2^-60, 2^60] through the prepared reciprocal (bf16_div,
+// scalar_ops.h: the same quotients), else by division; the test is one per vector or block.
+template <class T, int kN>
+__device__ __forceinline__ void quotients(const float (&x)[kN], float d, float (&q)[kN]) {
+  if constexpr (std::is_same_v<T, BFloat16>) {
+    const Bf16Divisor bd = bf16_divisor(d);
+    bool exact = bd.fast;
+#pragma unroll
+    for (int i = 0; i < kN; ++i) exact = exact && bf16_div_in_range(x[i]);
+    if (exact) {
+#pragma unroll
+      for (int i = 0; i < kN; ++i) q[i] = bf16_div(x[i], bd);
+      return;
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < kN; ++i) q[i] = x[i] / d;
+}
+
 // Index: uint32_t below 2^32 blocks (plus the grid's stride), else int64_t.
 template <class T, class Index>
 __global__ void pack_nvfp4_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes,
@@ -43,11 +63,13 @@ __global__ void pack_nvfp4_kernel(const T* __restrict__ x, uint8_t* __restrict__
     }
     const uint8_t scale = nvfp4_pack_scale_code(nvfp4_pack_dynamic_ratio(bm, denom));
     const float block_denom = e4m3_value(scale) * global_scale;
+    float q[16];
+    quotients<T>(v, block_denom, q);
     uint32_t lo = 0, hi = 0;
 #pragma unroll
     for (int i = 0; i < 8; ++i) {
-      lo |= static_cast<uint32_t>(nvfp4_pack_nibble(v[i], block_denom)) << (4 * i);
-      hi |= static_cast<uint32_t>(nvfp4_pack_nibble(v[8 + i], block_denom)) << (4 * i);
+      lo |= static_cast<uint32_t>(nvfp4_pack_nibble_of_quotient(q[i])) << (4 * i);
+      hi |= static_cast<uint32_t>(nvfp4_pack_nibble_of_quotient(q[8 + i])) << (4 * i);
     }
     reinterpret_cast<uint2*>(codes)[b] = make_uint2(lo, hi);
     scales[b] = scale;
@@ -55,15 +77,15 @@ __global__ void pack_nvfp4_kernel(const T* __restrict__ x, uint8_t* __restrict__
 }
 
 struct Fp8Code {
-  __device__ uint8_t operator()(float x, float scale) const {
-    return e4m3_code_torch_cast(x / scale);
-  }
+  __device__ uint8_t of_quotient(float v) const { return e4m3_code_torch_cast(v); }
+  __device__ uint8_t operator()(float x, float scale) const { return of_quotient(x / scale); }
 };
 
 struct Int8Code {
-  __device__ uint8_t operator()(float x, float scale) const {
-    return static_cast<uint8_t>(int_export_code(x, scale, int_range(8, false, false)));
+  __device__ uint8_t of_quotient(float v) const {
+    return static_cast<uint8_t>(int_export_code_of_quotient(v, int_range(8, false, false)));
   }
+  __device__ uint8_t operator()(float x, float scale) const { return of_quotient(x / scale); }
 };
 
 // kN code bytes of one vector as one store (8 bytes for 16-bit inputs, 4 for fp32).
@@ -96,9 +118,10 @@ __global__ void pack_scaled_kernel(const T* __restrict__ x, uint8_t* __restrict_
     detail::load_vec(x + v * kN, buf);
     uint8_t c[kN];
     if (vector_uniform) {
-      const float scale = scales.at(v * kN);
+      float q[kN];
+      quotients<T>(buf, scales.at(v * kN), q);
 #pragma unroll
-      for (int i = 0; i < kN; ++i) c[i] = code(buf[i], scale);
+      for (int i = 0; i < kN; ++i) c[i] = code.of_quotient(q[i]);
     } else {
 #pragma unroll
       for (int i = 0; i < kN; ++i) c[i] = code(buf[i], scales.at(v * kN + i));
@@ -154,6 +177,56 @@ __global__ void pack_int4_kernel(const T* __restrict__ x, uint8_t* __restrict__ 
   }
 }
 
+// Eight columns of one row pair per thread: the eight elements of each row in 16-byte loads, one
+// scale per row (cols and the block multiples of 8, so the eight share a column block), the
+// eight code bytes in one 8-byte store. Below 2^32 chunks, with FastDiv32 for the row pair and
+// the column block.
+template <class T>
+__global__ void pack_int4_vec_kernel(const T* __restrict__ x, uint8_t* __restrict__ codes,
+                                     uint32_t chunks, FastDiv32 chunks_per_row,
+                                     const float* __restrict__ scales, FastDiv32 chunks_per_block,
+                                     uint32_t col_blocks) {
+  constexpr int kN = detail::VecTraits<T>::kElems;
+  const IntRange range = int_range(4, false, false);
+  const int64_t cols = static_cast<int64_t>(chunks_per_row.divisor) * 8;
+  const uint32_t nthreads = gridDim.x * blockDim.x;
+  for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < chunks; i += nthreads) {
+    const uint32_t pair = chunks_per_row.div(i), chunk = i - pair * chunks_per_row.divisor;
+    const uint32_t cb = chunks_per_block.div(chunk);
+    const int64_t row0 = 2 * static_cast<int64_t>(pair);
+    const T* p0 = x + row0 * cols + chunk * 8;
+    float a[8], b[8];
+#pragma unroll
+    for (int c = 0; c < 8 / kN; ++c) {
+      float part[kN];
+      detail::load_vec(p0 + c * kN, part);
+#pragma unroll
+      for (int k = 0; k < kN; ++k) a[c * kN + k] = part[k];
+      detail::load_vec(p0 + cols + c * kN, part);
+#pragma unroll
+      for (int k = 0; k < kN; ++k) b[c * kN + k] = part[k];
+    }
+    const float s0 = scales[row0 * col_blocks + cb], s1 = scales[(row0 + 1) * col_blocks + cb];
+    float qa[8], qb[8];
+    quotients<T>(a, s0, qa);
+    quotients<T>(b, s1, qb);
+    uint32_t lo = 0, hi = 0;
+#pragma unroll
+    for (int k = 0; k < 8; ++k) {
+      const uint32_t byte = static_cast<uint32_t>(int_export_code_of_quotient(qa[k], range) & 0xf) |
+                            static_cast<uint32_t>(int_export_code_of_quotient(qb[k], range) & 0xf)
+                                << 4;
+      if (k < 4) {
+        lo |= byte << (8 * k);
+      } else {
+        hi |= byte << (8 * (k - 4));
+      }
+    }
+    *reinterpret_cast<uint2*>(codes + static_cast<int64_t>(pair) * cols + chunk * 8) =
+        make_uint2(lo, hi);
+  }
+}
+
 template <class Code>
 cudaError_t launch_pack_scaled(const void* x, uint8_t* codes, int64_t numel, DType dtype,
                                const float* scales, AmaxIndexing indexing, Code code,
@@ -194,6 +267,16 @@ cudaError_t pack_int4(const void* x, uint8_t* codes, int64_t rows, int64_t cols,
     using T = decltype(tag);
     constexpr int kThreads = 256;
     const int64_t n = rows / 2 * cols;
+    const int64_t chunks = n / 8;
+    if (cols % 8 == 0 && block % 8 == 0 && detail::aligned16(x) &&
+        (reinterpret_cast<uintptr_t>(codes) & 7u) == 0 && chunks < 0x80000000ll) {
+      pack_int4_vec_kernel<T><<<detail::grid_for(chunks, kThreads), kThreads, 0, stream>>>(
+          static_cast<const T*>(x), codes, static_cast<uint32_t>(chunks),
+          FastDiv32::make(static_cast<uint32_t>(cols / 8)), scales,
+          FastDiv32::make(static_cast<uint32_t>(block / 8)),
+          static_cast<uint32_t>((cols + block - 1) / block));
+      return;
+    }
     if (rows * cols > 0xffffffffll) {
       pack_int4_wide_kernel<T><<<detail::grid_for(n, kThreads), kThreads, 0, stream>>>(
           static_cast<const T*>(x), codes, rows, cols, scales, block);
