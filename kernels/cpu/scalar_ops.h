@@ -65,28 +65,29 @@ QCFG_HD float int_qdq(float x, const IntDivisor& d, IntRange r) {
   return int_dequant(q, d);
 }
 
-// x / d for an x of at most 8 significant bits (every bf16 value) by the same sequence, for the
-// export packings: equal to the IEEE division when 2^-40 <= d <= 2^40 (Bf16Divisor::fast) and x
-// is 0 or 2^-60 <= |x| <= 2^60 (bf16_div_in_range; not inf or NaN). The int_dequant proof covers
-// it: every 8-bit significand is an odd q < 256 times a power of two, and in these ranges every
-// step of both sides stays normal, so both scale exactly.
-struct Bf16Divisor {
+// x / d for an x of at most 11 significant bits (every bf16 and every fp16 value) by the same
+// sequence, for the export packings: equal to the IEEE division when 2^-40 <= d <= 2^40
+// (NarrowDivisor::fast) and x is 0 or 2^-60 <= |x| <= 2^60 (narrow_div_in_range; not inf or
+// NaN). tests/kernels/exhaustive_test.cpp checks every odd q < 2048 (every 11-bit significand is
+// one times a power of two) against every divisor of [1, 2); in these ranges every step of both
+// sides stays normal, so both scale exactly with the powers of two of x and d.
+struct NarrowDivisor {
   float d;
   float rcp;
   bool fast;  // 2^-40 <= d <= 2^40
 };
 
-QCFG_HD Bf16Divisor bf16_divisor(float d) {
+QCFG_HD NarrowDivisor narrow_divisor(float d) {
   const bool fast = d >= 0x1p-40f && d <= 0x1p40f;
-  return Bf16Divisor{d, fast ? 1.0f / d : 0.0f, fast};
+  return NarrowDivisor{d, fast ? 1.0f / d : 0.0f, fast};
 }
 
-QCFG_HD bool bf16_div_in_range(float x) {
+QCFG_HD bool narrow_div_in_range(float x) {
   const uint32_t t = float_bits(x) & 0x7fffffffu;
   return t == 0 || (t - 0x21800000u) <= 0x3c000000u;  // 2^-60 = 0x21800000, 2^60 = 0x5d800000
 }
 
-QCFG_HD float bf16_div(float x, const Bf16Divisor& d) {
+QCFG_HD float narrow_div(float x, const NarrowDivisor& d) {
   const float q0 = x * d.rcp;
   const float q1 = fma_f(fma_f(-q0, d.d, x), d.rcp, q0);
   return bits_float(float_bits(q1) | (float_bits(x) & 0x80000000u));

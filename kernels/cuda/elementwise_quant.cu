@@ -78,8 +78,8 @@ __global__ void elementwise_kernel(const T* __restrict__ x, T* __restrict__ y, i
       continue;
     }
     float v0[kN], v1[kN];
-    detail::load_vec(x + first, v0);
-    detail::load_vec(x + first + kN, v1);
+    detail::load_vec_exact(x + first, v0);  // INT's tiny-amax rule keeps a NaN's sign
+    detail::load_vec_exact(x + first + kN, v1);
     if (reach == Reach::vector) {
       op.apply_vec(v0, op.params(src.at(first)));
       op.apply_vec(v1, op.params(src.at(first + kN)));

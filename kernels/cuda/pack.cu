@@ -11,19 +11,19 @@ namespace {
 
 using namespace numerics;
 
-// q[i] = x[i] / d, IEEE-rounded. For bf16 inputs (8 significant bits) with d in bf16_div's fast
-// range and every x zero or in [2^-60, 2^60] through the prepared reciprocal (bf16_div,
-// scalar_ops.h: the same quotients), else by division; the test is one per vector or block.
+// q[i] = x[i] / d, IEEE-rounded. For bf16 and fp16 inputs (at most 11 significant bits) with d in
+// narrow_div's fast range and every x zero or in [2^-60, 2^60] through the prepared reciprocal
+// (narrow_div, scalar_ops.h: the same quotients), else by division; one test per vector or block.
 template <class T, int kN>
 __device__ __forceinline__ void quotients(const float (&x)[kN], float d, float (&q)[kN]) {
-  if constexpr (std::is_same_v<T, BFloat16>) {
-    const Bf16Divisor bd = bf16_divisor(d);
+  if constexpr (std::is_same_v<T, BFloat16> || std::is_same_v<T, Half>) {
+    const NarrowDivisor bd = narrow_divisor(d);
     bool exact = bd.fast;
 #pragma unroll
-    for (int i = 0; i < kN; ++i) exact = exact && bf16_div_in_range(x[i]);
+    for (int i = 0; i < kN; ++i) exact = exact && narrow_div_in_range(x[i]);
     if (exact) {
 #pragma unroll
-      for (int i = 0; i < kN; ++i) q[i] = bf16_div(x[i], bd);
+      for (int i = 0; i < kN; ++i) q[i] = narrow_div(x[i], bd);
       return;
     }
   }

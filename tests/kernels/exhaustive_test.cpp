@@ -85,5 +85,19 @@ TEST_CASE("exhaustive: int_dequant == IEEE division") {
   CHECK_FALSE(int_divisor(0x1.000002p100f).fast);
 }
 
+// narrow_div == x / d: every odd q of [1, 2047] (every significand of at most 11 bits: bf16 and
+// fp16 values are such a q times a power of two) against every divisor of [1, 2).
+TEST_CASE("exhaustive: narrow_div == IEEE division, 11-bit significands") {
+  uint64_t bad = 0;
+  for (uint32_t m = 0; m < (1u << 23); ++m) {
+    const NarrowDivisor d = narrow_divisor(bits_float(0x3f800000u | m));
+    for (int q = 1; q < 2048; q += 2) {
+      const float qf = static_cast<float>(q);
+      bad += float_bits(narrow_div(qf, d)) != float_bits(qf / d.d);
+    }
+  }
+  CHECK(bad == 0);
+}
+
 }  // namespace
 }  // namespace qcfg::numerics

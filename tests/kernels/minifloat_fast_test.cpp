@@ -139,36 +139,36 @@ TEST_CASE("MX fast element rounding (sampled)") {
   CHECK(mx_fast_mismatches_sampled<MxElement::int8>() == 0);
 }
 
-// bf16_div (the packings' quotient for bf16 inputs) against the IEEE division: every bf16 value
+// narrow_div (the packings' quotient for bf16 inputs) against the IEEE division: every bf16 value
 // of its range (both signs, zeros) over divisors at the ends and the middle of its fast range
 // (a sample of mantissas at each exponent). The proof over every divisor mantissa is
 // int_dequant's exhaustive test; this checks the exponent scaling it rests on, at the extremes.
-TEST_CASE("bf16_div == IEEE division over its range") {
+TEST_CASE("narrow_div == IEEE division over its range") {
   uint64_t bad = 0, checked = 0;
   for (const int k : {-40, -39, -20, -1, 0, 1, 17, 38, 39}) {
     for (uint32_t m = 0; m < (1u << 23); m += 16411) {
       const float d = std::ldexp(bits_float(0x3f800000u | m), k);
-      const Bf16Divisor bd = bf16_divisor(d);
+      const NarrowDivisor bd = narrow_divisor(d);
       REQUIRE(bd.fast);
       for (uint32_t x = 0; x < 0x10000u; ++x) {
         const float v = bf16_bits_to_float(static_cast<uint16_t>(x));
-        if (!bf16_div_in_range(v)) continue;
+        if (!narrow_div_in_range(v)) continue;
         ++checked;
-        bad += float_bits(bf16_div(v, bd)) != float_bits(v / d);
+        bad += float_bits(narrow_div(v, bd)) != float_bits(v / d);
       }
     }
   }
   CHECK(checked > 100000000u);
   CHECK(bad == 0);
-  CHECK(bf16_divisor(0x1p40f).fast);
-  CHECK_FALSE(bf16_divisor(0x1.000002p40f).fast);
-  CHECK_FALSE(bf16_divisor(0x1.fffffep-41f).fast);
-  CHECK(bf16_div_in_range(0.0f));
-  CHECK(bf16_div_in_range(-0x1p60f));
-  CHECK_FALSE(bf16_div_in_range(0x1.02p60f));
-  CHECK_FALSE(bf16_div_in_range(0x1.fep-61f));
-  CHECK_FALSE(bf16_div_in_range(INFINITY));
-  CHECK_FALSE(bf16_div_in_range(NAN));
+  CHECK(narrow_divisor(0x1p40f).fast);
+  CHECK_FALSE(narrow_divisor(0x1.000002p40f).fast);
+  CHECK_FALSE(narrow_divisor(0x1.fffffep-41f).fast);
+  CHECK(narrow_div_in_range(0.0f));
+  CHECK(narrow_div_in_range(-0x1p60f));
+  CHECK_FALSE(narrow_div_in_range(0x1.02p60f));
+  CHECK_FALSE(narrow_div_in_range(0x1.fep-61f));
+  CHECK_FALSE(narrow_div_in_range(INFINITY));
+  CHECK_FALSE(narrow_div_in_range(NAN));
 }
 
 }  // namespace
