@@ -12,10 +12,9 @@ q/k/v and gate/up share their input and the KV quantizers observe keys and value
   PYTHONPATH=python QCFG_TORCH_OPS=build/python/libqcfg_torch_ops.so \\
   QCFG_EXECUTABLE=build/tools/qcfg/qcfg python3 bench/python/calib_overhead.py \\
       [--device cpu|cuda] [--model stack|llama] [--layers 8] [--dim 1024] [--tokens 2048]
-      [--batches 8] [--repeat 3]
+      [--batches 8] [--repeat 3] [--clock wall|process] [--threads N]
 """
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -27,8 +26,6 @@ import torch.nn.functional as F
 
 import qcfg.torch as qtq
 from qcfg.torch import calibration
-from qcfg.torch.inventory import build_inventory
-from qcfg.torch.model_state import state_from_record
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -105,16 +102,19 @@ class Llama(nn.Module):
         return x
 
 
+CLOCK = time.perf_counter
+
+
 def timed(fn, device, repeat):
     best = float("inf")
     for _ in range(repeat):
         if device == "cuda":
             torch.cuda.synchronize()
-        t = time.perf_counter()
+        t = CLOCK()
         fn()
         if device == "cuda":
             torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - t)
+        best = min(best, CLOCK() - t)
     return best
 
 
@@ -129,7 +129,15 @@ def main():
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--recipe", default=os.path.join(ROOT, "recipes", "ptq", "fp8.yaml"))
+    ap.add_argument("--clock", choices=("wall", "process"), default="wall",
+                    help="process: this process's CPU time (time.process_time), for a CPU run on "
+                         "a loaded machine, with --threads 1")
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: as is)")
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "process" else time.perf_counter
+    if args.threads:
+        torch.set_num_threads(args.threads)
     dtype = torch.bfloat16 if args.device == "cuda" else torch.float32
     g = torch.Generator().manual_seed(0)
     if args.model == "llama":
@@ -149,20 +157,12 @@ def main():
             for b in data:
                 m(b)
 
-    inv = build_inventory(model)
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "inv.json")
-        with open(path, "w") as f:
-            json.dump(inv.to_json("bench"), f)
-        plan_path = os.path.join(d, "plan.json")
-        qtq.run_qcfg(["compile", args.recipe, "--inventory", path, "-o", plan_path], quiet=True)
-        with open(plan_path) as f:
-            records = {r["name"]: r for r in json.load(f)["quantizers"]}
-    states = [state_from_record(s, records[s.name]) for s in inv.sites
-              if s.role not in ("weight", "expert_weight")]
+    with tempfile.TemporaryDirectory() as work:  # compiled as quantize compiles it
+        inventory, plan, _, _ = qtq._compile(model, args.recipe, work, [])
+    states = [q for q in qtq._states(inventory, plan)
+              if q.site.role not in ("weight", "expert_weight")]
     loop(model)  # warm-up
-    plain = timed(lambda: loop(model), args.device, args.repeat)
-    hooked = timed(lambda: calibration.calibrate(states, model, loop), args.device, args.repeat)
+    calibration.calibrate(states, model, loop)
     amax = {q.name: q.stages[0].amax for q in states if q.needs_calibration}
 
     def per_call(m):  # the path before Observers: QuantizerState.observe on every call
@@ -176,11 +176,18 @@ def main():
         finally:
             for h in handles:
                 h.remove()
-    before = timed(lambda: per_call(model), args.device, args.repeat)
+    # interleaved, best of --repeat each: a loaded machine slows all three alike
+    plain = hooked = before = float("inf")
+    for _ in range(args.repeat):
+        plain = min(plain, timed(lambda: loop(model), args.device, 1))
+        hooked = min(hooked, timed(lambda: calibration.calibrate(states, model, loop),
+                                   args.device, 1))
+        before = min(before, timed(lambda: per_call(model), args.device, 1))
     same = all(torch.equal(amax[q.name], q.stages[0].amax) for q in states if q.needs_calibration)
     what = (f"{args.layers} x Linear({args.dim})" if args.model == "stack" else
             f"{args.layers} Llama-shaped layers (hidden {args.dim})")
-    print(f"device {args.device}, {what}, {args.batches} batches of {args.tokens} tokens, "
+    print(f"device {args.device} ({args.clock} clock), {what}, {args.batches} batches of "
+          f"{args.tokens} tokens, "
           f"{len(amax)} calibrated quantizers: plain {plain * 1e3:.1f} ms, calibration "
           f"{hooked * 1e3:.1f} ms, ratio {hooked / plain:.3f}; per-call path {before * 1e3:.1f} "
           f"ms, ratio {before / plain:.3f}; amax identical: {same}")
