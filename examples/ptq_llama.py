@@ -68,7 +68,7 @@ def main(argv=None):
         print(f"{name}: amax {float(amax):.6g}")
 
     # ModelOpt: export_hf_checkpoint(model, export_dir=args.out)
-    qtq.export_hf_checkpoint(model, args.out)  # changed: the C++ runtime writes it
+    qtq.export_hf_checkpoint(model, args.out)  # changed: the C++ runtime writes it, in process
     print(f"exported {args.out}")
     return 0
 

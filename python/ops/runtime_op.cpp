@@ -76,6 +76,4 @@ std::tuple<int64_t, std::string> run_command(std::vector<std::string> argv) {
 
 }  // namespace
 
-TORCH_LIBRARY_FRAGMENT(qcfg, m) {
-  m.def("run_command(str[] argv) -> (int, str)", &run_command);
-}
+TORCH_LIBRARY_FRAGMENT(qcfg, m) { m.def("run_command(str[] argv) -> (int, str)", &run_command); }
