@@ -10,6 +10,9 @@ reads it, and the batches those the example feeds with the stand-in tokenizer.
   PYTHONPATH=python /work/venv-mo/bin/python tools/modelopt/record_example_golden.py [--check]
 
 --check compares with the recorded golden instead of writing it (exit 1 when it differs).
+(2026-12-03 the venv lacked `requests`, which ModelOpt imports; Debian's requests, urllib3,
+six, idna, chardet, charset_normalizer and certifi linked into a directory put on PYTHONPATH
+after `python` did.)
 """
 import argparse
 import json
