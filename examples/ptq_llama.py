@@ -7,9 +7,12 @@ that changed are marked. The model, the data and the forward loop are the user's
     python examples/ptq_llama.py --model DIR --recipe recipes/ptq/fp8.yaml --out OUT \
         [--data calib.txt] [--samples 128] [--seq-len 512] [--device cuda]
 
-Needs torch, transformers and the qcfg package built with LibTorch (docs/python.md).
+Needs torch, transformers and the qcfg package built with LibTorch (docs/python.md). CI runs
+main() end to end on a tiny model (tests/python/test_example.py) and checks the checkpoint it
+writes against ModelOpt's export of the same model and data.
 """
 import argparse
+import sys
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -33,7 +36,7 @@ def calibration_texts(path, samples):
     return lines[:samples]
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
     ap.add_argument("--recipe", default="recipes/ptq/fp8.yaml")  # ModelOpt: mtq.FP8_DEFAULT_CFG
@@ -43,7 +46,7 @@ def main():
     ap.add_argument("--seq-len", type=int, default=512)
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     if tokenizer.pad_token is None:
@@ -65,9 +68,10 @@ def main():
         print(f"{name}: amax {float(amax):.6g}")
 
     # ModelOpt: export_hf_checkpoint(model, export_dir=args.out)
-    qtq.export_hf_checkpoint(model, args.out)  # changed: the C++ runtime writes it
+    qtq.export_hf_checkpoint(model, args.out)  # changed: the C++ runtime writes it, in process
     print(f"exported {args.out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Cost of qcfg's calibration hooks: the forward loop run plainly, then under
 qcfg.torch.calibration's observing hooks (as quantize runs it), same model and batches, best of
---repeat each. A benchmark, not a test (the issue's target: at most 1.1x a plain forward).
+--repeat each; also under the per-call path quantize used before (QuantizerState.observe per
+call: max|x| and a torch.maximum per quantizer and batch), for comparison. A benchmark, not a
+test (the issue's target: at most 1.1x a plain forward).
+
+--model stack: --layers x Linear(dim) with ReLU; --model llama: --layers Llama-shaped decoder
+layers (q/k/v/o, attention through scaled_dot_product_attention, gate/up/down of 4 x dim), so
+q/k/v and gate/up share their input and the KV quantizers observe keys and values.
 
   PYTHONPATH=python QCFG_TORCH_OPS=build/python/libqcfg_torch_ops.so \\
   QCFG_EXECUTABLE=build/tools/qcfg/qcfg python3 bench/python/calib_overhead.py \\
-      [--device cpu|cuda] [--layers 8] [--dim 1024] [--tokens 2048] [--batches 8] [--repeat 3]
+      [--device cpu|cuda] [--model stack|llama] [--layers 8] [--dim 1024] [--tokens 2048]
+      [--batches 8] [--repeat 3] [--clock wall|process] [--threads N]
 """
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -16,11 +22,10 @@ import time
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 import qcfg.torch as qtq
 from qcfg.torch import calibration
-from qcfg.torch.inventory import build_inventory
-from qcfg.torch.model_state import state_from_record
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -37,58 +42,156 @@ class Stack(nn.Module):
         return x
 
 
+def _eager_sdpa(q, k, v, is_causal=False):
+    s = q.shape[-2]
+    scores = q @ k.transpose(-1, -2) / (q.shape[-1] ** 0.5)
+    if is_causal:
+        scores = scores.masked_fill(~torch.ones(s, s, dtype=torch.bool, device=q.device).tril(),
+                                    float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+
+
+# bound in this module, where qcfg's KV hooks find it on a plain module (torch 1.13 has none)
+scaled_dot_product_attention = getattr(F, "scaled_dot_product_attention", _eager_sdpa)
+
+
+class LlamaAttention(nn.Module):
+    def __init__(self, dim, dtype, head_dim=64):
+        super().__init__()
+        self.heads = dim // head_dim
+        self.q_proj, self.k_proj, self.v_proj, self.o_proj = (
+            nn.Linear(dim, dim, bias=False, dtype=dtype) for _ in range(4))
+
+    def forward(self, x):
+        b, s, d = x.shape
+        split = lambda t: t.view(b, s, self.heads, d // self.heads).transpose(1, 2)  # noqa: E731
+        y = scaled_dot_product_attention(split(self.q_proj(x)), split(self.k_proj(x)),
+                                         split(self.v_proj(x)), is_causal=True)
+        return self.o_proj(y.transpose(1, 2).reshape(b, s, d))
+
+
+class LlamaMLP(nn.Module):
+    def __init__(self, dim, dtype):
+        super().__init__()
+        self.gate_proj = nn.Linear(dim, 4 * dim, bias=False, dtype=dtype)
+        self.up_proj = nn.Linear(dim, 4 * dim, bias=False, dtype=dtype)
+        self.down_proj = nn.Linear(4 * dim, dim, bias=False, dtype=dtype)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class LlamaLayer(nn.Module):
+    def __init__(self, dim, dtype):
+        super().__init__()
+        self.self_attn, self.mlp = LlamaAttention(dim, dtype), LlamaMLP(dim, dtype)
+
+    def forward(self, x):
+        x = x + self.self_attn(x)
+        return x + self.mlp(x)
+
+
+class Llama(nn.Module):
+    def __init__(self, layers, dim, dtype):
+        super().__init__()
+        self.layers = nn.ModuleList(LlamaLayer(dim, dtype) for _ in range(layers))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+CLOCK = time.perf_counter
+
+
 def timed(fn, device, repeat):
     best = float("inf")
     for _ in range(repeat):
         if device == "cuda":
             torch.cuda.synchronize()
-        t = time.perf_counter()
+        t = CLOCK()
         fn()
         if device == "cuda":
             torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - t)
+        best = min(best, CLOCK() - t)
     return best
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--model", choices=("stack", "llama"), default="stack")
+    ap.add_argument("--seq-len", type=int, default=512, help="llama: tokens per sequence")
     ap.add_argument("--layers", type=int, default=8)
     ap.add_argument("--dim", type=int, default=1024)
     ap.add_argument("--tokens", type=int, default=2048)
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--recipe", default=os.path.join(ROOT, "recipes", "ptq", "fp8.yaml"))
+    ap.add_argument("--clock", choices=("wall", "process"), default="wall",
+                    help="process: this process's CPU time (time.process_time), for a CPU run on "
+                         "a loaded machine, with --threads 1")
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: as is)")
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "process" else time.perf_counter
+    if args.threads:
+        torch.set_num_threads(args.threads)
     dtype = torch.bfloat16 if args.device == "cuda" else torch.float32
-    model = Stack(args.layers, args.dim, dtype).to(args.device).eval()
-    data = [torch.randn(args.tokens, args.dim, dtype=dtype, device=args.device)
-            for _ in range(args.batches)]
+    g = torch.Generator().manual_seed(0)
+    if args.model == "llama":
+        model = Llama(args.layers, args.dim, dtype)
+        shape = (max(1, args.tokens // args.seq_len), args.seq_len, args.dim)
+    else:
+        model = Stack(args.layers, args.dim, dtype)
+        shape = (args.tokens, args.dim)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * p.shape[-1] ** -0.5)
+    model = model.to(args.device).eval()
+    data = [torch.randn(shape, generator=g).to(args.device, dtype) for _ in range(args.batches)]
 
     def loop(m):
         with torch.no_grad():
             for b in data:
                 m(b)
 
-    inv = build_inventory(model)
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "inv.json")
-        with open(path, "w") as f:
-            json.dump(inv.to_json("bench"), f)
-        plan_path = os.path.join(d, "plan.json")
-        qtq.run_qcfg(["compile", args.recipe, "--inventory", path, "-o", plan_path], quiet=True)
-        with open(plan_path) as f:
-            records = {r["name"]: r for r in json.load(f)["quantizers"]}
-    states = [state_from_record(s, records[s.name]) for s in inv.sites
-              if s.role not in ("weight", "expert_weight")]
+    with tempfile.TemporaryDirectory() as work:  # compiled as quantize compiles it
+        inventory, plan, _, _ = qtq._compile(model, args.recipe, work, [])
+    states = [q for q in qtq._states(inventory, plan)
+              if q.site.role not in ("weight", "expert_weight")]
     loop(model)  # warm-up
-    plain = timed(lambda: loop(model), args.device, args.repeat)
-    hooked = timed(lambda: calibration.calibrate(states, model, loop), args.device, args.repeat)
-    calibrated = sum(1 for q in states if q.needs_calibration)
-    print(f"device {args.device}, {args.layers} x Linear({args.dim}), {args.batches} batches of "
-          f"{args.tokens} tokens, {calibrated} calibrated quantizers: plain {plain * 1e3:.1f} ms, "
-          f"calibration {hooked * 1e3:.1f} ms, ratio {hooked / plain:.3f}")
-    return 0
+    calibration.calibrate(states, model, loop)
+    amax = {q.name: q.stages[0].amax for q in states if q.needs_calibration}
+
+    def per_call(m):  # the path before Observers: QuantizerState.observe on every call
+        for q in states:
+            for s in q.stages:
+                s.amax = None
+        handles = calibration.install_activation_hooks(
+            [q for q in states if q.needs_calibration], calibration.observe)
+        try:
+            loop(m)
+        finally:
+            for h in handles:
+                h.remove()
+    # interleaved, best of --repeat each: a loaded machine slows all three alike
+    plain = hooked = before = float("inf")
+    for _ in range(args.repeat):
+        plain = min(plain, timed(lambda: loop(model), args.device, 1))
+        hooked = min(hooked, timed(lambda: calibration.calibrate(states, model, loop),
+                                   args.device, 1))
+        before = min(before, timed(lambda: per_call(model), args.device, 1))
+    same = all(torch.equal(amax[q.name], q.stages[0].amax) for q in states if q.needs_calibration)
+    what = (f"{args.layers} x Linear({args.dim})" if args.model == "stack" else
+            f"{args.layers} Llama-shaped layers (hidden {args.dim})")
+    print(f"device {args.device} ({args.clock} clock), {what}, {args.batches} batches of "
+          f"{args.tokens} tokens, "
+          f"{len(amax)} calibrated quantizers: plain {plain * 1e3:.1f} ms, calibration "
+          f"{hooked * 1e3:.1f} ms, ratio {hooked / plain:.3f}; per-call path {before * 1e3:.1f} "
+          f"ms, ratio {before / plain:.3f}; amax identical: {same}")
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -7,8 +7,12 @@ then for each config (ModelOpt's FP8_DEFAULT_CFG, NVFP4_DEFAULT_CFG), from a fre
   ModelOpt: mtq.quantize(model, cfg, loop) + modelopt.torch.export.export_hf_checkpoint
   qcfg:     qcfg.torch.quantize(model, cfg, loop) + qcfg.torch.export_hf_checkpoint
 Wall time of each step, and the peak GPU memory in use on the device (NVML, sampled every 5 ms,
-so the C++ runtime's subprocess counts too) above what was in use before the step. Also: the
-calibration forward under qcfg's hooks against the same loop run plainly (target <= 1.1x).
+so a runtime subprocess would count too) above what was in use before the step, with the
+caching allocator's own peak (torch.cuda.max_memory_reserved, this process only). qcfg's export
+runs the runtime in this process (torch.ops.qcfg.run_command); --qcfg-jobs runs it once per
+value of its --jobs (default: export.IN_PROCESS_CUDA_JOBS), --subprocess adds a run through the
+`qcfg` subprocess for comparison. Also: the calibration forward under qcfg's hooks against the
+same loop run plainly (target <= 1.1x).
 
   PYTHONPATH=python:<modelopt site> QCFG_TORCH_OPS=... QCFG_EXECUTABLE=... \\
   python3 bench/python/ptq_vs_modelopt.py [--work /tmp/ptqbench] [--layers 28] [--hidden 2048]
@@ -41,6 +45,8 @@ class PeakMemory:
 
     def __enter__(self):
         torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        self.reserved_start = torch.cuda.memory_reserved()
         self.start = self.peak = self.used()
         self.stop = False
         self.thread = threading.Thread(target=self._poll, daemon=True)
@@ -58,6 +64,7 @@ class PeakMemory:
         self.thread.join()
         self.peak = max(self.peak, self.used())
         self.gib = (self.peak - self.start) / 2**30
+        self.reserved_gib = (torch.cuda.max_memory_reserved() - self.reserved_start) / 2**30
 
 
 def make_checkpoint(path, layers, hidden, vocab):
@@ -112,34 +119,38 @@ def run_modelopt(path, cfg, loop, out):
         te, _ = timed(lambda: export_hf_checkpoint(model, export_dir=out))
     free(model)
     return {"quantize_s": round(tq, 2), "export_s": round(te, 2), "total_s": round(tq + te, 2),
-            "peak_gib": round(mem.gib, 2)}
+            "peak_gib": round(mem.gib, 2), "peak_reserved_gib": round(mem.reserved_gib, 2)}
 
 
-def run_qcfg(path, cfg, loop, out, extra_args=()):
+def run_qcfg(path, cfg, loop, out, extra_args=(), jobs=None, in_process=None):
     """extra_args for the runtime; `--no-sync` gives ModelOpt's durability (it does not fsync)."""
     import qcfg.torch as qtq
     from qcfg.torch import export as qcfg_export
 
     model = load(path)
     seen = []
-    real_run = qcfg_export.run_qcfg
+    real_run = qcfg_export.run_runtime
 
     def run_and_keep_stderr(args, **kw):  # the runtime's --times line
-        done = real_run(args, quiet=True)
+        done = real_run(args, quiet=True, in_process=kw.get("in_process"))
         seen.append(done.stderr or "")
         return done
     with PeakMemory() as mem:
         tq, _ = timed(lambda: qtq.quantize(model, copy.deepcopy(cfg), loop))
-        qcfg_export.run_qcfg = run_and_keep_stderr
+        qcfg_export.run_runtime = run_and_keep_stderr
         try:
             te, _ = timed(lambda: qtq.export_hf_checkpoint(
-                model, out, device="cuda", extra_args=("--times",) + tuple(extra_args)))
+                model, out, device="cuda", extra_args=("--times",) + tuple(extra_args),
+                jobs=jobs, in_process=in_process))
         finally:
-            qcfg_export.run_qcfg = real_run
+            qcfg_export.run_runtime = real_run
     free(model)
     times = [line for text in seen for line in text.splitlines() if "stage seconds" in line]
     return {"quantize_s": round(tq, 2), "export_s": round(te, 2), "total_s": round(tq + te, 2),
-            "peak_gib": round(mem.gib, 2), "runtime_stage_times": times[-1:] }
+            "peak_gib": round(mem.gib, 2), "peak_reserved_gib": round(mem.reserved_gib, 2),
+            "jobs": jobs or (qcfg_export.IN_PROCESS_CUDA_JOBS if in_process is not False
+                             else "runtime default"),
+            "in_process": in_process is not False, "runtime_stage_times": times[-1:]}
 
 
 def hook_overhead(path, cfg, data):
@@ -176,6 +187,11 @@ def main():
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--seq-len", type=int, default=512)
     ap.add_argument("--configs", default="FP8_DEFAULT_CFG,NVFP4_DEFAULT_CFG")
+    ap.add_argument("--qcfg-jobs", default="",
+                    help="comma-separated --jobs values for qcfg's in-process export (one run "
+                         "each); empty: the default")
+    ap.add_argument("--subprocess", action="store_true",
+                    help="also export through the qcfg subprocess (the fallback path)")
     ap.add_argument("--out", help="JSON report")
     args = ap.parse_args()
     import modelopt.torch.quantization as mtq
@@ -198,14 +214,19 @@ def main():
     for name in args.configs.split(","):
         cfg = getattr(mtq, name)
         row = {"config": name}
-        tools = (("modelopt", run_modelopt), ("qcfg", run_qcfg),
-                 ("qcfg_no_sync", lambda *a: run_qcfg(*a, extra_args=("--no-sync",))))
+        tools = [("modelopt", run_modelopt), ("qcfg", run_qcfg),
+                 ("qcfg_no_sync", lambda *a: run_qcfg(*a, extra_args=("--no-sync",)))]
+        for j in [int(v) for v in args.qcfg_jobs.split(",") if v]:
+            tools.append((f"qcfg_no_sync_jobs{j}",
+                          lambda *a, j=j: run_qcfg(*a, extra_args=("--no-sync",), jobs=j)))
+        if args.subprocess:
+            tools.append(("qcfg_subprocess", lambda *a: run_qcfg(*a, in_process=False)))
         for tool, fn in tools:
             out = os.path.join(args.work, f"{name}-{tool}")
             shutil.rmtree(out, ignore_errors=True)
             row[tool] = fn(ckpt, cfg, loop, out)
             shutil.rmtree(out, ignore_errors=True)
-        for tool in ("qcfg", "qcfg_no_sync"):
+        for tool, _ in tools[1:]:
             row[f"{tool}_speedup"] = round(row["modelopt"]["total_s"] / row[tool]["total_s"], 2)
         row["hooks"] = hook_overhead(ckpt, cfg, data)
         report["runs"].append(row)

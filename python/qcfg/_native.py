@@ -3,6 +3,10 @@
 Installed (pip), both sit with the package: ``qcfg`` among the scripts on PATH, the op library
 ``libqcfg_torch_ops.so`` beside this file. From a build tree the test suite points at them with
 ``QCFG_EXECUTABLE`` and ``QCFG_TORCH_OPS``.
+
+The runtime's commands (``qcfg ptq``, ``qcfg apply``) run inside this process through the op
+library (``torch.ops.qcfg.run_command``), on the process's CUDA context and caching allocator;
+only where the op library is missing do they run as a ``qcfg`` subprocess (run_runtime).
 """
 
 import os
@@ -61,3 +65,42 @@ def load_ops():
         torch.ops.load_library(path)
         _ops_loaded = True
     return torch.ops.qcfg
+
+
+class _Completed:
+    """What run_runtime returns: the exit code and the captured stderr (stdout stays empty), as
+    subprocess.CompletedProcess has them."""
+
+    def __init__(self, args, returncode, stderr):
+        self.args, self.returncode, self.stdout, self.stderr = args, returncode, "", stderr
+
+
+def runtime_op():
+    """torch.ops.qcfg.run_command, or None where the op library is absent (or older)."""
+    try:
+        ops = load_ops()
+    except (QcfgError, ImportError, OSError):
+        return None
+    try:
+        return ops.run_command
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def run_runtime(args, quiet=False, in_process=None):
+    """Runs ``qcfg ARGS`` for a runtime command (ptq, apply): in this process through the op
+    library when it is there (in_process=None) or when asked (True: an error without it), else
+    as a subprocess (run_qcfg). Raises QcfgError with the diagnostics when it fails."""
+    op = runtime_op() if in_process is not False else None
+    if op is None:
+        if in_process:
+            raise QcfgError("the runtime cannot run in this process: the qcfg op library is "
+                            "missing or predates torch.ops.qcfg.run_command (docs/python.md)")
+        return run_qcfg(args, quiet=quiet)
+    argv = [str(a) for a in args]
+    code, err = op(argv)
+    if not quiet and err:
+        sys.stderr.write(err)
+    if code != 0:
+        raise QcfgError(f"qcfg {argv[0]} failed (exit {code}):\n{err.strip()}")
+    return _Completed(argv, code, err)

@@ -370,6 +370,40 @@ class FoldAndExportTest(unittest.TestCase):
                 if recipe == FP8:
                     self.assertIn("layers.1.self_attn.k_proj.k_scale", tensors)
 
+    def test_export_in_process_equals_the_subprocess(self):
+        # the op library runs `qcfg ptq` in this process (torch.ops.qcfg.run_command); the
+        # fallback runs it as a subprocess: the same files, byte for byte
+        self.assertIsNotNone(qtq.ops().run_command)
+        model = models.seeded(models.TinyModel)
+        ckpt = os.path.join(self.dir, "ckpt")
+        save_checkpoint(model, ckpt, TINY_CONFIG)
+        qtq.quantize(model, FP8, forward_loop_of(models.batches()))
+        outs = {}
+        for inside in (True, False):
+            outs[inside] = os.path.join(self.dir, f"in_process_{inside}")
+            qtq.export_hf_checkpoint(model, outs[inside], checkpoint_dir=ckpt, device="cpu",
+                                     in_process=inside)
+        names = sorted(os.listdir(outs[True]))
+        self.assertEqual(names, sorted(os.listdir(outs[False])))
+        self.assertIn("model.safetensors", names)
+        for fn in names:
+            self.assertEqual(file_digest(os.path.join(outs[True], fn)),
+                             file_digest(os.path.join(outs[False], fn)), fn)
+
+    def test_export_in_process_failure_carries_the_runtime_message(self):
+        model = models.seeded(models.MLP)
+        qtq.quantize(model, FP8, forward_loop_of(mlp_data()))
+        fd2 = os.fstat(2)
+        with self.assertRaises(QcfgError) as err:  # the output directory exists
+            qtq.export_hf_checkpoint(model, self.dir, device="cpu", in_process=True)
+        self.assertIn("qcfg ptq failed (exit", str(err.exception))
+        self.assertIn(self.dir, str(err.exception))
+        after = os.fstat(2)  # stderr is this process's again
+        self.assertEqual((fd2.st_dev, fd2.st_ino), (after.st_dev, after.st_ino))
+        with self.assertRaisesRegex(QcfgError, "give jobs= or --jobs"):
+            qtq.export_hf_checkpoint(model, os.path.join(self.dir, "x"), device="cpu", jobs=2,
+                                     extra_args=["--jobs", "1"])
+
     def test_export_from_live_weights(self):
         model, data = models.seeded(models.MLP), mlp_data()
         ckpt = os.path.join(self.dir, "ckpt")
@@ -459,6 +493,42 @@ class BadInputTest(unittest.TestCase):
         with self.assertRaisesRegex(QcfgError, "not quantized"):
             qtq.export_hf_checkpoint(model, os.path.join(tempfile.gettempdir(), "never"))
 
+    def test_unmatched_entry_of_a_config_dict_is_reported(self):
+        config = {"algorithm": "max", "quant_cfg": [
+            {"quantizer_name": "*", "enable": False},
+            {"quantizer_name": "*up_proj.weight_quantizer", "cfg": {"num_bits": [4, 3]}},
+            {"quantizer_name": "*gate_proj.weight_quantizer", "cfg": {"num_bits": [4, 3]}}]}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = qtq.quantize(models.seeded(models.MLP), config, forward_loop_of(mlp_data()))
+        msgs = [str(w.message) for w in caught if issubclass(w.category, qtq.QcfgWarning)]
+        self.assertEqual(len(msgs), 1, msgs)
+        self.assertTrue(msgs[0].startswith("<config dict as YAML>:"), msgs)
+        self.assertIn("gate_proj", msgs[0])
+        self.assertEqual(model._qcfg.unmatched, msgs)
+
+    def test_forward_loop_that_misses_some_quantizers_names_only_those(self):
+        # layer 1 (attention with its KV quantizers, MLP) is never run: those are named, the
+        # ones layer 0 calibrated are not, and quantize keeps nothing and writes nothing
+        model = models.seeded(models.TinyModel)
+        ids = models.batches(1)[0]
+
+        def layer0_only(m):
+            m.layers[0](m.embed_tokens(ids))
+        with tempfile.TemporaryDirectory() as private:
+            saved, tempfile.tempdir = tempfile.tempdir, private  # where quantize's work dir goes
+            try:
+                with self.assertRaises(QcfgError) as err:
+                    qtq.quantize(model, FP8, layer0_only)
+            finally:
+                tempfile.tempdir = saved
+            self.assertEqual(os.listdir(private), [])
+        text = str(err.exception)
+        self.assertIn("layers.1.self_attn.k_bmm_quantizer", text)
+        self.assertIn("layers.1.mlp.up_proj.input_quantizer", text)
+        self.assertNotIn("layers.0.", text)
+        self.assertIsNone(getattr(model, "_qcfg", None))
+
     def test_nan_in_the_forward_is_named(self):
         data = mlp_data(1)
         data[0][0, 0, 0] = float("nan")
@@ -470,6 +540,30 @@ class BadInputTest(unittest.TestCase):
         model = models.MLP().to("meta")
         with self.assertRaisesRegex(QcfgError, "meta device"):
             qtq.quantize(model, FP8, forward_loop_of(mlp_data()))
+
+    def test_meta_buffer_is_refused(self):
+        model = models.seeded(models.MLP)
+        model.register_buffer("scale", torch.empty(3, device="meta"))
+        with self.assertRaisesRegex(QcfgError, "'scale' is on the meta device"):
+            qtq.quantize(model, FP8, forward_loop_of(mlp_data()))
+        self.assertIsNone(getattr(model, "_qcfg", None))
+
+    def test_accelerate_offload_hook_is_refused(self):
+        # accelerate's cpu_offload / disk offload: an AlignDevicesHook with offload=True on the
+        # module (inside a SequentialHook when several are attached)
+        class AlignDevicesHook:
+            offload = True
+
+        class SequentialHook:
+            hooks = [AlignDevicesHook()]
+        for hook in (AlignDevicesHook(), SequentialHook()):
+            model = models.seeded(models.MLP)
+            model.down_proj._hf_hook = hook
+            with self.assertRaisesRegex(QcfgError, "offloaded .accelerate offloads down_proj"):
+                qtq.quantize(model, FP8, forward_loop_of(mlp_data()))
+        model = models.seeded(models.MLP)
+        model.down_proj._hf_hook = type("AlignDevicesHook", (), {"offload": False})()
+        qtq.quantize(model, FP8, forward_loop_of(mlp_data()))  # on-device hooks are fine
 
     def test_offloaded_model_is_refused(self):
         model = models.seeded(models.MLP)

@@ -63,6 +63,12 @@ struct Registrar {
   explicit Registrar(Command c) { register_command(std::move(c)); }
 };
 
+// `qcfg ARGS...` (ARGS without the program name) with the registered commands: the overview,
+// --version, `NAME --help`, or the command's run with its usage and internal errors printed to
+// stderr. Returns the exit code. main.cpp and the Python op library (python/ops/runtime_op.cpp,
+// `qcfg ptq` / `qcfg apply` in the Python process) both run command lines through this.
+int run_command_line(const std::vector<std::string>& args);
+
 }  // namespace qcfg::cli
 
 #define QCFG_CLI_CONCAT2(a, b) a##b

@@ -33,14 +33,25 @@ def ops():
     return load_ops()
 
 
+def _offloading_hooks(module):
+    """accelerate's hooks on `module` that offload its weights (AlignDevicesHook with offload,
+    also inside a SequentialHook), by their attributes: accelerate need not be installed."""
+    hook = getattr(module, "_hf_hook", None)
+    hooks = list(getattr(hook, "hooks", None) or ([hook] if hook is not None else []))
+    return [h for h in hooks if getattr(h, "offload", False)]
+
+
 def _check_placement(model):
     """Refuses models whose weights are not all materialized on one kind of real device."""
     device_map = getattr(model, "hf_device_map", None) or {}
     offloaded = sorted(k for k, v in device_map.items() if v in ("disk", "meta"))
-    if offloaded:
-        raise QcfgError(f"the model is offloaded ({', '.join(offloaded[:3])} on "
-                        f"{device_map[offloaded[0]]}): qcfg calibrates a model whose weights are "
-                        "all in memory; load it without offloading (device_map=None or one device)")
+    hooked = [name or "<model>" for name, m in model.named_modules() if _offloading_hooks(m)]
+    if offloaded or hooked:
+        where = (f"{', '.join(offloaded[:3])} on {device_map[offloaded[0]]}" if offloaded
+                 else f"accelerate offloads {', '.join(hooked[:3])}")
+        raise QcfgError(f"the model is offloaded ({where}): qcfg calibrates a model whose weights "
+                        "are all in memory; load it without offloading (device_map=None or one "
+                        "device)")
     for name, t in list(model.named_parameters()) + list(model.named_buffers()):
         if t.device.type == "meta":
             raise QcfgError(f"'{name}' is on the meta device: qcfg needs the model's weights "
@@ -240,10 +251,14 @@ def fold_weight(model):
 
 
 def export_hf_checkpoint(model, export_dir, *, checkpoint_dir=None, mode="export", device="auto",
-                         extra_args=()):
+                         extra_args=(), jobs=None, in_process=None):
     """Writes the quantized checkpoint into `export_dir` (which must not exist) with the C++
     runtime: `qcfg ptq RECIPE --act-amax` (or `qcfg apply PLAN`) on the model's checkpoint
-    (`checkpoint_dir`, else the directory it was loaded from, else its live weights)."""
+    (`checkpoint_dir`, else the directory it was loaded from, else its live weights).
+
+    The runtime runs in this process through the op library (in_process=None: when the op
+    library is there; True: required; False: a `qcfg` subprocess). `jobs`: units in flight
+    (default on a GPU in this process: export.IN_PROCESS_CUDA_JOBS; else the runtime's)."""
     state = _state_of(model)
     return _export.run_export(state, model, os.fspath(export_dir), checkpoint_dir, mode, device,
-                              extra_args)
+                              tuple(extra_args), jobs=jobs, in_process=in_process)

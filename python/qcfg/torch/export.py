@@ -2,13 +2,21 @@
 reads (docs/runtime.md, ModelOpt's quantizer names), and `qcfg ptq` (a recipe) or `qcfg apply`
 (a plan) quantizes the model's checkpoint on disk into the unified HF checkpoint. After GPTQ
 the checkpoint given to it holds the changed linear weights, and --weight-amax their amax from
-before GPTQ (what ModelOpt exports them with)."""
+before GPTQ (what ModelOpt exports them with).
+
+The runtime runs in this process (torch.ops.qcfg.run_command, _native.run_runtime): on the
+GPU it shares the process's CUDA context and caching allocator, streams the checkpoint a few
+tensors at a time (IN_PROCESS_CUDA_JOBS in flight unless jobs= says otherwise), and the
+allocator's cached blocks are released before and after, so that the export adds no second
+context and no second pool to the process's peak. Without the op library: a subprocess."""
 
 import json
 import os
 import tempfile
 
-from qcfg._native import QcfgError, run_qcfg
+import torch
+
+from qcfg._native import QcfgError, run_runtime, runtime_op
 from qcfg.torch import safetensors_io
 from qcfg.torch.config_file import write_config
 
@@ -103,7 +111,53 @@ def write_changed_checkpoint(source, changed, directory):
                         "loaded from")
 
 
-def run_export(state, model, export_dir, checkpoint_dir, mode, device, extra_args):
+# Units in flight on a GPU when the runtime runs in this process: each worker has its own CUDA
+# stream, whose freed blocks the caching allocator keeps for that stream, so the export's peak
+# grows with the workers (about one unit's fp32 weights and packed outputs each).
+IN_PROCESS_CUDA_JOBS = 2
+
+
+def _uses_cuda(device):
+    return device != "cpu" and torch.cuda.is_available()
+
+
+def _jobs_args(jobs, in_process, device, extra_args):
+    if "--jobs" in extra_args or any(str(a).startswith("--jobs=") for a in extra_args):
+        if jobs is not None:
+            raise QcfgError("export_hf_checkpoint: give jobs= or --jobs in extra_args, not both")
+        return []
+    if jobs is None and in_process and _uses_cuda(device):
+        jobs = IN_PROCESS_CUDA_JOBS
+    return [] if jobs is None else ["--jobs", int(jobs)]
+
+
+def runs_in_process(in_process):
+    """Whether the export runs in this process (in_process: None, True or False)."""
+    if in_process is False:
+        return False
+    if runtime_op() is not None:
+        return True
+    if in_process:
+        raise QcfgError("export_hf_checkpoint(in_process=True): the qcfg op library is missing "
+                        "or predates torch.ops.qcfg.run_command (docs/python.md)")
+    return False
+
+
+def run_runtime_export(args, device, inside):
+    """The runtime command (in this process when `inside`), the CUDA cache emptied around it."""
+    release = inside and _uses_cuda(device) and torch.cuda.is_initialized()
+    if release:
+        torch.cuda.empty_cache()
+    try:
+        return run_runtime(args, in_process=inside)
+    finally:
+        if release:
+            torch.cuda.empty_cache()
+
+
+def run_export(state, model, export_dir, checkpoint_dir, mode, device, extra_args, jobs=None,
+               in_process=None):
+    inside = runs_in_process(in_process)
     with tempfile.TemporaryDirectory(prefix="qcfg-export-") as tmp:
         amax_path = os.path.join(tmp, "act_amax.json")
         write_amax_file(state.activation_amax(), amax_path)
@@ -140,5 +194,6 @@ def run_export(state, model, export_dir, checkpoint_dir, mode, device, extra_arg
             args = ["apply", plan_path]
         args += ["--model", source, "--out", export_dir, "--mode", mode, "--device", device,
                  "--act-amax", amax_path, "--quiet"] + weight_args + list(extra_args)
-        run_qcfg(args)
+        args += _jobs_args(jobs, inside, device, extra_args)
+        run_runtime_export(args, device, inside)
     return export_dir
