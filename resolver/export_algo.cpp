@@ -143,18 +143,15 @@ ExportAlgo export_algo(const FormatSpec& w, const std::optional<FormatSpec>& inp
   throw std::logic_error("unknown format");
 }
 
-std::string kv_cache_algo(const Value& attributes) {
+std::string kv_cache_algo(const QuantizerAttributes& a) {
   // shared/spec/numerics.md §10.2: the element of the k/v BMM quantizer names the KV algorithm.
-  const Value* bits = attributes.find("num_bits");
-  const Value* bias = attributes.find("bias");
-  if (bits != nullptr && bits->is_list() && bits->items().size() == 2 &&
-      bits->items()[0].is_int()) {
-    const int64_t e = bits->items()[0].as_int();
+  if (a.float_bits) {
+    const int64_t e = a.float_bits->first;
     if (e == 4) return "FP8";
-    if (e == 2) return bias && !bias->is_null() ? "NVFP4_AFFINE" : "NVFP4";
+    if (e == 2) return a.bias_set ? "NVFP4_AFFINE" : "NVFP4";
     return "";
   }
-  if (bits != nullptr && bits->is_int() && bits->as_int() == 8) return "INT8";
+  if (a.int_bits == 8) return "INT8";
   return "";
 }
 

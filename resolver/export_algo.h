@@ -40,7 +40,7 @@ ExportAlgo export_algo(const FormatSpec& weight, const std::optional<FormatSpec>
 
 // kv_cache_quant_algo of a k/v BMM quantizer with these attributes: "FP8", "INT8", "NVFP4",
 // "NVFP4_AFFINE"; empty when its format gives none.
-std::string kv_cache_algo(const Value& attributes);
+std::string kv_cache_algo(const QuantizerAttributes& attributes);
 // Whether `quantizer` is a k/v BMM quantizer ("...k_bmm_quantizer", "...v_bmm_quantizer").
 bool is_kv_bmm_quantizer(const std::string& quantizer);
 
