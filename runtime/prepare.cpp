@@ -355,7 +355,7 @@ class Preparer {
           p.slots[0].stages[0].label() != first.slots[0].stages[0].label())
         return false;
     }
-    return *first.algo != ExportAlgo::fp8 && *first.algo != ExportAlgo::fp8_block;
+    return resolver::export_algo_info(*first.algo).unify_siblings;
   }
 
   // A weight amax with one per-tensor value: the NVFP4 global amax (dynamic: the per-tensor amax;
