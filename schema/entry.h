@@ -31,7 +31,8 @@ struct QuantizerEntry {
   // for a single cfg, one per item of a sequential one, none without cfg.
   std::vector<QuantizerAttributes> attributes;
   std::vector<QuantizerAttributes> attributes_set;
-  // Sorted names of the entry fields present in the input (legacy forms: see quant_cfg.md 4.2).
+  // Sorted names of the entry fields present in the input (legacy forms: see
+  // shared/spec/quant_cfg.md 4.2).
   std::vector<std::string> fields_set;
 
   // Where the entry came from, after import expansion (the entry mapping itself, or for a legacy
