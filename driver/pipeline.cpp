@@ -35,7 +35,8 @@ constexpr RecipeType kRecipeTypes[] = {
 
 SourceLocation file_start(const SourceFile* f) { return SourceLocation{f, 1, 1}; }
 
-// quant_cfg.md 1.3: files of a recipe tree that ModelOpt's recipe tooling reads by their place.
+// shared/spec/quant_cfg.md 1.3: files of a recipe tree that ModelOpt's recipe tooling reads by
+// their place.
 bool read_by_distillation_loader(const std::string& path) {
   return path.find("general/distillation/") != std::string::npos;
 }
@@ -110,7 +111,7 @@ class FileLoader {
     load_as_config();
   }
 
-  // quant_cfg.md 1.2: what a Python caller passing this file's content gets.
+  // shared/spec/quant_cfg.md 1.2: what a Python caller passing this file's content gets.
   void load_as_config() {
     RawFile raw = loader_.load_raw(path_);
     out_.declared_schema = raw.declared_schema_text;
@@ -169,7 +170,7 @@ class FileLoader {
     return subset;
   }
 
-  // quant_cfg.md 1.3: how ModelOpt's recipe tooling reads a file of a recipe tree.
+  // shared/spec/quant_cfg.md 1.3: how ModelOpt's recipe tooling reads a file of a recipe tree.
   void load_as_recipe_tree() {
     RawFile peeked;
     bool have_document = true;
@@ -248,7 +249,7 @@ class FileLoader {
     out_.declared_schema = lc.raw.declared_schema_text;
   }
 
-  // ModelOpt's load_recipe for a file (quant_cfg.md 3.12).
+  // ModelOpt's load_recipe for a file (shared/spec/quant_cfg.md 3.12).
   void load_recipe() {
     out_.input_kind = "recipe";
     RawFile peek = peek_first_document();

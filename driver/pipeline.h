@@ -16,7 +16,7 @@
 
 namespace qcfg {
 
-// How a file is classified (quant_cfg.md 1.2 versus 1.3).
+// How a file is classified (shared/spec/quant_cfg.md 1.2 versus 1.3).
 enum class ReadMode {
   // As a Python caller passes a file's content to ModelOpt (`qcfg normalize`): a bare list, a
   // QuantizeConfig mapping, a legacy dict, or a recipe.
@@ -72,7 +72,7 @@ std::optional<QuantizeConfig> load_quantize_config(const std::string& path,
                                                    const LoadOptions& options,
                                                    SourceManager& sources, Diagnostics& diags);
 
-// The JSON shape of `qcfg normalize` (contract.md section 1).
+// The JSON shape of `qcfg normalize` (shared/spec/contract.md section 1).
 Value render_loaded_file(const LoadedFile& file);
 
 // The recipe root used for `path` when none is given.

@@ -2,41 +2,71 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "schema/attribute_config.h"
 
 namespace qcfg::resolver {
 namespace {
 
-using IntPair = std::pair<int64_t, int64_t>;
-
-std::string fp_label(int64_t e, int64_t m, const QuantizerAttributes& a) {
-  const int64_t block = a.last_axis_block().value_or(0);
-  if (e == 2 && m == 1) {
-    if (a.scale_bits == IntPair(4, 3))
-      return block == 16 ? "NVFP4" : fmt::format("NVFP4 block {}", block);
-    if (a.scale_bits == IntPair(8, 0)) return "MXFP4";
-  }
-  if (e == 4 && m == 3 && a.scale_bits == IntPair(8, 0)) return "MXFP8";
-  std::string label = (e == 4 && m == 3) || (e == 5 && m == 2) ? fmt::format("FP8 E{}M{}", e, m)
-                                                               : fmt::format("FP E{}M{}", e, m);
-  if (block > 0) label += fmt::format(" block {}", block);
-  return label;
+// How amax is laid out: per channel (an axis, or per token), by blocks, or per tensor.
+std::string granularity_suffix(const QuantizerAttributes& a) {
+  if (a.axis_set || a.per_token()) return " per-channel";
+  for (const auto& [axis, size] : a.blocks.sizes)
+    if (size) return fmt::format(" block {}", a.last_axis_block().value_or(0));
+  return " per-tensor";
 }
 
-std::string int_label(int64_t bits, const Value& attributes, const QuantizerAttributes& a) {
-  const Value* axis = attributes.find("axis");
-  std::string label = fmt::format("INT{}", bits);
-  if (a.has_block_sizes) {
-    if (int64_t block = a.last_axis_block().value_or(0)) label += fmt::format(" block {}", block);
-  } else if (axis && !axis->is_null()) {
-    label += " per-channel";
-  }
-  return label;
+std::string nvfp4_label(const QuantizerAttributes& a) {
+  const int64_t block = a.last_axis_block().value_or(0);
+  std::string label = a.dynamic_blocks() ? "NVFP4" : "NVFP4 static";
+  if (block != 16) label += fmt::format(" block {}", block);
+  return a.blocks.four_over_six && !a.dynamic_blocks() ? label + " (4/6)" : label;
+}
+
+std::string float_label(const QuantizerAttributes& a) {
+  const auto [e, m] = *a.float_bits;
+  if (e == 4 && m == 3) return "FP8" + granularity_suffix(a);
+  if (e == 5 && m == 2) return "FP8 E5M2" + granularity_suffix(a);
+  return fmt::format("FP E{}M{}", e, m) + granularity_suffix(a);
+}
+
+std::string mx_other_label(const QuantizerAttributes& a) {
+  if (a.float_bits) return fmt::format("MX E{}M{}", a.float_bits->first, a.float_bits->second);
+  return fmt::format("MXINT{}", a.int_bits.value_or(a.bool_bits.value_or(false)));
 }
 
 }  // namespace
+
+std::string format_label(const QuantizerAttributes& a) {
+  switch (a.format()) {
+    case AttributeFormat::none:
+      return a.num_bits_field.present ? a.num_bits_field.repr : "unknown";
+    case AttributeFormat::custom:
+      return fmt::format("custom '{}'", *a.custom_bits);
+    case AttributeFormat::integer:
+      return fmt::format("INT{}", a.int_bits.value_or(a.bool_bits.value_or(false))) +
+             granularity_suffix(a);
+    case AttributeFormat::fp8:
+    case AttributeFormat::float_other:
+      return float_label(a);
+    case AttributeFormat::nvfp4:
+      return nvfp4_label(a);
+    case AttributeFormat::mxfp4:
+      return "MXFP4";
+    case AttributeFormat::mxfp6:
+      return "MXFP6";
+    case AttributeFormat::mxfp8:
+      return "MXFP8";
+    case AttributeFormat::mxint8:
+      return "MXINT8";
+    case AttributeFormat::mx_other:
+      return mx_other_label(a);
+  }
+  return "unknown";
+}
+
+std::string format_label(const Value& attributes) {
+  return format_label(read_quantizer_attributes(attributes));
+}
 
 // A quantizer's attributes are a QuantizerAttributeConfig dump without `enable` (the switch is
 // kept separately, as ModelOpt keeps it in `_disabled`).
@@ -61,76 +91,7 @@ Value stored_attributes(const Value& cfg_full) {
   return m;
 }
 
-namespace {
-
-// An axis key: an int (configs) or the decimal text of one (plans, JSON keys).
-std::optional<int64_t> axis_of(const Value& key) {
-  if (key.is_int()) return key.as_int();
-  if (!key.is_string()) return std::nullopt;
-  const std::string& t = key.as_string();
-  int64_t v = 0;
-  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (ec != std::errc() || end != t.data() + t.size()) return std::nullopt;
-  return v;
-}
-
-void read_blocks(const Value& bs, QuantizerAttributes& a) {
-  a.has_block_sizes = true;
-  for (const MapEntry& e : bs.entries()) {
-    const std::string key = e.key.is_string() ? e.key.as_string() : "";
-    if (key == "type") {
-      if (e.value.is_string()) a.block_type = e.value.as_string();
-    } else if (key == "scale_bits") {
-      const Value& v = e.value;
-      if (v.is_list() && v.size() == 2 && v.items()[0].is_int() && v.items()[1].is_int())
-        a.scale_bits = std::pair(v.items()[0].as_int(), v.items()[1].as_int());
-    } else if (const std::optional<int64_t> axis = axis_of(e.key)) {
-      a.blocks[*axis] = e.value.is_int() ? std::optional(e.value.as_int()) : std::nullopt;
-    }
-  }
-}
-
-QuantizerAttributes::Rotation read_rotation(const Value* rot) {
-  QuantizerAttributes::Rotation r;
-  if (rot == nullptr) return r;
-  if (rot->is_bool()) {
-    r.enabled = rot->as_bool();
-    return r;
-  }
-  if (!rot->is_map()) return r;
-  if (const Value* e = rot->find("enable"); e && e->is_bool()) r.enabled = e->as_bool();
-  if (const Value* m = rot->find("mode"); m && m->is_string())
-    r.rotate_back = m->as_string() == "rotate_back";
-  if (const Value* b = rot->find("block_size"); b && b->is_int()) r.block_size = b->as_int();
-  return r;
-}
-
-}  // namespace
-
-QuantizerAttributes read_quantizer_attributes(const Value& attributes) {
-  QuantizerAttributes a;
-  if (!attributes.is_map()) return a;
-  if (const Value* t = attributes.find("type"); t != nullptr && t->is_string())
-    a.type = t->as_string();
-  if (const Value* bs = attributes.find("block_sizes"); bs != nullptr && bs->is_map())
-    read_blocks(*bs, a);
-  const Value* c = attributes.find("constant_amax");
-  const Value* use = attributes.find("use_constant_amax");
-  a.constant_amax = (c != nullptr && !c->is_null()) || (use != nullptr && use->truthy());
-  a.rotation = read_rotation(attributes.find("rotate"));
-  return a;
-}
-
-std::optional<int64_t> QuantizerAttributes::last_axis_block() const {
-  auto it = blocks.find(-1);
-  return it == blocks.end() ? std::nullopt : it->second;
-}
-
-bool QuantizerAttributes::mx() const {
-  return block_type == "dynamic" && scale_bits == std::pair<int64_t, int64_t>(8, 0);
-}
-
-bool is_mx_format(const Value& attributes) { return read_quantizer_attributes(attributes).mx(); }
+bool is_mx_format(const Value& attributes) { return read_quantizer_attributes(attributes).is_mx(); }
 
 bool disable_rotate(Value& attributes) {
   Value* rotate = attributes.find("rotate");
@@ -144,20 +105,6 @@ bool disable_rotate(Value& attributes) {
   if (rotate->is_bool() && !rotate->as_bool()) return false;
   *rotate = Value::boolean(false, rotate->loc());
   return true;
-}
-
-std::string format_label(const Value& attributes) {
-  const Value* bits = attributes.find("num_bits");
-  if (bits == nullptr) return "unknown";
-  const QuantizerAttributes a = read_quantizer_attributes(attributes);
-  if (bits->is_list() && bits->size() == 2 && bits->items()[0].is_int() &&
-      bits->items()[1].is_int()) {
-    return fp_label(bits->items()[0].as_int(), bits->items()[1].as_int(), a);
-  }
-  if (bits->is_int()) return int_label(bits->as_int(), attributes, a);
-  if (bits->is_bool()) return int_label(bits->as_bool() ? 1 : 0, attributes, a);
-  if (bits->is_string()) return fmt::format("custom '{}'", bits->as_string());
-  return bits->repr();
 }
 
 }  // namespace qcfg::resolver

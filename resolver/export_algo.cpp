@@ -67,46 +67,160 @@ std::vector<std::vector<std::string>> candidate_wildcards(const std::string& nam
 
 }  // namespace
 
-std::string algo_name(ExportAlgo a) {
-  switch (a) {
-    case ExportAlgo::fp8:
-      return "FP8";
-    case ExportAlgo::fp8_per_channel:
-      return "FP8_PER_CHANNEL_PER_TOKEN";
-    case ExportAlgo::fp8_block:
-      return "fp8_pb_wo";
-    case ExportAlgo::int8_weight_only:
-      return "W8A16";
-    case ExportAlgo::int8_smoothquant:
-      return "W8A8_SQ_PER_CHANNEL";
-    case ExportAlgo::int4_awq:
-      return "W4A16_AWQ";
-    case ExportAlgo::nvfp4:
-      return "NVFP4";
-    case ExportAlgo::nvfp4_weight_only:
-      return "W4A16_NVFP4";
-    case ExportAlgo::mxfp4:
-      return "mxfp4";
-    case ExportAlgo::mxfp4_fp8:
-      return "W4A8_MXFP4_FP8";
-    case ExportAlgo::mxfp8:
-      return "MXFP8";
-  }
-  return "?";
+const std::vector<ExportAlgoInfo>& export_algo_table() {
+  using enum ExportAlgo;
+  using G = GroupSize;
+  using C = CodesShape;
+  using S = ScaleShape;
+  using P = PackKind;
+  using K = ConfigGroup;
+  constexpr float kNone = 0.0f;
+  static const std::vector<ExportAlgoInfo> table = {
+      {fp8,
+       "FP8",
+       G::none,
+       448.0f,
+       {"F8_E4M3", C::same, "F32", S::per_tensor, 0, false},
+       P::fp8,
+       false,
+       K::weights_and_inputs,
+       8,
+       false},
+      {fp8_per_channel,
+       "FP8_PER_CHANNEL_PER_TOKEN",
+       G::none,
+       kNone,
+       {"F8_E4M3", C::same, "F32", S::per_row, 0, false},
+       P::fp8,
+       false,
+       K::none,
+       8,
+       true},
+      {fp8_block,
+       "fp8_pb_wo",
+       G::none,
+       kNone,
+       {"F8_E4M3", C::same, "F32", S::tiles_128, 0, false},
+       P::fp8,
+       false,
+       K::none,
+       8,
+       false},
+      {int8_weight_only,
+       "W8A16",
+       G::none,
+       kNone,
+       {"I8", C::same, "F32", S::per_row, 0, false},
+       P::int8,
+       false,
+       K::none,
+       8,
+       true},
+      {int8_smoothquant,
+       "W8A8_SQ_PER_CHANNEL",
+       G::none,
+       127.0f,
+       {"I8", C::same, "F32", S::per_row, 0, false},
+       P::int8,
+       false,
+       K::none,
+       8,
+       true},
+      {int4_awq,
+       "W4A16_AWQ",
+       G::weight_block,
+       kNone,
+       {"U8", C::half_rows, "F32", S::per_group, 0, false},
+       P::int4,
+       true,
+       K::none,
+       4,
+       true},
+      {nvfp4,
+       "NVFP4",
+       G::weight_block,
+       6.0f * 448.0f,
+       {"U8", C::half_cols, "F8_E4M3", S::per_group, 0, true},
+       P::nvfp4,
+       false,
+       K::weights_and_inputs,
+       4,
+       true},
+      {nvfp4_weight_only,
+       "W4A16_NVFP4",
+       G::weight_block,
+       kNone,
+       {"U8", C::half_cols, "F8_E4M3", S::per_group, 0, true},
+       P::nvfp4,
+       false,
+       K::weights,
+       4,
+       true},
+      {mxfp4,
+       "mxfp4",
+       G::none,
+       kNone,
+       {"U8", C::half_cols, "U8", S::per_group, 32, false},
+       P::mxfp4,
+       false,
+       K::none,
+       4,
+       true},
+      {mxfp4_fp8,
+       "W4A8_MXFP4_FP8",
+       G::none,
+       448.0f,
+       {"U8", C::half_cols, "U8", S::per_group, 32, false},
+       P::mxfp4,
+       false,
+       K::none,
+       4,
+       true},
+      {mxfp8,
+       "MXFP8",
+       G::fixed_32,
+       kNone,
+       {"F8_E4M3", C::same, "U8", S::per_group, 32, false},
+       P::mxfp8,
+       false,
+       K::none,
+       8,
+       true},
+  };
+  return table;
 }
 
+const ExportAlgoInfo& export_algo_info(ExportAlgo a) {
+  const auto& table = export_algo_table();
+  const size_t i = static_cast<size_t>(a);
+  if (i >= table.size() || table[i].algo != a) throw std::logic_error("export table out of order");
+  return table[i];
+}
+
+const ExportAlgoInfo* export_algo_named(std::string_view name) {
+  for (const ExportAlgoInfo& row : export_algo_table())
+    if (row.hf_name == name) return &row;
+  return nullptr;
+}
+
+std::string algo_name(ExportAlgo a) { return export_algo_info(a).hf_name; }
+
 int64_t algo_group_size(ExportAlgo a, const FormatSpec& weight) {
-  switch (a) {
-    case ExportAlgo::int4_awq:
-      return weight.last_dim_block();
-    case ExportAlgo::nvfp4:
-    case ExportAlgo::nvfp4_weight_only:
-      return weight.last_dim_block();  // 16, or 32 for dynamic NVFP4 (ModelOpt's nvfp4_bs32)
-    case ExportAlgo::mxfp8:
+  switch (export_algo_info(a).group_size) {
+    case GroupSize::weight_block:
+      return weight.last_dim_block();  // NVFP4: 16, or 32 for dynamic NVFP4 (nvfp4_bs32)
+    case GroupSize::fixed_32:
       return 32;
-    default:
-      return 0;
+    case GroupSize::none:
+      break;
   }
+  return 0;
+}
+
+int64_t scale_group(ExportAlgo a, const FormatSpec& weight) {
+  const ExportOutputs& o = export_algo_info(a).outputs;
+  if (o.scale != ScaleShape::per_group) return 0;
+  return o.scale_group > 0 ? o.scale_group : weight.last_dim_block();
 }
 
 ExportAlgo export_algo(const FormatSpec& w, const std::optional<FormatSpec>& input) {
@@ -143,18 +257,15 @@ ExportAlgo export_algo(const FormatSpec& w, const std::optional<FormatSpec>& inp
   throw std::logic_error("unknown format");
 }
 
-std::string kv_cache_algo(const Value& attributes) {
+std::string kv_cache_algo(const QuantizerAttributes& a) {
   // shared/spec/numerics.md §10.2: the element of the k/v BMM quantizer names the KV algorithm.
-  const Value* bits = attributes.find("num_bits");
-  const Value* bias = attributes.find("bias");
-  if (bits != nullptr && bits->is_list() && bits->items().size() == 2 &&
-      bits->items()[0].is_int()) {
-    const int64_t e = bits->items()[0].as_int();
+  if (a.float_bits) {
+    const int64_t e = a.float_bits->first;
     if (e == 4) return "FP8";
-    if (e == 2) return bias && !bias->is_null() ? "NVFP4_AFFINE" : "NVFP4";
+    if (e == 2) return a.bias_set ? "NVFP4_AFFINE" : "NVFP4";
     return "";
   }
-  if (bits != nullptr && bits->is_int() && bits->as_int() == 8) return "INT8";
+  if (a.int_bits == 8) return "INT8";
   return "";
 }
 

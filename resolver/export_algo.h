@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/value.h"
@@ -29,10 +30,52 @@ enum class ExportAlgo {
   mxfp8,              // MXFP8
 };
 
+// The export layout of each algo, in one table (resolver::export_algo_table): its name and
+// group size in hf_quant_config.json, the bound that turns an input amax into input_scale, the
+// tensors a weight writes, the packer, and what config.json and amax unification make of it.
+// A new layout is one row; tests/runtime/export_table_test.cpp checks every consumer against it.
+enum class GroupSize { none, weight_block, fixed_32 };  // hf group_size: 0, the weight's block, 32
+enum class CodesShape { same, half_rows, half_cols };   // [out, in], [out/2, in], [out, in/2]
+// weight_scale: [] per tensor, [out], [out/128, 1, in/128, 1], [out, in/group].
+enum class ScaleShape { per_tensor, per_row, tiles_128, per_group };
+enum class PackKind { fp8, int8, int4, nvfp4, mxfp4, mxfp8 };  // the packer (runtime/compute.cpp)
+// config.json config_groups (compressed-tensors style): none, weights, weights and inputs.
+enum class ConfigGroup { none, weights, weights_and_inputs };
+
+struct ExportOutputs {
+  const char* codes_dtype;  // safetensors dtype of the packed weight
+  CodesShape codes;
+  const char* scale_dtype;  // of weight_scale
+  ScaleShape scale;
+  int64_t scale_group;  // per_group: the group along in-features (0: the weight's block)
+  bool global_scale;    // weight_scale_2 (F32, one per tensor)
+};
+
+struct ExportAlgoInfo {
+  ExportAlgo algo;
+  const char* hf_name;  // quant_algo, as hf_quant_config.json spells it
+  GroupSize group_size;
+  float input_bound;  // max bound of input_scale = amax / bound (0: no input_scale)
+  ExportOutputs outputs;
+  PackKind pack;
+  bool awq_flags;  // layer config has has_zero_point: false, pre_quant_scale: true
+  ConfigGroup config_group;
+  int config_num_bits;  // num_bits of a config group
+  bool unify_siblings;  // fused siblings share amax (ModelOpt's requantize_resmooth skips FP8)
+};
+
+// Every algo, in ExportAlgo order.
+const std::vector<ExportAlgoInfo>& export_algo_table();
+const ExportAlgoInfo& export_algo_info(ExportAlgo a);
+// The row whose hf_name is `name`; nullptr for none (MIXED_PRECISION, names qcfg never writes).
+const ExportAlgoInfo* export_algo_named(std::string_view name);
+
 // "NVFP4", "W4A16_AWQ", "mxfp4", ... as hf_quant_config.json spells them.
 std::string algo_name(ExportAlgo a);
 // group_size field of hf_quant_config.json (0: none).
 int64_t algo_group_size(ExportAlgo a, const FormatSpec& weight);
+// The group along in-features of a per_group weight_scale (0: other shapes).
+int64_t scale_group(ExportAlgo a, const FormatSpec& weight);
 
 // The algo of a module whose weight quantizer has `weight` and whose input quantizer is `input`
 // (nullopt: disabled). Throws std::invalid_argument saying why there is no export layout.
@@ -40,7 +83,7 @@ ExportAlgo export_algo(const FormatSpec& weight, const std::optional<FormatSpec>
 
 // kv_cache_quant_algo of a k/v BMM quantizer with these attributes: "FP8", "INT8", "NVFP4",
 // "NVFP4_AFFINE"; empty when its format gives none.
-std::string kv_cache_algo(const Value& attributes);
+std::string kv_cache_algo(const QuantizerAttributes& attributes);
 // Whether `quantizer` is a k/v BMM quantizer ("...k_bmm_quantizer", "...v_bmm_quantizer").
 bool is_kv_bmm_quantizer(const std::string& quantizer);
 

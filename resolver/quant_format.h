@@ -14,6 +14,7 @@
 
 #include "compiler/source.h"
 #include "compiler/value.h"
+#include "schema/quantizer_attributes.h"
 
 namespace qcfg::resolver {
 
@@ -54,11 +55,12 @@ struct FormatSpec {
   std::optional<int> per_token_kept;  // `{-1: None}` style: the one dim not listed (kept)
   bool four_over_six = false;
   std::optional<RotateSpec> rotation;
-  SourceLocation loc;  // the attribute mapping
+  SourceLocation loc;              // the attribute mapping
+  QuantizerAttributes attributes;  // the mapping's typed reading, which the above classifies
 
   // Block size along the last dim (0: none).
   int64_t last_dim_block() const;
-  // "NVFP4", "FP8 per-tensor", "INT4 block 128", "MXFP8", ...
+  // resolver::format_label of the attributes ("NVFP4", "FP8 per-tensor", "INT4 block 128", ...)
   std::string label() const;
 };
 

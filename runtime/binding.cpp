@@ -177,13 +177,8 @@ class Binder {
 
 bool stage_needs_calibration(const PlanStage& s) {
   if (!s.enabled) return false;
-  const resolver::QuantizerAttributes a = resolver::read_quantizer_attributes(s.attributes());
-  if (a.type == "dynamic" || a.constant_amax || a.mx()) return false;
-  // Per token (`{-1: None}` style): block sizes on some axes, all None.
-  const bool per_token =
-      !a.blocks.empty() && std::all_of(a.blocks.begin(), a.blocks.end(),
-                                       [](const auto& axis) { return !axis.second.has_value(); });
-  return !per_token;
+  const QuantizerAttributes& a = s.typed();
+  return !a.dynamic() && !a.has_constant_amax() && !a.is_mx() && !a.per_token();
 }
 
 uint64_t WorkUnit::bytes() const {

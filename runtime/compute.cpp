@@ -117,8 +117,7 @@ at::Tensor fake_quantize(const at::Tensor& x, const QuantSlot& slot,
 float global_of(const QuantFormat& f, const StageAmax& amax) {
   if (amax.global) return *amax.global;
   if (f.kind == FormatKind::nvfp4_static)
-    return amax.values.empty() ? 0.0f
-                               : *std::max_element(amax.values.begin(), amax.values.end());
+    return amax.values.empty() ? 0.0f : *std::max_element(amax.values.begin(), amax.values.end());
   return scalar_amax(amax.values);
 }
 
@@ -132,35 +131,33 @@ std::vector<at::Tensor> pack(ExportAlgo algo, const QuantFormat& f, const at::Te
                                       : calibrated.values;
   const std::vector<int64_t> shape = shape_of(w);
   ops::Packed p;
-  switch (algo) {
-    case ExportAlgo::fp8:
-    case ExportAlgo::fp8_per_channel:
-    case ExportAlgo::fp8_block:
+  const resolver::ExportAlgoInfo& info = resolver::export_algo_info(algo);
+  switch (info.pack) {
+    case resolver::PackKind::fp8:
       p = ops::pack_fp8(w, granularity_for(f, shape), amax, stored);
       break;
-    case ExportAlgo::int8_weight_only:
-    case ExportAlgo::int8_smoothquant:
+    case resolver::PackKind::int8:
       p = ops::pack_int8(w, granularity_for(f, shape), amax);
       break;
-    case ExportAlgo::int4_awq:
-      p = ops::pack_int4(w, f.last_dim_block(), amax);
+    case resolver::PackKind::int4:
+      p = ops::pack_int4(w, resolver::scale_group(algo, f), amax);
       break;
-    case ExportAlgo::nvfp4:
-    case ExportAlgo::nvfp4_weight_only:
+    case resolver::PackKind::nvfp4:
       if (f.kind == FormatKind::nvfp4_static)
         p = ops::pack_nvfp4_static(w, amax, global ? *global : global_of(f, calibrated),
                                    f.four_over_six);
       else
-        p = ops::pack_nvfp4(w, scalar_amax(amax), f.last_dim_block());
-      return {p.codes, p.scales, at::scalar_tensor(p.global_scale, at::kFloat)};
-    case ExportAlgo::mxfp4:
-    case ExportAlgo::mxfp4_fp8:
+        p = ops::pack_nvfp4(w, scalar_amax(amax), resolver::scale_group(algo, f));
+      break;
+    case resolver::PackKind::mxfp4:
       p = ops::pack_mxfp4(w);
       break;
-    case ExportAlgo::mxfp8:
+    case resolver::PackKind::mxfp8:
       p = ops::pack_mxfp8(w);
       break;
   }
+  if (info.outputs.global_scale)
+    return {p.codes, p.scales, at::scalar_tensor(p.global_scale, at::kFloat)};
   return {p.codes, p.scales};
 }
 

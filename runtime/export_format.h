@@ -17,6 +17,9 @@ using resolver::algo_group_size;
 using resolver::algo_name;
 using resolver::export_algo;
 using resolver::ExportAlgo;
+using resolver::CodesShape;
+using resolver::ScaleShape;
+using resolver::ExportOutputs;
 
 // Max bound that turns an activation amax into input_scale (0: the algo has no input_scale).
 float input_scale_bound(ExportAlgo a);

@@ -11,16 +11,19 @@ namespace {
 OrderedJson layer_config(const std::string& algo, int64_t group_size) {
   OrderedJson c = {{"quant_algo", algo}};
   if (group_size > 0) c["group_size"] = group_size;
-  if (algo == "W4A16_AWQ" || algo == "W4A8_AWQ" || algo == "NVFP4_AWQ") {
+  const resolver::ExportAlgoInfo* row = resolver::export_algo_named(algo);
+  if (row != nullptr && row->awq_flags) {
     c["has_zero_point"] = false;  // INT4 blocks are reported as AWQ, whether or not AWQ ran
     c["pre_quant_scale"] = true;
   }
   return c;
 }
 
-OrderedJson weights_group(const std::string& algo, int64_t group_size) {
-  if (algo == "FP8") return {{"dynamic", false}, {"num_bits", 8}, {"type", "float"}};
-  return {{"dynamic", false}, {"num_bits", 4}, {"type", "float"}, {"group_size", group_size}};
+// One side of a config group: FP8 per tensor (no group), or 4-bit floats in groups.
+OrderedJson weights_group(const resolver::ExportAlgoInfo& row, int64_t group_size) {
+  OrderedJson g = {{"dynamic", false}, {"num_bits", row.config_num_bits}, {"type", "float"}};
+  if (row.group_size != resolver::GroupSize::none) g["group_size"] = group_size;
+  return g;
 }
 
 }  // namespace
@@ -64,9 +67,11 @@ OrderedJson config_quantization(const OrderedJson& hf) {
   const std::string algo =
       q.at("quant_algo").is_string() ? q.at("quant_algo").get<std::string>() : std::string();
   const int64_t group = q.value("group_size", int64_t{16});
-  if (algo == "FP8" || algo == "NVFP4" || algo == "W4A16_NVFP4") {
-    OrderedJson g = {{"weights", weights_group(algo, group)}, {"targets", {"Linear"}}};
-    if (algo != "W4A16_NVFP4") g["input_activations"] = weights_group(algo, group);
+  const resolver::ExportAlgoInfo* row = resolver::export_algo_named(algo);
+  if (row != nullptr && row->config_group != resolver::ConfigGroup::none) {
+    OrderedJson g = {{"weights", weights_group(*row, group)}, {"targets", {"Linear"}}};
+    if (row->config_group == resolver::ConfigGroup::weights_and_inputs)
+      g["input_activations"] = weights_group(*row, group);
     c["config_groups"] = {{"group_0", g}};
   }
   return c;

@@ -33,7 +33,7 @@ bool read_stage(const Value& enabled, const Value& attributes, PlanStage& stage,
     return false;
   }
   stage.enabled = enabled.as_bool();
-  stage.shared_attributes = std::make_shared<const Value>(attributes);
+  stage.set_attributes(std::make_shared<const Value>(attributes));
   return true;
 }
 
@@ -213,6 +213,12 @@ class PlanV2Reader {
 };
 
 }  // namespace
+
+void PlanStage::set_attributes(std::shared_ptr<const Value> attributes) {
+  shared_typed =
+      std::make_shared<const QuantizerAttributes>(read_quantizer_attributes(*attributes));
+  shared_attributes = std::move(attributes);
+}
 
 bool PlanQuantizer::any_enabled() const {
   for (const PlanStage& s : stages)

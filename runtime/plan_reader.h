@@ -11,6 +11,7 @@
 #include "compiler/diagnostic.h"
 #include "compiler/source.h"
 #include "compiler/value.h"
+#include "schema/quantizer_attributes.h"
 
 namespace qcfg::runtime {
 
@@ -20,7 +21,12 @@ struct PlanStage {
   // The full QuantizerAttributeConfig mapping without `enable`; shared (not copied) by the
   // quantizers of one plan_version 2 state.
   std::shared_ptr<const Value> shared_attributes;
+  // The same mapping typed once (schema/quantizer_attributes.h), shared like it.
+  std::shared_ptr<const QuantizerAttributes> shared_typed;
   const Value& attributes() const { return *shared_attributes; }
+  const QuantizerAttributes& typed() const { return *shared_typed; }
+  // Sets the mapping and its typed reading.
+  void set_attributes(std::shared_ptr<const Value> attributes);
 };
 
 struct PlanQuantizer {

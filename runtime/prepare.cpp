@@ -77,7 +77,10 @@ class Preparer {
   Preparer(const Binding& b, Mode mode, const std::map<std::string, float>& act_amax,
            Diagnostics& diags, WeightCalibration weights,
            const std::map<std::string, GivenWeightAmax>* weight_amax)
-      : binding_(b), act_amax_(act_amax), diags_(diags), weights_(weights),
+      : binding_(b),
+        act_amax_(act_amax),
+        diags_(diags),
+        weights_(weights),
         weight_amax_(weight_amax) {
     out_.mode = mode;
   }
@@ -352,7 +355,7 @@ class Preparer {
           p.slots[0].stages[0].label() != first.slots[0].stages[0].label())
         return false;
     }
-    return *first.algo != ExportAlgo::fp8 && *first.algo != ExportAlgo::fp8_block;
+    return resolver::export_algo_info(*first.algo).unify_siblings;
   }
 
   // A weight amax with one per-tensor value: the NVFP4 global amax (dynamic: the per-tensor amax;
@@ -416,7 +419,7 @@ class Preparer {
   void note_kv(const PlanQuantizer& q) {
     if (!resolver::is_kv_bmm_quantizer(q.name)) return;
     const bool k = q.name.ends_with("k_bmm_quantizer");
-    const std::string algo = resolver::kv_cache_algo(q.stages[0].attributes());
+    const std::string algo = resolver::kv_cache_algo(q.stages[0].typed());
     if (!algo.empty() && !out_.kv_cache_algo) out_.kv_cache_algo = algo;
     if (out_.mode != Mode::export_hf) return;
     auto it = act_amax_.find(q.name);

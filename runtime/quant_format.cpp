@@ -29,11 +29,8 @@ void parse_amax_source(const Value& attrs, QuantFormat& f) {
   const Value& bias = resolver::attribute_field(attrs, "bias");
   if (!bias.is_null())
     resolver::reject_attribute(bias, "affine `bias` quantization applies to the KV cache only");
-  const Value& constant = resolver::attribute_field(attrs, "constant_amax");
-  if (constant.is_number())
-    f.constant_amax =
-        static_cast<float>(constant.is_float() ? constant.as_float() : constant.as_int());
-  if (resolver::attribute_field(attrs, "use_constant_amax").truthy()) f.constant_amax = 448.0f;
+  if (f.attributes.constant_amax) f.constant_amax = static_cast<float>(*f.attributes.constant_amax);
+  if (f.attributes.use_constant_amax) f.constant_amax = 448.0f;
 }
 
 std::optional<numerics::RotateConfig> rotate_config(const std::optional<resolver::RotateSpec>& r) {

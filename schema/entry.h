@@ -8,6 +8,7 @@
 
 #include "compiler/source.h"
 #include "compiler/value.h"
+#include "schema/quantizer_attributes.h"
 
 namespace qcfg {
 
@@ -26,7 +27,12 @@ struct QuantizerEntry {
   Value cfg_full;
   // cfg_set: only the attributes written in the input, recursively (null when cfg is null).
   Value cfg_set;
-  // Sorted names of the entry fields present in the input (legacy forms: see quant_cfg.md 4.2).
+  // cfg_full and cfg_set typed (schema/quantizer_attributes.h), one per attribute mapping: one
+  // for a single cfg, one per item of a sequential one, none without cfg.
+  std::vector<QuantizerAttributes> attributes;
+  std::vector<QuantizerAttributes> attributes_set;
+  // Sorted names of the entry fields present in the input (legacy forms: see
+  // shared/spec/quant_cfg.md 4.2).
   std::vector<std::string> fields_set;
 
   // Where the entry came from, after import expansion (the entry mapping itself, or for a legacy

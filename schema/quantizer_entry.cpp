@@ -54,6 +54,16 @@ bool check_empty_cfg(const Value& fields, ValidationContext& ctx, bool* drop_cfg
   return false;
 }
 
+// The typed reading of cfg_full and cfg_set, one per attribute mapping.
+void type_attributes(QuantizerEntry& e) {
+  auto read = [](const Value& v, std::vector<QuantizerAttributes>& out) {
+    if (!v.is_list()) return out.push_back(read_quantizer_attributes(v));
+    for (const Value& m : v.items()) out.push_back(read_quantizer_attributes(m));
+  };
+  read(e.cfg_full, e.attributes);
+  read(e.cfg_set, e.attributes_set);
+}
+
 void validate_cfg(const Value& cfg, ValidationContext& ctx, QuantizerEntry* out, bool* ok) {
   auto scope = ctx.enter("cfg", cfg.loc());
   out->cfg_loc = cfg.loc();
@@ -67,6 +77,7 @@ void validate_cfg(const Value& cfg, ValidationContext& ctx, QuantizerEntry* out,
     out->cfg_kind = CfgKind::Single;
     out->cfg_full = attrs->full;
     out->cfg_set = attrs->set;
+    type_attributes(*out);
     return;
   }
   if (!cfg.is_list()) {
@@ -92,6 +103,7 @@ void validate_cfg(const Value& cfg, ValidationContext& ctx, QuantizerEntry* out,
   out->cfg_kind = CfgKind::Sequential;
   out->cfg_full = full;
   out->cfg_set = set;
+  type_attributes(*out);
 }
 
 void reject_extra_entry_keys(const Value& fields, ValidationContext& ctx,

@@ -1,5 +1,6 @@
 // Stage two of the YAML reader: a composed node graph -> qcfg::Value, as PyYAML's SafeConstructor
-// builds Python objects (tags, merge keys, key rules; quant_cfg.md sections 2.3 to 2.6).
+// builds Python objects (tags, merge keys, key rules; shared/spec/quant_cfg.md sections 2.3
+// to 2.6).
 #pragma once
 
 #include <vector>

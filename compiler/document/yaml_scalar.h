@@ -1,5 +1,5 @@
 // YAML 1.1 scalars as PyYAML's SafeLoader types them: the implicit resolver for plain scalars
-// (quant_cfg.md section 2.2) and the constructors of the core tags (section 2.6).
+// (shared/spec/quant_cfg.md section 2.2) and the constructors of the core tags (section 2.6).
 #pragma once
 
 #include <optional>

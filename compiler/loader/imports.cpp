@@ -1,4 +1,4 @@
-// `imports` / `$import` resolution (quant_cfg.md 3.6-3.10) and load_config (3.4).
+// `imports` / `$import` resolution (shared/spec/quant_cfg.md 3.6-3.10) and load_config (3.4).
 #include <algorithm>
 #include <filesystem>
 #include <map>

@@ -1,5 +1,5 @@
-// Finding files the way ModelOpt does (quant_cfg.md 3.3). Import paths are never relative to
-// the importing file: the working directory is tried first, then the recipe root.
+// Finding files the way ModelOpt does (shared/spec/quant_cfg.md 3.3). Import paths are never
+// relative to the importing file: the working directory is tried first, then the recipe root.
 #include <filesystem>
 
 #include "compiler/loader/loader.h"

@@ -1,5 +1,5 @@
-// Reading one file as ModelOpt's `_load_raw_config_with_schema` does (quant_cfg.md 2.1, 3.1,
-// 3.4, 3.5).
+// Reading one file as ModelOpt's `_load_raw_config_with_schema` does
+// (shared/spec/quant_cfg.md 2.1, 3.1, 3.4, 3.5).
 #include <cctype>
 #include <string>
 #include <string_view>
@@ -125,8 +125,8 @@ void convert_exmy_strings(Value& v) {
   }
   if (!v.is_map()) return;
   for (MapEntry& e : v.entries()) {
-    const bool exmy_key = e.key.is_string() &&
-                          (e.key.as_string() == "num_bits" || e.key.as_string() == "scale_bits");
+    const bool exmy_key =
+        e.key.is_string() && (e.key.as_string() == "num_bits" || e.key.as_string() == "scale_bits");
     if (exmy_key && e.value.is_string()) {
       Value converted;
       if (parse_exmy(e.value.as_string(), &converted, e.value.loc())) {
@@ -151,7 +151,7 @@ SourceLocation doc_loc(const SourceFile* file, const Value& v) {
   return v.loc().known() ? v.loc() : SourceLocation{file, 1, 1};
 }
 
-// ModelOpt's rule for the documents of one stream (quant_cfg.md 2.1).
+// ModelOpt's rule for the documents of one stream (shared/spec/quant_cfg.md 2.1).
 void apply_documents_rule(RawFile& raw, std::vector<Value> docs) {
   const SourceFile* file = raw.file;
   raw.document_count = docs.size();
@@ -168,10 +168,10 @@ void apply_documents_rule(RawFile& raw, std::vector<Value> docs) {
   }
   if (docs.size() == 1) {
     if (!docs[0].is_map() && !docs[0].is_list()) {
-      throw CompileError(doc_loc(file, docs[0]),
-                         "config file must contain a YAML mapping or list, got " +
-                             docs[0].python_type(),
-                         "yaml-documents");
+      throw CompileError(
+          doc_loc(file, docs[0]),
+          "config file must contain a YAML mapping or list, got " + docs[0].python_type(),
+          "yaml-documents");
     }
     raw.data = std::move(docs[0]);
     return;
@@ -196,10 +196,10 @@ void apply_documents_rule(RawFile& raw, std::vector<Value> docs) {
     raw.header_imports = imports ? *imports : Value::null(header.loc());
     raw.data = std::move(body);
   } else {
-    throw CompileError(doc_loc(file, body),
-                       "the second YAML document must be a mapping or list, got " +
-                           body.python_type(),
-                       "yaml-documents");
+    throw CompileError(
+        doc_loc(file, body),
+        "the second YAML document must be a mapping or list, got " + body.python_type(),
+        "yaml-documents");
   }
 }
 

@@ -1,5 +1,6 @@
 // qcfg CPU numerics reference: the public header. Plain C++ on contiguous buffers, no LibTorch.
-// Spec: docs numerics.md (ModelOpt quant_cfg numerics). Everything lives in qcfg::numerics.
+// Spec: shared/spec/numerics.md (ModelOpt quant_cfg numerics). Everything lives in
+// qcfg::numerics.
 //
 //   storage.h     Half / BFloat16 storage types, exact fp32 <-> fp16/bf16 (RNE)
 //   minifloat.h   E4M3 / E5M2 / E2M1 / FP6 / MX table formats: round, encode, decode

@@ -14,7 +14,8 @@ namespace {
 // Does `later` undo everything `earlier` does to a quantizer both match?
 bool undoes(const QuantizerEntry& later, const QuantizerEntry& earlier) {
   if (later.cfg_kind != CfgKind::None) {
-    // A list cfg on a sequential quantizer nests instead of replacing (quant_cfg.md 7.5).
+    // A list cfg on a sequential quantizer nests instead of replacing
+    // (shared/spec/quant_cfg.md 7.5).
     return !(later.cfg_kind == CfgKind::Sequential && earlier.cfg_kind == CfgKind::Sequential);
   }
   if (earlier.cfg_kind != CfgKind::None) return false;  // attributes survive an enable toggle

@@ -34,13 +34,11 @@ class RotateBackRealQuant final : public Rule {
     for (const ConfigUnderLint& c : ctx.configs) {
       for (const QuantizerEntry& e : *c.entries) {
         if (!ctx.in_this_file(e.loc) || !e.enable) continue;
-        for (const Value* attrs : cfg_full_items(e)) {
-          const Rotation rot = rotation_of(*attrs);
-          const Value* fake = attrs->find("fake_quant");
-          if (!rot.enabled || !rot.rotate_back || !fake || !fake->is_bool() || fake->as_bool())
-            continue;
-          out.report(best_loc({ctx.in_this_file(fake->loc()) ? fake->loc() : SourceLocation{},
-                               e.cfg_loc, e.loc}),
+        for (const QuantizerAttributes& a : e.attributes) {
+          const Rotation& rot = a.rotation;
+          if (!rot.enabled || !rot.rotate_back || a.fake_quant != false) continue;
+          const SourceLocation fake = a.fake_quant_field.loc;
+          out.report(best_loc({ctx.in_this_file(fake) ? fake : SourceLocation{}, e.cfg_loc, e.loc}),
                      "`rotate_back` with `fake_quant: false`: ModelOpt raises a ValueError at the "
                      "first forward (real-quant codes cannot be rotated back); use fake quant or "
                      "`rotate` mode",

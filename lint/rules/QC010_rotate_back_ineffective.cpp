@@ -10,10 +10,8 @@ namespace qcfg::lint {
 namespace {
 
 bool asks_rotate_back(const QuantizerEntry& e) {
-  if (e.cfg_kind != CfgKind::Single) return false;
-  const Value* rot = e.cfg_full.find("rotate");
-  const Value* mode = rot && rot->is_map() ? rot->find("mode") : nullptr;
-  return mode && mode->is_string() && mode->as_string() == "rotate_back";
+  const QuantizerAttributes* a = single_attributes(e);
+  return a != nullptr && a->rotation.rotate_back;
 }
 
 class RotateBackIneffective final : public Rule {
@@ -62,7 +60,7 @@ class RotateBackIneffective final : public Rule {
   static std::optional<std::string> static_reason(const std::vector<QuantizerEntry>& entries,
                                                   size_t i, const LintContext& ctx) {
     const QuantizerEntry& e = entries[i];
-    if (!rotation_of(e.cfg_full).enabled)
+    if (!single_attributes(e)->rotation.enabled)
       return std::string(
           "`rotate_back` has no effect: `rotate.enable` is false (RotateConfig "
           "defaults to disabled); add `enable: true`");

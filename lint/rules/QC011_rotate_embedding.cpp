@@ -82,7 +82,7 @@ class RotateEmbedding final : public Rule {
     for (size_t i = 0; i < entries.size(); ++i) {
       const QuantizerEntry& e = entries[i];
       if (!ctx.in_this_file(e.loc) || e.cfg_kind != CfgKind::Single) continue;
-      const Rotation rot = rotation_of(e.cfg_full);
+      const Rotation& rot = single_attributes(e)->rotation;
       if (!rot.enabled || rot.rotate_back) continue;
       for (const std::string& name : embedding_names()) {
         if (!reaches_embedding(e, name) || cleared_later(entries, i, name)) continue;

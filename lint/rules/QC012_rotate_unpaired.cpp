@@ -29,8 +29,9 @@ std::string partner_pattern(const std::string& pattern) {
 }
 
 std::optional<Rotation> rotate_mode(const QuantizerEntry& e) {
-  if (e.cfg_kind != CfgKind::Single) return std::nullopt;
-  const Rotation r = rotation_of(e.cfg_full);
+  const QuantizerAttributes* a = single_attributes(e);
+  if (a == nullptr) return std::nullopt;
+  const Rotation& r = a->rotation;
   if (!r.enabled || r.rotate_back) return std::nullopt;
   return r;
 }

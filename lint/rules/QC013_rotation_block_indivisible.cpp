@@ -13,7 +13,8 @@ namespace {
 
 bool power_of_two(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 
-// Why rotation of a last dim `d` with `block` fails (numerics.md 7), or "" when it works.
+// Why rotation of a last dim `d` with `block` fails (shared/spec/numerics.md 7), or "" when it
+// works.
 std::string rotation_problem(int64_t d, std::optional<int64_t> block) {
   if (block) {
     if (!power_of_two(*block)) return fmt::format("block size {} is not a power of two", *block);

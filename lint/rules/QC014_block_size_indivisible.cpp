@@ -13,8 +13,7 @@ namespace {
 
 // The block size along the last axis (`-1:` key), if any.
 std::optional<int64_t> last_axis_block(const Value& attributes) {
-  const std::optional<int64_t> block =
-      resolver::read_quantizer_attributes(attributes).last_axis_block();
+  const std::optional<int64_t> block = read_quantizer_attributes(attributes).last_axis_block();
   return block && *block > 0 ? block : std::nullopt;
 }
 

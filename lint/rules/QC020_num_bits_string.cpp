@@ -33,15 +33,13 @@ class NumBitsString final : public Rule {
     for (const ConfigUnderLint& c : ctx.configs) {
       for (const QuantizerEntry& e : *c.entries) {
         if (!ctx.in_this_file(e.loc)) continue;
-        for (const Value* attrs : cfg_set_items(e)) {
-          const Value* bits = attrs->find("num_bits");
-          const Value* backend = attrs->find("backend");
-          if (!bits || !bits->is_string() || (backend && !backend->is_null())) continue;
-          out.report(ctx.in_this_file(bits->loc()) ? bits->loc() : e.loc,
+        for (const QuantizerAttributes& a : e.attributes_set) {
+          if (!a.custom_bits || a.backend_set) continue;
+          out.report(here_or_entry(ctx, a.num_bits_field.loc, e),
                      fmt::format("`num_bits: \"{}\"` is a string; ModelOpt treats it as a "
                                  "custom-backend format name, not a number format (write "
                                  "integers unquoted, and [E, M] in JSON)",
-                                 bits->as_string()),
+                                 *a.custom_bits),
                      e.loc);
         }
       }

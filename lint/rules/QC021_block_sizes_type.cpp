@@ -32,17 +32,13 @@ class BlockSizesType final : public Rule {
     for (const ConfigUnderLint& c : ctx.configs) {
       for (const QuantizerEntry& e : *c.entries) {
         if (!ctx.in_this_file(e.loc)) continue;
-        for (const Value* attrs : cfg_set_items(e)) {
-          const Value* blocks = attrs->find("block_sizes");
-          const Value* type = blocks && blocks->is_map() ? blocks->find("type") : nullptr;
-          if (!type) continue;
-          if (type->is_string() &&
-              (type->as_string() == "static" || type->as_string() == "dynamic"))
-            continue;
-          out.report(ctx.in_this_file(type->loc()) ? type->loc() : e.loc,
+        for (const QuantizerAttributes& a : e.attributes_set) {
+          const AttributeField& type = a.blocks.type_field;
+          if (!type.present || a.blocks.type == "static" || a.blocks.type == "dynamic") continue;
+          out.report(here_or_entry(ctx, type.loc, e),
                      fmt::format("`block_sizes.type: {}` is not `dynamic`; ModelOpt silently "
                                  "quantizes these blocks statically",
-                                 type->repr()),
+                                 type.repr),
                      e.loc);
         }
       }

@@ -32,24 +32,21 @@ class DynamicBlockAxis final : public Rule {
     for (const ConfigUnderLint& c : ctx.configs) {
       for (const QuantizerEntry& e : *c.entries) {
         if (!ctx.in_this_file(e.loc)) continue;
-        for (const Value* attrs : cfg_set_items(e)) check_blocks(*attrs, e, ctx, out);
+        for (const QuantizerAttributes& a : e.attributes_set) check_blocks(a, e, ctx, out);
       }
     }
   }
 
  private:
-  static void check_blocks(const Value& attrs, const QuantizerEntry& e, const LintContext& ctx,
-                           Reporter& out) {
-    const Value* blocks = attrs.find("block_sizes");
-    if (!blocks || !blocks->is_map()) return;
-    const Value* type = blocks->find("type");
-    if (!type || !type->is_string() || type->as_string() != "dynamic") return;
-    for (const MapEntry& kv : blocks->entries()) {
-      if (!kv.key.is_int() || kv.key.as_int() == -1) continue;
-      out.report(ctx.in_this_file(kv.key.loc()) ? kv.key.loc() : e.loc,
+  static void check_blocks(const QuantizerAttributes& a, const QuantizerEntry& e,
+                           const LintContext& ctx, Reporter& out) {
+    if (!a.dynamic_blocks()) return;
+    for (const auto& [axis, at] : a.blocks.axis_locs) {
+      if (axis == -1) continue;
+      out.report(here_or_entry(ctx, at, e),
                  fmt::format("dynamic block quantization along axis {}: it is meant for the last "
                              "axis (-1)",
-                             kv.key.as_int()),
+                             axis),
                  e.loc);
     }
   }

@@ -7,38 +7,26 @@
 namespace qcfg::lint {
 namespace {
 
-std::optional<std::pair<int64_t, int64_t>> pair_of(const Value& v) {
-  if (!v.is_list() || v.items().size() != 2 || !v.items()[0].is_int() || !v.items()[1].is_int())
-    return std::nullopt;
-  return std::pair<int64_t, int64_t>(v.items()[0].as_int(), v.items()[1].as_int());
-}
-
-std::optional<std::string> num_bits_problem(const Value& bits) {
+std::optional<std::string> num_bits_problem(const QuantizerAttributes& a) {
   // Float elements are checked by ModelOpt's validator (QC000); integers only for being > 0.
-  if (!bits.is_int()) return std::nullopt;
-  const int64_t b = bits.as_int();
+  if (!a.int_bits) return std::nullopt;
+  const int64_t b = *a.int_bits;
   if (b < 1 || (b >= 2 && b <= 8)) return std::nullopt;
-  return fmt::format("`num_bits: {}` is no integer format (INT2..INT8)", bits.repr());
+  return fmt::format("`num_bits: {}` is no integer format (INT2..INT8)", a.num_bits_field.repr);
 }
 
-bool is_mxint8(const Value& bits, std::pair<int64_t, int64_t> scale, const Value& blocks) {
-  const Value* type = blocks.find("type");
-  return bits.is_int() && bits.as_int() == 8 && scale == std::pair<int64_t, int64_t>(8, 0) &&
-         type && type->is_string() && type->as_string() == "dynamic";
-}
-
-std::optional<std::string> scale_bits_problem(const Value& bits, const Value& scale,
-                                              const Value& blocks) {
-  const auto em = pair_of(scale);
+std::optional<std::string> scale_bits_problem(const QuantizerAttributes& a) {
+  const std::optional<BitsPair>& em = a.blocks.scale_bits;
+  const std::string& scale = a.blocks.scale_bits_field.repr;
   if (!em) return std::nullopt;
-  if (*em != std::pair<int64_t, int64_t>(4, 3) && *em != std::pair<int64_t, int64_t>(8, 0))
+  if (*em != BitsPair(4, 3) && *em != BitsPair(8, 0))
     return fmt::format("`scale_bits: {}`: block scales are E4M3 (4, 3) (NVFP4) or E8M0 (8, 0) (MX)",
-                       scale.repr());
-  if (bits.is_int() && !is_mxint8(bits, *em, blocks))
+                       scale);
+  if (a.int_bits && a.format() != AttributeFormat::mxint8)
     return fmt::format(
         "`scale_bits: {}` on integer `num_bits: {}`: no integer format has quantized block "
         "scales (only MXINT8: num_bits 8, dynamic blocks, scale_bits (8, 0))",
-        scale.repr(), bits.repr());
+        scale, a.num_bits_field.repr);
   return std::nullopt;
 }
 
@@ -71,23 +59,19 @@ class ValueWithoutFormat final : public Rule {
     for (const ConfigUnderLint& c : ctx.configs)
       for (const QuantizerEntry& e : *c.entries) {
         if (!ctx.in_this_file(e.loc)) continue;
-        for (const Value* attrs : cfg_set_items(e)) check_attributes(ctx, e, *attrs, out);
+        for (const QuantizerAttributes& a : e.attributes_set) check_attributes(ctx, e, a, out);
       }
   }
 
  private:
-  static void check_attributes(const LintContext& ctx, const QuantizerEntry& e, const Value& attrs,
-                               Reporter& out) {
-    auto report = [&](const Value& at, const std::string& message) {
-      out.report(ctx.in_this_file(at.loc()) ? at.loc() : e.loc, message, e.loc);
+  static void check_attributes(const LintContext& ctx, const QuantizerEntry& e,
+                               const QuantizerAttributes& a, Reporter& out) {
+    auto report = [&](const AttributeField& at, const std::string& message) {
+      out.report(here_or_entry(ctx, at.loc, e), message, e.loc);
     };
-    const Value* bits = attrs.find("num_bits");
-    if (!bits) return;
-    if (auto problem = num_bits_problem(*bits)) report(*bits, *problem);
-    const Value* blocks = attrs.find("block_sizes");
-    const Value* scale = blocks && blocks->is_map() ? blocks->find("scale_bits") : nullptr;
-    if (scale)
-      if (auto problem = scale_bits_problem(*bits, *scale, *blocks)) report(*scale, *problem);
+    if (!a.num_bits_field.present) return;
+    if (auto problem = num_bits_problem(a)) report(a.num_bits_field, *problem);
+    if (auto problem = scale_bits_problem(a)) report(a.blocks.scale_bits_field, *problem);
   }
 };
 

@@ -23,7 +23,7 @@ std::optional<resolver::FormatSpec> format_of(const resolver::QuantizerNode& n) 
 void note_kv(const resolver::Resolution& r, size_t q, ExportPrediction& out) {
   const resolver::QuantizerNode& n = r.quantizers[q].node;
   if (!out.kv_algo.empty() || n.sequential || n.disabled || !n.attributes) return;
-  out.kv_algo = resolver::kv_cache_algo(*n.attributes);
+  out.kv_algo = resolver::kv_cache_algo(read_quantizer_attributes(*n.attributes));
   out.kv_entry = n.last_cfg_entry;
 }
 

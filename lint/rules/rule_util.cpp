@@ -33,14 +33,6 @@ bool parent_covers(const QuantizerEntry& later, const QuantizerEntry& earlier) {
   return has_parent_filter(earlier) && *later.parent_class == *earlier.parent_class;
 }
 
-std::vector<const Value*> cfg_full_items(const QuantizerEntry& e) {
-  std::vector<const Value*> out;
-  if (e.cfg_kind == CfgKind::Single) out.push_back(&e.cfg_full);
-  if (e.cfg_kind == CfgKind::Sequential)
-    for (const Value& v : e.cfg_full.items()) out.push_back(&v);
-  return out;
-}
-
 std::vector<const Value*> cfg_set_items(const QuantizerEntry& e) {
   std::vector<const Value*> out;
   if (e.cfg_kind == CfgKind::Single && e.cfg_set.is_map()) out.push_back(&e.cfg_set);
@@ -51,7 +43,16 @@ std::vector<const Value*> cfg_set_items(const QuantizerEntry& e) {
 }
 
 Rotation rotation_of(const Value& attributes) {
-  return resolver::read_quantizer_attributes(attributes).rotation;
+  return read_quantizer_attributes(attributes).rotation;
+}
+
+const QuantizerAttributes* single_attributes(const QuantizerEntry& e) {
+  return e.cfg_kind == CfgKind::Single && !e.attributes.empty() ? &e.attributes.front() : nullptr;
+}
+
+SourceLocation here_or_entry(const LintContext& ctx, const SourceLocation& at,
+                             const QuantizerEntry& e) {
+  return ctx.in_this_file(at) ? at : e.loc;
 }
 
 std::string leaf_of(const std::string& name) {

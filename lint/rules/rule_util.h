@@ -27,14 +27,19 @@ bool has_parent_filter(const QuantizerEntry& e);
 // quantizer `earlier` reaches when its pattern covers `earlier`'s).
 bool parent_covers(const QuantizerEntry& later, const QuantizerEntry& earlier);
 
-// The attribute mappings of an entry's cfg: one (single), one per item (sequential), none.
-std::vector<const Value*> cfg_full_items(const QuantizerEntry& e);
+// The written attribute mappings of an entry's cfg: one (single), one per item (sequential),
+// none. Rules that branch on attribute fields read QuantizerEntry::attributes(_set) instead.
 std::vector<const Value*> cfg_set_items(const QuantizerEntry& e);
 
-using Rotation = resolver::QuantizerAttributes::Rotation;
+using Rotation = RotationAttributes;
 // The rotation of a full attribute mapping (`rotate: true` is mode rotate, enabled), as
-// resolver::read_quantizer_attributes reads it.
+// read_quantizer_attributes (schema/quantizer_attributes.h) reads it.
 Rotation rotation_of(const Value& attributes);
+// The typed attributes of a single cfg (nullptr for a sequential cfg or none).
+const QuantizerAttributes* single_attributes(const QuantizerEntry& e);
+// `at` when it lies in the file being linted, else the entry.
+SourceLocation here_or_entry(const LintContext& ctx, const SourceLocation& at,
+                             const QuantizerEntry& e);
 
 // The last dotted component of a quantizer name.
 std::string leaf_of(const std::string& name);

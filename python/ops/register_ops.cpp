@@ -7,9 +7,9 @@
 //   * per format (`fake_quant_fp8`, `fake_quant_int`, `fake_quant_nvfp4`, `fake_quant_mx`,
 //     `amax`, `hadamard`, `pack_*`), for scripts that want one kernel.
 // Bad arguments raise ValueError with the kernels' message.
-#include <memory>
 #include <torch/library.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -122,7 +122,9 @@ at::Tensor fake_quant(const at::Tensor& x, const std::string& attributes,
 bool needs_calibration(const std::string& attributes) {
   return checked("needs_calibration", [&] {
     qcfg::SourceFile file{"<attributes>", "<attributes>", attributes};
-    qcfg::runtime::PlanStage stage{true, std::make_shared<const qcfg::Value>(qcfg::read_json(file))};
+    qcfg::runtime::PlanStage stage;
+    stage.enabled = true;
+    stage.set_attributes(std::make_shared<const qcfg::Value>(qcfg::read_json(file)));
     return qcfg::runtime::stage_needs_calibration(stage);
   });
 }

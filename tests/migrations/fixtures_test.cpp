@@ -4,6 +4,9 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <fstream>
+
 #include "migrations/migrate.h"
 #include "tests/migrations/helpers.h"
 
@@ -20,6 +23,18 @@ bool is_fixture(const fs::path& p) {
 
 std::string optional_text(const fs::path& p, const std::string& fallback) {
   return fs::exists(p) ? read_text(p) : fallback;
+}
+
+// QCFG_UPDATE_GOLDENS=1 (docs/migrate.md): write `actual` as the golden `p`, or remove `p` when
+// `actual` is what an absent golden means (`absent`).
+bool update_golden(const fs::path& p, const std::string& actual, const std::string& absent) {
+  const char* v = std::getenv("QCFG_UPDATE_GOLDENS");
+  if (v == nullptr || *v == '\0' || std::string(v) == "0") return false;
+  if (actual == absent)
+    fs::remove(p);
+  else
+    std::ofstream(p, std::ios::binary) << actual;
+  return true;
 }
 
 std::string warning_lines(const MigrateResult& r) {
@@ -47,8 +62,11 @@ TEST_CASE("every fixture migrates to its expected text with its expected warning
     const std::string original = read_text(path);
     SourceManager sources;
     const MigrateResult result = migrate_text(path.string(), original, sources, options());
-    CHECK(result.new_text == optional_text(path.string() + ".expected", original));
-    CHECK(warning_lines(result) == optional_text(path.string() + ".warnings", ""));
+    const fs::path expected = path.string() + ".expected", warnings = path.string() + ".warnings";
+    if (!update_golden(expected, result.new_text, original))
+      CHECK(result.new_text == optional_text(expected, original));
+    if (!update_golden(warnings, warning_lines(result), ""))
+      CHECK(warning_lines(result) == optional_text(warnings, ""));
     CHECK(result.changed() == (result.new_text != original));
     CHECK(apply_edits(original, result.edits) == result.new_text);
 

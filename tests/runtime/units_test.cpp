@@ -124,7 +124,7 @@ TEST_CASE("calibration need: MX by the resolver's one definition") {
     f.text = json;
     runtime::PlanStage s;
     s.enabled = true;
-    s.shared_attributes = std::make_shared<const Value>(read_json(f));
+    s.set_attributes(std::make_shared<const Value>(read_json(f)));
     return s;
   };
   CHECK_FALSE(runtime::stage_needs_calibration(
@@ -143,7 +143,7 @@ TEST_CASE("calibration need: MX by the resolver's one definition") {
 
 namespace qcfg::test {
 
-// resolver::read_quantizer_attributes, the one typed reading of the fields consumers branch on:
+// read_quantizer_attributes, the one typed reading of the fields consumers branch on:
 // block-size axes are integers from a config (int keys) and from a plan (JSON string keys) alike.
 TEST_CASE("typed attributes: integer axes from configs and plans, rotation, MX") {
   SourceFile plan;
@@ -151,9 +151,9 @@ TEST_CASE("typed attributes: integer axes from configs and plans, rotation, MX")
   plan.text = R"({"type": "static", "block_sizes": {"-1": 16, "type": "dynamic",
                   "scale_bits": [8, 0]}, "rotate": {"enable": true, "mode": "rotate_back",
                   "block_size": 64}})";
-  const resolver::QuantizerAttributes p = resolver::read_quantizer_attributes(read_json(plan));
+  const QuantizerAttributes p = read_quantizer_attributes(read_json(plan));
   CHECK(p.last_axis_block() == 16);
-  CHECK(p.mx());
+  CHECK(p.is_mx());
   CHECK(p.rotation.enabled);
   CHECK(p.rotation.rotate_back);
   CHECK(p.rotation.block_size == 64);
@@ -162,9 +162,9 @@ TEST_CASE("typed attributes: integer axes from configs and plans, rotation, MX")
   Value config = Value::map();
   config.set("block_sizes", blocks);
   config.set("rotate", Value::boolean(true));
-  const resolver::QuantizerAttributes c = resolver::read_quantizer_attributes(config);
+  const QuantizerAttributes c = read_quantizer_attributes(config);
   CHECK(c.last_axis_block() == 32);
-  CHECK_FALSE(c.mx());
+  CHECK_FALSE(c.is_mx());
   CHECK(c.rotation.enabled);
   CHECK_FALSE(c.rotation.rotate_back);
   CHECK(resolver::format_label(config) == "unknown");  // no num_bits

@@ -37,7 +37,7 @@ void print_inventory_error(const resolver::InventoryError& e) {
 std::optional<QuantizeConfig> load_config_for_resolve(const std::string& path, const Args& args,
                                                       SourceManager& sources) {
   LoadOptions options;
-  options.mode = ReadMode::Config;  // as `qcfg normalize` reads it (contract §1-2)
+  options.mode = ReadMode::Config;  // as `qcfg normalize` reads it (shared/spec/contract.md §1-2)
   options.recipe_root = args.value_or("--recipe-root", "");
   options.allow_outside_root = args.flag(kAllowOutsideRoot);
   Diagnostics diags;

@@ -5,7 +5,7 @@ weight quantizer whose names fully match one pattern with the same captured pref
 (q/k/v of one attention, gate/up of one MLP, w1/w3 of one expert) when it has two or more
 members; every NVFP4 static weight quantizer of the group then uses the max of the group's
 calibrated amax as its global amax (core_utils.py:1078 promote_static_block_weight_quantizers).
-The runtime does the same for its checkpoints (docs/numerics.md §6.5)."""
+The runtime does the same for its checkpoints (shared/spec/numerics.md §6.5)."""
 
 import re
 
