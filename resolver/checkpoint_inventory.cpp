@@ -59,19 +59,67 @@ NaturalKey natural_key(std::string_view name, SegmentTable& table) {
   return key;
 }
 
-// Dotted segments in order: numbers by value, known module names by their registration rank,
-// others alphabetically; a name that is a prefix of another first.
+// Two different segments in order: numbers by value, known module names by their registration
+// rank, others alphabetically.
+bool segment_less(const Segment& a, const Segment& b) {
+  if (a.digits && b.digits)
+    return a.text.size() != b.text.size() ? a.text.size() < b.text.size() : a.text < b.text;
+  return a.rank != b.rank ? a.rank < b.rank : a.text < b.text;
+}
+
+// Dotted segments in order (segment_less); a name that is a prefix of another first.
 bool natural_less(const NaturalKey& a, const NaturalKey& b) {
   const size_t n = std::min(a.segments.size(), b.segments.size());
   for (size_t k = 0; k < n; ++k) {
     const Segment& sa = a.segments[k];
     const Segment& sb = b.segments[k];
     if (sa.id == sb.id) continue;
-    if (sa.digits && sb.digits)
-      return sa.text.size() != sb.text.size() ? sa.text.size() < sb.text.size() : sa.text < sb.text;
-    return sa.rank != sb.rank ? sa.rank < sb.rank : sa.text < sb.text;
+    return segment_less(sa, sb);
   }
   return a.size < b.size;
+}
+
+// Each distinct segment's place among all of them (by segment id), when segment_less orders them
+// totally: then comparing two names' ordinals answers every comparison exactly as natural_less
+// does, so the sort gives the same order. Empty when it does not (a number and a name of one rank
+// can compare around each other: "9" < "10" < "1a" < "9") or the segments are too many to check.
+std::vector<uint32_t> segment_ordinals(const SegmentTable& table) {
+  constexpr size_t kMaxChecked = 4096;  // all pairs are checked: n^2 / 2 comparisons
+  if (table.size() > kMaxChecked) return {};
+  std::vector<const Segment*> sorted;
+  sorted.reserve(table.size());
+  for (const auto& entry : table) sorted.push_back(&entry.second);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Segment* a, const Segment* b) { return segment_less(*a, *b); });
+  for (size_t i = 0; i < sorted.size(); ++i)
+    for (size_t j = i + 1; j < sorted.size(); ++j)
+      if (!segment_less(*sorted[i], *sorted[j]) || segment_less(*sorted[j], *sorted[i])) return {};
+  std::vector<uint32_t> ordinal(table.size());
+  for (size_t i = 0; i < sorted.size(); ++i) ordinal[sorted[i]->id] = static_cast<uint32_t>(i);
+  return ordinal;
+}
+
+// The names' segment ordinals in one flat array, `at[i]`..`at[i + 1]` for name i, compared as
+// integer sequences (a prefix first: the name with fewer segments), then by length as
+// natural_less (`a` before `a.`, whose last empty segment is not kept).
+std::vector<size_t> order_by_ordinals(const std::vector<NaturalKey>& keys,
+                                      const std::vector<uint32_t>& ordinal) {
+  std::vector<uint32_t> flat;
+  std::vector<size_t> at{0};
+  at.reserve(keys.size() + 1);
+  for (const NaturalKey& k : keys) {
+    for (const Segment& s : k.segments) flat.push_back(ordinal[s.id]);
+    at.push_back(flat.size());
+  }
+  std::vector<size_t> order(keys.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  const uint32_t* f = flat.data();
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    const auto [ix, iy] = std::mismatch(f + at[x], f + at[x + 1], f + at[y], f + at[y + 1]);
+    if (ix != f + at[x + 1] && iy != f + at[y + 1]) return *ix < *iy;
+    return keys[x].size < keys[y].size;
+  });
+  return order;
 }
 
 void sort_naturally(std::vector<TensorInfo>& tensors) {
@@ -79,10 +127,16 @@ void sort_naturally(std::vector<TensorInfo>& tensors) {
   std::vector<NaturalKey> keys;
   keys.reserve(tensors.size());
   for (const TensorInfo& t : tensors) keys.push_back(natural_key(t.name, table));
-  std::vector<size_t> order(tensors.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(),
-            [&](size_t x, size_t y) { return natural_less(keys[x], keys[y]); });
+  const std::vector<uint32_t> ordinal = segment_ordinals(table);
+  std::vector<size_t> order;
+  if (!ordinal.empty()) {
+    order = order_by_ordinals(keys, ordinal);
+  } else {
+    order.resize(tensors.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(),
+              [&](size_t x, size_t y) { return natural_less(keys[x], keys[y]); });
+  }
   std::vector<TensorInfo> sorted;
   sorted.reserve(tensors.size());
   for (size_t k : order) sorted.push_back(std::move(tensors[k]));
@@ -99,17 +153,27 @@ struct ModuleTensors {
   std::vector<const TensorInfo*> fused_experts;  // 3-D [E, ...] parameters of an experts module
 };
 
-bool is_fused_expert_param(const std::string& module, const std::string& param,
-                           const TensorInfo& t) {
-  return leaf(module) == "experts" && checkpoint::is_fused_expert_param(param) &&
-         t.shape.size() == 3;
+bool is_fused_expert_param(std::string_view module, std::string_view param, const TensorInfo& t) {
+  const size_t dot = module.rfind('.');
+  const std::string_view leaf = dot == std::string_view::npos ? module : module.substr(dot + 1);
+  return leaf == "experts" && checkpoint::is_fused_expert_param(param) && t.shape.size() == 3;
 }
 
+// Module and parameter of a tensor name, as split_last cuts them, without copies.
+std::pair<std::string_view, std::string_view> module_and_param(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return {std::string_view(), name};
+  return {name.substr(0, dot), name.substr(dot + 1)};
+}
+
+// The modules in order of first tensor; the index hashes views of the tensor names (`tensors`
+// is not resized while it is used), which are copied once per module.
 std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors) {
   std::vector<ModuleTensors> modules;
-  std::unordered_map<std::string, size_t> index;
+  std::unordered_map<std::string_view, size_t> index;
+  index.reserve(tensors.size());
   for (TensorInfo& t : tensors) {
-    auto [module, param] = split_last(t.name);
+    auto [module, param] = module_and_param(t.name);
     auto [it, fresh] = index.emplace(module, modules.size());
     if (fresh) {
       modules.emplace_back();
