@@ -2,9 +2,11 @@
 //  - DeepSeek-V3-shaped JSON inventory (135k quantizers), Kimi-K2-shaped (209k), and a 163-shard
 //    DeepSeek-V3-shaped safetensors header set (`--model`), with the largest real PTQ recipe;
 //  - baselines in the same run: the same process with a one-entry recipe, the reference
-//    (nlohmann) readers of the same inventory and headers, and plan_version 1 next to 2.
-// Usage: build/bench/bench_compile [WORKDIR]  (default /tmp/qcfg-bench-compile; inputs are
-// generated there once and reused).
+//    (nlohmann) readers of the same inventory and headers, plan_version 1 next to 2, and, given
+//    `--modelopt-python PATH` (a python with nvidia-modelopt 0.47), ModelOpt's own
+//    set_quantizer_by_cfg on the DeepSeek-V3 quantizer names (bench/modelopt_loop.py).
+// Usage: build/bench/bench_compile [--modelopt-python PATH] [WORKDIR]  (default
+// /tmp/qcfg-bench-compile; inputs are generated there once and reused).
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -17,6 +19,7 @@
 #include <sstream>
 
 #include "bench/model_shapes.h"
+#include "bench/modelopt_baseline.h"
 #include "compiler/json_writer.h"
 #include "driver/pipeline.h"
 #include "resolver/checkpoint_inventory.h"
@@ -29,10 +32,6 @@ using namespace qcfg;
 namespace fs = std::filesystem;
 
 namespace {
-
-// ModelOpt's set_quantizer_by_cfg loop on DeepSeek-V3, from docs/benchmarks.md (a reference
-// figure: ModelOpt is not run here).
-constexpr double kModelOptLoopMs = 15800;
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -185,10 +184,61 @@ void plan_reading(const fs::path& plan, int reference_runs) {
              mb_per_s(bytes, ref_ms), ref_ms / ms);
 }
 
+// Enabled TensorQuantizers in a plan (each stage of a SequentialQuantizer is one), as
+// modelopt_loop.py counts them.
+long enabled_quantizers(const fs::path& plan) {
+  SourceManager sources;
+  const SourceFile& file = *sources.add(plan.string(), plan.string(), slurp(plan));
+  Diagnostics diags;
+  long n = 0;
+  for (const runtime::PlanQuantizer& q : runtime::read_plan(file, diags).quantizers)
+    for (const runtime::PlanStage& s : q.stages) n += s.enabled;
+  return n;
+}
+
+// ModelOpt's loop on the DeepSeek-V3 names against the qcfg process `ds`, measured in this run;
+// without a python, the qcfg figure alone.
+void modelopt_ratio(const std::string& python, const fs::path& work, const fs::path& inventory,
+                    const std::string& recipe, const fs::path& plan, const ProcessTime& ds) {
+  if (python.empty()) {
+    fmt::print(
+        "  ModelOpt's loop not run (no --modelopt-python PATH): no ratio; qcfg on DeepSeek-V3 "
+        "wall {:.1f} ms, CPU {:.1f} ms\n",
+        ds.wall_ms, ds.cpu_ms);
+    return;
+  }
+  std::string why;
+  const auto mo = bench::run_modelopt_loop(python, inventory.string(), recipe,
+                                           (work / "modelopt-loop.log").string(), &why);
+  if (!mo) {
+    fmt::print("  ModelOpt's loop not measured ({}): no ratio\n", why);
+    return;
+  }
+  const long ours = enabled_quantizers(plan);
+  fmt::print(
+      "  ModelOpt's set_quantizer_by_cfg on DeepSeek-V3 (stand-in module tree, this run): wall "
+      "{:.0f} ms, CPU {:.0f} ms -> {:.0f}x the qcfg process's wall time, {:.0f}x its CPU time "
+      "(target >= 100x); enabled quantizers: ModelOpt {}, qcfg {} ({})\n",
+      mo->wall_ms, mo->cpu_ms, mo->wall_ms / ds.wall_ms, mo->cpu_ms / ds.cpu_ms, mo->enabled, ours,
+      mo->enabled == ours ? "same" : "DIFFERENT");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const fs::path work = argc > 1 ? argv[1] : "/tmp/qcfg-bench-compile";
+  std::string python;
+  fs::path work = "/tmp/qcfg-bench-compile";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--modelopt-python" && i + 1 < argc) {
+      python = argv[++i];
+    } else if (!a.empty() && a[0] == '-') {
+      fmt::print(stderr, "usage: bench_compile [--modelopt-python PATH] [WORKDIR]\n");
+      return 2;
+    } else {
+      work = a;
+    }
+  }
   fs::create_directories(work);
   const std::string qcfg = QCFG_EXE;
   const std::string recipe = largest_recipe();
@@ -247,10 +297,7 @@ int main(int argc, char** argv) {
   row("DeepSeek-V3 inventory, largest PTQ recipe, plan v1", ds_v1, 150);
   row("DeepSeek-V3 163-shard headers (--model), plan v2", ckpt_t, 200);
   row("Kimi-K2 inventory (209k quantizers), plan v2", kimi_t, 250);
-  fmt::print(
-      "  ModelOpt's match loop on DeepSeek-V3 (reference figure, docs/benchmarks.md, not run "
-      "here): {:.0f} ms -> {:.0f}x the qcfg process's wall time, {:.0f}x its CPU time\n",
-      kModelOptLoopMs, kModelOptLoopMs / ds.wall_ms, kModelOptLoopMs / ds.cpu_ms);
+  modelopt_ratio(python, work, ds_file, recipe, plan2, ds);
   fmt::print(
       "plans of DeepSeek-V3, largest PTQ recipe: v1 {:.1f} MB, v2 {:.1f} MB ({:.1f}x smaller; "
       "target <= 20 MB)\n",

@@ -1,12 +1,16 @@
 #include "checkpoint/safetensors.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "checkpoint/bounded_file.h"
@@ -268,6 +272,47 @@ ShardMap parse_safetensors_index(const std::string& index_path, const std::strin
   return by_shard;
 }
 
+namespace {
+
+// The headers of `paths`, read by two threads (a checkpoint has up to hundreds of shards, each
+// header a JSON document of thousands of tensors): shard k's header, or the error reading it
+// raised, at k. Errors are rethrown by the caller in shard order, as one thread would meet them.
+struct ShardRead {
+  SafetensorsHeader header;
+  std::exception_ptr error;
+};
+std::vector<ShardRead> read_headers(const std::vector<std::string>& paths) {
+  std::vector<ShardRead> out(paths.size());
+  std::atomic<size_t> next{0};
+  const auto work = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < paths.size();) {
+      try {
+        out[k].header = read_safetensors_header(paths[k]);
+      } catch (...) {
+        out[k].error = std::current_exception();
+      }
+    }
+  };
+  if (paths.size() < 2) {
+    work();
+    return out;
+  }
+  std::thread helper(work);
+  work();
+  helper.join();
+  return out;
+}
+
+// True when a shard lists exactly its header's tensors, in order (the usual case: both sorted).
+bool same_names(const std::vector<std::string>& names, const std::vector<TensorInfo>& tensors) {
+  if (names.size() != tensors.size()) return false;
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] != tensors[i].name) return false;
+  return true;
+}
+
+}  // namespace
+
 CheckpointFiles read_checkpoint_files(const std::string& dir) {
   const fs::path root(dir);
   std::error_code ec;
@@ -277,9 +322,15 @@ CheckpointFiles read_checkpoint_files(const std::string& dir) {
   if (fs::exists(index, ec)) {
     files.sharded = true;
     files.index = read_safetensors_index(index.string());
+    std::vector<std::string> paths;
+    for (const auto& entry : files.index) paths.push_back((root / entry.first).string());
+    std::vector<ShardRead> read = read_headers(paths);
+    size_t k = 0;
     for (const auto& [shard, names] : files.index) {
-      SafetensorsHeader& h =
-          files.shards.emplace_back(read_safetensors_header((root / shard).string()));
+      ShardRead& r = read[k++];
+      if (r.error) std::rethrow_exception(r.error);
+      SafetensorsHeader& h = files.shards.emplace_back(std::move(r.header));
+      if (same_names(names, h.tensors)) continue;
       std::unordered_set<std::string_view> present;  // hashed: 163 shards of thousands of names
       present.reserve(h.tensors.size());
       for (const TensorInfo& t : h.tensors) present.insert(t.name);
@@ -299,10 +350,18 @@ CheckpointFiles read_checkpoint_files(const std::string& dir) {
 std::vector<TensorInfo> indexed_tensors(CheckpointFiles files) {
   if (!files.sharded) return std::move(files.shards.front().tensors);
   std::vector<TensorInfo> all;
+  size_t total = 0;
+  for (const SafetensorsHeader& h : files.shards) total += h.tensors.size();
+  all.reserve(total);
   size_t k = 0;
   for (const auto& [shard, names] : files.index) {
     SafetensorsHeader& h = files.shards[k++];
-    std::map<std::string_view, size_t> at;
+    if (same_names(names, h.tensors)) {
+      for (TensorInfo& t : h.tensors) all.push_back(std::move(t));
+      continue;
+    }
+    std::unordered_map<std::string_view, size_t> at;
+    at.reserve(h.tensors.size());
     for (size_t i = 0; i < h.tensors.size(); ++i) at.emplace(h.tensors[i].name, i);
     std::vector<size_t> picked;
     for (const std::string& n : names) picked.push_back(at.at(n));

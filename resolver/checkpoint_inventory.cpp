@@ -24,65 +24,111 @@ bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// A name cut at its dots, each segment's rank, digit-ness and an id (equal ids: equal text)
-// worked out once: sorting compares each name ~17 times on DeepSeek-V3 (90k tensors), and
-// re-cutting and re-ranking at every comparison took most of the time of reading its checkpoint.
+// Names cut at their dots into segments, each distinct segment's rank, digit-ness and id (equal
+// ids: equal text) worked out once: sorting compares each name ~17 times on DeepSeek-V3 (90k
+// tensors), and re-cutting and re-ranking at every comparison took most of the time of reading
+// its checkpoint. Name i's segment ids are ids[at[i]..at[i + 1]), in one array.
 struct Segment {
   std::string_view text;
-  uint32_t id;
   int rank;
   bool digits;
 };
 
-struct NaturalKey {
-  std::vector<Segment> segments;
-  size_t size = 0;
+struct CutNames {
+  std::vector<Segment> segments;  // by id
+  std::vector<uint32_t> ids;
+  std::vector<size_t> at{0};
+  std::vector<size_t> size;  // of each name
 };
 
 // Distinct segments are few (a few hundred on DeepSeek-V3's 720k): each is ranked once.
-using SegmentTable = std::unordered_map<std::string_view, Segment>;
-
-NaturalKey natural_key(std::string_view name, SegmentTable& table) {
-  NaturalKey key;
-  key.size = name.size();
-  key.segments.reserve(static_cast<size_t>(std::count(name.begin(), name.end(), '.')) + 1);
-  for (size_t i = 0; i < name.size();) {
-    const size_t end = std::min(name.find('.', i), name.size());
-    const std::string_view seg = name.substr(i, end - i);
-    auto [it, fresh] = table.try_emplace(seg);
-    if (fresh)
-      it->second = {seg, static_cast<uint32_t>(table.size() - 1),
-                    checkpoint::registration_rank(seg), all_digits(seg)};
-    key.segments.push_back(it->second);
-    i = end + 1;
+CutNames cut_names(const std::vector<TensorInfo>& tensors) {
+  CutNames c;
+  std::unordered_map<std::string_view, uint32_t> id_of;
+  c.at.reserve(tensors.size() + 1);
+  c.size.reserve(tensors.size());
+  c.ids.reserve(8 * tensors.size());
+  for (const TensorInfo& t : tensors) {
+    const std::string_view name = t.name;
+    for (size_t i = 0; i < name.size();) {
+      const size_t end = std::min(name.find('.', i), name.size());
+      const std::string_view seg = name.substr(i, end - i);
+      auto [it, fresh] = id_of.try_emplace(seg, static_cast<uint32_t>(c.segments.size()));
+      if (fresh) c.segments.push_back({seg, checkpoint::registration_rank(seg), all_digits(seg)});
+      c.ids.push_back(it->second);
+      i = end + 1;
+    }
+    c.at.push_back(c.ids.size());
+    c.size.push_back(name.size());
   }
-  return key;
+  return c;
 }
 
-// Dotted segments in order: numbers by value, known module names by their registration rank,
-// others alphabetically; a name that is a prefix of another first.
-bool natural_less(const NaturalKey& a, const NaturalKey& b) {
-  const size_t n = std::min(a.segments.size(), b.segments.size());
+// Two different segments in order: numbers by value, known module names by their registration
+// rank, others alphabetically.
+bool segment_less(const Segment& a, const Segment& b) {
+  if (a.digits && b.digits)
+    return a.text.size() != b.text.size() ? a.text.size() < b.text.size() : a.text < b.text;
+  return a.rank != b.rank ? a.rank < b.rank : a.text < b.text;
+}
+
+// Names x and y by their dotted segments in order (segment_less); a name that is a prefix of
+// another first.
+bool natural_less(const CutNames& c, size_t x, size_t y) {
+  const size_t n = std::min(c.at[x + 1] - c.at[x], c.at[y + 1] - c.at[y]);
   for (size_t k = 0; k < n; ++k) {
-    const Segment& sa = a.segments[k];
-    const Segment& sb = b.segments[k];
-    if (sa.id == sb.id) continue;
-    if (sa.digits && sb.digits)
-      return sa.text.size() != sb.text.size() ? sa.text.size() < sb.text.size() : sa.text < sb.text;
-    return sa.rank != sb.rank ? sa.rank < sb.rank : sa.text < sb.text;
+    const uint32_t a = c.ids[c.at[x] + k], b = c.ids[c.at[y] + k];
+    if (a == b) continue;
+    return segment_less(c.segments[a], c.segments[b]);
   }
-  return a.size < b.size;
+  return c.size[x] < c.size[y];
+}
+
+// Each distinct segment's place among all of them (by segment id), when segment_less orders them
+// totally: then comparing two names' ordinals answers every comparison exactly as natural_less
+// does, so the sort gives the same order. Empty when it does not (a number and a name of one rank
+// can compare around each other: "9" < "10" < "1a" < "9") or the segments are too many to check.
+std::vector<uint32_t> segment_ordinals(const std::vector<Segment>& segments) {
+  constexpr size_t kMaxChecked = 4096;  // all pairs are checked: n^2 / 2 comparisons
+  if (segments.size() > kMaxChecked) return {};
+  std::vector<uint32_t> sorted(segments.size());
+  for (size_t k = 0; k < sorted.size(); ++k) sorted[k] = static_cast<uint32_t>(k);
+  const auto less = [&](uint32_t a, uint32_t b) { return segment_less(segments[a], segments[b]); };
+  std::sort(sorted.begin(), sorted.end(), less);
+  for (size_t i = 0; i < sorted.size(); ++i)
+    for (size_t j = i + 1; j < sorted.size(); ++j)
+      if (!less(sorted[i], sorted[j]) || less(sorted[j], sorted[i])) return {};
+  std::vector<uint32_t> ordinal(segments.size());
+  for (size_t i = 0; i < sorted.size(); ++i) ordinal[sorted[i]] = static_cast<uint32_t>(i);
+  return ordinal;
+}
+
+// The order of the names: their segment ordinals compared as integer sequences (a prefix first:
+// the name with fewer segments), then by length as natural_less (`a` before `a.`, whose last
+// empty segment is not kept); natural_less itself when there are no ordinals.
+std::vector<size_t> natural_order(CutNames& c) {
+  std::vector<size_t> order(c.size.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  const std::vector<uint32_t> ordinal = segment_ordinals(c.segments);
+  if (ordinal.empty()) {
+    std::sort(order.begin(), order.end(),
+              [&](size_t x, size_t y) { return natural_less(c, x, y); });
+    return order;
+  }
+  for (uint32_t& id : c.ids) id = ordinal[id];
+  const uint32_t* f = c.ids.data();
+  const size_t* at = c.at.data();
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    const auto [ix, iy] = std::mismatch(f + at[x], f + at[x + 1], f + at[y], f + at[y + 1]);
+    if (ix != f + at[x + 1] && iy != f + at[y + 1]) return *ix < *iy;
+    return c.size[x] < c.size[y];
+  });
+  return order;
 }
 
 void sort_naturally(std::vector<TensorInfo>& tensors) {
-  SegmentTable table;
-  std::vector<NaturalKey> keys;
-  keys.reserve(tensors.size());
-  for (const TensorInfo& t : tensors) keys.push_back(natural_key(t.name, table));
-  std::vector<size_t> order(tensors.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(),
-            [&](size_t x, size_t y) { return natural_less(keys[x], keys[y]); });
+  CutNames cut = cut_names(tensors);
+  const std::vector<size_t> order = natural_order(cut);
   std::vector<TensorInfo> sorted;
   sorted.reserve(tensors.size());
   for (size_t k : order) sorted.push_back(std::move(tensors[k]));
@@ -99,17 +145,27 @@ struct ModuleTensors {
   std::vector<const TensorInfo*> fused_experts;  // 3-D [E, ...] parameters of an experts module
 };
 
-bool is_fused_expert_param(const std::string& module, const std::string& param,
-                           const TensorInfo& t) {
-  return leaf(module) == "experts" && checkpoint::is_fused_expert_param(param) &&
-         t.shape.size() == 3;
+bool is_fused_expert_param(std::string_view module, std::string_view param, const TensorInfo& t) {
+  const size_t dot = module.rfind('.');
+  const std::string_view leaf = dot == std::string_view::npos ? module : module.substr(dot + 1);
+  return leaf == "experts" && checkpoint::is_fused_expert_param(param) && t.shape.size() == 3;
 }
 
+// Module and parameter of a tensor name, as split_last cuts them, without copies.
+std::pair<std::string_view, std::string_view> module_and_param(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return {std::string_view(), name};
+  return {name.substr(0, dot), name.substr(dot + 1)};
+}
+
+// The modules in order of first tensor; the index hashes views of the tensor names (`tensors`
+// is not resized while it is used), which are copied once per module.
 std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors) {
   std::vector<ModuleTensors> modules;
-  std::unordered_map<std::string, size_t> index;
+  std::unordered_map<std::string_view, size_t> index;
+  index.reserve(tensors.size());
   for (TensorInfo& t : tensors) {
-    auto [module, param] = split_last(t.name);
+    auto [module, param] = module_and_param(t.name);
     auto [it, fresh] = index.emplace(module, modules.size());
     if (fresh) {
       modules.emplace_back();

@@ -8,6 +8,7 @@
 #include <regex>
 #include <string>
 
+#include "tests/cli/qcfg_under_test.h"
 #include "tests/run_command.h"
 
 namespace fs = std::filesystem;
@@ -16,9 +17,7 @@ namespace qcfg::test {
 namespace {
 
 // `qcfg ARGS`, stdout and stderr together.
-Run qcfg(const std::string& args) {
-  return run_command(std::string(QCFG_EXE) + " " + args + " 2>&1");
-}
+Run qcfg(const std::string& args) { return run_command(qcfg_under_test() + " " + args + " 2>&1"); }
 
 // A scratch directory with files written by the test.
 class Scratch {
@@ -146,7 +145,7 @@ TEST_CASE("import cycles are reported with the chain") {
           "imports:\n  a: a\n---\n- $import: a\n");
   const std::string top = s.write("top.yaml", "imports:\n  a: a\nquant_cfg:\n  - $import: a\n");
   const Run r = qcfg("check --recipe-root /nonexistent " + top + " 2>&1; cd " + s.path() + " && " +
-                     QCFG_EXE + " check top.yaml");
+                     qcfg_under_test() + " check top.yaml");
   CAPTURE(r.out);
   CHECK(r.status == 1);
   CHECK(r.out.find("Circular import detected") != std::string::npos);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/cli/qcfg_under_test.h"
 #include "tests/run_command.h"
 
 namespace fs = std::filesystem;
@@ -14,9 +15,7 @@ namespace fs = std::filesystem;
 namespace qcfg::test {
 namespace {
 
-Run qcfg(const std::string& args) {
-  return run_command(std::string(QCFG_EXE) + " " + args + " 2>&1");
-}
+Run qcfg(const std::string& args) { return run_command(qcfg_under_test() + " " + args + " 2>&1"); }
 
 struct Files {
   fs::path dir = fs::temp_directory_path() / ("qcfg-paths-" + std::to_string(::getpid()));

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/cli/qcfg_under_test.h"
 #include "tests/run_command.h"
 
 namespace fs = std::filesystem;
@@ -14,8 +15,8 @@ namespace {
 
 Run shell(const std::string& command) { return run_command(command + " 2>&1"); }
 
-const std::string kQcfg = QCFG_EXE;
-const std::string kRuntime = (fs::path(QCFG_EXE).parent_path() / "qcfg-runtime").string();
+const std::string kQcfg = qcfg_under_test();
+const std::string kRuntime = (fs::path(kQcfg).parent_path() / "qcfg-runtime").string();
 
 bool runtime_built() { return fs::exists(kRuntime); }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/cli/qcfg_under_test.h"
 #include "tests/lint/test_util.h"
 #include "tests/run_command.h"
 
@@ -18,12 +19,13 @@ using qcfg::lint::testing::read_text;
 
 namespace {
 
+using qcfg::test::qcfg_under_test;
 using qcfg::test::Run;
 
 // `cmd`, stdout and stderr together.
 Run shell(const std::string& cmd) { return qcfg::test::run_command(cmd + " 2>&1"); }
 
-Run lint(const std::string& args) { return shell(std::string(QCFG_EXE) + " lint " + args); }
+Run lint(const std::string& args) { return shell(qcfg_under_test() + " lint " + args); }
 
 class Scratch {
  public:
@@ -158,7 +160,7 @@ TEST_CASE("a suppression comment on the entry's line or the line before silences
 TEST_CASE("json output lists findings with rule, location and fix") {
   Scratch s;
   const std::string f = s.write("p.yaml", kPath);
-  const Run r = shell(std::string(QCFG_EXE) + " lint --format json " + f + " 2>/dev/null");
+  const Run r = shell(qcfg_under_test() + " lint --format json " + f + " 2>/dev/null");
   CHECK(r.status == 1);
   const auto j = nlohmann::json::parse(r.out);
   REQUIRE(j["findings"].size() == 1);
@@ -177,7 +179,7 @@ TEST_CASE("sarif output validates against the SARIF 2.1.0 schema and carries rul
   s.write("p.yaml", kPath);
   s.write("w.yaml", kShadowed);
   const fs::path sarif = s.dir() / "out.sarif";
-  const Run r = shell("cd " + s.dir().string() + " && " + QCFG_EXE +
+  const Run r = shell("cd " + s.dir().string() + " && " + qcfg_under_test() +
                       " lint --format sarif -o out.sarif p.yaml w.yaml");
   CHECK(r.status == 1);
   check_sarif_schema(sarif);
@@ -209,9 +211,10 @@ TEST_CASE("sarif: URIs percent-encoded against %SRCROOT% or absolute, columns in
   // byte column.
   s.write("a b#c/x.yaml",
           "- {quantizer_name: \"\xc3\xa9\xf0\x9f\x98\x80*\", cfg: {num_bits: 8, axsi: 0}}\n");
-  const Run text = shell("cd " + s.dir().string() + " && " + QCFG_EXE + " lint 'a b#c/x.yaml'");
+  const Run text =
+      shell("cd " + s.dir().string() + " && " + qcfg_under_test() + " lint 'a b#c/x.yaml'");
   CHECK(text.out.find("a b#c/x.yaml:1:50: error:") != std::string::npos);  // bytes, as check
-  const Run r = shell("cd " + s.dir().string() + " && " + QCFG_EXE +
+  const Run r = shell("cd " + s.dir().string() + " && " + qcfg_under_test() +
                       " lint --format sarif -o out.sarif 'a b#c/x.yaml'");
   CHECK(r.status == 1);
   check_sarif_schema(s.dir() / "out.sarif");
@@ -226,7 +229,7 @@ TEST_CASE("sarif: URIs percent-encoded against %SRCROOT% or absolute, columns in
   CHECK(at["region"]["startColumn"] == 47);
   // Outside the working directory: an absolute file:// URI, no base.
   fs::create_directories(s.dir() / "elsewhere");
-  const Run outside = shell("cd " + (s.dir() / "elsewhere").string() + " && " + QCFG_EXE +
+  const Run outside = shell("cd " + (s.dir() / "elsewhere").string() + " && " + qcfg_under_test() +
                             " lint --format sarif -o out.sarif '../a b#c/x.yaml'");
   CHECK(outside.status == 1);
   check_sarif_schema(s.dir() / "elsewhere/out.sarif");
@@ -266,7 +269,7 @@ TEST_CASE("--fix in a read-only directory fails with status 2 and leaves the fil
   // Root ignores permission bits: run as `nobody` then.
   const std::string as_user =
       ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
-  const Run r = shell(as_user + QCFG_EXE + " lint --fix " + f);
+  const Run r = shell(as_user + qcfg_under_test() + " lint --fix " + f);
   CAPTURE(r.out);
   CHECK(r.status == 2);
   CHECK(r.out.find("cannot write the fixes") != std::string::npos);

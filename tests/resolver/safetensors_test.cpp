@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "resolver/checkpoint_inventory.h"
@@ -150,6 +151,82 @@ TEST_CASE("index naming a tensor its shard lacks is an error") {
   write_file(dir + "/model.safetensors.index.json",
              R"({"weight_map": {"x.weight": "a.safetensors", "y.weight": "a.safetensors"}})");
   CHECK_THROWS_WITH_AS(load_inventory(dir), doctest::Contains("'y.weight'"), InventoryError);
+}
+
+std::vector<std::string> quantizer_names(const Inventory& inv) {
+  std::vector<std::string> names;
+  for (const InventoryQuantizer& q : inv.quantizers) names.push_back(q.name);
+  return names;
+}
+
+TEST_CASE("tensor names sort naturally: numbers by value, known modules by rank") {
+  std::vector<TensorInfo> tensors;
+  for (const char* n :
+       {"model.layers.10.mlp.up_proj.weight", "lm_head.weight",
+        "model.layers.9.self_attn.q_proj.weight", "model.layers.9.mlp.up_proj.weight",
+        "model.layers.10.mlp.gate_proj.weight", "model.embed_tokens.weight",
+        "model.layers.2.zeta.weight", "model.layers.2.alpha.weight"}) {
+    TensorInfo t;
+    t.name = n;
+    t.dtype = "BF16";
+    t.shape = {4, 4};
+    tensors.push_back(t);
+  }
+  const Inventory inv = inventory_from_tensors(tensors, std::nullopt, "test");
+  std::vector<std::string> weights;
+  for (const std::string& n : quantizer_names(inv))
+    if (n.size() > 17 && n.compare(n.size() - 17, 17, ".weight_quantizer") == 0)
+      weights.push_back(n.substr(0, n.size() - 17));
+  CHECK(weights == std::vector<std::string>{
+                       "model.embed_tokens", "model.layers.2.alpha", "model.layers.2.zeta",
+                       "model.layers.9.self_attn.q_proj", "model.layers.9.mlp.up_proj",
+                       "model.layers.10.mlp.gate_proj", "model.layers.10.mlp.up_proj", "lm_head"});
+}
+
+TEST_CASE("segments without a total order (9 < 10 < 1a < 9) still sort every tensor once") {
+  std::vector<TensorInfo> tensors;
+  for (const char* n : {"m.1a.weight", "m.10.weight", "m.9.weight", "m.2.weight"}) {
+    TensorInfo t;
+    t.name = n;
+    t.dtype = "BF16";
+    t.shape = {4, 4};
+    tensors.push_back(t);
+  }
+  const Inventory inv = inventory_from_tensors(tensors, std::nullopt, "test");
+  std::vector<std::string> names = quantizer_names(inv);
+  CHECK(names.size() == 12);
+  std::sort(names.begin(), names.end());
+  CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
+  CHECK(find(inv, "m.1a.weight_quantizer") != nullptr);
+}
+
+TEST_CASE("sharded: an index listing part of a shard, in another order; errors in shard order") {
+  const std::string dir = temp_dir("partial");
+  write_file(dir + "/a.safetensors", safetensors_bytes({{"x.weight", "BF16", {2, 2}},
+                                                        {"extra.weight", "BF16", {2, 2}},
+                                                        {"w.weight", "BF16", {2, 2}}}));
+  write_file(dir + "/b.safetensors", safetensors_bytes({{"y.weight", "BF16", {2, 2}}}));
+  write_file(dir + "/model.safetensors.index.json",
+             R"({"weight_map": {"x.weight": "a.safetensors", "w.weight": "a.safetensors",
+                                "y.weight": "b.safetensors"}})");
+  const Inventory inv = load_inventory(dir);
+  CHECK(find(inv, "x.weight_quantizer") != nullptr);
+  CHECK(find(inv, "w.weight_quantizer") != nullptr);
+  CHECK(find(inv, "y.weight_quantizer") != nullptr);
+  CHECK(find(inv, "extra.weight_quantizer") == nullptr);
+  REQUIRE(find(inv, "y.weight_quantizer")->tensors.size() == 1);
+  CHECK(find(inv, "y.weight_quantizer")->tensors[0].file == "b.safetensors");
+
+  // Shard a lacks a listed tensor and shard b is not a safetensors file: a's error comes first,
+  // as reading the shards one after another meets it, though both are read at once.
+  write_file(dir + "/b.safetensors", "short");
+  write_file(dir + "/model.safetensors.index.json",
+             R"({"weight_map": {"x.weight": "a.safetensors", "v.weight": "a.safetensors",
+                                "y.weight": "b.safetensors"}})");
+  CHECK_THROWS_WITH_AS(load_inventory(dir), doctest::Contains("'v.weight'"), InventoryError);
+  write_file(dir + "/model.safetensors.index.json",
+             R"({"weight_map": {"x.weight": "a.safetensors", "y.weight": "b.safetensors"}})");
+  CHECK_THROWS_WITH_AS(load_inventory(dir), doctest::Contains("b.safetensors"), InventoryError);
 }
 
 TEST_CASE("malformed safetensors headers are rejected with the file and tensor named") {
