@@ -52,11 +52,17 @@ QCFG_HD IntDivisor int_divisor(float scale) {
   return IntDivisor{scale, fast ? 1.0f / scale : 0.0f, fast};
 }
 
+// x / d from rcp = 1 / d: the product, one FMA residual, one FMA correction, x's sign bit kept
+// (x = -0 gives -0). Exact only in the ranges int_dequant and narrow_div prove for it.
+QCFG_HD float rcp_fma_quotient(float x, float d, float rcp) {
+  const float q0 = x * rcp;
+  const float q1 = fma_f(fma_f(-q0, d, x), rcp, q0);
+  return bits_float(float_bits(q1) | (float_bits(x) & 0x80000000u));
+}
+
 QCFG_HD float int_dequant(float q, const IntDivisor& d) {
   if (!d.fast) return q / d.scale;
-  const float q0 = q * d.rcp;
-  const float q1 = fma_f(fma_f(-q0, d.scale, q), d.rcp, q0);
-  return bits_float(float_bits(q1) | (float_bits(q) & 0x80000000u));
+  return rcp_fma_quotient(q, d.scale, d.rcp);
 }
 
 // int_qdq with the divisor prepared: bit-identical.
@@ -88,9 +94,7 @@ QCFG_HD bool narrow_div_in_range(float x) {
 }
 
 QCFG_HD float narrow_div(float x, const NarrowDivisor& d) {
-  const float q0 = x * d.rcp;
-  const float q1 = fma_f(fma_f(-q0, d.d, x), d.rcp, q0);
-  return bits_float(float_bits(q1) | (float_bits(x) & 0x80000000u));
+  return rcp_fma_quotient(x, d.d, d.rcp);
 }
 
 // Export code of an integer format (§10.1): x / scale rounded and clamped; NaN has no integer code

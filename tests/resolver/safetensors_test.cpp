@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 #include "resolver/checkpoint_inventory.h"
@@ -159,20 +160,25 @@ std::vector<std::string> quantizer_names(const Inventory& inv) {
   return names;
 }
 
-TEST_CASE("tensor names sort naturally: numbers by value, known modules by rank") {
+// An inventory of 4x4 BF16 tensors with these names, as read from one shard.
+static Inventory inventory_of_bf16_weights(std::initializer_list<const char*> names) {
   std::vector<TensorInfo> tensors;
-  for (const char* n :
-       {"model.layers.10.mlp.up_proj.weight", "lm_head.weight",
-        "model.layers.9.self_attn.q_proj.weight", "model.layers.9.mlp.up_proj.weight",
-        "model.layers.10.mlp.gate_proj.weight", "model.embed_tokens.weight",
-        "model.layers.2.zeta.weight", "model.layers.2.alpha.weight"}) {
+  for (const char* n : names) {
     TensorInfo t;
     t.name = n;
     t.dtype = "BF16";
     t.shape = {4, 4};
     tensors.push_back(t);
   }
-  const Inventory inv = inventory_from_tensors(tensors, std::nullopt, "test");
+  return inventory_from_tensors(tensors, std::nullopt, "test");
+}
+
+TEST_CASE("tensor names sort naturally: numbers by value, known modules by rank") {
+  const Inventory inv = inventory_of_bf16_weights(
+      {"model.layers.10.mlp.up_proj.weight", "lm_head.weight",
+       "model.layers.9.self_attn.q_proj.weight", "model.layers.9.mlp.up_proj.weight",
+       "model.layers.10.mlp.gate_proj.weight", "model.embed_tokens.weight",
+       "model.layers.2.zeta.weight", "model.layers.2.alpha.weight"});
   std::vector<std::string> weights;
   for (const std::string& n : quantizer_names(inv))
     if (n.size() > 17 && n.compare(n.size() - 17, 17, ".weight_quantizer") == 0)
@@ -184,15 +190,8 @@ TEST_CASE("tensor names sort naturally: numbers by value, known modules by rank"
 }
 
 TEST_CASE("segments without a total order (9 < 10 < 1a < 9) still sort every tensor once") {
-  std::vector<TensorInfo> tensors;
-  for (const char* n : {"m.1a.weight", "m.10.weight", "m.9.weight", "m.2.weight"}) {
-    TensorInfo t;
-    t.name = n;
-    t.dtype = "BF16";
-    t.shape = {4, 4};
-    tensors.push_back(t);
-  }
-  const Inventory inv = inventory_from_tensors(tensors, std::nullopt, "test");
+  const Inventory inv =
+      inventory_of_bf16_weights({"m.1a.weight", "m.10.weight", "m.9.weight", "m.2.weight"});
   std::vector<std::string> names = quantizer_names(inv);
   CHECK(names.size() == 12);
   std::sort(names.begin(), names.end());
