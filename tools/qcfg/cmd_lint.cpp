@@ -11,6 +11,7 @@
 #include "lint/emit.h"
 #include "lint/fix.h"
 #include "lint/linter.h"
+#include "lint/output_formats.h"
 #include "lint/rules/serving_engines.h"
 #include "migrations/migrate.h"
 #include "tools/qcfg/cmd_resolve_common.h"
@@ -167,9 +168,7 @@ int emit_report(const std::string& text, const Args& args) {
 
 std::string render(const std::string& format, const std::vector<lint::FileResult>& results,
                    const lint::Linter& linter) {
-  if (format == "json") return lint::render_json_report(results);
-  if (format == "sarif") return lint::render_sarif_report(results, linter.selected_rules(), ".");
-  return lint::render_text_report(results);
+  return lint::find_output_format(format)->render(results, linter.selected_rules(), ".");
 }
 
 int explain(const std::string& id) {
@@ -192,7 +191,7 @@ int run_lint(const std::vector<std::string>& argv) {
   if (args.positionals().empty()) throw UsageError{"expected at least one FILE or DIRECTORY"};
   if (args.flag("--fix") && args.flag("--diff"))
     throw UsageError{"--fix and --diff exclude each other"};
-  const std::string format = args.choice("--format", {"text", "json", "sarif"}, "text");
+  const std::string format = args.choice("--format", lint::output_format_names(), "text");
   const Severity level = fail_level(args);
 
   lint::LintOptions options;
