@@ -37,7 +37,10 @@ class StderrCapture {
   }
   StderrCapture(const StderrCapture&) = delete;
   StderrCapture& operator=(const StderrCapture&) = delete;
-  ~StderrCapture() { restore(); }
+  ~StderrCapture() {
+    restore();
+    std::fclose(file_);  // a tmpfile() is removed when closed
+  }
 
   std::string text() {
     restore();
