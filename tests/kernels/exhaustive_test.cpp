@@ -57,19 +57,27 @@ TEST_CASE("exhaustive: MX E4M3 fast rounding") { CHECK(mx_mismatches<MxElement::
 TEST_CASE("exhaustive: MX E5M2 fast rounding") { CHECK(mx_mismatches<MxElement::e5m2>() == 0); }
 TEST_CASE("exhaustive: MX INT8 rounding") { CHECK(mx_mismatches<MxElement::int8>() == 0); }
 
+// How often divide(q, divisor_of(d)) differs from the IEEE q / d, over every odd q < q_end and
+// every divisor d of [1, 2) (all 2^23 mantissas).
+template <class MakeDivisor, class Divide>
+uint64_t quotient_mismatches(int q_end, MakeDivisor divisor_of, Divide divide) {
+  uint64_t bad = 0;
+  for (uint32_t m = 0; m < (1u << 23); ++m) {
+    const float d = bits_float(0x3f800000u | m);
+    const auto prepared = divisor_of(d);
+    for (int q = 1; q < q_end; q += 2) {
+      const float qf = static_cast<float>(q);
+      bad += float_bits(divide(qf, prepared)) != float_bits(qf / d);
+    }
+  }
+  return bad;
+}
+
 // int_dequant == q / scale: every odd q of [1, 255] (with the sign symmetry and the exact
 // power-of-two scaling of both sides, every integer |q| <= 256) against every scale of [1, 2)
 // (every scale of the fast range, by the same scaling); then the range ends and zeros.
 TEST_CASE("exhaustive: int_dequant == IEEE division") {
-  uint64_t bad = 0;
-  for (uint32_t m = 0; m < (1u << 23); ++m) {
-    const IntDivisor d = int_divisor(bits_float(0x3f800000u | m));
-    for (int q = 1; q < 256; q += 2) {
-      const float qf = static_cast<float>(q);
-      bad += float_bits(int_dequant(qf, d)) != float_bits(qf / d.scale);
-    }
-  }
-  CHECK(bad == 0);
+  CHECK(quotient_mismatches(256, int_divisor, int_dequant) == 0);
   for (const float scale : {0x1p-100f, 0x1.fffffep-100f, 0x1.8p-77f, 0x1p100f, 0x1.fffffep99f, 3.0f,
                             127.0f / 1e-6f, 7.0f / 3e4f}) {
     const IntDivisor d = int_divisor(scale);
@@ -88,15 +96,7 @@ TEST_CASE("exhaustive: int_dequant == IEEE division") {
 // narrow_div == x / d: every odd q of [1, 2047] (every significand of at most 11 bits: bf16 and
 // fp16 values are such a q times a power of two) against every divisor of [1, 2).
 TEST_CASE("exhaustive: narrow_div == IEEE division, 11-bit significands") {
-  uint64_t bad = 0;
-  for (uint32_t m = 0; m < (1u << 23); ++m) {
-    const NarrowDivisor d = narrow_divisor(bits_float(0x3f800000u | m));
-    for (int q = 1; q < 2048; q += 2) {
-      const float qf = static_cast<float>(q);
-      bad += float_bits(narrow_div(qf, d)) != float_bits(qf / d.d);
-    }
-  }
-  CHECK(bad == 0);
+  CHECK(quotient_mismatches(2048, narrow_divisor, narrow_div) == 0);
 }
 
 }  // namespace
