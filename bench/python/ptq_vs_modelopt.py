@@ -48,6 +48,8 @@ class PeakMemory:
         torch.cuda.reset_peak_memory_stats()
         self.reserved_start = torch.cuda.memory_reserved()
         self.start = self.peak = self.used()
+        self.allocated_start = torch.cuda.memory_allocated()
+        self.phases = {}
         self.stop = False
         self.thread = threading.Thread(target=self._poll, daemon=True)
         self.thread.start()
@@ -55,8 +57,26 @@ class PeakMemory:
 
     def _poll(self):
         while not self.stop:
-            self.peak = max(self.peak, self.used())
+            used = self.used()
+            self.peak = max(self.peak, used)
+            if hasattr(self, "phase_peak"):
+                self.phase_peak = max(self.phase_peak, used)
             time.sleep(0.005)
+
+    def phase(self, name):
+        """Ends phase `name` (from the start or the last phase): its own NVML peak above the
+        start and the caching allocator's peak of allocated bytes above what was allocated when
+        it began (tensors alive, not cached blocks), in GiB."""
+        torch.cuda.synchronize()
+        now = self.used()
+        self.peak = max(self.peak, now)
+        phase_peak = max(self.phase_peak, now) if hasattr(self, "phase_peak") else self.peak
+        allocated = torch.cuda.max_memory_allocated() - self.allocated_start
+        self.phases[name] = {"peak_gib": round((phase_peak - self.start) / 2**30, 3),
+                             "allocated_peak_gib": round(allocated / 2**30, 3)}
+        torch.cuda.reset_peak_memory_stats()
+        self.allocated_start = torch.cuda.memory_allocated()
+        self.phase_peak = now
 
     def __exit__(self, *exc):
         torch.cuda.synchronize()
@@ -116,10 +136,13 @@ def run_modelopt(path, cfg, loop, out):
     model = load(path)
     with PeakMemory() as mem:
         tq, _ = timed(lambda: mtq.quantize(model, copy.deepcopy(cfg), loop))
+        mem.phase("quantize")
         te, _ = timed(lambda: export_hf_checkpoint(model, export_dir=out))
+        mem.phase("export")
     free(model)
     return {"quantize_s": round(tq, 2), "export_s": round(te, 2), "total_s": round(tq + te, 2),
-            "peak_gib": round(mem.gib, 2), "peak_reserved_gib": round(mem.reserved_gib, 2)}
+            "peak_gib": round(mem.gib, 2), "peak_reserved_gib": round(mem.reserved_gib, 2),
+            "phases": mem.phases}
 
 
 def run_qcfg(path, cfg, loop, out, extra_args=(), jobs=None, in_process=None):
@@ -137,6 +160,7 @@ def run_qcfg(path, cfg, loop, out, extra_args=(), jobs=None, in_process=None):
         return done
     with PeakMemory() as mem:
         tq, _ = timed(lambda: qtq.quantize(model, copy.deepcopy(cfg), loop))
+        mem.phase("quantize")
         qcfg_export.run_runtime = run_and_keep_stderr
         try:
             te, _ = timed(lambda: qtq.export_hf_checkpoint(
@@ -144,13 +168,15 @@ def run_qcfg(path, cfg, loop, out, extra_args=(), jobs=None, in_process=None):
                 jobs=jobs, in_process=in_process))
         finally:
             qcfg_export.run_runtime = real_run
+        mem.phase("export")
     free(model)
     times = [line for text in seen for line in text.splitlines() if "stage seconds" in line]
     return {"quantize_s": round(tq, 2), "export_s": round(te, 2), "total_s": round(tq + te, 2),
             "peak_gib": round(mem.gib, 2), "peak_reserved_gib": round(mem.reserved_gib, 2),
             "jobs": jobs or (qcfg_export.IN_PROCESS_CUDA_JOBS if in_process is not False
                              else "runtime default"),
-            "in_process": in_process is not False, "runtime_stage_times": times[-1:]}
+            "in_process": in_process is not False, "runtime_stage_times": times[-1:],
+            "phases": mem.phases}
 
 
 def hook_overhead(path, cfg, data):

@@ -116,6 +116,38 @@ class OpsTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "unknown MX element"):
             ops.fake_quant_mx(torch.randn(4, 32), "e9m9", 32)
 
+    def test_observe_amax_folds_max_abs_into_its_slot(self):
+        # what calibration's Observers call per observed tensor: acc[i] = max(acc[i], max|x|)
+        ops = qtq.ops()
+        g = torch.Generator().manual_seed(8)
+        acc = torch.zeros(3)
+        seen = torch.zeros(())
+        for dtype in (torch.float32, torch.float16, torch.bfloat16):
+            for shape in ((4, 8, 64), (3, 5), (7,)):
+                x = (torch.randn(shape, generator=g) * 3).to(dtype)
+                ops.observe_amax_(acc, 1, x)
+                seen = torch.maximum(seen, x.abs().max().float())
+                self.assertEqual(acc[1].view(torch.int32), seen.view(torch.int32))
+        y = -torch.arange(24.0).reshape(2, 3, 4) * 10  # all negative: max|x| is -min x
+        ops.observe_amax_(acc, 2, y.transpose(0, 2))  # a permuted view
+        ops.observe_amax_(acc, 2, y[:, ::2])  # a strided one
+        self.assertEqual(acc.tolist()[0], 0.0)
+        self.assertEqual(acc[2].item(), 230.0)
+        ops.observe_amax_(acc, 0, torch.zeros(0, 4))  # nothing observed
+        self.assertEqual(acc[0].item(), 0.0)
+        ops.observe_amax_(acc, 0, torch.tensor([1.0, float("inf")]))
+        self.assertEqual(acc[0].item(), float("inf"))
+        ops.observe_amax_(acc, 0, torch.tensor([float("nan"), 2.0], dtype=torch.bfloat16))
+        self.assertTrue(acc[0].isnan())
+        ops.observe_amax_(acc, 0, torch.tensor([5.0]))  # NaN stays
+        self.assertTrue(acc[0].isnan())
+        with self.assertRaisesRegex(ValueError, "outside the accumulator"):
+            ops.observe_amax_(acc, 3, torch.ones(2))
+        with self.assertRaisesRegex(ValueError, "contiguous 1-D float32"):
+            ops.observe_amax_(torch.zeros(3, dtype=torch.float64), 0, torch.ones(2))
+        with self.assertRaisesRegex(ValueError, "dtype Long is not supported"):
+            ops.observe_amax_(acc, 0, torch.ones(2, dtype=torch.long))
+
     def test_packing(self):
         ops = qtq.ops()
         w = torch.randn(16, 64, generator=torch.Generator().manual_seed(4))
