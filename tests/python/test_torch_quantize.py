@@ -206,6 +206,18 @@ class CalibrationTest(unittest.TestCase):
         w = qtq.weight_amax(model)["up_proj.weight_quantizer"]
         self.assertEqual(w.item(), model.up_proj.weight.abs().max().float().item())
 
+    def test_empty_batches_are_not_observations(self):
+        # an empty tensor (an expert that got no token) adds nothing; alone it calibrates nothing
+        model, data = models.seeded(models.MLP), mlp_data()
+        ref = reference_max(model, data, {"up_proj": "in", "down_proj": "in"})
+        empty = [torch.zeros(0, 8, 64, dtype=torch.bfloat16)]
+        qtq.quantize(model, FP8, forward_loop_of(empty + data + empty))
+        amax = qtq.activation_amax(model)
+        for module in ("up_proj", "down_proj"):
+            self.assertEqual(amax[module + ".input_quantizer"].item(), ref[module].item())
+        with self.assertRaisesRegex(QcfgError, "saw no tensor in the forward loop"):
+            qtq.quantize(models.seeded(models.MLP), FP8, forward_loop_of(empty))
+
     def test_kv_amax_is_what_the_attention_kernel_sees(self):
         model, data = models.seeded(models.TinyModel), models.batches()
         ref = reference_max(model, data, {f"layers.{i}.self_attn.{p}": "out"

@@ -326,11 +326,12 @@ class Observers:
         observe = load_ops().observe_amax_.default  # the overload itself: one Python frame less
 
         def per_tensor(x):
-            acc = accs.get(x.device)
-            if acc is None:
-                acc = new_acc(x.device)
-            observe(acc[0], slot, x)  # calibrate() runs the loop under no_grad
-            acc[1][slot] = True
+            if x.numel():  # an empty tensor is not an observation (no amax from it alone)
+                acc = accs.get(x.device)
+                if acc is None:
+                    acc = new_acc(x.device)
+                observe(acc[0], slot, x)  # calibrate() runs the loop under no_grad
+                acc[1][slot] = True
             return x
         return per_tensor
 
