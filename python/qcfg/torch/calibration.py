@@ -295,7 +295,7 @@ class Observers:
     in one fp32 accumulator per device, and each tensor it sees is one call of
     torch.ops.qcfg.observe_amax_(acc, slot, x): acc[slot] = max(acc[slot], max|x|) in place, one
     reduction on x's device (on a GPU one kernel launch that folds into the slot, no temporary,
-    no host sync; on the CPU ATen's aminmax). Nothing else runs per call: no list, no periodic
+    no host sync; on the CPU one pass over x's storage). Nothing else runs per call: no list, no periodic
     folding, and flush() reads the accumulator once. All per-tensor stages of one quantizer see
     the same tensors, so they share the slot. A max is exact in any order, so the amax are the
     bits QuantizerState.observe gives (max|x| in fp32). Other layouts go through
@@ -340,8 +340,9 @@ class Observers:
         in fp32, 0-d on the device. The first stage of a slot takes the accumulator's view of
         its entry (distinct entries: an in-place max on one changes no other stage's), further
         stages of the slot a copy."""
-        accs, self.accs = self.accs, {}
-        for acc, seen in accs.values():
+        accs = list(self.accs.values())
+        self.accs.clear()  # the bound functions hold this dict: a later call starts afresh
+        for acc, seen in accs:
             values = acc.unbind(0)  # one op for every slot of the device
             for slot, stages in enumerate(self.slots):
                 if not seen[slot]:
@@ -351,6 +352,7 @@ class Observers:
                     if s.amax is not None:
                         v = torch.maximum(v, s.amax.reshape(()).to(v.device, torch.float32))
                     s.amax = v
+
 
 def fake_quantize(q, x):
     return q.fake_quant(x)
