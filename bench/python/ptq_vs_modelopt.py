@@ -47,8 +47,9 @@ class PeakMemory:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         self.reserved_start = torch.cuda.memory_reserved()
-        self.start = self.peak = self.used()
+        self.start = self.peak = self.phase_peak = self.used()
         self.allocated_start = torch.cuda.memory_allocated()
+        self.reserved_max = 0  # the allocator's reserved peak of the phases ended so far
         self.phases = {}
         self.stop = False
         self.thread = threading.Thread(target=self._poll, daemon=True)
@@ -59,8 +60,7 @@ class PeakMemory:
         while not self.stop:
             used = self.used()
             self.peak = max(self.peak, used)
-            if hasattr(self, "phase_peak"):
-                self.phase_peak = max(self.phase_peak, used)
+            self.phase_peak = max(self.phase_peak, used)
             time.sleep(0.005)
 
     def phase(self, name):
@@ -70,8 +70,9 @@ class PeakMemory:
         torch.cuda.synchronize()
         now = self.used()
         self.peak = max(self.peak, now)
-        phase_peak = max(self.phase_peak, now) if hasattr(self, "phase_peak") else self.peak
+        phase_peak = max(self.phase_peak, now)
         allocated = torch.cuda.max_memory_allocated() - self.allocated_start
+        self.reserved_max = max(self.reserved_max, torch.cuda.max_memory_reserved())
         self.phases[name] = {"peak_gib": round((phase_peak - self.start) / 2**30, 3),
                              "allocated_peak_gib": round(allocated / 2**30, 3)}
         torch.cuda.reset_peak_memory_stats()
@@ -84,7 +85,8 @@ class PeakMemory:
         self.thread.join()
         self.peak = max(self.peak, self.used())
         self.gib = (self.peak - self.start) / 2**30
-        self.reserved_gib = (torch.cuda.max_memory_reserved() - self.reserved_start) / 2**30
+        reserved = max(self.reserved_max, torch.cuda.max_memory_reserved())
+        self.reserved_gib = (reserved - self.reserved_start) / 2**30
 
 
 def make_checkpoint(path, layers, hidden, vocab):
