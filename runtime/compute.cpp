@@ -282,7 +282,7 @@ void run_shared(const PreparedUnit& p, const Context& c, UnitResult& r) {
 // Fused [E, ...]: expert e calibrated and quantized on its own; per-tensor scales stacked to [E].
 void run_fused(const PreparedUnit& p, const Context& c, UnitResult& r) {
   const TensorRef& t = *p.unit->tensors[0].tensor;
-  const at::Tensor x = load(t, c);
+  const at::Tensor x = load(t, c, !packs_stored(p, c));  // all experts: E x the bf16 bytes
   std::vector<std::vector<at::Tensor>> parts;
   for (int64_t e = 0; e < x.size(0); ++e) {
     const QuantSlot& slot = p.slots[static_cast<size_t>(e)];
