@@ -15,7 +15,7 @@ if [[ -d .whl ]]; then
     --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/fallback/*.whl
 fi
 if [[ ! -f /tmp/bp/build.ninja ]]; then
-  meson setup /tmp/bp -Dtorch_dir="$TORCH" -Dtests=disabled -Dpython=enabled >/tmp/bp-setup.log 2>&1 ||
+  meson setup /tmp/bp -Dtorch_dir="$TORCH" -Dgpu_archs=90 -Dtests=disabled -Dpython=enabled >/tmp/bp-setup.log 2>&1 ||
     { tail -30 /tmp/bp-setup.log; exit 1; }
 fi
 ninja -C /tmp/bp -j16 tools/qcfg/qcfg tools/qcfg/qcfg-runtime python/libqcfg_torch_ops.so 2>&1 |
