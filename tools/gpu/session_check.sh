@@ -5,7 +5,8 @@
 #   kernels      gpu_kernels_test (every layout generation) -> kernels_test.txt;
 #                bench_kernels (BENCH_ARGS, default bf16 8192 and 16384) -> bench.txt, bench.json;
 #                BENCH_V3=1 also times the v3 layouts in the same run -> bench_v3.txt
-#   hooks        bench/python/calib_overhead.py --model llama and stack on the GPU -> hooks.txt
+#   hooks        bench/python/calib_overhead.py --model llama and stack on the GPU, and llama at 8
+#                tokens per batch (dispatch-bound), with op counts -> hooks.txt
 #   ptq          bench/python/ptq_vs_modelopt.py (PTQ_ARGS) against ModelOpt -> ptq.json, ptq.txt
 #   conformance  tools/gpu/python/compare_modelopt.py --no-live (recorded ModelOpt goldens)
 #                -> python_vs_modelopt.json, conformance.txt
@@ -43,7 +44,9 @@ for s in ${STEPS:-kernels hooks ptq conformance}; do
     hooks)
       step hooks hooks.txt bash -c 'for m in llama stack; do python3 bench/python/calib_overhead.py \
         --device cuda --model $m --layers 28 --dim 2048 --tokens 2048 --seq-len 512 --batches 8 \
-        --repeat 3; done' || rc=1 ;;
+        --repeat 3 --count-ops; done; python3 bench/python/calib_overhead.py --device cuda \
+        --model llama --layers 28 --dim 2048 --tokens 8 --seq-len 8 --batches 8 --repeat 3 \
+        --count-ops' || rc=1 ;;
     ptq)
       step ptq ptq.txt python3 bench/python/ptq_vs_modelopt.py --out "$OUT/ptq.json" \
         ${PTQ_ARGS:---qcfg-jobs 2} || rc=1 ;;
