@@ -2,7 +2,8 @@
 # GPU machine: a session's kernel and Python figures in one call, for when device time is short.
 # One build (GPU_BUILD=/tmp/bg: kernels for sm_90, the kernel tests and benchmark, the op library
 # and both executables), then each step under its own time limit, its log in $OUT:
-#   kernels      gpu_kernels_test (every layout generation) -> kernels_test.txt;
+#   kernels      gpu_kernels_test (every layout generation) -> kernels_test.txt; the GPU cases of
+#                test_tensor_ops (the LibTorch binding, fold_amax) -> tensor_ops_test.txt;
 #                bench_kernels (BENCH_ARGS, default bf16 8192 and 16384) -> bench.txt, bench.json;
 #                BENCH_V3=1 also times the v3 layouts in the same run -> bench_v3.txt
 #   hooks        bench/python/calib_overhead.py --model llama and stack on the GPU, and llama at 8
@@ -16,7 +17,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export GPU_BUILD=/tmp/bg GPU_TESTS=enabled
-export GPU_TARGETS="tests/kernels/gpu/gpu_kernels_test bench/kernels/bench_kernels"
+export GPU_TARGETS="tests/kernels/gpu/gpu_kernels_test tests/kernels/torch/test_tensor_ops
+  bench/kernels/bench_kernels"
 source tools/gpu/python/setup.sh
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 git log -1 --format='commit %H %s' 2>/dev/null | tee -a "$OUT/gpu.txt"
@@ -35,6 +37,8 @@ for s in ${STEPS:-kernels hooks ptq conformance}; do
   case $s in
     kernels)
       step gpu_kernels_test kernels_test.txt "$GPU_BUILD/tests/kernels/gpu/gpu_kernels_test" || rc=1
+      step test_tensor_ops tensor_ops_test.txt "$GPU_BUILD/tests/kernels/torch/test_tensor_ops" \
+        '--test-case=GPU*' || rc=1
       step bench_kernels bench.txt "$GPU_BUILD/bench/kernels/bench_kernels" \
         ${BENCH_ARGS:---sizes 8192,16384} --json "$OUT/bench.json" || rc=1
       if [[ ${BENCH_V3:-0} == 1 ]]; then
