@@ -112,8 +112,9 @@ std::optional<std::vector<TensorInfo>> header_tensors_fast(std::string_view json
     if (!entry_of(kv.key, kv.value, data_size, e)) return std::nullopt;
     e.tensor.file = file;
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.tensor.name < b.tensor.name; });
+  const auto by_name = [](const Entry& a, const Entry& b) { return a.tensor.name < b.tensor.name; };
+  if (!std::is_sorted(entries.begin(), entries.end(), by_name))
+    std::sort(entries.begin(), entries.end(), by_name);
   std::vector<const Entry*> by_start;
   by_start.reserve(entries.size());
   for (size_t k = 0; k < entries.size(); ++k) {
@@ -144,7 +145,8 @@ std::optional<ShardMap> shard_map_fast(std::string_view json) {
     if (kv.value.get_string().get(shard) != simdjson::SUCCESS) return std::nullopt;
     pairs.emplace_back(kv.key, shard);
   }
-  std::sort(pairs.begin(), pairs.end());
+  // Indexes are written with sorted keys (transformers' save_pretrained): checked in one pass.
+  if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
   ShardMap by_shard;
   std::string_view last_shard;
   std::vector<std::string>* names = nullptr;

@@ -1,6 +1,8 @@
 #include "resolver/names.h"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace qcfg::resolver {
 namespace {
@@ -49,17 +51,47 @@ std::string normalize_fused_experts_name(std::string_view name) {
   return out;
 }
 
+namespace {
+
+// Whether one of the 8 bytes of `x` is an ASCII digit (exact: each byte is tested on its own 7
+// low bits, without carries between bytes; bytes >= 0x80 never count).
+bool word_has_digit(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kLow7 = 0x7f7f7f7f7f7f7f7full;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const uint64_t low = x & kLow7;
+  return ((kOnes * (127 + ('9' + 1)) - low) & ~x & (low + kOnes * (127 - ('0' - 1))) & kHigh) != 0;
+}
+
+}  // namespace
+
+// Words without a digit (most of a name) are copied 8 bytes at a time: the resolver computes the
+// shape of every quantizer's name, hundreds of thousands on a giant model.
+void append_name_shape(std::string& out, std::string_view name) {
+  const size_t start = out.size();
+  out.resize(start + name.size());
+  char* w = out.data() + start;
+  const size_t n = name.size();
+  for (size_t i = 0; i < n;) {
+    for (uint64_t x; i + 8 <= n; i += 8, w += 8) {
+      std::memcpy(&x, name.data() + i, 8);
+      if (word_has_digit(x)) break;
+      std::memcpy(w, &x, 8);
+    }
+    if (i == n) break;
+    const char c = name[i++];
+    if (!is_digit(c)) {
+      *w++ = c;
+      continue;
+    }
+    *w++ = '#';
+    while (i < n && is_digit(name[i])) ++i;
+  }
+  out.resize(static_cast<size_t>(w - out.data()));
+}
+
 std::string name_shape(std::string_view name) {
   std::string out;
-  out.reserve(name.size());
-  for (size_t i = 0; i < name.size();) {
-    if (is_digit(name[i])) {
-      out += '#';
-      while (i < name.size() && is_digit(name[i])) ++i;
-    } else {
-      out += name[i++];
-    }
-  }
+  append_name_shape(out, name);
   return out;
 }
 

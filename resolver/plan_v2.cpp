@@ -29,6 +29,14 @@ std::string list_text(const std::vector<uint32_t>& v) {
   return out + "]";
 }
 
+// The applied entries matched name by name (not by shape), in order.
+std::vector<uint32_t> entries_matched_by_name(const Resolution& r) {
+  std::vector<uint32_t> out;
+  for (size_t e = 0; e < r.matches.size(); ++e)
+    if (!r.matches[e].by_shape) out.push_back(static_cast<uint32_t>(e));
+  return out;
+}
+
 class PlanV2Writer {
  public:
   PlanV2Writer(const Resolution& r, const PlanOptions& o, std::ostream& sink)
@@ -120,15 +128,21 @@ class PlanV2Writer {
     return it->second;
   }
 
-  // matched_entries(r_, i): when every entry matched by name shape, it depends only on the
-  // quantizer's shape and parent, so it is worked out once for each pair.
+  // matched_entries(r_, i). It depends only on the quantizer's name shape and parent, and on
+  // which of the entries matched by name (few: patterns that tell digits apart) hit its name; so
+  // it is worked out once for each such triple instead of over every entry for every quantizer.
   const std::vector<uint32_t>& matched_of(size_t i) {
-    if (!all_by_shape_) {
+    if (by_name_.size() > 64) {
       matched_entries(r_, i, matched_);
       return matched_;
     }
-    const uint64_t key = uint64_t{r_.shape_of[i]} << 32 | r_.parent_of[i];
-    auto [it, fresh] = matched_of_shape_.try_emplace(key);
+    uint64_t hits = 0;
+    for (size_t k = 0; k < by_name_.size(); ++k) {
+      const std::vector<uint64_t>& bits = r_.matches[by_name_[k]].name_bits;
+      hits |= ((bits[i / 64] >> (i % 64)) & 1) << k;
+    }
+    const MatchKey key{uint64_t{r_.shape_of[i]} << 32 | r_.parent_of[i], hits};
+    auto [it, fresh] = matched_of_key_.try_emplace(key);
     if (fresh) matched_entries(r_, i, it->second);
     return it->second;
   }
@@ -162,9 +176,17 @@ class PlanV2Writer {
   std::unordered_map<std::string, uint32_t> state_of_key_;  // state_id's binary keys
   std::string key_;
   std::vector<uint32_t> matched_;  // state_id's, reused
-  const bool all_by_shape_ = std::all_of(r_.matches.begin(), r_.matches.end(),
-                                         [](const EntryMatch& m) { return m.by_shape; });
-  std::unordered_map<uint64_t, std::vector<uint32_t>> matched_of_shape_;
+  struct MatchKey {
+    uint64_t shape_parent, name_hits;
+    bool operator==(const MatchKey&) const = default;
+  };
+  struct MatchKeyHash {
+    size_t operator()(const MatchKey& k) const {
+      return std::hash<uint64_t>()(k.shape_parent * 0x9e3779b97f4a7c15ull ^ k.name_hits);
+    }
+  };
+  const std::vector<uint32_t> by_name_ = entries_matched_by_name(r_);
+  std::unordered_map<MatchKey, std::vector<uint32_t>, MatchKeyHash> matched_of_key_;
   std::vector<std::string> state_text_;
 };
 

@@ -56,21 +56,6 @@ bool may_normalize(std::string_view name) {
   return false;
 }
 
-// The name with each digit run replaced by '#' (written in place: this runs on every name).
-void append_shape(std::string& out, std::string_view name) {
-  const size_t start = out.size();
-  out.resize(start + name.size());
-  char* w = out.data() + start;
-  for (size_t i = 0; i < name.size();) {
-    const char c = name[i++];
-    const bool digit = c >= '0' && c <= '9';
-    *w++ = digit ? '#' : c;
-    if (digit)
-      while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
-  }
-  out.resize(static_cast<size_t>(w - out.data()));
-}
-
 NameIndex index_names(const Inventory& inv) {
   NameIndex ix;
   const size_t n = inv.quantizers.size();
@@ -91,10 +76,10 @@ NameIndex index_names(const Inventory& inv) {
       if (norm == name) norm.clear();
     }
     key.clear();
-    append_shape(key, name);
+    append_name_shape(key, name);
     const size_t raw_len = key.size();
     key += '\0';
-    append_shape(key, norm);
+    append_name_shape(key, norm);
     auto it = ids.find(key);
     if (it == ids.end()) {
       it = ids.emplace(key, static_cast<uint32_t>(ix.shapes.size())).first;

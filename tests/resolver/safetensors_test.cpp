@@ -280,3 +280,17 @@ TEST_CASE("JSON inventory: list and object forms, optional fields") {
   CHECK_THROWS_AS(inventory_from_json_text("[{\"parent_class\": \"nn.Linear\"}]", "d.json"),
                   InventoryError);
 }
+
+TEST_CASE("dtype sizes: every safetensors dtype, nothing else") {
+  const std::pair<const char*, int> expected[] = {
+      {"BOOL", 8},    {"U8", 8},   {"I8", 8},   {"F8_E5M2", 8}, {"F8_E4M3", 8},
+      {"F8_E8M0", 8}, {"I16", 16}, {"U16", 16}, {"F16", 16},    {"BF16", 16},
+      {"I32", 32},    {"U32", 32}, {"F32", 32}, {"F64", 64},    {"I64", 64},
+      {"U64", 64},    {"C64", 64}, {"F4", 4},   {"F6_E2M3", 6}, {"F6_E3M2", 6}};
+  for (const auto& [name, bits] : expected) {
+    CAPTURE(name);
+    CHECK(dtype_bits(name) == bits);
+  }
+  for (const char* other : {"", "bf16", "BF1", "BF166", "F8", "F8_E4M3 ", "F6", "C128"})
+    CHECK(dtype_bits(other) == 0);
+}
