@@ -161,9 +161,9 @@ std::vector<std::string> quantizer_names(const Inventory& inv) {
 }
 
 // An inventory of 4x4 BF16 tensors with these names, as read from one shard.
-static Inventory inventory_of_bf16_weights(std::initializer_list<const char*> names) {
+static Inventory inventory_of_bf16_weights(const std::vector<std::string>& names) {
   std::vector<TensorInfo> tensors;
-  for (const char* n : names) {
+  for (const std::string& n : names) {
     TensorInfo t;
     t.name = n;
     t.dtype = "BF16";
@@ -187,6 +187,40 @@ TEST_CASE("tensor names sort naturally: numbers by value, known modules by rank"
                        "model.embed_tokens", "model.layers.2.alpha", "model.layers.2.zeta",
                        "model.layers.9.self_attn.q_proj", "model.layers.9.mlp.up_proj",
                        "model.layers.10.mlp.gate_proj", "model.layers.10.mlp.up_proj", "lm_head"});
+}
+
+// Names of at most 8 segments sort by packed keys; one longer name sends the whole sort through
+// the sequence comparator. Both must give the same order, prefixes and trailing dots included.
+TEST_CASE("natural order: packed keys and the sequence comparator agree") {
+  std::vector<std::string> names = {"model.layers.10.mlp.experts.3.up_proj.weight",
+                                    "model.layers.10.mlp.experts.12.w.weight",
+                                    "model.layers.2.mlp.experts.3.up_proj.weight",
+                                    "model.layers.2.self_attn.q_proj.weight",
+                                    "model.layers.2.mlp.weight",
+                                    "model.layers.2.mlp.gate.weight",
+                                    "model.layers.2..x.weight",
+                                    "model.layers.2.mlp.experts.weight",
+                                    "lm_head.weight",
+                                    "a.weight",
+                                    "model.norm.weight",
+                                    "model.embed_tokens.weight"};
+  const auto weights_in_order = [](const Inventory& inv) {
+    std::vector<std::string> out;
+    for (const std::string& n : quantizer_names(inv))
+      if (n.size() > 17 && n.compare(n.size() - 17, 17, ".weight_quantizer") == 0)
+        out.push_back(n.substr(0, n.size() - 17));
+    return out;
+  };
+  const std::vector<std::string> packed = weights_in_order(inventory_of_bf16_weights(names));
+  CHECK(packed.front() == "a");
+  CHECK(packed.back() == "lm_head");
+  names.push_back("z.a.b.c.d.e.f.g.weight");  // 9 segments
+  std::vector<std::string> compared = weights_in_order(inventory_of_bf16_weights(names));
+  const auto z = std::find(compared.begin(), compared.end(), "z.a.b.c.d.e.f.g");
+  REQUIRE(z != compared.end());
+  CHECK(z + 1 == compared.end() - 1);  // before lm_head (rank 1000), after the rest
+  compared.erase(z);
+  CHECK(compared == packed);
 }
 
 TEST_CASE("segments without a total order (9 < 10 < 1a < 9) still sort every tensor once") {
