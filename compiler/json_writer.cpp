@@ -1,6 +1,7 @@
 #include "compiler/json_writer.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -38,14 +39,16 @@ const char* escape_of(unsigned char c, char (&buf)[8]) {
 
 bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c == 0x7f; }
 
-// Whether none of the 8 bytes of `x` needs an escape (exact: the tests below are exact as a
-// whole-word answer, though not per byte). Bytes >= 0x80 (UTF-8) pass as they are.
-bool plain_word(uint64_t x) {
+// The high bit of bytes of `x` that need an escape, exact up to the lowest one (borrows of the
+// zero-byte tests only run upwards, past it). Bytes >= 0x80 (UTF-8) pass as they are.
+static_assert(std::endian::native == std::endian::little, "byte 0 is the lowest");
+
+uint64_t escape_bytes(uint64_t x) {
   constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  const auto has_zero = [](uint64_t v) { return ((v - kOnes) & ~v & kHigh) != 0; };
-  const bool control = ((x - kOnes * 0x20) & ~x & kHigh) != 0;  // a byte below 0x20
-  return !control && !has_zero(x ^ (kOnes * '"')) && !has_zero(x ^ (kOnes * '\\')) &&
-         !has_zero(x ^ (kOnes * 0x7f));
+  const auto zero_bytes = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  const uint64_t control = (x - kOnes * 0x20) & ~x & kHigh;  // bytes below 0x20
+  return control | zero_bytes(x ^ (kOnes * '"')) | zero_bytes(x ^ (kOnes * '\\')) |
+         zero_bytes(x ^ (kOnes * 0x7f));
 }
 
 // The first byte at or after `i` that needs an escape, or s.size(): 8 bytes at a time, since
@@ -54,7 +57,7 @@ bool plain_word(uint64_t x) {
 size_t next_escape(std::string_view s, size_t i) {
   for (uint64_t x; i + 8 <= s.size(); i += 8) {
     std::memcpy(&x, s.data() + i, 8);
-    if (!plain_word(x)) break;
+    if (const uint64_t e = escape_bytes(x)) return i + static_cast<size_t>(__builtin_ctzll(e)) / 8;
   }
   while (i < s.size() && !needs_escape(static_cast<unsigned char>(s[i]))) ++i;
   return i;
