@@ -68,7 +68,8 @@ CutNames cut_names(const std::vector<TensorInfo>& tensors) {
     const std::string_view name = t.name;
     const size_t start = c.ids.size(), previous_count = start - previous;
     for (size_t i = 0, k = 0; i < name.size(); ++k) {
-      const size_t end = std::min(name.find('.', i), name.size());
+      size_t end = i;  // segments are short: scanned inline rather than by a memchr call
+      while (end < name.size() && name[end] != '.') ++end;
       const std::string_view seg = name.substr(i, end - i);
       i = end + 1;
       // Neighbours (sorted within a shard) share most segments: the previous name's segment at
@@ -224,14 +225,22 @@ std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors) {
   std::vector<ModuleTensors> modules;
   std::unordered_map<std::string_view, size_t> index;
   index.reserve(tensors.size());
+  std::string_view previous;
+  size_t previous_at = 0;
   for (TensorInfo& t : tensors) {
     auto [module, param] = module_and_param(t.name);
-    auto [it, fresh] = index.emplace(module, modules.size());
-    if (fresh) {
-      modules.emplace_back();
-      modules.back().name = module;
+    // A module's tensors mostly follow one another (`X.weight`, `X.weight_scale_inv`): the
+    // previous tensor's module is compared before the hash is asked.
+    if (modules.empty() || module != previous) {
+      auto [it, fresh] = index.emplace(module, modules.size());
+      if (fresh) {
+        modules.emplace_back();
+        modules.back().name = module;
+      }
+      previous = module;
+      previous_at = it->second;
     }
-    ModuleTensors& m = modules[it->second];
+    ModuleTensors& m = modules[previous_at];
     if (checkpoint::is_weight_param(param)) {
       m.weights.push_back(&t);
       m.grouped = m.grouped || param != "weight";
@@ -330,12 +339,15 @@ class Deriver {
     q.tensors = std::move(tensors);
   }
 
-  // A quantizer `<prefix><suffix>` of a converted module, built in place.
-  void add_under(const std::string& prefix, std::string_view suffix, const std::string& key,
+  // A quantizer `<module>.<suffix>` (`<suffix>` at the root) of a converted module, built in
+  // place with one allocation.
+  void add_under(const std::string& module, std::string_view suffix, const std::string& key,
                  std::vector<TensorInfo> tensors = {}) {
     InventoryQuantizer& q = inv_.quantizers.emplace_back();
-    q.name.reserve(prefix.size() + suffix.size());
-    q.name.append(prefix).append(suffix);
+    q.name.reserve(module.size() + 1 + suffix.size());
+    q.name.append(module);
+    if (!module.empty()) q.name += '.';
+    q.name.append(suffix);
     q.parent_class = key;
     q.tensors = std::move(tensors);
   }
@@ -398,18 +410,17 @@ class Deriver {
     const std::string key = classify(m);
     if (key.empty()) return;
     note_module(m.name, key);
-    const std::string prefix = m.name.empty() ? "" : m.name + ".";
     if (key.rfind("nn.LayerNorm", 0) == 0 || key.rfind("nn.BatchNorm", 0) == 0) {
-      add_under(prefix, "input_quantizer", key);
-      add_under(prefix, "output_quantizer", key);
+      add_under(m.name, "input_quantizer", key);
+      add_under(m.name, "output_quantizer", key);
       return;
     }
     std::vector<TensorInfo> weights;
     weights.reserve(m.weights.size());
     for (TensorInfo* t : m.weights) weights.push_back(std::move(*t));  // derived once
-    add_under(prefix, "weight_quantizer", key, std::move(weights));
-    add_under(prefix, "input_quantizer", key);
-    add_under(prefix, "output_quantizer", key);
+    add_under(m.name, "weight_quantizer", key, std::move(weights));
+    add_under(m.name, "input_quantizer", key);
+    add_under(m.name, "output_quantizer", key);
     if (is_attention_projection(leaf(m.name))) note_attention(parent_of(m.name));
   }
 

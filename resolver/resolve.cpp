@@ -64,12 +64,19 @@ NameIndex index_names(const Inventory& inv) {
   ix.parent_of.resize(n);
   std::unordered_map<std::string, uint32_t> ids;
   std::string key;
+  const std::string* previous_parent = nullptr;  // neighbours mostly share their parent
+  uint32_t previous_id = 0;
   for (size_t i = 0; i < n; ++i) {
     const std::string& name = inv.quantizers[i].name;
-    if (const auto& parent = inv.quantizers[i].parent_class)
-      ix.parent_of[i] =
-          ix.parent_ids.try_emplace(*parent, static_cast<uint32_t>(ix.parent_ids.size() + 1))
-              .first->second;
+    if (const auto& parent = inv.quantizers[i].parent_class) {
+      if (previous_parent == nullptr || *previous_parent != *parent) {
+        previous_id =
+            ix.parent_ids.try_emplace(*parent, static_cast<uint32_t>(ix.parent_ids.size() + 1))
+                .first->second;
+        previous_parent = &*parent;
+      }
+      ix.parent_of[i] = previous_id;
+    }
     std::string norm;
     if (may_normalize(name)) {
       norm = normalize_fused_experts_name(name);
