@@ -67,6 +67,7 @@ bool entry_of(std::string_view name, dom::element value, uint64_t data_size, Ent
   const int bits = dtype_bits(t.dtype);
   if (bits == 0) return false;
   uint64_t total = static_cast<uint64_t>(bits);
+  t.shape.reserve(shape.size());
   for (dom::element d : shape) {
     uint64_t ud = 0;
     if (!unsigned_of(d, uint64_t{INT64_MAX}, ud)) return false;

@@ -187,13 +187,11 @@ std::vector<size_t> natural_order(CutNames& c) {
   return order;
 }
 
-void sort_naturally(std::vector<TensorInfo>& tensors) {
+// The tensors' natural order, as indices: the records (~150 bytes each) are read in that order
+// where they lie instead of being moved into a sorted copy.
+std::vector<size_t> natural_order_of(const std::vector<TensorInfo>& tensors) {
   CutNames cut = cut_names(tensors);
-  const std::vector<size_t> order = natural_order(cut);
-  std::vector<TensorInfo> sorted;
-  sorted.reserve(tensors.size());
-  for (size_t k : order) sorted.push_back(std::move(tensors[k]));
-  tensors = std::move(sorted);
+  return natural_order(cut);
 }
 
 struct ModuleTensors {
@@ -219,15 +217,17 @@ std::pair<std::string_view, std::string_view> module_and_param(std::string_view 
   return {name.substr(0, dot), name.substr(dot + 1)};
 }
 
-// The modules in order of first tensor; the index hashes views of the tensor names (`tensors`
-// is not resized while it is used), which are copied once per module.
-std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors) {
+// The modules in order of first tensor (tensors taken in `order`); the index hashes views of the
+// tensor names (`tensors` is not resized while it is used), which are copied once per module.
+std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors,
+                                           const std::vector<size_t>& order) {
   std::vector<ModuleTensors> modules;
   std::unordered_map<std::string_view, size_t> index;
   index.reserve(tensors.size());
   std::string_view previous;
   size_t previous_at = 0;
-  for (TensorInfo& t : tensors) {
+  for (size_t k : order) {
+    TensorInfo& t = tensors[k];
     auto [module, param] = module_and_param(t.name);
     // A module's tensors mostly follow one another (`X.weight`, `X.weight_scale_inv`): the
     // previous tensor's module is compared before the hash is asked.
@@ -600,13 +600,13 @@ class Deriver {
 Inventory inventory_from_tensors(std::vector<TensorInfo> tensors,
                                  const std::optional<CheckpointConfig>& config,
                                  const std::string& origin, ExpertLayout layout) {
-  sort_naturally(tensors);
+  const std::vector<size_t> order = natural_order_of(tensors);
   Inventory inv;
   inv.origin = origin;
   if (config && !config->architecture.empty())
     inv.description = "derived from " + config->architecture + " checkpoint";
   Deriver d(config, inv, fused_expert_rule(layout, config));
-  d.run(group_by_module(tensors));
+  d.run(group_by_module(tensors, order));
   inv.registry_keys = d.keys_;
   return inv;
 }

@@ -2,8 +2,10 @@
 // state written once, each quantizer a one-line record naming its state. DeepSeek-V3 (135k
 // quantizers) has a few dozen states, so the plan is mostly the quantizer names.
 #include <algorithm>
+#include <charconv>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -52,17 +54,29 @@ class PlanV2Writer {
     table("attribute_sets", attribute_text_);
     table("states", state_text_);
     out_ += "  \"quantizers\": [";
+    // Neighbours mostly share their parent: its JSON text is kept from one record to the next.
+    const std::string* parent = nullptr;
+    std::string parent_json = "null";
     for (size_t i = 0; i < r_.quantizers.size(); ++i) {
       const InventoryQuantizer& q = r_.inventory->quantizers[i];
-      out_ += i ? ",\n    {\"name\": " : "\n    {\"name\": ";
+      out_.append(i ? std::string_view(",\n    {\"name\": ")
+                    : std::string_view("\n    {\"name\": "));
       append_json_string(out_, q.name);
-      out_ += ", \"parent_class\": ";
-      if (q.parent_class)
-        append_json_string(out_, *q.parent_class);
-      else
-        out_ += "null";
-      out_ += ", \"state\": ";
-      out_ += std::to_string(state_of[i]);
+      out_.append(std::string_view(", \"parent_class\": "));
+      const std::string* p = q.parent_class ? &*q.parent_class : nullptr;
+      if (p != parent && (p == nullptr || parent == nullptr || *p != *parent)) {
+        parent_json.clear();
+        if (p)
+          append_json_string(parent_json, *p);
+        else
+          parent_json = "null";
+      }
+      parent = p;
+      out_.append(parent_json);
+      out_.append(std::string_view(", \"state\": "));
+      char digits[16];
+      const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, state_of[i]);
+      out_.append(digits, end);
       out_ += '}';
       flush_chunk_if_full(out_, sink_);
     }
