@@ -3,6 +3,9 @@
 #include "resolver/checkpoint_inventory.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -56,6 +59,20 @@ struct CutNames {
   std::vector<size_t> size;  // of each name
 };
 
+// The length of the longest common prefix of a and b, 8 bytes at a time.
+size_t common_prefix(std::string_view a, std::string_view b) {
+  static_assert(std::endian::native == std::endian::little, "byte 0 is the lowest");
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (uint64_t x, y; i + 8 <= n; i += 8) {
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return i + static_cast<size_t>(__builtin_ctzll(x ^ y)) / 8;
+  }
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
 // Distinct segments are few (a few hundred on DeepSeek-V3's 720k): each is ranked once.
 CutNames cut_names(const std::vector<TensorInfo>& tensors) {
   CutNames c;
@@ -64,28 +81,28 @@ CutNames cut_names(const std::vector<TensorInfo>& tensors) {
   c.size.reserve(tensors.size());
   c.ids.reserve(8 * tensors.size());
   size_t previous = 0;  // where the previous name's ids start
+  std::string_view previous_name;
   for (const TensorInfo& t : tensors) {
     const std::string_view name = t.name;
     const size_t start = c.ids.size(), previous_count = start - previous;
+    // Neighbours (sorted within a shard) share most segments: a segment that ends at a dot
+    // inside the common prefix of the two names is the previous name's segment at the same
+    // place, whose id is taken without comparing or hashing its text.
+    const size_t common = common_prefix(name, previous_name);
     for (size_t i = 0, k = 0; i < name.size(); ++k) {
-      size_t end = i;  // segments are short: scanned inline rather than by a memchr call
-      while (end < name.size() && name[end] != '.') ++end;
+      const size_t end = std::min(name.find('.', i), name.size());
       const std::string_view seg = name.substr(i, end - i);
       i = end + 1;
-      // Neighbours (sorted within a shard) share most segments: the previous name's segment at
-      // the same place is compared before the hash is asked.
-      if (k < previous_count) {
-        const uint32_t id = c.ids[previous + k];
-        if (c.segments[id].text == seg) {
-          c.ids.push_back(id);
-          continue;
-        }
+      if (end < common && k < previous_count) {
+        c.ids.push_back(c.ids[previous + k]);
+        continue;
       }
       auto [it, fresh] = id_of.try_emplace(seg, static_cast<uint32_t>(c.segments.size()));
       if (fresh) c.segments.push_back({seg, checkpoint::registration_rank(seg), all_digits(seg)});
       c.ids.push_back(it->second);
     }
     previous = start;
+    previous_name = name;
     c.at.push_back(c.ids.size());
     c.size.push_back(name.size());
   }

@@ -223,6 +223,19 @@ TEST_CASE("natural order: packed keys and the sequence comparator agree") {
   CHECK(compared == packed);
 }
 
+// Segment ids are taken from the previous name where the two names agree up to a dot: names
+// that agree on bytes across a segment boundary ("m.a.b" / "m.ab") must still be cut apart.
+TEST_CASE("natural order: neighbours agreeing on bytes but not on segments") {
+  const Inventory inv = inventory_of_bf16_weights(
+      {"m.ab.weight", "m.a.weight", "m.a.b.weight", "m.ab.c.weight", "m.a.bc.weight"});
+  std::vector<std::string> weights;
+  for (const std::string& n : quantizer_names(inv))
+    if (n.size() > 17 && n.compare(n.size() - 17, 17, ".weight_quantizer") == 0)
+      weights.push_back(n.substr(0, n.size() - 17));
+  // "b" < "bc" < "weight" (alphabetical, one rank), then "a" < "ab".
+  CHECK(weights == std::vector<std::string>{"m.a.b", "m.a.bc", "m.a", "m.ab.c", "m.ab"});
+}
+
 TEST_CASE("segments without a total order (9 < 10 < 1a < 9) still sort every tensor once") {
   const Inventory inv =
       inventory_of_bf16_weights({"m.1a.weight", "m.10.weight", "m.9.weight", "m.2.weight"});
