@@ -239,6 +239,7 @@ std::pair<std::string_view, std::string_view> module_and_param(std::string_view 
 std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors,
                                            const std::vector<size_t>& order) {
   std::vector<ModuleTensors> modules;
+  modules.reserve(order.size());  // at most one per tensor; pages are touched only as filled
   std::unordered_map<std::string_view, size_t> index;
   index.reserve(tensors.size());
   std::string_view previous;
