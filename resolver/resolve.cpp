@@ -202,7 +202,21 @@ class Resolver {
     m.by_shape = false;
     const size_t n = inv_.quantizers.size();
     m.name_bits.assign((n + 63) / 64, 0);
+    // `*L*`: only names whose shape (or normalized shape) contains L's shape can match, which
+    // is decided once per shape (a few hundred) instead of by a search of every name.
+    std::vector<char> may_match;
+    if (const std::string* literal = p.literal_between_stars();
+        literal && !options_.naive_matching) {
+      const std::string needle = name_shape(*literal);
+      may_match.resize(index_.shapes.size());
+      for (size_t s = 0; s < index_.shapes.size(); ++s) {
+        const auto& [raw, norm] = index_.shapes[s];
+        may_match[s] = raw.find(needle) != std::string::npos ||
+                       (index_.shape_has_normalized[s] && norm.find(needle) != std::string::npos);
+      }
+    }
     for (size_t i = 0; i < n; ++i) {
+      if (!may_match.empty() && !may_match[index_.shape_of[i]]) continue;
       const std::string& norm = index_.normalized[i];
       if (p.matches(inv_.quantizers[i].name) || (!norm.empty() && p.matches(norm)))
         m.name_bits[i / 64] |= uint64_t{1} << (i % 64);
