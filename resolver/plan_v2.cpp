@@ -121,12 +121,26 @@ class PlanV2Writer {
 
   // The state of quantizer `i`. Most quantizers share a state with many others, so the text is
   // built only for a state not seen before, found by a binary key of what decides it.
+  // The state of quantizer `i`. Most quantizers share a state with many others, so the text is
+  // built only for a state not seen before, found by a key of what decides it. matched_of keeps
+  // one list per distinct answer (unless entries matched by name are too many), so the list is
+  // keyed by its address: two addresses of equal lists only make two keys of one state.
   uint32_t state_id(size_t i) {
     const QuantizerNode& n = r_.quantizers[i].node;
-    std::vector<uint32_t>& matched = matched_;
-    matched.clear();
-    if (o_.provenance) matched = matched_of(i);
+    static const std::vector<uint32_t> kNone;
+    const std::vector<uint32_t>& matched = o_.provenance ? matched_of(i) : kNone;
     if (n.sequential) return state_by_text(i, n, matched);
+    if (&matched == &matched_) return state_by_content(i, n, matched);
+    const StateKey key{n.attributes,        &matched,    n.last_cfg_entry,
+                       n.last_enable_entry, n.enabled(), n.hard_disabled};
+    auto [it, fresh] = state_of_key_.try_emplace(key, 0);
+    if (fresh) it->second = state_by_text(i, n, matched);
+    return it->second;
+  }
+
+  // The same keyed by the list's entries (matched_ is reused from quantizer to quantizer).
+  uint32_t state_by_content(size_t i, const QuantizerNode& n,
+                            const std::vector<uint32_t>& matched) {
     key_.clear();
     const auto put = [&](const void* p, size_t size) {
       key_.append(static_cast<const char*>(p), size);
@@ -137,7 +151,7 @@ class PlanV2Writer {
     put(&n.last_cfg_entry, sizeof n.last_cfg_entry);
     put(&n.last_enable_entry, sizeof n.last_enable_entry);
     if (!matched.empty()) put(matched.data(), matched.size() * sizeof matched[0]);
-    auto [it, fresh] = state_of_key_.try_emplace(key_, 0);
+    auto [it, fresh] = state_of_content_.try_emplace(key_, 0);
     if (fresh) it->second = state_by_text(i, n, matched);
     return it->second;
   }
@@ -187,7 +201,25 @@ class PlanV2Writer {
   std::unordered_map<std::string, uint32_t> attribute_of_text_;
   std::vector<std::string> attribute_text_;
   std::unordered_map<std::string, uint32_t> state_of_text_;
-  std::unordered_map<std::string, uint32_t> state_of_key_;  // state_id's binary keys
+  struct StateKey {
+    const Value* attributes;
+    const std::vector<uint32_t>* matched;
+    int32_t last_cfg, last_enable;
+    bool enabled, hard_disabled;
+    bool operator==(const StateKey&) const = default;
+  };
+  struct StateKeyHash {
+    size_t operator()(const StateKey& k) const {
+      uint64_t h = reinterpret_cast<uintptr_t>(k.attributes) * 0x9e3779b97f4a7c15ull;
+      h ^= reinterpret_cast<uintptr_t>(k.matched) + 0x7f4a7c159e3779b9ull + (h << 6) + (h >> 2);
+      h ^= (uint64_t{static_cast<uint32_t>(k.last_cfg)} << 32 |
+            static_cast<uint32_t>(k.last_enable)) +
+           (h << 6) + (h >> 2);
+      return std::hash<uint64_t>()(h ^ (uint64_t{k.enabled} << 1 | uint64_t{k.hard_disabled}));
+    }
+  };
+  std::unordered_map<StateKey, uint32_t, StateKeyHash> state_of_key_;
+  std::unordered_map<std::string, uint32_t> state_of_content_;  // state_by_content's keys
   std::string key_;
   std::vector<uint32_t> matched_;  // state_id's, reused
   struct MatchKey {
