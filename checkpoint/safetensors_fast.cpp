@@ -88,8 +88,9 @@ bool entry_of(std::string_view name, dom::element value, uint64_t data_size, Ent
 
 // The reference's overlap rule: non-empty ranges, in order of their start, must not overlap.
 bool overlap_free(std::vector<const Entry*> by_start) {
-  std::sort(by_start.begin(), by_start.end(),
-            [](const Entry* a, const Entry* b) { return a->begin < b->begin; });
+  const auto by_begin = [](const Entry* a, const Entry* b) { return a->begin < b->begin; };
+  if (!std::is_sorted(by_start.begin(), by_start.end(), by_begin))
+    std::sort(by_start.begin(), by_start.end(), by_begin);
   for (size_t k = 1; k < by_start.size(); ++k) {
     const Entry& prev = *by_start[k - 1];
     const Entry& cur = *by_start[k];
