@@ -66,8 +66,6 @@ NameIndex index_names(const Inventory& inv) {
   std::string key;
   const std::string* previous_parent = nullptr;  // neighbours mostly share their parent
   uint32_t previous_id = 0;
-  std::string_view previous_module;
-  std::string module_shape;
   for (size_t i = 0; i < n; ++i) {
     const std::string& name = inv.quantizers[i].name;
     if (const auto& parent = inv.quantizers[i].parent_class) {
@@ -84,18 +82,8 @@ NameIndex index_names(const Inventory& inv) {
       norm = normalize_fused_experts_name(name);
       if (norm == name) norm.clear();
     }
-    // A name's shape is its module's shape (up to and with the last dot: no digit run crosses
-    // it) and its leaf's; neighbours mostly share the module, whose shape is kept.
-    const size_t dot = name.rfind('.');
-    const std::string_view module =
-        dot == std::string::npos ? std::string_view() : std::string_view(name).substr(0, dot + 1);
-    if (i == 0 || module != previous_module) {
-      previous_module = module;
-      module_shape.clear();
-      append_name_shape(module_shape, module);
-    }
-    key.assign(module_shape);
-    append_name_shape(key, std::string_view(name).substr(module.size()));
+    key.clear();
+    append_name_shape(key, name);
     const size_t raw_len = key.size();
     key += '\0';
     append_name_shape(key, norm);
