@@ -3,9 +3,14 @@
 #include "resolver/checkpoint_inventory.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 
@@ -16,9 +21,22 @@ namespace {
 
 using checkpoint::CheckpointConfig;
 using checkpoint::FusedExpertRule;
-using checkpoint::split_last;
 
-std::string leaf(const std::string& module) { return split_last(module).second; }
+// The last dotted segment of a module name, as split_last cuts it, without a copy.
+std::string_view leaf(std::string_view module) {
+  const size_t dot = module.rfind('.');
+  return dot == std::string_view::npos ? module : module.substr(dot + 1);
+}
+
+// The module name before the last dot, as split_last cuts it ("" without a dot).
+std::string_view parent_of(std::string_view module) {
+  const size_t dot = module.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : module.substr(0, dot);
+}
+
+bool contains(std::span<const std::string_view> set, std::string_view s) {
+  return std::find(set.begin(), set.end(), s) != set.end();
+}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -41,6 +59,20 @@ struct CutNames {
   std::vector<size_t> size;  // of each name
 };
 
+// The length of the longest common prefix of a and b, 8 bytes at a time.
+size_t common_prefix(std::string_view a, std::string_view b) {
+  static_assert(std::endian::native == std::endian::little, "byte 0 is the lowest");
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (uint64_t x, y; i + 8 <= n; i += 8) {
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return i + static_cast<size_t>(__builtin_ctzll(x ^ y)) / 8;
+  }
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
 // Distinct segments are few (a few hundred on DeepSeek-V3's 720k): each is ranked once.
 CutNames cut_names(const std::vector<TensorInfo>& tensors) {
   CutNames c;
@@ -48,16 +80,29 @@ CutNames cut_names(const std::vector<TensorInfo>& tensors) {
   c.at.reserve(tensors.size() + 1);
   c.size.reserve(tensors.size());
   c.ids.reserve(8 * tensors.size());
+  size_t previous = 0;  // where the previous name's ids start
+  std::string_view previous_name;
   for (const TensorInfo& t : tensors) {
     const std::string_view name = t.name;
-    for (size_t i = 0; i < name.size();) {
+    const size_t start = c.ids.size(), previous_count = start - previous;
+    // Neighbours (sorted within a shard) share most segments: a segment that ends at a dot
+    // inside the common prefix of the two names is the previous name's segment at the same
+    // place, whose id is taken without comparing or hashing its text.
+    const size_t common = common_prefix(name, previous_name);
+    for (size_t i = 0, k = 0; i < name.size(); ++k) {
       const size_t end = std::min(name.find('.', i), name.size());
       const std::string_view seg = name.substr(i, end - i);
+      i = end + 1;
+      if (end < common && k < previous_count) {
+        c.ids.push_back(c.ids[previous + k]);
+        continue;
+      }
       auto [it, fresh] = id_of.try_emplace(seg, static_cast<uint32_t>(c.segments.size()));
       if (fresh) c.segments.push_back({seg, checkpoint::registration_rank(seg), all_digits(seg)});
       c.ids.push_back(it->second);
-      i = end + 1;
     }
+    previous = start;
+    previous_name = name;
     c.at.push_back(c.ids.size());
     c.size.push_back(name.size());
   }
@@ -103,6 +148,38 @@ std::vector<uint32_t> segment_ordinals(const std::vector<Segment>& segments) {
   return ordinal;
 }
 
+// The same order (c.ids already ordinals) when every name has at most 8 segments and there are
+// fewer than 65535 distinct ones (every checkpoint seen): each name's ordinals + 1, 16 bits each,
+// packed first segment highest into two words, 0 where a shorter name has ended, so that the
+// words compare as the sequences do (a prefix first); then the length, as natural_less. Sorting
+// 24-byte keys took a fifth of the instructions of comparing sequences through indices.
+std::optional<std::vector<size_t>> packed_order(const CutNames& c, size_t distinct) {
+  constexpr size_t kSegments = 8;
+  if (distinct >= 0xFFFF) return std::nullopt;
+  struct Key {
+    uint64_t hi, lo;
+    uint32_t size, index;
+  };
+  const size_t n = c.size.size();
+  std::vector<Key> keys(n);
+  for (size_t x = 0; x < n; ++x) {
+    const size_t count = c.at[x + 1] - c.at[x];
+    if (count > kSegments || c.size[x] > UINT32_MAX) return std::nullopt;
+    uint64_t word[2] = {0, 0};
+    for (size_t k = 0; k < count; ++k)
+      word[k / 4] |= uint64_t{c.ids[c.at[x] + k] + 1} << (48 - 16 * (k % 4));
+    keys[x] = {word[0], word[1], static_cast<uint32_t>(c.size[x]), static_cast<uint32_t>(x)};
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    return a.size < b.size;
+  });
+  std::vector<size_t> order(n);
+  for (size_t k = 0; k < n; ++k) order[k] = keys[k].index;
+  return order;
+}
+
 // The order of the names: their segment ordinals compared as integer sequences (a prefix first:
 // the name with fewer segments), then by length as natural_less (`a` before `a.`, whose last
 // empty segment is not kept); natural_less itself when there are no ordinals.
@@ -116,6 +193,7 @@ std::vector<size_t> natural_order(CutNames& c) {
     return order;
   }
   for (uint32_t& id : c.ids) id = ordinal[id];
+  if (std::optional<std::vector<size_t>> packed = packed_order(c, ordinal.size())) return *packed;
   const uint32_t* f = c.ids.data();
   const size_t* at = c.at.data();
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
@@ -126,13 +204,11 @@ std::vector<size_t> natural_order(CutNames& c) {
   return order;
 }
 
-void sort_naturally(std::vector<TensorInfo>& tensors) {
+// The tensors' natural order, as indices: the records (~150 bytes each) are read in that order
+// where they lie instead of being moved into a sorted copy.
+std::vector<size_t> natural_order_of(const std::vector<TensorInfo>& tensors) {
   CutNames cut = cut_names(tensors);
-  const std::vector<size_t> order = natural_order(cut);
-  std::vector<TensorInfo> sorted;
-  sorted.reserve(tensors.size());
-  for (size_t k : order) sorted.push_back(std::move(tensors[k]));
-  tensors = std::move(sorted);
+  return natural_order(cut);
 }
 
 struct ModuleTensors {
@@ -158,20 +234,31 @@ std::pair<std::string_view, std::string_view> module_and_param(std::string_view 
   return {name.substr(0, dot), name.substr(dot + 1)};
 }
 
-// The modules in order of first tensor; the index hashes views of the tensor names (`tensors`
-// is not resized while it is used), which are copied once per module.
-std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors) {
+// The modules in order of first tensor (tensors taken in `order`); the index hashes views of the
+// tensor names (`tensors` is not resized while it is used), which are copied once per module.
+std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors,
+                                           const std::vector<size_t>& order) {
   std::vector<ModuleTensors> modules;
+  modules.reserve(order.size());  // at most one per tensor; pages are touched only as filled
   std::unordered_map<std::string_view, size_t> index;
   index.reserve(tensors.size());
-  for (TensorInfo& t : tensors) {
+  std::string_view previous;
+  size_t previous_at = 0;
+  for (size_t k : order) {
+    TensorInfo& t = tensors[k];
     auto [module, param] = module_and_param(t.name);
-    auto [it, fresh] = index.emplace(module, modules.size());
-    if (fresh) {
-      modules.emplace_back();
-      modules.back().name = module;
+    // A module's tensors mostly follow one another (`X.weight`, `X.weight_scale_inv`): the
+    // previous tensor's module is compared before the hash is asked.
+    if (modules.empty() || module != previous) {
+      auto [it, fresh] = index.emplace(module, modules.size());
+      if (fresh) {
+        modules.emplace_back();
+        modules.back().name = module;
+      }
+      previous = module;
+      previous_at = it->second;
     }
-    ModuleTensors& m = modules[it->second];
+    ModuleTensors& m = modules[previous_at];
     if (checkpoint::is_weight_param(param)) {
       m.weights.push_back(&t);
       m.grouped = m.grouped || param != "weight";
@@ -221,31 +308,31 @@ class Deriver {
   }
 
   std::string classify_2d(const ModuleTensors& m) const {
-    static const std::set<std::string> heads = {"lm_head", "embed_out", "output", "classifier",
-                                                "score"};
-    static const std::set<std::string> embeddings = {"embed_tokens",
-                                                     "wte",
-                                                     "wpe",
-                                                     "word_embeddings",
-                                                     "embed_in",
-                                                     "tok_embeddings",
-                                                     "embed_positions",
-                                                     "position_embeddings",
-                                                     "token_type_embeddings",
-                                                     "embeddings",
-                                                     "shared",
-                                                     "embedding"};
-    const std::string l = leaf(m.name);
-    if (heads.count(l)) return "nn.Linear";
-    if (embeddings.count(l)) return "nn.Embedding";
+    static constexpr std::string_view heads[] = {"lm_head", "embed_out", "output", "classifier",
+                                                 "score"};
+    static constexpr std::string_view embeddings[] = {"embed_tokens",
+                                                      "wte",
+                                                      "wpe",
+                                                      "word_embeddings",
+                                                      "embed_in",
+                                                      "tok_embeddings",
+                                                      "embed_positions",
+                                                      "position_embeddings",
+                                                      "token_type_embeddings",
+                                                      "embeddings",
+                                                      "shared",
+                                                      "embedding"};
+    const std::string_view l = leaf(m.name);
+    if (contains(heads, l)) return "nn.Linear";
+    if (contains(embeddings, l)) return "nn.Embedding";
     const bool vocab_rows =
         config_ && config_->vocab_size > 0 && m.weights[0]->shape[0] == config_->vocab_size;
-    if (vocab_rows && l.find("embed") != std::string::npos) return "nn.Embedding";
+    if (vocab_rows && l.find("embed") != std::string_view::npos) return "nn.Embedding";
     return "nn.Linear";
   }
 
-  static bool is_norm_name(const std::string& l) {
-    return l.find("norm") != std::string::npos || l.rfind("ln", 0) == 0;
+  static bool is_norm_name(std::string_view l) {
+    return l.find("norm") != std::string_view::npos || l.starts_with("ln");
   }
 
   // Registry key of a module, or "" when ModelOpt would not convert it.
@@ -262,13 +349,25 @@ class Deriver {
     return "";
   }
 
-  void add(const std::string& name, std::optional<std::string> parent,
+  void add(std::string name, std::optional<std::string> parent,
            std::vector<TensorInfo> tensors = {}) {
-    InventoryQuantizer q;
-    q.name = name;
+    InventoryQuantizer& q = inv_.quantizers.emplace_back();
+    q.name = std::move(name);
     q.parent_class = std::move(parent);
     q.tensors = std::move(tensors);
-    inv_.quantizers.push_back(std::move(q));
+  }
+
+  // A quantizer `<module>.<suffix>` (`<suffix>` at the root) of a converted module, built in
+  // place with one allocation.
+  void add_under(const std::string& module, std::string_view suffix, const std::string& key,
+                 std::vector<TensorInfo> tensors = {}) {
+    InventoryQuantizer& q = inv_.quantizers.emplace_back();
+    q.name.reserve(module.size() + 1 + suffix.size());
+    q.name.append(module);
+    if (!module.empty()) q.name += '.';
+    q.name.append(suffix);
+    q.parent_class = key;
+    q.tensors = std::move(tensors);
   }
 
   void note_module(const std::string& name, const std::string& key) {
@@ -329,18 +428,18 @@ class Deriver {
     const std::string key = classify(m);
     if (key.empty()) return;
     note_module(m.name, key);
-    const std::string prefix = m.name.empty() ? "" : m.name + ".";
     if (key.rfind("nn.LayerNorm", 0) == 0 || key.rfind("nn.BatchNorm", 0) == 0) {
-      add(prefix + "input_quantizer", key);
-      add(prefix + "output_quantizer", key);
+      add_under(m.name, "input_quantizer", key);
+      add_under(m.name, "output_quantizer", key);
       return;
     }
     std::vector<TensorInfo> weights;
+    weights.reserve(m.weights.size());
     for (TensorInfo* t : m.weights) weights.push_back(std::move(*t));  // derived once
-    add(prefix + "weight_quantizer", key, std::move(weights));
-    add(prefix + "input_quantizer", key);
-    add(prefix + "output_quantizer", key);
-    if (is_attention_projection(leaf(m.name))) note_attention(split_last(m.name).first);
+    add_under(m.name, "weight_quantizer", key, std::move(weights));
+    add_under(m.name, "input_quantizer", key);
+    add_under(m.name, "output_quantizer", key);
+    if (is_attention_projection(leaf(m.name))) note_attention(parent_of(m.name));
   }
 
   // Fused experts ([E, out, in] parameters on one module): ModelOpt's HF plugin adds a shared
@@ -349,7 +448,7 @@ class Deriver {
     const std::string key = "hf." + (prefix_.empty() ? std::string("") : prefix_) + "Experts";
     note_module(m.name, key);
     for (const TensorInfo* t : m.fused_experts) {
-      const std::string param = leaf(t->name);
+      const std::string param(leaf(t->name));
       add(m.name + "." + param + "_input_quantizer", key);
       const int64_t experts = t->shape[0];
       for (int64_t e = 0; e < experts; ++e) {
@@ -362,16 +461,19 @@ class Deriver {
     }
   }
 
-  static bool is_attention_projection(const std::string& l) {
+  static bool is_attention_projection(std::string_view l) {
     const checkpoint::ProjectionName* p = checkpoint::projection(l);
     return p != nullptr && p->attention_input;
   }
 
-  void note_attention(const std::string& module) {
-    const std::string l = leaf(module);
-    if (l.find("attn") == std::string::npos && l.find("attention") == std::string::npos) return;
+  void note_attention(std::string_view module) {
+    const std::string_view l = leaf(module);
+    if (l.find("attn") == std::string_view::npos && l.find("attention") == std::string_view::npos)
+      return;
+    // Its projections come one after another: the last one noted is the usual answer.
+    if (!attention_.empty() && attention_.back() == module) return;
     if (std::find(attention_.begin(), attention_.end(), module) == attention_.end())
-      attention_.push_back(module);
+      attention_.emplace_back(module);
   }
 
   // The HF attention plugin adds q/k/v BMM quantizers to each attention module (after its
@@ -431,14 +533,29 @@ class Deriver {
     std::unordered_map<uint64_t, std::vector<size_t>> by_hash;
     for (size_t k = 0; k < attention_.size(); ++k) by_hash[fnv(attention_[k])].push_back(k);
     std::vector<size_t> last(attention_.size(), 0);
+    // A quantizer of the same module as the previous one (its name equal up to the last dot:
+    // two of every three) is under the same attention module, or none: the hash is not asked.
+    constexpr size_t kNone = SIZE_MAX;
+    std::string_view previous_module;
+    size_t previous_k = kNone;
     for (size_t i = 0; i < inv_.quantizers.size(); ++i) {
       const std::string_view name = inv_.quantizers[i].name;
+      const std::string_view module = parent_of(name);
+      if (i > 0 && module == previous_module) {
+        if (previous_k != kNone) last[previous_k] = i + 1;
+        continue;
+      }
+      previous_module = module;
+      previous_k = kNone;
       uint64_t h = kFnvBasis;
       for (size_t c = 0; c < name.size(); ++c) {
         if (name[c] == '.') {
           if (auto it = by_hash.find(h); it != by_hash.end())
             for (size_t k : it->second)
-              if (attention_[k] == name.substr(0, c)) last[k] = i + 1;
+              if (attention_[k] == name.substr(0, c)) {
+                last[k] = i + 1;
+                previous_k = k;
+              }
         }
         h = (h ^ static_cast<unsigned char>(name[c])) * kFnvPrime;
       }
@@ -447,15 +564,22 @@ class Deriver {
     for (size_t k = 0; k < order.size(); ++k) order[k] = k;
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return last[a] < last[b]; });
-    std::vector<InventoryQuantizer> out;
-    out.reserve(inv_.quantizers.size() + 3 * attention_.size());
-    size_t next = 0;
-    for (size_t k : order) {
-      for (; next < last[k]; ++next) out.push_back(std::move(inv_.quantizers[next]));
-      for (InventoryQuantizer& q : bmm_quantizers(attention_[k], key)) out.push_back(std::move(q));
+    // The list grown in place and filled from its end: each block of quantizers moves once, to
+    // its final place, and no second list of 135k records is faulted in.
+    std::vector<InventoryQuantizer>& q = inv_.quantizers;
+    size_t end = q.size();
+    q.resize(q.size() + 3 * attention_.size());
+    size_t write = q.size();
+    for (size_t r = order.size(); r-- > 0;) {
+      const size_t k = order[r];
+      std::move_backward(q.begin() + static_cast<std::ptrdiff_t>(last[k]),
+                         q.begin() + static_cast<std::ptrdiff_t>(end),
+                         q.begin() + static_cast<std::ptrdiff_t>(write));
+      write -= end - last[k];
+      std::vector<InventoryQuantizer> bmm = bmm_quantizers(attention_[k], key);
+      for (size_t b = bmm.size(); b-- > 0;) q[--write] = std::move(bmm[b]);
+      end = last[k];
     }
-    for (; next < inv_.quantizers.size(); ++next) out.push_back(std::move(inv_.quantizers[next]));
-    inv_.quantizers = std::move(out);
   }
 
  public:
@@ -494,13 +618,13 @@ class Deriver {
 Inventory inventory_from_tensors(std::vector<TensorInfo> tensors,
                                  const std::optional<CheckpointConfig>& config,
                                  const std::string& origin, ExpertLayout layout) {
-  sort_naturally(tensors);
+  const std::vector<size_t> order = natural_order_of(tensors);
   Inventory inv;
   inv.origin = origin;
   if (config && !config->architecture.empty())
     inv.description = "derived from " + config->architecture + " checkpoint";
   Deriver d(config, inv, fused_expert_rule(layout, config));
-  d.run(group_by_module(tensors));
+  d.run(group_by_module(tensors, order));
   inv.registry_keys = d.keys_;
   return inv;
 }

@@ -26,6 +26,15 @@ class GlobPattern {
   // digits in a name can be abstracted to one placeholder character without changing the result
   // (see names.h).
   bool distinguishes_digits() const { return distinguishes_digits_; }
+  // L when the pattern is `*L*` (one literal between stars), else nullptr. A name that contains
+  // L has a shape (names.h) that contains L's shape: its digit runs inside L are whole runs of
+  // the name, and one at L's start or end is part of one.
+  const std::string* literal_between_stars() const {
+    return tokens_.size() == 3 && tokens_[0].op == Op::Star && tokens_[1].op == Op::Literal &&
+                   tokens_[2].op == Op::Star
+               ? &tokens_[1].literal
+               : nullptr;
+  }
 
   // The compiled tokens, the one tokenization of fnmatch patterns (the linter's subsumption test
   // reasons on them, lint/glob_subsume.cpp).

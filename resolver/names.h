@@ -17,5 +17,7 @@ std::string normalize_fused_experts_name(std::string_view name);
 // that does not distinguish digits (GlobPattern::distinguishes_digits) gives the same answer for a
 // name and its shape, because only a `*` can consume a digit or a '#'.
 std::string name_shape(std::string_view name);
+// The same appended to `out` (no allocation once `out` has room).
+void append_name_shape(std::string& out, std::string_view name);
 
 }  // namespace qcfg::resolver

@@ -2,8 +2,10 @@
 // state written once, each quantizer a one-line record naming its state. DeepSeek-V3 (135k
 // quantizers) has a few dozen states, so the plan is mostly the quantizer names.
 #include <algorithm>
+#include <charconv>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -29,6 +31,14 @@ std::string list_text(const std::vector<uint32_t>& v) {
   return out + "]";
 }
 
+// The applied entries matched name by name (not by shape), in order.
+std::vector<uint32_t> entries_matched_by_name(const Resolution& r) {
+  std::vector<uint32_t> out;
+  for (size_t e = 0; e < r.matches.size(); ++e)
+    if (!r.matches[e].by_shape) out.push_back(static_cast<uint32_t>(e));
+  return out;
+}
+
 class PlanV2Writer {
  public:
   PlanV2Writer(const Resolution& r, const PlanOptions& o, std::ostream& sink)
@@ -44,17 +54,29 @@ class PlanV2Writer {
     table("attribute_sets", attribute_text_);
     table("states", state_text_);
     out_ += "  \"quantizers\": [";
+    // Neighbours mostly share their parent: its JSON text is kept from one record to the next.
+    const std::string* parent = nullptr;
+    std::string parent_json = "null";
     for (size_t i = 0; i < r_.quantizers.size(); ++i) {
       const InventoryQuantizer& q = r_.inventory->quantizers[i];
-      out_ += i ? ",\n    {\"name\": " : "\n    {\"name\": ";
+      out_.append(i ? std::string_view(",\n    {\"name\": ")
+                    : std::string_view("\n    {\"name\": "));
       append_json_string(out_, q.name);
-      out_ += ", \"parent_class\": ";
-      if (q.parent_class)
-        append_json_string(out_, *q.parent_class);
-      else
-        out_ += "null";
-      out_ += ", \"state\": ";
-      out_ += std::to_string(state_of[i]);
+      out_.append(std::string_view(", \"parent_class\": "));
+      const std::string* p = q.parent_class ? &*q.parent_class : nullptr;
+      if (p != parent && (p == nullptr || parent == nullptr || *p != *parent)) {
+        parent_json.clear();
+        if (p)
+          append_json_string(parent_json, *p);
+        else
+          parent_json = "null";
+      }
+      parent = p;
+      out_.append(parent_json);
+      out_.append(std::string_view(", \"state\": "));
+      char digits[16];
+      const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, state_of[i]);
+      out_.append(digits, end);
       out_ += '}';
       flush_chunk_if_full(out_, sink_);
     }
@@ -99,12 +121,26 @@ class PlanV2Writer {
 
   // The state of quantizer `i`. Most quantizers share a state with many others, so the text is
   // built only for a state not seen before, found by a binary key of what decides it.
+  // The state of quantizer `i`. Most quantizers share a state with many others, so the text is
+  // built only for a state not seen before, found by a key of what decides it. matched_of keeps
+  // one list per distinct answer (unless entries matched by name are too many), so the list is
+  // keyed by its address: two addresses of equal lists only make two keys of one state.
   uint32_t state_id(size_t i) {
     const QuantizerNode& n = r_.quantizers[i].node;
-    std::vector<uint32_t>& matched = matched_;
-    matched.clear();
-    if (o_.provenance) matched = matched_of(i);
+    static const std::vector<uint32_t> kNone;
+    const std::vector<uint32_t>& matched = o_.provenance ? matched_of(i) : kNone;
     if (n.sequential) return state_by_text(i, n, matched);
+    if (&matched == &matched_) return state_by_content(i, n, matched);
+    const StateKey key{n.attributes,        &matched,    n.last_cfg_entry,
+                       n.last_enable_entry, n.enabled(), n.hard_disabled};
+    auto [it, fresh] = state_of_key_.try_emplace(key, 0);
+    if (fresh) it->second = state_by_text(i, n, matched);
+    return it->second;
+  }
+
+  // The same keyed by the list's entries (matched_ is reused from quantizer to quantizer).
+  uint32_t state_by_content(size_t i, const QuantizerNode& n,
+                            const std::vector<uint32_t>& matched) {
     key_.clear();
     const auto put = [&](const void* p, size_t size) {
       key_.append(static_cast<const char*>(p), size);
@@ -115,20 +151,26 @@ class PlanV2Writer {
     put(&n.last_cfg_entry, sizeof n.last_cfg_entry);
     put(&n.last_enable_entry, sizeof n.last_enable_entry);
     if (!matched.empty()) put(matched.data(), matched.size() * sizeof matched[0]);
-    auto [it, fresh] = state_of_key_.try_emplace(key_, 0);
+    auto [it, fresh] = state_of_content_.try_emplace(key_, 0);
     if (fresh) it->second = state_by_text(i, n, matched);
     return it->second;
   }
 
-  // matched_entries(r_, i): when every entry matched by name shape, it depends only on the
-  // quantizer's shape and parent, so it is worked out once for each pair.
+  // matched_entries(r_, i). It depends only on the quantizer's name shape and parent, and on
+  // which of the entries matched by name (few: patterns that tell digits apart) hit its name; so
+  // it is worked out once for each such triple instead of over every entry for every quantizer.
   const std::vector<uint32_t>& matched_of(size_t i) {
-    if (!all_by_shape_) {
+    if (by_name_.size() > 64) {
       matched_entries(r_, i, matched_);
       return matched_;
     }
-    const uint64_t key = uint64_t{r_.shape_of[i]} << 32 | r_.parent_of[i];
-    auto [it, fresh] = matched_of_shape_.try_emplace(key);
+    uint64_t hits = 0;
+    for (size_t k = 0; k < by_name_.size(); ++k) {
+      const std::vector<uint64_t>& bits = r_.matches[by_name_[k]].name_bits;
+      hits |= ((bits[i / 64] >> (i % 64)) & 1) << k;
+    }
+    const MatchKey key{uint64_t{r_.shape_of[i]} << 32 | r_.parent_of[i], hits};
+    auto [it, fresh] = matched_of_key_.try_emplace(key);
     if (fresh) matched_entries(r_, i, it->second);
     return it->second;
   }
@@ -159,12 +201,38 @@ class PlanV2Writer {
   std::unordered_map<std::string, uint32_t> attribute_of_text_;
   std::vector<std::string> attribute_text_;
   std::unordered_map<std::string, uint32_t> state_of_text_;
-  std::unordered_map<std::string, uint32_t> state_of_key_;  // state_id's binary keys
+  struct StateKey {
+    const Value* attributes;
+    const std::vector<uint32_t>* matched;
+    int32_t last_cfg, last_enable;
+    bool enabled, hard_disabled;
+    bool operator==(const StateKey&) const = default;
+  };
+  struct StateKeyHash {
+    size_t operator()(const StateKey& k) const {
+      uint64_t h = reinterpret_cast<uintptr_t>(k.attributes) * 0x9e3779b97f4a7c15ull;
+      h ^= reinterpret_cast<uintptr_t>(k.matched) + 0x7f4a7c159e3779b9ull + (h << 6) + (h >> 2);
+      h ^= (uint64_t{static_cast<uint32_t>(k.last_cfg)} << 32 |
+            static_cast<uint32_t>(k.last_enable)) +
+           (h << 6) + (h >> 2);
+      return std::hash<uint64_t>()(h ^ (uint64_t{k.enabled} << 1 | uint64_t{k.hard_disabled}));
+    }
+  };
+  std::unordered_map<StateKey, uint32_t, StateKeyHash> state_of_key_;
+  std::unordered_map<std::string, uint32_t> state_of_content_;  // state_by_content's keys
   std::string key_;
   std::vector<uint32_t> matched_;  // state_id's, reused
-  const bool all_by_shape_ = std::all_of(r_.matches.begin(), r_.matches.end(),
-                                         [](const EntryMatch& m) { return m.by_shape; });
-  std::unordered_map<uint64_t, std::vector<uint32_t>> matched_of_shape_;
+  struct MatchKey {
+    uint64_t shape_parent, name_hits;
+    bool operator==(const MatchKey&) const = default;
+  };
+  struct MatchKeyHash {
+    size_t operator()(const MatchKey& k) const {
+      return std::hash<uint64_t>()(k.shape_parent * 0x9e3779b97f4a7c15ull ^ k.name_hits);
+    }
+  };
+  const std::vector<uint32_t> by_name_ = entries_matched_by_name(r_);
+  std::unordered_map<MatchKey, std::vector<uint32_t>, MatchKeyHash> matched_of_key_;
   std::vector<std::string> state_text_;
 };
 

@@ -56,21 +56,6 @@ bool may_normalize(std::string_view name) {
   return false;
 }
 
-// The name with each digit run replaced by '#' (written in place: this runs on every name).
-void append_shape(std::string& out, std::string_view name) {
-  const size_t start = out.size();
-  out.resize(start + name.size());
-  char* w = out.data() + start;
-  for (size_t i = 0; i < name.size();) {
-    const char c = name[i++];
-    const bool digit = c >= '0' && c <= '9';
-    *w++ = digit ? '#' : c;
-    if (digit)
-      while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
-  }
-  out.resize(static_cast<size_t>(w - out.data()));
-}
-
 NameIndex index_names(const Inventory& inv) {
   NameIndex ix;
   const size_t n = inv.quantizers.size();
@@ -79,22 +64,29 @@ NameIndex index_names(const Inventory& inv) {
   ix.parent_of.resize(n);
   std::unordered_map<std::string, uint32_t> ids;
   std::string key;
+  const std::string* previous_parent = nullptr;  // neighbours mostly share their parent
+  uint32_t previous_id = 0;
   for (size_t i = 0; i < n; ++i) {
     const std::string& name = inv.quantizers[i].name;
-    if (const auto& parent = inv.quantizers[i].parent_class)
-      ix.parent_of[i] =
-          ix.parent_ids.try_emplace(*parent, static_cast<uint32_t>(ix.parent_ids.size() + 1))
-              .first->second;
+    if (const auto& parent = inv.quantizers[i].parent_class) {
+      if (previous_parent == nullptr || *previous_parent != *parent) {
+        previous_id =
+            ix.parent_ids.try_emplace(*parent, static_cast<uint32_t>(ix.parent_ids.size() + 1))
+                .first->second;
+        previous_parent = &*parent;
+      }
+      ix.parent_of[i] = previous_id;
+    }
     std::string norm;
     if (may_normalize(name)) {
       norm = normalize_fused_experts_name(name);
       if (norm == name) norm.clear();
     }
     key.clear();
-    append_shape(key, name);
+    append_name_shape(key, name);
     const size_t raw_len = key.size();
     key += '\0';
-    append_shape(key, norm);
+    append_name_shape(key, norm);
     auto it = ids.find(key);
     if (it == ids.end()) {
       it = ids.emplace(key, static_cast<uint32_t>(ix.shapes.size())).first;
@@ -210,7 +202,21 @@ class Resolver {
     m.by_shape = false;
     const size_t n = inv_.quantizers.size();
     m.name_bits.assign((n + 63) / 64, 0);
+    // `*L*`: only names whose shape (or normalized shape) contains L's shape can match, which
+    // is decided once per shape (a few hundred) instead of by a search of every name.
+    std::vector<char> may_match;
+    if (const std::string* literal = p.literal_between_stars();
+        literal && !options_.naive_matching) {
+      const std::string needle = name_shape(*literal);
+      may_match.resize(index_.shapes.size());
+      for (size_t s = 0; s < index_.shapes.size(); ++s) {
+        const auto& [raw, norm] = index_.shapes[s];
+        may_match[s] = raw.find(needle) != std::string::npos ||
+                       (index_.shape_has_normalized[s] && norm.find(needle) != std::string::npos);
+      }
+    }
     for (size_t i = 0; i < n; ++i) {
+      if (!may_match.empty() && !may_match[index_.shape_of[i]]) continue;
       const std::string& norm = index_.normalized[i];
       if (p.matches(inv_.quantizers[i].name) || (!norm.empty() && p.matches(norm)))
         m.name_bits[i / 64] |= uint64_t{1} << (i % 64);

@@ -1,7 +1,11 @@
+#include "compiler/value.h"
+
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <string>
+
 #include "compiler/json_writer.h"
-#include "compiler/value.h"
 
 using qcfg::Value;
 
@@ -54,4 +58,66 @@ TEST_CASE("repr matches Python") {
   CHECK(Value::string("it's").repr() == "\"it's\"");
   CHECK(Value::null().repr() == "None");
   CHECK(Value::boolean(false).repr() == "False");
+}
+
+// The string writer scans 8 bytes at a time; each byte value, at each offset of words and tails,
+// must be escaped exactly as json.dumps(ensure_ascii=False) does, byte by byte.
+TEST_CASE("json strings: every byte at every position escaped as byte by byte") {
+  const auto reference = [](const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+    }
+    return out + "\"";
+  };
+  size_t checked = 0;
+  for (size_t len : {1u, 7u, 8u, 9u, 16u, 19u}) {
+    for (size_t at = 0; at < len; ++at) {
+      for (int b = 1; b < 256; ++b) {
+        std::string s(len, 'a');
+        s[at] = static_cast<char>(b);
+        if (b % 7 == 0 && len > 1) s[(at + 5) % len] = '"';  // two escapes in one word
+        std::string got;
+        qcfg::append_json_string(got, s);
+        if (got != reference(s)) {
+          FAIL_CHECK("byte " << b << " at " << at << " of " << len << ": " << got);
+        }
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == 60 * 255);
+  std::string got;
+  qcfg::append_json_string(got, std::string("nul\0here", 8));
+  CHECK(got == "\"nul\\u0000here\"");
 }

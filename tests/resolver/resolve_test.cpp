@@ -283,6 +283,48 @@ TEST_CASE("shape matching gives exactly the naive loop's result") {
   CHECK(plan_to_json(fast, bare) == to_json(plan_to_value(fast, bare)));
 }
 
+// Patterns `*L*` that tell digits apart are matched only on names whose shape contains L's
+// shape: digits at L's ends (part of a longer run in the name), inside it, normalized names.
+TEST_CASE("`*L*` patterns with digits: the shape prefilter gives the naive loop's result") {
+  Inventory inv;
+  inv.origin = "gen";
+  for (int layer : {0, 1, 2, 10, 11, 21, 100}) {
+    const std::string p = "model.layers." + std::to_string(layer) + ".";
+    for (const char* m : {"mixer.conv1d", "mixer.conv12d", "mixer.conv1d0", "mlp.up_proj"})
+      for (const char* leaf : {"weight_quantizer", "input_quantizer"})
+        inv.quantizers.push_back(iq(p + m + "." + leaf, "nn.Linear"));
+    for (int e : {0, 1, 3, 13})
+      inv.quantizers.push_back(
+          iq(p + "mlp.experts.gate_up_proj_weight_quantizers." + std::to_string(e)));
+  }
+  const auto entries = entries_from_yaml(R"(quant_cfg:
+  - {quantizer_name: "*", enable: false}
+  - {quantizer_name: "*conv1d*", cfg: {num_bits: 4}}
+  - {quantizer_name: "*layers.1*", cfg: {num_bits: 6}}
+  - {quantizer_name: "*1.mixer*", enable: true}
+  - {quantizer_name: "*0d0.w*", cfg: {num_bits: 8}}
+  - {quantizer_name: "*1*", enable: false}
+  - {quantizer_name: "*2*", enable: true}
+  - {quantizer_name: "*proj_weight_quantizer.1*", cfg: {num_bits: 5}}
+  - {quantizer_name: "*quantizers.1*", enable: false}
+  - {quantizer_name: "*weight_quantizer", enable: true}
+  - {quantizer_name: "*conv9*", enable: false}
+)");
+  ResolveOptions naive;
+  naive.naive_matching = true;
+  const Resolution fast = resolve(inv, entries);
+  const Resolution slow = resolve(inv, entries, naive);
+  CHECK(fast.stats.name_matches < slow.stats.name_matches);
+  CHECK(to_json(plan_to_value(fast)) == to_json(plan_to_value(slow)));
+  PlanOptions v2;
+  v2.version = 2;
+  CHECK(plan_to_json(fast, v2) == plan_to_json(slow, v2));
+  size_t enabled = 0;
+  for (const ResolvedQuantizer& q : fast.quantizers) enabled += q.node.enabled();
+  CHECK(enabled > 0);
+  CHECK(enabled < fast.quantizers.size());
+}
+
 TEST_CASE("plan value and summary") {
   Inventory inv = small_inventory();
   inv.quantizers[3].tensors.push_back({"w", "BF16", {8, 8}, 128, "model.safetensors", -1});

@@ -161,9 +161,9 @@ std::vector<std::string> quantizer_names(const Inventory& inv) {
 }
 
 // An inventory of 4x4 BF16 tensors with these names, as read from one shard.
-static Inventory inventory_of_bf16_weights(std::initializer_list<const char*> names) {
+static Inventory inventory_of_bf16_weights(const std::vector<std::string>& names) {
   std::vector<TensorInfo> tensors;
-  for (const char* n : names) {
+  for (const std::string& n : names) {
     TensorInfo t;
     t.name = n;
     t.dtype = "BF16";
@@ -187,6 +187,53 @@ TEST_CASE("tensor names sort naturally: numbers by value, known modules by rank"
                        "model.embed_tokens", "model.layers.2.alpha", "model.layers.2.zeta",
                        "model.layers.9.self_attn.q_proj", "model.layers.9.mlp.up_proj",
                        "model.layers.10.mlp.gate_proj", "model.layers.10.mlp.up_proj", "lm_head"});
+}
+
+// Names of at most 8 segments sort by packed keys; one longer name sends the whole sort through
+// the sequence comparator. Both must give the same order, prefixes and trailing dots included.
+TEST_CASE("natural order: packed keys and the sequence comparator agree") {
+  std::vector<std::string> names = {"model.layers.10.mlp.experts.3.up_proj.weight",
+                                    "model.layers.10.mlp.experts.12.w.weight",
+                                    "model.layers.2.mlp.experts.3.up_proj.weight",
+                                    "model.layers.2.self_attn.q_proj.weight",
+                                    "model.layers.2.mlp.weight",
+                                    "model.layers.2.mlp.gate.weight",
+                                    "model.layers.2..x.weight",
+                                    "model.layers.2.mlp.experts.weight",
+                                    "lm_head.weight",
+                                    "a.weight",
+                                    "model.norm.weight",
+                                    "model.embed_tokens.weight"};
+  const auto weights_in_order = [](const Inventory& inv) {
+    std::vector<std::string> out;
+    for (const std::string& n : quantizer_names(inv))
+      if (n.size() > 17 && n.compare(n.size() - 17, 17, ".weight_quantizer") == 0)
+        out.push_back(n.substr(0, n.size() - 17));
+    return out;
+  };
+  const std::vector<std::string> packed = weights_in_order(inventory_of_bf16_weights(names));
+  CHECK(packed.front() == "a");
+  CHECK(packed.back() == "lm_head");
+  names.push_back("z.a.b.c.d.e.f.g.weight");  // 9 segments
+  std::vector<std::string> compared = weights_in_order(inventory_of_bf16_weights(names));
+  const auto z = std::find(compared.begin(), compared.end(), "z.a.b.c.d.e.f.g");
+  REQUIRE(z != compared.end());
+  CHECK(z + 1 == compared.end() - 1);  // before lm_head (rank 1000), after the rest
+  compared.erase(z);
+  CHECK(compared == packed);
+}
+
+// Segment ids are taken from the previous name where the two names agree up to a dot: names
+// that agree on bytes across a segment boundary ("m.a.b" / "m.ab") must still be cut apart.
+TEST_CASE("natural order: neighbours agreeing on bytes but not on segments") {
+  const Inventory inv = inventory_of_bf16_weights(
+      {"m.ab.weight", "m.a.weight", "m.a.b.weight", "m.ab.c.weight", "m.a.bc.weight"});
+  std::vector<std::string> weights;
+  for (const std::string& n : quantizer_names(inv))
+    if (n.size() > 17 && n.compare(n.size() - 17, 17, ".weight_quantizer") == 0)
+      weights.push_back(n.substr(0, n.size() - 17));
+  // "b" < "bc" < "weight" (alphabetical, one rank), then "a" < "ab".
+  CHECK(weights == std::vector<std::string>{"m.a.b", "m.a.bc", "m.a", "m.ab.c", "m.ab"});
 }
 
 TEST_CASE("segments without a total order (9 < 10 < 1a < 9) still sort every tensor once") {
@@ -279,4 +326,18 @@ TEST_CASE("JSON inventory: list and object forms, optional fields") {
   CHECK_THROWS_AS(inventory_from_json_text("{\"nope\": 1}", "c.json"), InventoryError);
   CHECK_THROWS_AS(inventory_from_json_text("[{\"parent_class\": \"nn.Linear\"}]", "d.json"),
                   InventoryError);
+}
+
+TEST_CASE("dtype sizes: every safetensors dtype, nothing else") {
+  const std::pair<const char*, int> expected[] = {
+      {"BOOL", 8},    {"U8", 8},   {"I8", 8},   {"F8_E5M2", 8}, {"F8_E4M3", 8},
+      {"F8_E8M0", 8}, {"I16", 16}, {"U16", 16}, {"F16", 16},    {"BF16", 16},
+      {"I32", 32},    {"U32", 32}, {"F32", 32}, {"F64", 64},    {"I64", 64},
+      {"U64", 64},    {"C64", 64}, {"F4", 4},   {"F6_E2M3", 6}, {"F6_E3M2", 6}};
+  for (const auto& [name, bits] : expected) {
+    CAPTURE(name);
+    CHECK(dtype_bits(name) == bits);
+  }
+  for (const char* other : {"", "bf16", "BF1", "BF166", "F8", "F8_E4M3 ", "F6", "C128"})
+    CHECK(dtype_bits(other) == 0);
 }
