@@ -114,47 +114,47 @@ constexpr int kTileThreads = 256;
 constexpr int kTileUnroll = 4;
 
 // vecs: whole vectors (every one of them governed by one amax entry: Reach tensor, chunk or
-// vector); the elements after them go one by one.
-template <class T, class Op, class Index>
+// vector); the elements after them go one by one. Tensors below 2^32 elements only (32-bit
+// indices, the entry by FastDiv32): the 64-bit index divisions, unrolled four times, made ptxas
+// take minutes, and such tensors keep v3's kernel.
+template <class T, class Op>
 __global__ void __launch_bounds__(kTileThreads)
-    tile_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t numel, Index vecs,
-                detail::AmaxSource src, Op op, bool per_tensor) {
+    tile_kernel(const T* __restrict__ x, T* __restrict__ y, uint32_t numel, uint32_t vecs,
+                const float* __restrict__ amax, detail::AmaxIndex32 index, Op op, bool per_tensor) {
   constexpr int kN = detail::VecTraits<T>::kElems;
-  constexpr Index kTile = static_cast<Index>(kTileThreads) * kTileUnroll;
+  constexpr uint32_t kTile = kTileThreads * kTileUnroll;
   typename Op::Params p{};
-  int64_t entry = -1;  // the amax entry p belongs to (-1: none yet)
+  uint32_t entry = 0xffffffffu;  // the amax entry p belongs to (none yet)
   if (per_tensor) {
-    p = op.params(src.amax[0]);
+    p = op.params(amax[0]);
     entry = 0;
   }
-  for (Index base = static_cast<Index>(blockIdx.x) * kTile; base < vecs;
-       base += static_cast<Index>(gridDim.x) * kTile) {
+  for (uint32_t base = blockIdx.x * kTile; base < vecs; base += gridDim.x * kTile) {
     float v[kTileUnroll][kN];
 #pragma unroll
     for (int u = 0; u < kTileUnroll; ++u) {
-      const Index g = base + u * kTileThreads + threadIdx.x;
-      if (g < vecs) detail::load_vec_exact(x + static_cast<int64_t>(g) * kN, v[u]);
+      const uint32_t g = base + u * kTileThreads + threadIdx.x;
+      if (g < vecs) detail::load_vec_exact(x + static_cast<size_t>(g) * kN, v[u]);
     }
 #pragma unroll
     for (int u = 0; u < kTileUnroll; ++u) {
-      const Index g = base + u * kTileThreads + threadIdx.x;
+      const uint32_t g = base + u * kTileThreads + threadIdx.x;
       if (g < vecs) {
         if (!per_tensor) {
-          const int64_t e = src.index(static_cast<int64_t>(g) * kN);
+          const uint32_t e = index(g * kN);
           if (e != entry) {
-            p = op.params(src.amax[e]);
+            p = op.params(amax[e]);
             entry = e;
           }
         }
         op.apply_vec(v[u], p);
-        detail::store_vec(y + static_cast<int64_t>(g) * kN, v[u]);
+        detail::store_vec(y + static_cast<size_t>(g) * kN, v[u]);
       }
     }
   }
-  const int64_t nthreads = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  for (int64_t i = static_cast<int64_t>(vecs) * kN + tid; i < numel; i += nthreads) {
-    detail::store1(y + i, op.apply(detail::load1(x + i), op.params(src.at(i))));
+  const uint32_t nthreads = gridDim.x * blockDim.x;
+  for (uint32_t i = vecs * kN + blockIdx.x * blockDim.x + threadIdx.x; i < numel; i += nthreads) {
+    detail::store1(y + i, op.apply(detail::load1(x + i), op.params(amax[index(i)])));
   }
 }
 
@@ -182,20 +182,17 @@ cudaError_t launch_elementwise(const void* x, void* y, int64_t numel, DType dtyp
     const auto src = detail::AmaxSource::make(amax, indexing, numel);
     const auto* in = static_cast<const T*>(x);
     auto* out = static_cast<T*>(y);
-    if (kernel_variant() >= 4 && vectorized && reach != Reach::element) {
+    if (kernel_variant() >= 4 && vectorized && reach != Reach::element && src.use_narrow) {
       const int64_t vecs = numel / kN;
       const int64_t rest = numel - vecs * kN;
       const int64_t work = (vecs + kTileUnroll - 1) / kTileUnroll;
       const unsigned tgrid = detail::grid_for(work > rest ? work : rest, kTileThreads);
-      const bool per_tensor = reach == Reach::tensor;
-      if (vecs + int64_t{tgrid} * kTileThreads * kTileUnroll < (int64_t{1} << 32)) {
-        tile_kernel<T><<<tgrid, kTileThreads, 0, stream>>>(
-            in, out, numel, static_cast<uint32_t>(vecs), src, op, per_tensor);
-      } else {
-        tile_kernel<T>
-            <<<tgrid, kTileThreads, 0, stream>>>(in, out, numel, vecs, src, op, per_tensor);
+      if (numel + int64_t{tgrid} * kTileThreads * kTileUnroll * kN < (int64_t{1} << 32)) {
+        tile_kernel<T><<<tgrid, kTileThreads, 0, stream>>>(in, out, static_cast<uint32_t>(numel),
+                                                           static_cast<uint32_t>(vecs), amax,
+                                                           src.narrow, op, reach == Reach::tensor);
+        return;
       }
-      return;
     }
     if (chunks + int64_t{grid} * kThreads < (int64_t{1} << 32)) {
       elementwise_kernel<T><<<grid, kThreads, 0, stream>>>(
