@@ -117,8 +117,8 @@ constexpr int kTileUnroll = 4;
 
 // vecs: whole vectors (every one of them governed by one amax entry: Reach tensor, chunk or
 // vector); the elements after them go one by one. Tensors below 2^32 elements only (32-bit
-// indices, the entry by FastDiv32): the 64-bit index divisions, unrolled four times, made ptxas
-// take minutes, and such tensors keep v3's kernel.
+// indices, the entry by FastDiv32; a first version with the 64-bit AmaxIndexing fallback unrolled
+// four times kept ptxas busy for minutes); larger tensors keep v3's kernel.
 template <class T, class Op>
 __global__ void __launch_bounds__(kTileThreads)
     tile_kernel(const T* __restrict__ x, T* __restrict__ y, uint32_t numel, uint32_t vecs,
