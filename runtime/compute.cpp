@@ -184,14 +184,33 @@ struct Context {
 // dtype (half the bytes of fp32 for bf16 / fp16), read with pread into page-locked staging and
 // copied asynchronously on this worker's stream, then widened there: copying pageable mapped
 // memory faulted page by page and serialized every worker on the driver's staging buffer.
-at::Tensor load(const TensorRef& t, const Context& c) {
+// widen = false (a GPU only): the stored dtype is kept on the device (see packs_stored).
+at::Tensor load(const TensorRef& t, const Context& c, bool widen = true) {
   if (!c.device.is_cuda()) return view_tensor(t).to(at::kFloat);
   at::Tensor staged = ops::host_staging(t.shape, scalar_type(t.dtype), c.device);
   {
     const StageTimer timer(c.times, Stage::read);
     Checkpoint::read(t, staged.data_ptr());
   }
-  return staged.to(c.device, staged.scalar_type(), /*non_blocking=*/true).to(at::kFloat);
+  at::Tensor device = staged.to(c.device, staged.scalar_type(), /*non_blocking=*/true);
+  return widen ? device.to(at::kFloat) : device;
+}
+
+// True when the unit's weights can stay in their stored dtype on the GPU: an export to NVFP4 with
+// dynamic blocks of one stage without rotation or scale sweep. Its GPU kernels (max calibration,
+// pack_nvfp4) widen each bf16 / fp16 element exactly as they load it, so they give the bytes of
+// the fp32 copy, and the unit holds 2 bytes per element instead of 4 (6 while widening): for a
+// 8192 x 2048 bf16 weight 34 MB instead of 67 (101 at the widening), per worker, and for a
+// sibling group kept between calibration and packing (gate + up) 67 MB instead of 134.
+bool packs_stored(const PreparedUnit& p, const Context& c) {
+  if (!c.device.is_cuda() || !p.algo) return false;
+  if (resolver::export_algo_info(*p.algo).pack != resolver::PackKind::nvfp4) return false;
+  for (const QuantSlot& slot : p.slots) {
+    if (slot.stages.size() != 1) return false;
+    const QuantFormat& f = slot.stages[0];
+    if (f.kind == FormatKind::nvfp4_static || f.rotate || f.fp8_scale_sweep) return false;
+  }
+  return true;
 }
 
 // Row block `i` of `parts` (rows of each part) of a packed output: 0-d scales are shared, other
@@ -243,8 +262,9 @@ void run_shared(const PreparedUnit& p, const Context& c, UnitResult& r) {
   const std::vector<WorkTensor>& tensors = p.unit->tensors;
   // A single weight is loaded once; a group is read twice (calibration, then quantization) so
   // that only one member is in memory at a time.
-  at::Tensor kept = tensors.size() == 1 ? load(*tensors[0].tensor, c) : at::Tensor();
-  auto input = [&](size_t i) { return kept.defined() ? kept : load(*tensors[i].tensor, c); };
+  const bool widen = !packs_stored(p, c);
+  at::Tensor kept = tensors.size() == 1 ? load(*tensors[0].tensor, c, widen) : at::Tensor();
+  auto input = [&](size_t i) { return kept.defined() ? kept : load(*tensors[i].tensor, c, widen); };
   auto amax = calibrate(slot, tensors.size(), input, tensors[0].tensor->shape, r.amax);
   if (tensors.size() == 1) sweep_if_asked(slot, kept, *tensors[0].tensor, amax, r.amax);
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -262,7 +282,7 @@ void run_shared(const PreparedUnit& p, const Context& c, UnitResult& r) {
 // Fused [E, ...]: expert e calibrated and quantized on its own; per-tensor scales stacked to [E].
 void run_fused(const PreparedUnit& p, const Context& c, UnitResult& r) {
   const TensorRef& t = *p.unit->tensors[0].tensor;
-  const at::Tensor x = load(t, c);
+  const at::Tensor x = load(t, c, !packs_stored(p, c));  // all experts: E x the bf16 bytes
   std::vector<std::vector<at::Tensor>> parts;
   for (int64_t e = 0; e < x.size(0); ++e) {
     const QuantSlot& slot = p.slots[static_cast<size_t>(e)];
@@ -332,7 +352,7 @@ std::vector<UnitResult> compute_group(const std::vector<const PreparedUnit*>& un
   for (size_t i = 0; i < units.size(); ++i) {
     const PreparedUnit& p = *units[i];
     const TensorRef& t = *p.unit->tensors[0].tensor;
-    const at::Tensor x = load(t, c);
+    const at::Tensor x = load(t, c, !packs_stored(p, c));
     if (keep) kept[i] = x;
     amax[i] = calibrate(
         p.slots[0], 1, [&](size_t) { return x; }, t.shape, results[i].amax)[0];
@@ -341,7 +361,7 @@ std::vector<UnitResult> compute_group(const std::vector<const PreparedUnit*>& un
   for (size_t i = 0; i < units.size(); ++i) {
     const PreparedUnit& p = *units[i];
     const QuantFormat& f = p.slots[0].stages[0];
-    const at::Tensor x = keep ? kept[i] : load(*p.unit->tensors[0].tensor, c);
+    const at::Tensor x = keep ? kept[i] : load(*p.unit->tensors[0].tensor, c, !packs_stored(p, c));
     kept[i] = at::Tensor();
     std::vector<StageAmax> stage{amax[i]};
     sweep_if_asked(p.slots[0], x, *p.unit->tensors[0].tensor, stage, results[i].amax, group);

@@ -47,7 +47,10 @@ class PeakMemory:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         self.reserved_start = torch.cuda.memory_reserved()
-        self.start = self.peak = self.used()
+        self.start = self.peak = self.phase_peak = self.used()
+        self.allocated_start = torch.cuda.memory_allocated()
+        self.reserved_max = 0  # the allocator's reserved peak of the phases ended so far
+        self.phases = {}
         self.stop = False
         self.thread = threading.Thread(target=self._poll, daemon=True)
         self.thread.start()
@@ -55,8 +58,26 @@ class PeakMemory:
 
     def _poll(self):
         while not self.stop:
-            self.peak = max(self.peak, self.used())
+            used = self.used()
+            self.peak = max(self.peak, used)
+            self.phase_peak = max(self.phase_peak, used)
             time.sleep(0.005)
+
+    def phase(self, name):
+        """Ends phase `name` (from the start or the last phase): its own NVML peak above the
+        start and the caching allocator's peak of allocated bytes above what was allocated when
+        it began (tensors alive, not cached blocks), in GiB."""
+        torch.cuda.synchronize()
+        now = self.used()
+        self.peak = max(self.peak, now)
+        phase_peak = max(self.phase_peak, now)
+        allocated = torch.cuda.max_memory_allocated() - self.allocated_start
+        self.reserved_max = max(self.reserved_max, torch.cuda.max_memory_reserved())
+        self.phases[name] = {"peak_gib": round((phase_peak - self.start) / 2**30, 3),
+                             "allocated_peak_gib": round(allocated / 2**30, 3)}
+        torch.cuda.reset_peak_memory_stats()
+        self.allocated_start = torch.cuda.memory_allocated()
+        self.phase_peak = now
 
     def __exit__(self, *exc):
         torch.cuda.synchronize()
@@ -64,7 +85,8 @@ class PeakMemory:
         self.thread.join()
         self.peak = max(self.peak, self.used())
         self.gib = (self.peak - self.start) / 2**30
-        self.reserved_gib = (torch.cuda.max_memory_reserved() - self.reserved_start) / 2**30
+        reserved = max(self.reserved_max, torch.cuda.max_memory_reserved())
+        self.reserved_gib = (reserved - self.reserved_start) / 2**30
 
 
 def make_checkpoint(path, layers, hidden, vocab):
@@ -116,10 +138,13 @@ def run_modelopt(path, cfg, loop, out):
     model = load(path)
     with PeakMemory() as mem:
         tq, _ = timed(lambda: mtq.quantize(model, copy.deepcopy(cfg), loop))
+        mem.phase("quantize")
         te, _ = timed(lambda: export_hf_checkpoint(model, export_dir=out))
+        mem.phase("export")
     free(model)
     return {"quantize_s": round(tq, 2), "export_s": round(te, 2), "total_s": round(tq + te, 2),
-            "peak_gib": round(mem.gib, 2), "peak_reserved_gib": round(mem.reserved_gib, 2)}
+            "peak_gib": round(mem.gib, 2), "peak_reserved_gib": round(mem.reserved_gib, 2),
+            "phases": mem.phases}
 
 
 def run_qcfg(path, cfg, loop, out, extra_args=(), jobs=None, in_process=None):
@@ -137,6 +162,7 @@ def run_qcfg(path, cfg, loop, out, extra_args=(), jobs=None, in_process=None):
         return done
     with PeakMemory() as mem:
         tq, _ = timed(lambda: qtq.quantize(model, copy.deepcopy(cfg), loop))
+        mem.phase("quantize")
         qcfg_export.run_runtime = run_and_keep_stderr
         try:
             te, _ = timed(lambda: qtq.export_hf_checkpoint(
@@ -144,13 +170,15 @@ def run_qcfg(path, cfg, loop, out, extra_args=(), jobs=None, in_process=None):
                 jobs=jobs, in_process=in_process))
         finally:
             qcfg_export.run_runtime = real_run
+        mem.phase("export")
     free(model)
     times = [line for text in seen for line in text.splitlines() if "stage seconds" in line]
     return {"quantize_s": round(tq, 2), "export_s": round(te, 2), "total_s": round(tq + te, 2),
             "peak_gib": round(mem.gib, 2), "peak_reserved_gib": round(mem.reserved_gib, 2),
             "jobs": jobs or (qcfg_export.IN_PROCESS_CUDA_JOBS if in_process is not False
                              else "runtime default"),
-            "in_process": in_process is not False, "runtime_stage_times": times[-1:]}
+            "in_process": in_process is not False, "runtime_stage_times": times[-1:],
+            "phases": mem.phases}
 
 
 def hook_overhead(path, cfg, data):
@@ -172,7 +200,12 @@ def hook_overhead(path, cfg, data):
 
     loop(model)
     plain = min(timed(lambda: loop(model))[0] for _ in range(3))
-    hooked = min(timed(lambda: calibration.calibrate(states, model, loop))[0] for _ in range(3))
+    def fresh():  # as quantize calibrates: from no amax
+        for q in states:
+            for s in q.stages:
+                s.amax = None
+        calibration.calibrate(states, model, loop)
+    hooked = min(timed(fresh)[0] for _ in range(3))
     free(model)
     return {"plain_s": round(plain, 4), "calibration_s": round(hooked, 4),
             "ratio": round(hooked / plain, 3)}

@@ -70,14 +70,19 @@ cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* am
   if (x == nullptr || amax_out == nullptr || numel <= 0) return cudaErrorInvalidValue;
   cudaError_t err = cudaMemsetAsync(amax_out, 0, sizeof(float), stream);
   if (err != cudaSuccess) return err;
+  return amax_fold_per_tensor(x, numel, dtype, amax_out, stream);
+}
+
+cudaError_t amax_fold_per_tensor(const void* x, int64_t numel, DType dtype, float* acc,
+                                 cudaStream_t stream) {
+  if (x == nullptr || acc == nullptr || numel <= 0) return cudaErrorInvalidValue;
   return detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     constexpr int kThreads = 256;
     // One atomic per CTA: cap the grid, the kernel grid-strides.
     const unsigned grid = std::min(detail::grid_for((numel + 7) / 8, kThreads), 1024u);
-    amax_tensor_kernel<T><<<grid, kThreads, 0, stream>>>(static_cast<const T*>(x), numel,
-                                                         reinterpret_cast<unsigned*>(amax_out),
-                                                         detail::aligned16(x));
+    amax_tensor_kernel<T><<<grid, kThreads, 0, stream>>>(
+        static_cast<const T*>(x), numel, reinterpret_cast<unsigned*>(acc), detail::aligned16(x));
   });
 }
 

@@ -74,6 +74,10 @@ cudaError_t mx_fake_quant(const void* x, void* y, int64_t rows, int64_t cols, DT
 // amax_out: one device fp32 (overwritten).
 cudaError_t amax_per_tensor(const void* x, int64_t numel, DType dtype, float* amax_out,
                             cudaStream_t stream);
+// acc = max(acc, max |x|) on one device fp32 that already holds a non-negative value (or NaN):
+// the running amax of max calibration folded in the same launch, no memset, no host sync.
+cudaError_t amax_fold_per_tensor(const void* x, int64_t numel, DType dtype, float* acc,
+                                 cudaStream_t stream);
 // amax_out: rows * ceil(cols/16) fp32.
 cudaError_t amax_per_block16(const void* x, int64_t rows, int64_t cols, DType dtype,
                              float* amax_out, cudaStream_t stream);

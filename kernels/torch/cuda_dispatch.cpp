@@ -226,6 +226,14 @@ std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x,
   return out;
 }
 
+bool cuda_fold_amax(const at::Tensor& acc, int64_t index, const at::Tensor& x) {
+  const c10::cuda::CUDAGuard guard(x.device());
+  check_launch(cuda::amax_fold_per_tensor(x.data_ptr(), x.numel(), dtype_of(x),
+                                          acc.data_ptr<float>() + index, stream_of(x)),
+               "fold_amax");
+  return true;
+}
+
 std::shared_ptr<void> cuda_use_pool_stream(int device_index) {
   const auto index = static_cast<c10::DeviceIndex>(device_index);
   return std::make_shared<c10::cuda::CUDAStreamGuard>(c10::cuda::getStreamFromPool(false, index));

@@ -39,6 +39,9 @@ std::optional<at::Tensor> cuda_pack_int4(const at::Tensor& x, int64_t block,
                                          const std::vector<float>& scales);
 std::optional<std::vector<float>> cuda_max_amax(const at::Tensor& x,
                                                 const numerics::Granularity& g);
+// acc[index] = max(acc[index], max |x|) on x's device and current stream, no host sync; x dense
+// (any order of its elements: the reduction reads its storage range), acc contiguous fp32 there.
+bool cuda_fold_amax(const at::Tensor& acc, int64_t index, const at::Tensor& x);
 
 // A stream from LibTorch's pool made current for this thread on the device until the handle is
 // released (on the same thread); nullptr without CUDA. Index -1: the current device.

@@ -27,6 +27,8 @@ std::optional<std::vector<float>> cuda_max_amax(const at::Tensor&, const numeric
   return std::nullopt;
 }
 
+bool cuda_fold_amax(const at::Tensor&, int64_t, const at::Tensor&) { return false; }
+
 std::shared_ptr<void> cuda_use_pool_stream(int) { return nullptr; }
 void cuda_sync_current_stream(int) {}
 

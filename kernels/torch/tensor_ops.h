@@ -36,6 +36,14 @@ at::Tensor rotate_fake_quant(const at::Tensor& x, const numerics::QuantSpec& spe
 // NaN or inf in the result throws std::runtime_error.
 std::vector<float> max_amax(const at::Tensor& x, const numerics::Granularity& g);
 
+// Max calibration of a per-tensor quantizer folded into its running amax where x is:
+// acc[index] = max(acc[index], max |x|), in fp32, NaN propagating (an unsigned max of the bits of
+// |x|, the CUDA kernel's order; exact, so the value torch.max(x.abs()) gives). acc: contiguous 1-D
+// fp32 on x's device, its entries >= +0 or NaN (start at zeros). One CUDA launch, no host sync, no
+// temporary (x need not be contiguous: non-overlapping and dense is read as its storage range). An
+// empty x changes nothing.
+void fold_amax(const at::Tensor& acc, int64_t index, const at::Tensor& x);
+
 // ModelOpt's MSE FP8-scale sweep of a static NVFP4 weight (kernels/cpu/fp8_scale_sweep.h): the
 // per-16-block amax, on the host. Runs on the CPU (a CUDA tensor is copied there). `stored_bytes`:
 // the element size of the weight as the checkpoint stores it (the kernel's summation order).

@@ -146,6 +146,12 @@ std::string format_label(const std::string& attributes) {
   return checked("format_label", [&] { return format_of(attributes).label(); });
 }
 
+// acc[index] = max(acc[index], max|x|) on x's device (tensor_ops.h, fold_amax): one call per
+// observed tensor during calibration (python/qcfg/torch/calibration.py, Observers).
+void observe_amax_(const at::Tensor& acc, int64_t index, const at::Tensor& x) {
+  checked("observe_amax_", [&] { ops::fold_amax(acc, index, x); });
+}
+
 // ---- per format ----
 
 at::Tensor amax(const at::Tensor& x, c10::optional<int64_t> axis, int64_t block) {
@@ -251,6 +257,7 @@ TORCH_LIBRARY(qcfg, m) {
   m.def("needs_calibration(str attributes) -> bool", &needs_calibration);
   m.def("calibrates_per_tensor(str attributes) -> bool", &calibrates_per_tensor);
   m.def("format_label(str attributes) -> str", &format_label);
+  m.def("observe_amax_(Tensor(a!) acc, int index, Tensor x) -> ()", &observe_amax_);
   m.def("amax(Tensor x, int? axis=None, int block=0) -> Tensor", &amax);
   m.def("fake_quant_fp8(Tensor x, Tensor amax, int? axis=None, int block=0) -> Tensor",
         &fake_quant_fp8);

@@ -116,6 +116,38 @@ class OpsTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "unknown MX element"):
             ops.fake_quant_mx(torch.randn(4, 32), "e9m9", 32)
 
+    def test_observe_amax_folds_max_abs_into_its_slot(self):
+        # what calibration's Observers call per observed tensor: acc[i] = max(acc[i], max|x|)
+        ops = qtq.ops()
+        g = torch.Generator().manual_seed(8)
+        acc = torch.zeros(3)
+        seen = torch.zeros(())
+        for dtype in (torch.float32, torch.float16, torch.bfloat16):
+            for shape in ((4, 8, 64), (3, 5), (7,)):
+                x = (torch.randn(shape, generator=g) * 3).to(dtype)
+                ops.observe_amax_(acc, 1, x)
+                seen = torch.maximum(seen, x.abs().max().float())
+                self.assertEqual(acc[1].view(torch.int32), seen.view(torch.int32))
+        y = -torch.arange(24.0).reshape(2, 3, 4) * 10  # all negative: max|x| is -min x
+        ops.observe_amax_(acc, 2, y.transpose(0, 2))  # a permuted view
+        ops.observe_amax_(acc, 2, y[:, ::2])  # a strided one
+        self.assertEqual(acc.tolist()[0], 0.0)
+        self.assertEqual(acc[2].item(), 230.0)
+        ops.observe_amax_(acc, 0, torch.zeros(0, 4))  # nothing observed
+        self.assertEqual(acc[0].item(), 0.0)
+        ops.observe_amax_(acc, 0, torch.tensor([1.0, float("inf")]))
+        self.assertEqual(acc[0].item(), float("inf"))
+        ops.observe_amax_(acc, 0, torch.tensor([float("nan"), 2.0], dtype=torch.bfloat16))
+        self.assertTrue(acc[0].isnan())
+        ops.observe_amax_(acc, 0, torch.tensor([5.0]))  # NaN stays
+        self.assertTrue(acc[0].isnan())
+        with self.assertRaisesRegex(ValueError, "outside the accumulator"):
+            ops.observe_amax_(acc, 3, torch.ones(2))
+        with self.assertRaisesRegex(ValueError, "contiguous 1-D float32"):
+            ops.observe_amax_(torch.zeros(3, dtype=torch.float64), 0, torch.ones(2))
+        with self.assertRaisesRegex(ValueError, "dtype Long is not supported"):
+            ops.observe_amax_(acc, 0, torch.ones(2, dtype=torch.long))
+
     def test_packing(self):
         ops = qtq.ops()
         w = torch.randn(16, 64, generator=torch.Generator().manual_seed(4))
@@ -173,6 +205,18 @@ class CalibrationTest(unittest.TestCase):
             self.assertEqual(amax[module + ".input_quantizer"].item(), ref[module].item())
         w = qtq.weight_amax(model)["up_proj.weight_quantizer"]
         self.assertEqual(w.item(), model.up_proj.weight.abs().max().float().item())
+
+    def test_empty_batches_are_not_observations(self):
+        # an empty tensor (an expert that got no token) adds nothing; alone it calibrates nothing
+        model, data = models.seeded(models.MLP), mlp_data()
+        ref = reference_max(model, data, {"up_proj": "in", "down_proj": "in"})
+        empty = [torch.zeros(0, 8, 64, dtype=torch.bfloat16)]
+        qtq.quantize(model, FP8, forward_loop_of(empty + data + empty))
+        amax = qtq.activation_amax(model)
+        for module in ("up_proj", "down_proj"):
+            self.assertEqual(amax[module + ".input_quantizer"].item(), ref[module].item())
+        with self.assertRaisesRegex(QcfgError, "saw no tensor in the forward loop"):
+            qtq.quantize(models.seeded(models.MLP), FP8, forward_loop_of(empty))
 
     def test_kv_amax_is_what_the_attention_kernel_sees(self):
         model, data = models.seeded(models.TinyModel), models.batches()

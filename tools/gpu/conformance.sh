@@ -9,7 +9,7 @@ out=${OUT:-/tmp/conformance-out}
 mkdir -p "$out"
 TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-meson setup /tmp/bg -Dtorch_dir="$TORCH" -Dtests=enabled >/tmp/setup.log 2>&1 || { tail -30 /tmp/setup.log; exit 1; }
+meson setup /tmp/bg -Dtorch_dir="$TORCH" -Dgpu_archs=90 -Dtests=enabled >/tmp/setup.log 2>&1 || { tail -30 /tmp/setup.log; exit 1; }
 ninja -C /tmp/bg -j16 tools/qcfg/qcfg tools/qcfg/qcfg-runtime tests/kernels/gpu/gpu_kernels_test \
   tests/kernels/torch/test_tensor_ops tests/runtime/test_runtime tests/runtime/libqcfg_io_fault.so 2>&1 | grep -E "error|FAILED" -A5 | head -60
 echo "== gpu_kernels_test"; /tmp/bg/tests/kernels/gpu/gpu_kernels_test 2>&1 | tail -3

@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=${QCFG_SRC:-$here/../..}
 TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
 if [[ ! -x /tmp/bg/tools/qcfg/qcfg ]]; then
-  meson setup /tmp/bg "$src" -Dtorch_dir="$TORCH" -Dtests=enabled >/tmp/setup.log 2>&1 || { tail -30 /tmp/setup.log; exit 1; }
+  meson setup /tmp/bg "$src" -Dtorch_dir="$TORCH" -Dgpu_archs=90 -Dtests=enabled >/tmp/setup.log 2>&1 || { tail -30 /tmp/setup.log; exit 1; }
 fi
 ninja -C /tmp/bg -j16 tools/qcfg/qcfg tools/qcfg/qcfg-runtime ${EXTRA_TARGETS:-} 2>&1 | grep -E "error|FAILED" -A5 | head -40
 q=/tmp/bg/tools/qcfg/qcfg

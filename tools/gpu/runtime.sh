@@ -13,7 +13,7 @@ jobs=("$@")
 TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 if [[ ! -f /tmp/bg/build.ninja ]]; then
-  meson setup /tmp/bg -Dtorch_dir="$TORCH" -Dtests=enabled >/tmp/setup.log 2>&1 || { tail -30 /tmp/setup.log; exit 1; }
+  meson setup /tmp/bg -Dtorch_dir="$TORCH" -Dgpu_archs=90 -Dtests=enabled >/tmp/setup.log 2>&1 || { tail -30 /tmp/setup.log; exit 1; }
 fi
 ninja -C /tmp/bg -j16 tools/qcfg/qcfg tools/qcfg/qcfg-runtime tests/runtime/test_runtime bench/runtime/bench_runtime 2>&1 |
   grep -E "error|FAILED" -A5 | head -60

@@ -9,7 +9,6 @@ plain `nn.Module` attention calls `scaled_dot_product_attention(q, k, v)` (torch
 or one its own Python module binds), swapped the same way for the duration of its forward.
 """
 
-import contextlib
 import inspect
 
 import torch.nn.functional as F
@@ -24,11 +23,10 @@ def _config_of(module):
     return config
 
 
-def _hf_interface(module, kwargs):
+def _hf_interface(module, kwargs, pymod):
     """(owner, attribute or mapping key, is_mapping) of the function to swap, or None; the
     choice ModelOpt's _QuantAttention.forward makes (eager when the implementation is unset or
-    eager, or sdpa asked for attention weights)."""
-    pymod = inspect.getmodule(type(module))
+    eager, or sdpa asked for attention weights). pymod: the module's Python module."""
     if pymod is None or getattr(pymod, "ALL_ATTENTION_FUNCTIONS", None) is None:
         return None
     config = _config_of(module)
@@ -42,26 +40,43 @@ def _hf_interface(module, kwargs):
     return pymod.ALL_ATTENTION_FUNCTIONS, impl, True
 
 
-@contextlib.contextmanager
-def _swapped(owner, key, is_mapping, wrapper_of):
-    original = owner[key] if is_mapping else getattr(owner, key)
-    replacement = wrapper_of(original)
-    if is_mapping:
-        owner[key] = replacement
-    else:
-        setattr(owner, key, replacement)
-    try:
-        yield
-    finally:
-        if is_mapping:
-            owner[key] = original
-        else:
-            setattr(owner, key, original)
+class _Swap:
+    """Context manager: each (owner, key, is_mapping) holds wrapper_of(what it held) inside it,
+    put back on exit (in reverse order). A plain class, not contextlib's generators: it runs on
+    every forward of an attention module while the taps are on."""
+
+    __slots__ = ("targets", "wrapper_of", "saved")
+
+    def __init__(self, targets, wrapper_of):
+        self.targets, self.wrapper_of, self.saved = targets, wrapper_of, []
+
+    def __enter__(self):
+        for owner, key, is_mapping in self.targets:
+            original = owner[key] if is_mapping else getattr(owner, key)
+            self.saved.append((owner, key, is_mapping, original))
+            if is_mapping:
+                owner[key] = self.wrapper_of(original)
+            else:
+                setattr(owner, key, self.wrapper_of(original))
+        return self
+
+    def __exit__(self, *exc):
+        while self.saved:
+            owner, key, is_mapping, original = self.saved.pop()
+            if is_mapping:
+                owner[key] = original
+            else:
+                setattr(owner, key, original)
+        return False
 
 
-def attention_tap(module, tap, kwargs=None):
-    """A context manager: inside it, `module`'s attention kernel sees tap(q, k, v)."""
-    hf = _hf_interface(module, kwargs or {})
+def attention_tap(module, tap, kwargs=None, pymod=None, sdpa_owners=None):
+    """A context manager: inside it, `module`'s attention kernel sees tap(q, k, v). pymod and
+    sdpa_owners: inspect.getmodule(type(module)) and _sdpa_owners(module), when the caller has
+    them (install looks them up once)."""
+    if pymod is None:
+        pymod = inspect.getmodule(type(module))
+    hf = _hf_interface(module, kwargs or {}, pymod)
     if hf is not None:
         def wrap(original):
             def hf_attention(mod, query, key, value, *args, **kwargs):
@@ -69,18 +84,18 @@ def attention_tap(module, tap, kwargs=None):
                     query, key, value = tap(query, key, value)
                 return original(mod, query, key, value, *args, **kwargs)
             return hf_attention
-        return _swapped(*hf, wrap)
+        return _Swap([hf], wrap)
 
     def wrap_sdpa(original):
         def sdpa(query, key, value, *args, **kwargs):
             query, key, value = tap(query, key, value)
             return original(query, key, value, *args, **kwargs)
         return sdpa
-    owners = _sdpa_owners(module)
+    owners = _sdpa_owners(module) if sdpa_owners is None else sdpa_owners
     if not owners:
         raise ValueError(f"{type(module).__name__}: no attention kernel to observe (neither a "
                          "transformers attention interface nor scaled_dot_product_attention)")
-    return _all_swapped([(o, "scaled_dot_product_attention", False) for o in owners], wrap_sdpa)
+    return _Swap([(o, "scaled_dot_product_attention", False) for o in owners], wrap_sdpa)
 
 
 def _sdpa_owners(module):
@@ -92,14 +107,6 @@ def _sdpa_owners(module):
     if pymod is not None and callable(getattr(pymod, "scaled_dot_product_attention", None)):
         owners.append(pymod)
     return owners
-
-
-@contextlib.contextmanager
-def _all_swapped(targets, wrapper_of):
-    with contextlib.ExitStack() as stack:
-        for owner, key, is_mapping in targets:
-            stack.enter_context(_swapped(owner, key, is_mapping, wrapper_of))
-        yield
 
 
 class _OpenTaps:
@@ -116,9 +123,11 @@ class _OpenTaps:
 def install(module, tap):
     """Hooks that hold attention_tap(module, tap) open during each forward; returns removables."""
     taps = _OpenTaps()
+    pymod = inspect.getmodule(type(module))  # both fixed while the hooks are on
+    owners = _sdpa_owners(module)
 
     def pre(mod, args, kwargs=None):
-        cm = attention_tap(module, tap, kwargs)
+        cm = attention_tap(module, tap, kwargs, pymod, owners)
         cm.__enter__()
         taps.open.append(cm)
 

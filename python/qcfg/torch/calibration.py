@@ -20,6 +20,7 @@ import contextlib
 import torch
 import torch.nn.functional as F
 
+from qcfg._native import load_ops
 from qcfg.torch import attention
 
 
@@ -289,24 +290,26 @@ def observe(q, x):
 
 
 class Observers:
-    """Max calibration in the forward loop with little work per call (docs/python.md,
-    "Calibration overhead"). A quantizer whose calibrating stages are all per tensor gets:
-      * torch.aminmax(x): one reduction on x's device giving min and max (no abs() temporary,
-        no host sync; linalg.vector_norm(x, inf) is the same value but ten times slower on the
-        CPU), max|x| = max(max x, -min x) taken only when the values are folded;
-      * the pair shared with the quantizers that see the very same tensor next (q/k/v_proj and
-        gate/up_proj inputs: the same object at the same version, so the same values);
-      * the values kept in lists and reduced every FOLD calls and at flush(), instead of a
-        torch.maximum per call.
-    A max (and a negation, and widening to fp32) is exact whatever the order or grouping, so the
-    amax are the bits QuantizerState.observe gives. Other layouts go through
+    """Max calibration in the forward loop with one op per observed tensor (docs/python.md,
+    "Calibration overhead"). A quantizer whose calibrating stages are all per tensor gets a slot
+    in one fp32 accumulator per device, and each tensor it sees is one call of
+    torch.ops.qcfg.observe_amax_(acc, slot, x): acc[slot] = max(acc[slot], max|x|) in place, one
+    reduction on x's device (on a GPU one kernel launch that folds into the slot, no temporary,
+    no host sync; on the CPU one pass over x's storage). Nothing else runs per call: no list, no periodic
+    folding, and flush() reads the accumulator once. All per-tensor stages of one quantizer see
+    the same tensors, so they share the slot. A max is exact in any order, so the amax are the
+    bits QuantizerState.observe gives (max|x| in fp32). Other layouts go through
     QuantizerState.observe (torch.ops.qcfg.calibrate)."""
 
-    FOLD = 64
-
     def __init__(self):
-        self.pending = []  # (stage, lows, highs): per call min x and max x
-        self.last = None  # (tensor, its _version, (min, max))
+        self.slots = []  # per slot: the stages it calibrates
+        self.accs = {}  # device -> (fp32 accumulator, per-slot flags: observed there)
+
+    def _acc(self, device):
+        acc = (torch.zeros(len(self.slots), dtype=torch.float32, device=device),
+               [False] * len(self.slots))
+        self.accs[device] = acc
+        return acc
 
     def bind(self, q):
         stages = [s for s in q.stages if s.enabled and s.needs_calibration]
@@ -317,42 +320,38 @@ class Observers:
                 q.observe(x)
                 return x
             return slow
-        lists = []
-        for s in stages:
-            lists.append(([], []))
-            self.pending.append((s,) + lists[-1])
-        fold, aminmax = self.FOLD, torch.aminmax
+        slot = len(self.slots)
+        self.slots.append(stages)
+        accs, new_acc = self.accs, self._acc
+        observe = load_ops().observe_amax_.default  # the overload itself: one Python frame less
 
         def per_tensor(x):
-            last = self.last
-            if last is not None and last[0] is x and last[1] == x._version:
-                low, high = last[2]
-            else:
-                low, high = aminmax(x.detach())
-                self.last = (x, x._version, (low, high))
-            for lows, highs in lists:
-                lows.append(low)
-                highs.append(high)
-                if len(highs) >= fold:
-                    lows[:] = [torch.stack(lows).amin()]
-                    highs[:] = [torch.stack(highs).amax()]
+            if x.numel():  # an empty tensor is not an observation (no amax from it alone)
+                acc = accs.get(x.device)
+                if acc is None:
+                    acc = new_acc(x.device)
+                observe(acc[0], slot, x)  # calibrate() runs the loop under no_grad
+                acc[1][slot] = True
             return x
         return per_tensor
 
     def flush(self):
         """Each stage's amax: the max of what it had and max|x| over what the loop collected,
-        in fp32 (a new tensor: no two stages share one)."""
-        self.last = None
-        for s, lows, highs in self.pending:
-            if not highs:
-                continue
-            high = torch.stack(highs).amax().float()
-            values = [high, -torch.stack(lows).amin().float()]
-            if s.amax is not None:
-                values.append(s.amax.reshape(()).to(high.device, torch.float32))
-            s.amax = torch.stack(values).amax()
-            lows.clear()
-            highs.clear()
+        in fp32, 0-d on the device. The first stage of a slot takes the accumulator's view of
+        its entry (distinct entries: an in-place max on one changes no other stage's), further
+        stages of the slot a copy."""
+        accs = list(self.accs.values())
+        self.accs.clear()  # the bound functions hold this dict: a later call starts afresh
+        for acc, seen in accs:
+            values = acc.unbind(0)  # one op for every slot of the device
+            for slot, stages in enumerate(self.slots):
+                if not seen[slot]:
+                    continue
+                for i, s in enumerate(stages):
+                    v = values[slot] if i == 0 else values[slot].clone()
+                    if s.amax is not None:
+                        v = torch.maximum(v, s.amax.reshape(()).to(v.device, torch.float32))
+                    s.amax = v
 
 
 def fake_quantize(q, x):

@@ -48,12 +48,18 @@ class QuantizerState:
     def observe(self, x):
         """Max calibration of one tensor the quantizer sees (elementwise max with earlier ones)."""
         x = x.detach()
+        if x.numel() == 0:  # nothing to observe (e.g. an expert that got no token)
+            return
         for s in self.stages:
             if not (s.enabled and s.needs_calibration):
                 continue
             if s.per_tensor:
-                # max|x| in one reduction, without abs()'s temporary (exact: no arithmetic)
-                a = torch.linalg.vector_norm(x, float("inf"), dtype=torch.float32)
+                # max|x| in one reduction into an fp32 scalar on x's device (exact: no
+                # arithmetic), with no temporary: linalg.vector_norm(x, inf, dtype=float32)
+                # may widen x to fp32 first (a 64 MiB copy of a 8192 x 2048 bf16 weight)
+                a = torch.zeros(1, dtype=torch.float32, device=x.device)
+                load_ops().observe_amax_(a, 0, x)
+                a = a.reshape(())
             else:
                 a = load_ops().calibrate(x, s.attributes_json)
             if s.amax is None:

@@ -292,5 +292,29 @@ TEST_CASE("GPU max calibration == CPU reference, randomized") {
   });
 }
 
+TEST_CASE("GPU fold_amax == CPU, bit for bit, randomized") {
+  // Calibration's per-observation op (torch.ops.qcfg.observe_amax_): the device's running amax
+  // after two tensors (the second a permuted view, read as its storage range), NaN / inf included.
+  if (skip_without_gpu()) return;
+  over_chunks([](const at::Tensor& x, const at::Tensor& xg, bool) {
+    at::Tensor acc = at::zeros({3}, at::kFloat), accg = acc.to(at::kCUDA);
+    fold_amax(acc, 1, x);
+    fold_amax(accg, 1, xg);
+    const at::Tensor y = (x * 0.5).to(x.scalar_type()), yg = y.to(at::kCUDA);
+    const int64_t last = y.dim() - 1;
+    fold_amax(acc, 1, y.transpose(0, last));
+    fold_amax(accg, 1, yg.transpose(0, last));
+    fold_amax(acc, 2, y);
+    fold_amax(accg, 2, yg);
+    // bit for bit, except that a NaN's payload may differ (fp16 widening on the host and on the
+    // device need not keep the same one): NaN only where the CPU has NaN
+    const at::Tensor got = accg.cpu();
+    const bool equal = at::equal(got.isnan(), acc.isnan()) &&
+                       at::equal(got.masked_fill(got.isnan(), 0).view(at::kInt),
+                                 acc.masked_fill(acc.isnan(), 0).view(at::kInt));
+    return Results{{"fold_amax", x.numel(), equal, describe(x)}};
+  });
+}
+
 }  // namespace
 }  // namespace qcfg::tensor_ops

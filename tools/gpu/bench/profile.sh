@@ -14,7 +14,7 @@ mkdir -p "$OUT"
 t0=$(date +%s)
 TORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
 if [[ ! -f /tmp/bg/build.ninja ]]; then
-  meson setup /tmp/bg -Dtorch_dir="$TORCH" -Dtests=enabled >/tmp/setup.log 2>&1 ||
+  meson setup /tmp/bg -Dtorch_dir="$TORCH" -Dgpu_archs=90 -Dtests=enabled >/tmp/setup.log 2>&1 ||
     { tail -30 /tmp/setup.log; exit 1; }
 fi
 ninja -C /tmp/bg -j16 bench/kernels/bench_kernels 2>&1 | grep -E "error|FAILED" -A5 | head -60

