@@ -3,7 +3,9 @@
 // op: ms, GB/s of bytes moved, that rate as a fraction of a device-to-device copy measured in the
 // same run, and the time of a plain-PyTorch implementation of the same op (torch_baselines.h), also
 // in the same run. Usage: bench_kernels [--sizes 8192,16384] [--shape 8x2048x5120]... [--extended]
-// [--iters N] [--json FILE] (--json: the figures for bench/kernels/modelopt_column.py).
+// [--iters N] [--json FILE] [--variant 3|4] (--json: the figures for
+// bench/kernels/modelopt_column.py; --variant: the launch-layout generation, kernels.h
+// kernel_variant, so that one GPU session times v3 and v4 of the same build).
 #include <ATen/ATen.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime.h>
@@ -283,15 +285,21 @@ int main(int argc, char** argv) {
       timer.iters = std::atoi(argv[++i]);
     } else if (has_value && std::strcmp(argv[i], "--json") == 0) {
       json = argv[++i];
+    } else if (has_value && std::strcmp(argv[i], "--variant") == 0) {
+      if (!qcfg::cuda::set_kernel_variant(std::atoi(argv[++i]))) {
+        std::fprintf(stderr, "bench_kernels: --variant takes 3 or 4, not %s\n", argv[i]);
+        return 2;
+      }
     } else if (has_value && std::strcmp(argv[i], "--sizes") == 0) {
       for (const int64_t n : qcfg::bench::parse_list(argv[++i], ',')) cases.push_back({{n, n}});
     } else if (has_value && std::strcmp(argv[i], "--shape") == 0) {  // e.g. 8x2048x5120
       cases.push_back({qcfg::bench::parse_list(argv[++i], 'x')});
     } else {
-      std::fprintf(stderr,
-                   "usage: bench_kernels [--sizes 8192,16384] [--shape AxB[xC]]... [--extended] "
-                   "[--iters N] [--json FILE]\n  unknown or incomplete argument: %s\n",
-                   argv[i]);
+      std::fprintf(
+          stderr,
+          "usage: bench_kernels [--sizes 8192,16384] [--shape AxB[xC]]... [--extended] "
+          "[--iters N] [--json FILE] [--variant 3|4]\n  unknown or incomplete argument: %s\n",
+          argv[i]);
       return 2;
     }
   }
@@ -309,7 +317,7 @@ int main(int argc, char** argv) {
   }
   cudaDeviceProp prop{};
   cudaGetDeviceProperties(&prop, 0);
-  std::printf("device: %s\n", prop.name);
+  std::printf("device: %s\nkernel layouts: v%d\n", prop.name, qcfg::cuda::kernel_variant());
   std::vector<std::pair<Case, std::vector<qcfg::bench::Result>>> all;
   for (const Case& c : cases) all.emplace_back(c, qcfg::bench::run_case(c, timer));
   if (json != nullptr) qcfg::bench::write_json(json, prop.name, all);

@@ -8,6 +8,17 @@
 
 namespace qcfg::numerics {
 
+// ---------------------------------------------------------------- block maxima
+// |x|'s bits, or 0 for a NaN: the unsigned max of these over a block (from 0), read back as a
+// float, is the NaN-skipping block max fmax_nan_skip(... fmax_nan_skip(0, |x0|) ..., |xn|), since
+// for non-NaN magnitudes the bit order is the value order. The v4 block kernels merge the lanes'
+// shares of a block this way with warp shuffles (tests/kernels/exhaustive_test.cpp checks it on
+// every fp32 x against two accumulators).
+QCFG_HD uint32_t nan_skipping_magnitude_bits(float x) {
+  const uint32_t b = float_bits(x) & 0x7fffffffu;
+  return b > 0x7f800000u ? 0u : b;
+}
+
 // ---------------------------------------------------------------- integers (spec §1.6, §2)
 struct IntRange {
   float min_bound;

@@ -201,9 +201,10 @@ struct AmaxSource {
     const bool narrow = AmaxIndex32::fits(ix, numel);
     return {amax, ix, narrow ? AmaxIndex32::make(ix) : AmaxIndex32{}, narrow};
   }
-  __device__ __forceinline__ float at(int64_t i) const {
-    return amax[use_narrow ? narrow(static_cast<uint32_t>(i)) : wide.index(i)];
+  __device__ __forceinline__ int64_t index(int64_t i) const {
+    return use_narrow ? static_cast<int64_t>(narrow(static_cast<uint32_t>(i))) : wide.index(i);
   }
+  __device__ __forceinline__ float at(int64_t i) const { return amax[index(i)]; }
 };
 
 // True when every aligned group of n consecutive elements maps to one amax entry.

@@ -17,6 +17,15 @@ using numerics::TinyAmaxRule;
 
 enum class DType : uint8_t { f32, f16, bf16 };
 
+// Which generation of the fake-quant launch layouts runs (issue 14): 4 (the default: MX / NVFP4
+// with several lanes per block and warp-shuffle maxima, INT / FP8 in coalesced tiles with the
+// scale parameters cached per amax entry) or 3 (the v3 layouts, kept so that one GPU session can
+// time both: bench_kernels --variant 3, or QCFG_KERNELS_VARIANT=3 in the environment). Both give
+// identical bits (the same shared per-element and per-block functions; tests/kernels/gpu runs
+// both). set_kernel_variant accepts 3 or 4 and returns false for anything else.
+int kernel_variant();
+bool set_kernel_variant(int variant);
+
 // Which amax entry governs element i of a contiguous tensor (mirrors numerics::AmaxLayout for
 // per tensor, per axis, and 1-D blocks along the last dim).
 struct AmaxIndexing {

@@ -26,6 +26,21 @@ uint64_t count_over_magnitudes(Fn&& bad) {
   return n;
 }
 
+// Both signs: the v4 block kernels' lane max (scalar_ops.h) against fmax_nan_skip, from the
+// block max's start 0 and from a running max of 1 (the bit order is the value order).
+TEST_CASE("exhaustive: nan_skipping_magnitude_bits == fmax_nan_skip") {
+  uint64_t bad = 0;
+  for (uint32_t b = 0;; ++b) {
+    const float x = bits_float(b);
+    const uint32_t m = nan_skipping_magnitude_bits(x);
+    bad += float_bits(fmax_nan_skip(0.0f, abs_f(x))) != m ? 1 : 0;
+    const uint32_t one = float_bits(1.0f);
+    bad += float_bits(fmax_nan_skip(1.0f, abs_f(x))) != (m > one ? m : one) ? 1 : 0;
+    if (b == 0xffffffffu) break;
+  }
+  CHECK(bad == 0);
+}
+
 TEST_CASE("exhaustive: e2m1_round_magnitude == grid rounding") {
   CHECK(count_over_magnitudes([](uint32_t b) {
           const float a = bits_float(b);
@@ -36,7 +51,8 @@ TEST_CASE("exhaustive: e2m1_round_magnitude == grid rounding") {
 TEST_CASE("exhaustive: e2m1_index_rne == grid code") {
   CHECK(count_over_magnitudes([](uint32_t b) {
           const float a = bits_float(b);
-          return e2m1_index_rne(a) != e2m1_index_rne_grid(a);
+          return e2m1_index_rne(a) != e2m1_index_rne_grid(a) ||
+                 e2m1_index_rne_via_value(a) != e2m1_index_rne_grid(a);
         }) == 0);
 }
 

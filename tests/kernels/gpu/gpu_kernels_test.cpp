@@ -96,7 +96,22 @@ std::vector<float> cpu_ref(const std::vector<T>& x, Op op) {
   return widen(to_storage<T>(y));
 }
 
-const int64_t kShapes[][2] = {{1, 16}, {3, 48}, {7, 160}, {5, 33}, {64, 256}, {2, 1000}};
+// {37, 2048}: several v4 tiles (1024 vectors each) and a partial last one, a tile crossing rows;
+// {3, 16400}: rows that are no multiple of 32 elements (MX 32 takes the general path).
+const int64_t kShapes[][2] = {{1, 16},   {3, 48},   {7, 160},   {5, 33},
+                              {64, 256}, {2, 1000}, {37, 2048}, {3, 16400}};
+
+// Runs body once per launch-layout generation (kernels.h: kernel_variant), v3 and v4, which must
+// give the same bits.
+template <class Body>
+void for_each_variant(Body body) {
+  for (int variant : {3, 4}) {
+    CAPTURE(variant);
+    REQUIRE(cuda::set_kernel_variant(variant));
+    body();
+  }
+  REQUIRE(cuda::set_kernel_variant(4));
+}
 
 template <class T>
 void run_elementwise() {
@@ -123,6 +138,32 @@ void run_elementwise() {
                                                             numerics::PerAxis{0}, amax_rows);
                                  }));
     }
+    // Per tensor (the v4 tile kernel's per-thread parameters), FP8 and INT8.
+    const std::vector<float> amax_tensor{amax_rows[0]};
+    DeviceBuffer<float> dat(amax_tensor);
+    const auto tensor = cuda::AmaxIndexing::per_tensor();
+    CUDA_OK(cuda::fp8_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), dat.ptr, tensor, nullptr));
+    numerics::test::check_bits(
+        widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
+          numerics::fp8_fake_quant(in, out, {rows, cols}, numerics::PerTensor{}, amax_tensor);
+        }));
+    CUDA_OK(cuda::int_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), dat.ptr, tensor, {}, nullptr));
+    numerics::test::check_bits(
+        widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
+          numerics::int_fake_quant(in, out, {rows, cols}, {8}, numerics::PerTensor{}, amax_tensor);
+        }));
+    // INT4 blocks of 128 (the benchmark's case; blocks narrower than a v4 tile's stride).
+    const auto amax_b128 = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))),
+                                              {rows, cols}, numerics::PerBlock{128});
+    DeviceBuffer<float> db128(amax_b128);
+    cuda::IntQuantParams p4b;
+    p4b.num_bits = 4;
+    CUDA_OK(cuda::int_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), db128.ptr,
+                                 cuda::AmaxIndexing::per_block(cols, 128), p4b, nullptr));
+    numerics::test::check_bits(
+        widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
+          numerics::int_fake_quant(in, out, {rows, cols}, {4}, numerics::PerBlock{128}, amax_b128);
+        }));
     // INT4 blocks of 16 along cols (partial last block).
     const auto amax_blocks = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))),
                                                 {rows, cols}, numerics::PerBlock{16});
@@ -152,9 +193,10 @@ void run_blocks() {
                                    numerics::nvfp4_dynamic_fake_quant(in, out, {rows, cols}, g);
                                  }));
     }
-    for (auto e : {numerics::MxElement::e2m1, numerics::MxElement::e3m2, numerics::MxElement::e2m3,
-                   numerics::MxElement::e1m2, numerics::MxElement::e0m3, numerics::MxElement::e3m0, numerics::MxElement::e4m3, numerics::MxElement::e5m2,
-                   numerics::MxElement::int8}) {
+    for (auto e :
+         {numerics::MxElement::e2m1, numerics::MxElement::e3m2, numerics::MxElement::e2m3,
+          numerics::MxElement::e1m2, numerics::MxElement::e0m3, numerics::MxElement::e3m0,
+          numerics::MxElement::e4m3, numerics::MxElement::e5m2, numerics::MxElement::int8}) {
       for (int block : {8, 16, 32}) {
         CUDA_OK(cuda::mx_fake_quant(dx.ptr, dy.ptr, rows, cols, dtype_of<T>(), e, block, nullptr));
         numerics::test::check_bits(widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
@@ -214,9 +256,11 @@ void run_hadamard() {
 }
 
 TEST_CASE_TEMPLATE("CUDA INT / FP8 fake quant == CPU", T, float, Half, BFloat16) {
-  run_elementwise<T>();
+  for_each_variant([] { run_elementwise<T>(); });
 }
-TEST_CASE_TEMPLATE("CUDA NVFP4 / MX / amax == CPU", T, float, Half, BFloat16) { run_blocks<T>(); }
+TEST_CASE_TEMPLATE("CUDA NVFP4 / MX / amax == CPU", T, float, Half, BFloat16) {
+  for_each_variant([] { run_blocks<T>(); });
+}
 TEST_CASE_TEMPLATE("CUDA Hadamard and fused rotate == CPU", T, float, Half, BFloat16) {
   run_hadamard<T>();
 }
