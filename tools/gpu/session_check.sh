@@ -21,7 +21,7 @@ export GPU_TARGETS="tests/kernels/gpu/gpu_kernels_test tests/kernels/torch/test_
   bench/kernels/bench_kernels"
 source tools/gpu/python/setup.sh
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
-git log -1 --format='commit %H %s' 2>/dev/null | tee -a "$OUT/gpu.txt"
+echo "commit ${COMMIT:-unknown}" | tee -a "$OUT/gpu.txt"
 limit=${STEP_S:-120}
 step() {  # name, log file, command...
   local name=$1 log=$2 start=$(date +%s)

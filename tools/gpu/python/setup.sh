@@ -21,7 +21,7 @@ if [[ ! -f $GPU_BUILD/build.ninja ]]; then
   meson setup "$GPU_BUILD" -Dtorch_dir="$TORCH" -Dgpu_archs=90 -Dtests=${GPU_TESTS:-disabled} \
     -Dpython=enabled >/tmp/bp-setup.log 2>&1 || { tail -30 /tmp/bp-setup.log; exit 1; }
 fi
-ninja -C "$GPU_BUILD" -j16 tools/qcfg/qcfg tools/qcfg/qcfg-runtime python/libqcfg_torch_ops.so \
+ninja -C "$GPU_BUILD" -j16 -k 0 tools/qcfg/qcfg tools/qcfg/qcfg-runtime python/libqcfg_torch_ops.so \
   ${GPU_TARGETS:-} 2>&1 | grep -E "error|FAILED" -A5 | head -60
 echo "build $(( $(date +%s) - t0 ))s"
 export PYTHONPATH=$PWD/python${PYTHONPATH:+:$PYTHONPATH}
