@@ -4,7 +4,7 @@
 # and both executables), then each step under its own time limit, its log in $OUT:
 #   kernels      gpu_kernels_test (every layout generation) -> kernels_test.txt; the GPU cases of
 #                test_tensor_ops (the LibTorch binding, fold_amax) -> tensor_ops_test.txt;
-#                bench_kernels (BENCH_ARGS, default bf16 8192 and 16384) -> bench.txt, bench.json;
+#                bench_kernels (BENCH_ARGS, default bf16 8192 and 16384) -> bench.txt (bench.json with BENCH_JSON=1);
 #                BENCH_V3=1 also times the v3 layouts in the same run -> bench_v3.txt
 #   hooks        bench/python/calib_overhead.py --model llama and stack on the GPU, and llama at 8
 #                tokens per batch (dispatch-bound), with op counts -> hooks.txt
@@ -39,8 +39,10 @@ for s in ${STEPS:-kernels hooks ptq conformance}; do
       step gpu_kernels_test kernels_test.txt "$GPU_BUILD/tests/kernels/gpu/gpu_kernels_test" || rc=1
       step test_tensor_ops tensor_ops_test.txt "$GPU_BUILD/tests/kernels/torch/test_tensor_ops" \
         '--test-case=GPU*' || rc=1
+      # bench.json (for bench/kernels/modelopt_column.py) only with BENCH_JSON=1: the device
+      # tool brings back 8 files at most.
       step bench_kernels bench.txt "$GPU_BUILD/bench/kernels/bench_kernels" \
-        ${BENCH_ARGS:---sizes 8192,16384} --json "$OUT/bench.json" || rc=1
+        ${BENCH_ARGS:---sizes 8192,16384} ${BENCH_JSON:+--json "$OUT/bench.json"} || rc=1
       if [[ ${BENCH_V3:-0} == 1 ]]; then
         step bench_kernels_v3 bench_v3.txt "$GPU_BUILD/bench/kernels/bench_kernels" --variant 3 \
           ${BENCH_ARGS:---sizes 8192,16384} || rc=1
