@@ -9,8 +9,9 @@
 //    holds a NaN, which is the only case that recomputes it. The per-element arithmetic is the
 //    straight-line form of the reference's formula (scalar_ops.h: e2m1_qdq_plain,
 //    mx_qdq_fast): no data-dependent branch, the element format a template argument.
-//  * v4 (kernel_variant() >= 4, the default) runs full blocks in lane_block_kernel instead: a
-//    16-byte vector per lane, kBlock / kN lanes per block, the block max by warp shuffles.
+//  * v4 (kernel_variant() >= 4, the default) runs full MX blocks in lane_block_kernel instead: a
+//    16-byte vector per lane, kBlock / kN lanes per block, the block max by warp shuffles
+//    (NVFP4 keeps the v3 layout, which measured faster: Nvfp4FullOp::kLaneLayout).
 //  * Anything else (partial last block, unaligned rows): one block per iteration, row and column
 //    from a division (32-bit when the block count fits), scalar loads where a row is unaligned.
 #include "kernels/cuda/device_common.cuh"
@@ -101,6 +102,10 @@ __device__ __forceinline__ float full_block_max(uint32_t max_bits, const float (
 
 // NVFP4 dynamic on a full block; gs (the global scale) is computed once per thread.
 struct Nvfp4FullOp {
+  // v3's whole-block threads: on the H200 the lane layout ran NVFP4 at 0.81x copy against v3's
+  // 0.90x (bf16 16384^2, both in one run, docs/benchmarks.md "v4 measured"): its two lanes per
+  // block each derive the block scale, which costs more than the scattered loads it saves.
+  static constexpr bool kLaneLayout = false;
   const float* global_amax;
   __device__ float setup() const { return nvfp4_global_scale(*global_amax); }
   template <int kBlock>
@@ -125,6 +130,7 @@ struct Nvfp4FullOp {
 // MX on a full block with the element format fixed at compile time.
 template <MxElement kElement>
 struct MxFullOp {
+  static constexpr bool kLaneLayout = true;  // v4: 0.70x -> 0.82x copy on the H200
   __device__ int setup() const { return 0; }
   template <int kBlock>
   __device__ void operator()(float (&v)[kBlock], uint32_t max_bits, int state) const {
@@ -294,18 +300,21 @@ cudaError_t launch_block(const void* x, void* y, int64_t rows, int64_t cols, DTy
                             (cols * static_cast<int64_t>(sizeof(T))) % 16 == 0;
     const int64_t blocks = rows * ((cols + kBlock - 1) / kBlock);
     constexpr int kN = detail::VecTraits<T>::kElems;
-    if (vectorized && cols % kBlock == 0 && kBlock % kN == 0 && kernel_variant() >= 4) {
-      const int64_t vecs = rows * cols / kN;
-      const unsigned grid = detail::grid_for((vecs + kLaneUnroll - 1) / kLaneUnroll, kLaneThreads);
-      const int64_t span = vecs + int64_t{grid} * kLaneThreads * kLaneUnroll;
-      if (span < (int64_t{1} << 32)) {
-        lane_block_kernel<T, kBlock><<<grid, kLaneThreads, 0, stream>>>(
-            static_cast<const T*>(x), static_cast<T*>(y), static_cast<uint32_t>(vecs), full_op);
-      } else {
-        lane_block_kernel<T, kBlock><<<grid, kLaneThreads, 0, stream>>>(
-            static_cast<const T*>(x), static_cast<T*>(y), vecs, full_op);
+    if constexpr (FullOp::kLaneLayout) {  // not instantiated for NVFP4 (ptxas time)
+      if (vectorized && cols % kBlock == 0 && kBlock % kN == 0 && kernel_variant() >= 4) {
+        const int64_t vecs = rows * cols / kN;
+        const unsigned grid =
+            detail::grid_for((vecs + kLaneUnroll - 1) / kLaneUnroll, kLaneThreads);
+        const int64_t span = vecs + int64_t{grid} * kLaneThreads * kLaneUnroll;
+        if (span < (int64_t{1} << 32)) {
+          lane_block_kernel<T, kBlock><<<grid, kLaneThreads, 0, stream>>>(
+              static_cast<const T*>(x), static_cast<T*>(y), static_cast<uint32_t>(vecs), full_op);
+        } else {
+          lane_block_kernel<T, kBlock><<<grid, kLaneThreads, 0, stream>>>(
+              static_cast<const T*>(x), static_cast<T*>(y), vecs, full_op);
+        }
+        return;
       }
-      return;
     }
     if (vectorized && cols % kBlock == 0 && kBlock % kN == 0) {
       constexpr int kThreads = 256;

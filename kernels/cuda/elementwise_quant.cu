@@ -7,8 +7,8 @@
 // below 2^32 elements. Per element: INT divides by the scale through its prepared reciprocal and
 // one FMA correction (int_dequant, proven equal to the IEEE division), FP8 converts pairs with
 // one hardware instruction each way (fp8_qdq2), stores convert pairs (detail::store_vec).
-// v4 (kernel_variant() >= 4, the default) runs aligned tensors whose vectors each have one amax
-// entry in tile_kernel instead (below: coalesced tiles, parameters cached per entry).
+// v4 (kernel_variant() >= 4, the default) runs aligned per-channel tensors whose vectors each have
+// one amax entry in tile_kernel instead (below: coalesced tiles, parameters cached per entry).
 #include "kernels/cuda/device_common.cuh"
 
 namespace qcfg::cuda {
@@ -184,7 +184,11 @@ cudaError_t launch_elementwise(const void* x, void* y, int64_t numel, DType dtyp
     const auto src = detail::AmaxSource::make(amax, indexing, numel);
     const auto* in = static_cast<const T*>(x);
     auto* out = static_cast<T*>(y);
-    if (kernel_variant() >= 4 && vectorized && reach != Reach::element && src.use_narrow) {
+    // The tile layout only for per-channel amax: per tensor and per block (INT4 blocks of 128)
+    // the v3 layout measured faster on the H200 (FP8 per tensor 0.96x vs 0.94x copy, INT4 0.67x
+    // vs 0.64x; per channel: FP8 0.82x -> 0.89x, INT8 0.73x -> 0.83x; docs/benchmarks.md).
+    if (kernel_variant() >= 4 && indexing.kind == AmaxIndexing::Kind::axis && vectorized &&
+        reach != Reach::element && src.use_narrow) {
       const int64_t vecs = numel / kN;
       const int64_t rest = numel - vecs * kN;
       const int64_t work = (vecs + kTileUnroll - 1) / kTileUnroll;
