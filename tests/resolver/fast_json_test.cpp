@@ -3,6 +3,8 @@
 // input to the reference (which then reads it or reports it, located).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "checkpoint/safetensors_fast.h"
 #include "compiler/json_writer.h"
 #include "resolver/inventory_fast.h"
@@ -141,4 +143,40 @@ TEST_CASE("fast shard index reader: names grouped by shard in name order") {
     CAPTURE(doubtful);
     CHECK_FALSE(shard_map_fast(doubtful).has_value());
   }
+}
+
+// A large index in no order (the two-thread sort and the merge), its names alternating between
+// shards as real ones do: grouped as a std::map built here directly says; a name repeated far
+// apart (one in each half before the merge) still sends it to the reference.
+TEST_CASE("fast shard index reader: a large unsorted index") {
+  std::vector<std::pair<std::string, std::string>> pairs;  // tensor, shard
+  for (int layer = 0; layer < 61; ++layer)
+    for (int e = 0; e < 100; ++e)
+      pairs.emplace_back("model.layers." + std::to_string(layer) + ".mlp.experts." +
+                             std::to_string(e) + ".up_proj.weight",
+                         "model-" + std::to_string((layer * 7 + e) % 13) + ".safetensors");
+  // A fixed scramble: every 7919th pair in turn (7919 is prime to the count).
+  std::vector<std::pair<std::string, std::string>> scrambled;
+  for (size_t k = 0; k < pairs.size(); ++k) scrambled.push_back(pairs[(k * 7919) % pairs.size()]);
+  const auto index_text = [](const std::vector<std::pair<std::string, std::string>>& ps) {
+    std::string text = R"({"metadata": {"total_size": 1}, "weight_map": {)";
+    for (size_t k = 0; k < ps.size(); ++k)
+      text += (k ? ", \"" : "\"") + ps[k].first + "\": \"" + ps[k].second + "\"";
+    return text + "}}";
+  };
+  ShardMap expected;
+  for (const auto& [tensor, shard] : pairs) expected[shard].push_back(tensor);
+  for (auto& [shard, names] : expected) std::sort(names.begin(), names.end());
+  const auto fast = shard_map_fast(index_text(scrambled));
+  REQUIRE(fast.has_value());
+  CHECK(fast->size() == 13);
+  CHECK(*fast == expected);
+  // Repeated, in another shard: the first pair's name again at the end.
+  std::vector<std::pair<std::string, std::string>> repeated = scrambled;
+  repeated.emplace_back(scrambled.front().first, "other.safetensors");
+  CHECK_FALSE(shard_map_fast(index_text(repeated)).has_value());
+  // A shard outside the directory met late still sends it to the reference.
+  std::vector<std::pair<std::string, std::string>> outside = scrambled;
+  outside.back().second = "../x.safetensors";
+  CHECK_FALSE(shard_map_fast(index_text(outside)).has_value());
 }

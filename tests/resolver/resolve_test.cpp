@@ -2,8 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "compiler/json_writer.h"
 #include "resolver/attributes.h"
+#include "resolver/names.h"
 #include "resolver/plan.h"
 #include "tests/resolver/helpers.h"
 
@@ -281,6 +284,51 @@ TEST_CASE("shape matching gives exactly the naive loop's result") {
   PlanOptions bare;
   bare.provenance = false;
   CHECK(plan_to_json(fast, bare) == to_json(plan_to_value(fast, bare)));
+}
+
+// A large inventory: shape ids in order of first occurrence over the whole inventory, shapes first
+// met late (and normalized names there) included; matching gives the naive loop's plan. (Written
+// for a two-thread numbering that was not kept; it holds any numbering to the one-loop order.)
+TEST_CASE("name shapes of a large inventory: numbered as one loop numbers them") {
+  Inventory inv;
+  inv.origin = "gen";
+  // A shape met only at the start, first: a numbering that restarts midway would differ.
+  inv.quantizers.push_back(iq("model.embed_tokens.input_quantizer", "nn.Embedding"));
+  for (int layer = 0; layer < 40; ++layer) {
+    const std::string p = "model.layers." + std::to_string(layer) + ".";
+    for (int e = 0; e < 64; ++e)
+      for (const char* leaf : {"weight_quantizer", "input_quantizer"})
+        inv.quantizers.push_back(
+            iq(p + "mlp.experts." + std::to_string(e) + ".up_proj." + leaf, "nn.Linear"));
+    if (layer >= 30) {  // only in the second half
+      inv.quantizers.push_back(iq(p + "late_" + std::to_string(layer % 2) + ".input_quantizer"));
+      inv.quantizers.push_back(iq(p + "mlp.experts.down_proj_weight_quantizers.7"));
+    }
+  }
+  REQUIRE(inv.quantizers.size() > 4096);
+  std::vector<uint32_t> expected;
+  std::vector<std::string> keys;
+  for (const InventoryQuantizer& q : inv.quantizers) {
+    std::string norm = normalize_fused_experts_name(q.name);
+    if (norm == q.name) norm.clear();
+    const std::string key = name_shape(q.name) + '\0' + name_shape(norm);
+    const auto at = std::find(keys.begin(), keys.end(), key);
+    expected.push_back(static_cast<uint32_t>(at - keys.begin()));
+    if (at == keys.end()) keys.push_back(key);
+  }
+  const auto entries = entries_from_yaml(R"(quant_cfg:
+  - {quantizer_name: "*", enable: false}
+  - {quantizer_name: "*weight_quantizer", cfg: {num_bits: 4}}
+  - {quantizer_name: "*late_1*", cfg: {num_bits: 8}}
+  - {quantizer_name: "*layers.3?.*", enable: true}
+)");
+  const Resolution r = resolve(inv, entries);
+  CHECK(r.stats.shapes == keys.size());
+  CHECK(keys.size() == 5);
+  CHECK(r.shape_of == expected);
+  ResolveOptions naive;
+  naive.naive_matching = true;
+  CHECK(to_json(plan_to_value(r)) == to_json(plan_to_value(resolve(inv, entries, naive))));
 }
 
 // Patterns `*L*` that tell digits apart are matched only on names whose shape contains L's

@@ -236,6 +236,37 @@ TEST_CASE("natural order: neighbours agreeing on bytes but not on segments") {
   CHECK(weights == std::vector<std::string>{"m.a.b", "m.a.bc", "m.a", "m.ab.c", "m.ab"});
 }
 
+// Many tensors: the order is known by construction, and segments first met late (`zz_L`,
+// `solo_L`, given last) get their places as well (the packed-key sort and the segment ids reused
+// from the previous name must not depend on the order segments are first seen). The expected list is in natural order; the input is scrambled.
+TEST_CASE("natural order of many tensors, segments first met late") {
+  std::vector<std::string> expected, late;
+  for (int layer = 0; layer < 12; ++layer) {
+    const std::string p = "model.layers." + std::to_string(layer) + ".";
+    for (int e = 0; e < 150; ++e)
+      for (const char* proj : {"gate_proj", "up_proj", "down_proj"})  // by rank
+        expected.push_back(p + "mlp.experts." + std::to_string(e) + "." + proj);
+    late.push_back(p + "solo_" + std::to_string(layer));
+    late.push_back(p + "zz_" + std::to_string(layer));
+    expected.push_back(late[late.size() - 2]);
+    expected.push_back(late.back());
+  }
+  std::vector<std::string> names;
+  const size_t n = expected.size() - late.size();
+  for (size_t k = 0; k < expected.size(); ++k) {  // experts scrambled, the late ones at the end
+    const std::string& name = expected[(k * 7919) % expected.size()];
+    if (name.find("experts") != std::string::npos) names.push_back(name + ".weight");
+  }
+  REQUIRE(names.size() == n);
+  for (auto it = late.rbegin(); it != late.rend(); ++it) names.push_back(*it + ".weight");
+  REQUIRE(names.size() > 4096);
+  std::vector<std::string> weights;
+  for (const std::string& q : quantizer_names(inventory_of_bf16_weights(names)))
+    if (q.size() > 17 && q.compare(q.size() - 17, 17, ".weight_quantizer") == 0)
+      weights.push_back(q.substr(0, q.size() - 17));
+  CHECK(weights == expected);
+}
+
 TEST_CASE("segments without a total order (9 < 10 < 1a < 9) still sort every tensor once") {
   const Inventory inv =
       inventory_of_bf16_weights({"m.1a.weight", "m.10.weight", "m.9.weight", "m.2.weight"});
