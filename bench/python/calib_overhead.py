@@ -237,7 +237,8 @@ def same_bits(a, b):
 
 def count_ops(model, states, loop, data):
     """Dispatcher calls (aten:: and qcfg:: ops, nested ones included, as torch.profiler records
-    them) of one forward pass over the first batch: plain, then under calibration."""
+    them) of one forward pass over the first batch: plain, then under calibration (the forward
+    alone: what the loop repeats per batch, without the hooks' set-up and the fold at the end)."""
     from collections import Counter
 
     from torch.profiler import ProfilerActivity, profile
@@ -255,7 +256,9 @@ def count_ops(model, states, loop, data):
     for q in states:
         for s in q.stages:
             s.amax = None
-    hooked = ops_of(lambda: calibration.calibrate(states, model, one))
+    counted = []
+    calibration.calibrate(states, model, lambda m: counted.append(ops_of(lambda: one(m))))
+    hooked = counted[0]
     extra = hooked - plain
     print(f"  ops per forward (one batch): plain {sum(plain.values())}, calibration "
           f"{sum(hooked.values())} (+{sum(extra.values())}: "

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import unittest
 import warnings
+import weakref
 
 import torch
 
@@ -217,6 +218,58 @@ class CalibrationTest(unittest.TestCase):
             self.assertEqual(amax[module + ".input_quantizer"].item(), ref[module].item())
         with self.assertRaisesRegex(QcfgError, "saw no tensor in the forward loop"):
             qtq.quantize(models.seeded(models.MLP), FP8, forward_loop_of(empty))
+
+    def test_one_op_per_distinct_observed_tensor(self):
+        # q/k/v_proj read one tensor, so do gate/up: one observe_amax_ for it, the same amax
+        model, data = models.seeded(models.TinyModel), models.batches()
+        targets = {f"layers.{i}.{m}": "in" for i in range(2)
+                   for m in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                             "self_attn.o_proj", "mlp.up_proj", "mlp.down_proj")}
+        ref = reference_max(model, data, targets)
+        with torch.autograd.profiler.profile() as prof:
+            qtq.quantize(model, FP8, forward_loop_of(data))
+        ops = sum(e.name == "qcfg::observe_amax_" for e in prof.function_events)
+        amax = qtq.activation_amax(model)
+        for name, v in ref.items():
+            self.assertEqual(amax[name + ".input_quantizer"].view(torch.int32).item(),
+                             v.view(torch.int32).item(), name)
+        # per layer and batch: the attention input, o_proj's, up_proj's, down_proj's, the key
+        # and the value (8 quantizers observe, 6 distinct tensors); then one fold per quantizer,
+        # and one op per weight quantizer (its weight)
+        weights = len(qtq.weight_amax(model))
+        self.assertEqual(ops, 2 * 3 * 6 + len(amax) + weights, (sorted(amax), weights))
+
+    def test_an_input_changed_in_place_is_observed_again(self):
+        model, data = models.seeded(models.SharedInput), mlp_data()
+        ref = reference_max(model, data, {"a": "in", "b": "in", "c": "in"})
+        self.assertNotEqual(ref["a"].item(), ref["b"].item())
+        for loop in (forward_loop_of(data), self.inference_mode_loop(data)):
+            qtq.quantize(model, FP8, loop)
+            amax = qtq.activation_amax(model)
+            for m in "abc":
+                self.assertEqual(amax[m + ".input_quantizer"].item(), ref[m].item(), m)
+            model = models.seeded(models.SharedInput)
+
+    def test_calibration_keeps_no_activation_alive(self):
+        # down_proj's input must be freed when the model drops it, not at the next observation
+        model, data = models.seeded(models.MLP), mlp_data()
+        refs, alive = [], []
+        model.down_proj.register_forward_pre_hook(lambda m, a: refs.append(weakref.ref(a[0])))
+
+        def loop(m):
+            for b in data:
+                m(b)
+                alive.append(refs[-1]() is not None)
+        qtq.quantize(model, FP8, loop)
+        self.assertEqual(alive, [False] * len(data))
+
+    @staticmethod
+    def inference_mode_loop(data):
+        def loop(model):  # inference tensors have no version counter: nothing is shared
+            with torch.inference_mode():
+                for b in data:
+                    model(b)
+        return loop
 
     def test_kv_amax_is_what_the_attention_kernel_sees(self):
         model, data = models.seeded(models.TinyModel), models.batches()
