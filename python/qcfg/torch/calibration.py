@@ -300,7 +300,8 @@ def _version_of(x):
 
 class _Log:
     """One fp32 entry per distinct observed tensor, in chunks of `size` entries per device:
-    observe_amax_ folds max|x| into a zeroed entry, so the entry holds max|x| itself."""
+    observe_amax_ folds max|x| into a zeroed entry, so the entry holds max|x| itself. Entry 0 of
+    each chunk is never handed out."""
 
     size = 1 << 14
 
@@ -315,11 +316,30 @@ class _Log:
         """(chunk tensor, entry, global id) of a fresh entry on `device`."""
         c = self.cursor.get(device)
         if c is None or c[1] == self.size:
-            c = (len(self.chunks), 0)
+            c = (len(self.chunks), 1)  # entry 0 stays zero: flush() pads with it
             self.chunks.append((device, torch.zeros(self.size, dtype=torch.float32,
                                                     device=device)))
         self.cursor[device] = (c[0], c[1] + 1)
         return self.chunks[c[0]][1], c[1], c[0] * self.size + c[1]
+
+
+def _segment_max(values, segments, device, width=16):
+    """values[segments[r]].max() for each row r, as one 1-D tensor, in a few ops: each round
+    gathers rows of at most `width` entries (padded with entry 0, which must hold 0) and takes
+    their max, until every segment is one entry. values: int32 (fp32 bits of non-negative values
+    or NaN, which order as integers as observe_amax_ orders them: NaN above inf)."""
+    while True:
+        if all(len(seg) == 1 for seg in segments):
+            return values[torch.tensor([seg[0] for seg in segments]).to(device)]
+        rows, next_segments = [[0] * width], []  # row 0: the zero entry of the next round
+        for seg in segments:
+            first = len(rows)
+            for k in range(0, len(seg), width):
+                part = seg[k:k + width]
+                rows.append(part + [0] * (width - len(part)))
+            next_segments.append(list(range(first, len(rows))))
+        values = values[torch.tensor(rows).to(device)].amax(dim=1)
+        segments = next_segments
 
 
 class Observers:
@@ -332,7 +352,8 @@ class Observers:
     or gate/up_proj reading one input), only records that entry for its slot, with no op at all
     (a tensor written through an alias the version counter does not see, such as `.data`, between
     two such reads would be missed; ModelOpt's own quantizers read it at each call).
-    flush() folds each slot's entries into its amax with one scatter per chunk. A max is exact in
+    flush() takes each slot's max over its entries with a gather and a max per round (16
+    entries a row, a few rounds per chunk). A max is exact in
     any order and an entry holds the exact max|x| of its tensor, so the amax are the bits
     QuantizerState.observe gives (max|x| in fp32; as integers, the fp32 bits of non-negative
     values and NaN order as the op orders them). Other layouts go through QuantizerState.observe
@@ -384,38 +405,29 @@ class Observers:
         the slot a copy."""
         self.last[0] = None
         chunks, size = self.log.chunks, self.log.size
-        per_chunk = [([], []) for _ in chunks]  # chunk -> (slot of each run, entries)
+        per_chunk = [{} for _ in chunks]  # chunk -> {slot: its entries there}
         for slot, ids in enumerate(self.entries):
             for gid in ids:
-                runs, entries = per_chunk[gid // size]
-                if not runs or runs[-1][0] != slot:
-                    runs.append([slot, 0])
-                runs[-1][1] += 1
-                entries.append(gid % size)
-        observe = load_ops().observe_amax_
-        results = {}  # device -> fp32 per slot, and which slots saw anything there
-        for (device, chunk), (runs, entries) in zip(chunks, per_chunk):
-            if not runs:
+                per_chunk[gid // size].setdefault(slot, []).append(gid % size)
+        results = {}  # device -> (int32 fp32 bits per slot, which slots saw anything there)
+        for (device, chunk), by_slot in zip(chunks, per_chunk):
+            if not by_slot:
                 continue
-            acc, seen = results.get(device) or results.setdefault(
-                device, (torch.zeros(len(self.slots), dtype=torch.float32, device=device),
-                         [False] * len(self.slots)))
-            # One gather, then each slot's run folded by the op that filled the entries (an
-            # entry is max|x| >= 0 or NaN: folding it again gives the same bits).
-            values = chunk.index_select(0, torch.tensor(entries, dtype=torch.int64).to(device))
-            start = 0
-            for slot, n in runs:
-                observe(acc, slot, values.narrow(0, start, n))
-                start += n
-                seen[slot] = True
+            segments = [by_slot.get(r, [0]) for r in range(len(self.slots))]
+            bits = _segment_max(chunk.view(torch.int32), segments, device)
+            held = results.get(device)
+            if held is None:
+                results[device] = (bits, set(by_slot))
+            else:
+                results[device] = (torch.maximum(held[0], bits), held[1] | set(by_slot))
         # The bound functions hold the log and the lists: a later loop starts afresh.
         self.log.reset()
         for ids in self.entries:
             ids.clear()
-        for acc, seen in results.values():
-            values = acc.unbind(0)  # one op for every slot of the device
+        for bits, seen in results.values():
+            values = bits.view(torch.float32).unbind(0)  # one op for every slot of the device
             for slot, stages in enumerate(self.slots):
-                if not seen[slot]:
+                if slot not in seen:
                     continue
                 for i, s in enumerate(stages):
                     v = values[slot] if i == 0 else values[slot].clone()
