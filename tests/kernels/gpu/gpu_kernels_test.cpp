@@ -101,16 +101,16 @@ std::vector<float> cpu_ref(const std::vector<T>& x, Op op) {
 const int64_t kShapes[][2] = {{1, 16},   {3, 48},   {7, 160},   {5, 33},
                               {64, 256}, {2, 1000}, {37, 2048}, {3, 16400}};
 
-// Runs body once per launch-layout generation (kernels.h: kernel_variant), v3 and v4, which must
-// give the same bits.
+// Runs body once per launch-layout generation (kernels.h: kernel_variant), v3, v4 and v5, which
+// must give the same bits.
 template <class Body>
 void for_each_variant(Body body) {
-  for (int variant : {3, 4}) {
+  for (int variant : {3, 4, 5}) {
     CAPTURE(variant);
     REQUIRE(cuda::set_kernel_variant(variant));
     body();
   }
-  REQUIRE(cuda::set_kernel_variant(4));
+  REQUIRE(cuda::set_kernel_variant(5));
 }
 
 template <class T>
@@ -176,6 +176,52 @@ void run_elementwise() {
         widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
           numerics::int_fake_quant(in, out, {rows, cols}, {4}, numerics::PerBlock{16}, amax_blocks);
         }));
+  }
+}
+
+// v5's segment layout (segment_quant.cu) on a tensor large enough for strips of several steps per
+// warp (more than 8448 warps' worth of segments), with rows of 19 1024-element segments, so that
+// strips cross rows and a thread's cached parameters must change inside its strip: INT8 and FP8
+// per channel, INT4 blocks of 128 signed (min / max clamp) and unsigned (compare-and-select).
+template <class T>
+void run_segments() {
+  std::mt19937 rng(14);
+  const int64_t rows = 520, cols = 19456, n = rows * cols;
+  const auto x = to_storage<T>(random_input(rng, n, true));
+  DeviceBuffer<T> dx(x), dy(n);
+  const auto amax_rows = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))),
+                                            {rows, cols}, numerics::PerAxis{0});
+  DeviceBuffer<float> damax(amax_rows);
+  const auto axis = cuda::AmaxIndexing::per_axis(cols, rows);
+  cuda::IntQuantParams p8;
+  CUDA_OK(cuda::int_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), damax.ptr, axis, p8, nullptr));
+  numerics::test::check_bits(
+      widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
+        numerics::int_fake_quant(in, out, {rows, cols}, {8}, numerics::PerAxis{0}, amax_rows);
+      }));
+  CUDA_OK(cuda::fp8_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), damax.ptr, axis, nullptr));
+  numerics::test::check_bits(
+      widen(dy.download()), cpu_ref(x, [&](auto& in, auto& out) {
+        numerics::fp8_fake_quant(in, out, {rows, cols}, numerics::PerAxis{0}, amax_rows);
+      }));
+  const auto amax_b128 = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))),
+                                            {rows, cols}, numerics::PerBlock{128});
+  DeviceBuffer<float> db128(amax_b128);
+  // Unsigned formats reject negative inputs (the CPU reference throws): non-negative ones there.
+  const auto x_pos = to_storage<T>(random_input(rng, n, true, true));
+  for (bool is_unsigned : {false, true}) {
+    CAPTURE(is_unsigned);
+    const auto& xs = is_unsigned ? x_pos : x;
+    DeviceBuffer<T> dxs(xs);
+    cuda::IntQuantParams p4;
+    p4.num_bits = 4;
+    p4.is_unsigned = is_unsigned;
+    CUDA_OK(cuda::int_fake_quant(dxs.ptr, dy.ptr, n, dtype_of<T>(), db128.ptr,
+                                 cuda::AmaxIndexing::per_block(cols, 128), p4, nullptr));
+    numerics::test::check_bits(widen(dy.download()), cpu_ref(xs, [&](auto& in, auto& out) {
+                                 numerics::int_fake_quant(in, out, {rows, cols}, {4, is_unsigned},
+                                                          numerics::PerBlock{128}, amax_b128);
+                               }));
   }
 }
 
@@ -257,6 +303,9 @@ void run_hadamard() {
 
 TEST_CASE_TEMPLATE("CUDA INT / FP8 fake quant == CPU", T, float, Half, BFloat16) {
   for_each_variant([] { run_elementwise<T>(); });
+}
+TEST_CASE_TEMPLATE("CUDA INT / FP8 fake quant, long strips == CPU", T, float, Half, BFloat16) {
+  for_each_variant([] { run_segments<T>(); });
 }
 TEST_CASE_TEMPLATE("CUDA NVFP4 / MX / amax == CPU", T, float, Half, BFloat16) {
   for_each_variant([] { run_blocks<T>(); });
