@@ -152,6 +152,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: as is)")
     ap.add_argument("--count-ops", action="store_true",
                     help="also count the dispatcher's ops of one forward, plain and calibrating")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also time one observation's parts on a batch-shaped tensor")
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "process" else time.perf_counter
@@ -226,7 +228,58 @@ def main():
         print(f"  differs: {name}: calibration {a.tolist()} per-call path {b.tolist()}")
     if args.count_ops:
         count_ops(model, states, loop, data)
+    if args.breakdown:
+        breakdown(data[0], args.device)
     return 0 if not differ else 1
+
+
+def breakdown(x, device, n=2000):
+    """µs per call, best of 3: issued back to back without a sync (host cost; the GPU queue
+    absorbs the kernels while it is not full), and with one sync at the end (whichever of host
+    and GPU is slower). The observer's call (a fresh tensor each time: the entry path; the same
+    tensor again: the shared path), the bare op, and one plain aten op of the forward's kind."""
+    from qcfg._native import load_ops
+    from qcfg.torch.calibration import Observers
+
+    class Stage:
+        enabled = needs_calibration = per_tensor = True
+        amax = None
+
+    class Q:
+        stages = [Stage()]
+
+    obs = Observers()
+    f, g = obs.bind(Q()), obs.bind(Q())
+    acc = torch.zeros(16, device=device)
+    op = load_ops().observe_amax_
+    xs = [x.clone() for _ in range(2)]
+
+    def entry_path():
+        for i in range(n):
+            f(xs[i & 1])
+
+    def shared_path():
+        y = xs[0]
+        f(y)
+        for _ in range(n):
+            g(y)
+
+    cases = {"observer, new tensor": entry_path, "observer, same tensor": shared_path,
+             "observe_amax_ op": lambda: [op(acc, 1, x) for _ in range(n)],
+             "aten add (reference)": lambda: [torch.add(x, 1) for _ in range(n)]}
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    for name, fn in cases.items():
+        issue = total = float("inf")
+        for _ in range(3):
+            sync()
+            t0 = time.perf_counter()
+            fn()
+            t1 = time.perf_counter()
+            sync()
+            t2 = time.perf_counter()
+            issue, total = min(issue, t1 - t0), min(total, t2 - t0)
+        print(f"  {name}: {issue / n * 1e6:.2f} us issued, {total / n * 1e6:.2f} us completed")
+        obs.flush()
 
 
 def same_bits(a, b):
@@ -237,7 +290,8 @@ def same_bits(a, b):
 
 def count_ops(model, states, loop, data):
     """Dispatcher calls (aten:: and qcfg:: ops, nested ones included, as torch.profiler records
-    them) of one forward pass over the first batch: plain, then under calibration."""
+    them) of one forward pass over the first batch: plain, then under calibration (the forward
+    alone: what the loop repeats per batch, without the hooks' set-up and the fold at the end)."""
     from collections import Counter
 
     from torch.profiler import ProfilerActivity, profile
@@ -255,7 +309,9 @@ def count_ops(model, states, loop, data):
     for q in states:
         for s in q.stages:
             s.amax = None
-    hooked = ops_of(lambda: calibration.calibrate(states, model, one))
+    counted = []
+    calibration.calibrate(states, model, lambda m: counted.append(ops_of(lambda: one(m))))
+    hooked = counted[0]
     extra = hooked - plain
     print(f"  ops per forward (one batch): plain {sum(plain.values())}, calibration "
           f"{sum(hooked.values())} (+{sum(extra.values())}: "

@@ -29,6 +29,23 @@ class MLP(nn.Module):
         return self.down_proj(F.relu(self.up_proj(x)))
 
 
+class SharedInput(nn.Module):
+    """Three linears reading one input, as q/k/v_proj do, with an in-place change of that input
+    between the first and the second read (what calibration's shared observations must notice)."""
+
+    def __init__(self, dim=64, dtype=torch.bfloat16):
+        super().__init__()
+        self.a = nn.Linear(dim, dim, bias=False, dtype=dtype)
+        self.b = nn.Linear(dim, dim, bias=False, dtype=dtype)
+        self.c = nn.Linear(dim, dim, bias=False, dtype=dtype)
+
+    def forward(self, x):
+        x = x.clone()
+        ya = self.a(x)
+        x.mul_(3)
+        return ya + self.b(x) + self.c(x)
+
+
 class TinyAttention(nn.Module):
     """Self-attention through F.scaled_dot_product_attention (what the KV quantizers observe)."""
 

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import unittest
 import warnings
+import weakref
 
 import torch
 
@@ -18,6 +19,7 @@ import models  # noqa: E402
 import qcfg.torch as qtq  # noqa: E402
 from qcfg import QcfgError, qcfg_executable  # noqa: E402
 from qcfg.torch import safetensors_io  # noqa: E402
+from qcfg.torch import calibration  # noqa: E402
 from qcfg.torch.inventory import build_inventory  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -217,6 +219,87 @@ class CalibrationTest(unittest.TestCase):
             self.assertEqual(amax[module + ".input_quantizer"].item(), ref[module].item())
         with self.assertRaisesRegex(QcfgError, "saw no tensor in the forward loop"):
             qtq.quantize(models.seeded(models.MLP), FP8, forward_loop_of(empty))
+
+    def test_one_op_per_distinct_observed_tensor(self):
+        # q/k/v_proj read one tensor, so do gate/up: one observe_amax_ for it, the same amax
+        model, data = models.seeded(models.TinyModel), models.batches()
+        targets = {f"layers.{i}.{m}": "in" for i in range(2)
+                   for m in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                             "self_attn.o_proj", "mlp.up_proj", "mlp.down_proj")}
+        ref = reference_max(model, data, targets)
+        with torch.autograd.profiler.profile() as prof:
+            qtq.quantize(model, FP8, forward_loop_of(data))
+        ops = sum(e.name == "qcfg::observe_amax_" for e in prof.function_events)
+        amax = qtq.activation_amax(model)
+        for name, v in ref.items():
+            self.assertEqual(amax[name + ".input_quantizer"].view(torch.int32).item(),
+                             v.view(torch.int32).item(), name)
+        # per layer and batch: the attention input, o_proj's, up_proj's, down_proj's, the key
+        # and the value (8 quantizers observe, 6 distinct tensors), and one op per weight
+        # quantizer (its weight); the fold at the end uses aten ops, a few per chunk
+        weights = len(qtq.weight_amax(model))
+        self.assertEqual(ops, 2 * 3 * 6 + weights, (sorted(amax), weights))
+
+    def test_amax_across_log_chunks(self):
+        # a log of 5 entries a chunk (4 usable): the slots' entries spread over many chunks
+        model, data = models.seeded(models.TinyModel), models.batches(n=5)
+        targets = {f"layers.{i}.{m}": "in" for i in range(2)
+                   for m in ("self_attn.q_proj", "self_attn.o_proj", "mlp.down_proj")}
+        ref = reference_max(model, data, targets)
+        size = calibration._Log.size
+        calibration._Log.size = 5
+        try:
+            qtq.quantize(model, FP8, forward_loop_of(data))
+        finally:
+            calibration._Log.size = size
+        amax = qtq.activation_amax(model)
+        for name, v in ref.items():
+            self.assertEqual(amax[name + ".input_quantizer"].item(), v.item(), name)
+
+    def test_segment_max_is_the_max_of_each_segment(self):
+        g = torch.Generator().manual_seed(3)
+        values = (torch.rand(300, generator=g) * 100).float()
+        values[0] = 0.0  # the padding entry
+        values[7], values[200] = float("inf"), float("nan")
+        bits = values.view(torch.int32)
+        segments = [[5], [1, 2, 3], list(range(1, 300)), [7, 8], [200, 9], list(range(40, 90)),
+                    [0]]
+        got = calibration._segment_max(bits, segments, "cpu", width=4)
+        for row, seg in enumerate(segments):
+            want = max(bits[i].item() for i in seg)
+            self.assertEqual(got[row].item(), want, row)
+
+    def test_an_input_changed_in_place_is_observed_again(self):
+        model, data = models.seeded(models.SharedInput), mlp_data()
+        ref = reference_max(model, data, {"a": "in", "b": "in", "c": "in"})
+        self.assertNotEqual(ref["a"].item(), ref["b"].item())
+        for loop in (forward_loop_of(data), self.inference_mode_loop(data)):
+            qtq.quantize(model, FP8, loop)
+            amax = qtq.activation_amax(model)
+            for m in "abc":
+                self.assertEqual(amax[m + ".input_quantizer"].item(), ref[m].item(), m)
+            model = models.seeded(models.SharedInput)
+
+    def test_calibration_keeps_no_activation_alive(self):
+        # down_proj's input must be freed when the model drops it, not at the next observation
+        model, data = models.seeded(models.MLP), mlp_data()
+        refs, alive = [], []
+        model.down_proj.register_forward_pre_hook(lambda m, a: refs.append(weakref.ref(a[0])))
+
+        def loop(m):
+            for b in data:
+                m(b)
+                alive.append(refs[-1]() is not None)
+        qtq.quantize(model, FP8, loop)
+        self.assertEqual(alive, [False] * len(data))
+
+    @staticmethod
+    def inference_mode_loop(data):
+        def loop(model):  # inference tensors have no version counter: nothing is shared
+            with torch.inference_mode():
+                for b in data:
+                    model(b)
+        return loop
 
     def test_kv_amax_is_what_the_attention_kernel_sees(self):
         model, data = models.seeded(models.TinyModel), models.batches()

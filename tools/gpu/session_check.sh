@@ -55,7 +55,7 @@ for s in ${STEPS:-kernels hooks ptq conformance}; do
     hooks)
       step hooks hooks.txt bash -c 'for m in llama stack; do python3 bench/python/calib_overhead.py \
         --device cuda --model $m --layers 28 --dim 2048 --tokens 2048 --seq-len 512 --batches 8 \
-        --repeat 3 --count-ops; done; python3 bench/python/calib_overhead.py --device cuda \
+        --repeat 3 --count-ops --breakdown; done; python3 bench/python/calib_overhead.py --device cuda \
         --model llama --layers 28 --dim 2048 --tokens 8 --seq-len 8 --batches 8 --repeat 3 \
         --count-ops' || rc=1 ;;
     ptq)

@@ -16,6 +16,7 @@ What each quantizer observes:
 """
 
 import contextlib
+import weakref
 
 import torch
 import torch.nn.functional as F
@@ -289,27 +290,80 @@ def observe(q, x):
     return x
 
 
+def _version_of(x):
+    """x's in-place version counter, or None where the tensor keeps none (inference mode)."""
+    try:
+        return x._version
+    except RuntimeError:
+        return None
+
+
+class _Log:
+    """One fp32 entry per distinct observed tensor, in chunks of `size` entries per device:
+    observe_amax_ folds max|x| into a zeroed entry, so the entry holds max|x| itself. Entry 0 of
+    each chunk is never handed out."""
+
+    size = 1 << 14
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.chunks = []  # (device, fp32 tensor)
+        self.cursor = {}  # device -> (chunk number, next free entry)
+
+    def entry(self, device):
+        """(chunk tensor, entry, global id) of a fresh entry on `device`."""
+        c = self.cursor.get(device)
+        if c is None or c[1] == self.size:
+            c = (len(self.chunks), 1)  # entry 0 stays zero: flush() pads with it
+            self.chunks.append((device, torch.zeros(self.size, dtype=torch.float32,
+                                                    device=device)))
+        self.cursor[device] = (c[0], c[1] + 1)
+        return self.chunks[c[0]][1], c[1], c[0] * self.size + c[1]
+
+
+def _segment_max(values, segments, device, width=16):
+    """values[segments[r]].max() for each row r, as one 1-D tensor, in a few ops: each round
+    gathers rows of at most `width` entries (padded with entry 0, which must hold 0) and takes
+    their max, until every segment is one entry. values: int32 (fp32 bits of non-negative values
+    or NaN, which order as integers as observe_amax_ orders them: NaN above inf)."""
+    while True:
+        if all(len(seg) == 1 for seg in segments):
+            return values[torch.tensor([seg[0] for seg in segments]).to(device)]
+        rows, next_segments = [[0] * width], []  # row 0: the zero entry of the next round
+        for seg in segments:
+            first = len(rows)
+            for k in range(0, len(seg), width):
+                part = seg[k:k + width]
+                rows.append(part + [0] * (width - len(part)))
+            next_segments.append(list(range(first, len(rows))))
+        values = values[torch.tensor(rows).to(device)].amax(dim=1)
+        segments = next_segments
+
+
 class Observers:
-    """Max calibration in the forward loop with one op per observed tensor (docs/python.md,
-    "Calibration overhead"). A quantizer whose calibrating stages are all per tensor gets a slot
-    in one fp32 accumulator per device, and each tensor it sees is one call of
-    torch.ops.qcfg.observe_amax_(acc, slot, x): acc[slot] = max(acc[slot], max|x|) in place, one
-    reduction on x's device (on a GPU one kernel launch that folds into the slot, no temporary,
-    no host sync; on the CPU one pass over x's storage). Nothing else runs per call: no list, no periodic
-    folding, and flush() reads the accumulator once. All per-tensor stages of one quantizer see
-    the same tensors, so they share the slot. A max is exact in any order, so the amax are the
-    bits QuantizerState.observe gives (max|x| in fp32). Other layouts go through
-    QuantizerState.observe (torch.ops.qcfg.calibrate)."""
+    """Max calibration in the forward loop with one op per distinct observed tensor
+    (docs/python.md, "Calibration overhead"). A quantizer whose calibrating stages are all per
+    tensor gets a slot; each tensor it sees either opens a log entry with one call of
+    torch.ops.qcfg.observe_amax_(chunk, entry, x) (on a GPU one kernel launch on x's device, no
+    temporary, no host sync; on the CPU one pass over x's storage), or, when it is the very tensor
+    the previous observation saw, unchanged since (same object, same version counter: q/k/v_proj
+    or gate/up_proj reading one input), only records that entry for its slot, with no op at all
+    (a tensor written through an alias the version counter does not see, such as `.data`, between
+    two such reads would be missed; ModelOpt's own quantizers read it at each call).
+    flush() takes each slot's max over its entries with a gather and a max per round (16
+    entries a row, a few rounds per chunk). A max is exact in
+    any order and an entry holds the exact max|x| of its tensor, so the amax are the bits
+    QuantizerState.observe gives (max|x| in fp32; as integers, the fp32 bits of non-negative
+    values and NaN order as the op orders them). Other layouts go through QuantizerState.observe
+    (torch.ops.qcfg.calibrate)."""
 
     def __init__(self):
         self.slots = []  # per slot: the stages it calibrates
-        self.accs = {}  # device -> (fp32 accumulator, per-slot flags: observed there)
-
-    def _acc(self, device):
-        acc = (torch.zeros(len(self.slots), dtype=torch.float32, device=device),
-               [False] * len(self.slots))
-        self.accs[device] = acc
-        return acc
+        self.entries = []  # per slot: the global ids of the log entries it saw
+        self.log = _Log()
+        self.last = [None]  # (weak tensor, version, global id) of the latest entry opened
 
     def bind(self, q):
         stages = [s for s in q.stages if s.enabled and s.needs_calibration]
@@ -322,30 +376,58 @@ class Observers:
             return slow
         slot = len(self.slots)
         self.slots.append(stages)
-        accs, new_acc = self.accs, self._acc
+        seen = []
+        self.entries.append(seen)
+        last, entry = self.last, self.log.entry
         observe = load_ops().observe_amax_.default  # the overload itself: one Python frame less
 
         def per_tensor(x):
             if x.numel():  # an empty tensor is not an observation (no amax from it alone)
-                acc = accs.get(x.device)
-                if acc is None:
-                    acc = new_acc(x.device)
-                observe(acc[0], slot, x)  # calibrate() runs the loop under no_grad
-                acc[1][slot] = True
+                prev = last[0]
+                version = _version_of(x)
+                if prev is not None and prev[0]() is x and version is not None and \
+                        prev[1] == version:
+                    seen.append(prev[2])
+                    return x
+                chunk, i, gid = entry(x.device)
+                observe(chunk, i, x)  # calibrate() runs the loop under no_grad
+                # A weak reference: the activation is freed when the model drops it (holding it
+                # kept the last layer's input alive through the lm_head, a peak-memory cost).
+                last[0] = (weakref.ref(x), version, gid)
+                seen.append(gid)
             return x
         return per_tensor
 
     def flush(self):
         """Each stage's amax: the max of what it had and max|x| over what the loop collected,
-        in fp32, 0-d on the device. The first stage of a slot takes the accumulator's view of
-        its entry (distinct entries: an in-place max on one changes no other stage's), further
-        stages of the slot a copy."""
-        accs = list(self.accs.values())
-        self.accs.clear()  # the bound functions hold this dict: a later call starts afresh
-        for acc, seen in accs:
-            values = acc.unbind(0)  # one op for every slot of the device
+        in fp32, 0-d on the device. The first stage of a slot takes a view of its slot's result
+        (distinct entries: an in-place max on one changes no other stage's), further stages of
+        the slot a copy."""
+        self.last[0] = None
+        chunks, size = self.log.chunks, self.log.size
+        per_chunk = [{} for _ in chunks]  # chunk -> {slot: its entries there}
+        for slot, ids in enumerate(self.entries):
+            for gid in ids:
+                per_chunk[gid // size].setdefault(slot, []).append(gid % size)
+        results = {}  # device -> (int32 fp32 bits per slot, which slots saw anything there)
+        for (device, chunk), by_slot in zip(chunks, per_chunk):
+            if not by_slot:
+                continue
+            segments = [by_slot.get(r, [0]) for r in range(len(self.slots))]
+            bits = _segment_max(chunk.view(torch.int32), segments, device)
+            held = results.get(device)
+            if held is None:
+                results[device] = (bits, set(by_slot))
+            else:
+                results[device] = (torch.maximum(held[0], bits), held[1] | set(by_slot))
+        # The bound functions hold the log and the lists: a later loop starts afresh.
+        self.log.reset()
+        for ids in self.entries:
+            ids.clear()
+        for bits, seen in results.values():
+            values = bits.view(torch.float32).unbind(0)  # one op for every slot of the device
             for slot, stages in enumerate(self.slots):
-                if not seen[slot]:
+                if slot not in seen:
                     continue
                 for i, s in enumerate(stages):
                     v = values[slot] if i == 0 else values[slot].clone()
