@@ -3,9 +3,9 @@
 // op: ms, GB/s of bytes moved, that rate as a fraction of a device-to-device copy measured in the
 // same run, and the time of a plain-PyTorch implementation of the same op (torch_baselines.h), also
 // in the same run. Usage: bench_kernels [--sizes 8192,16384] [--shape 8x2048x5120]... [--extended]
-// [--iters N] [--json FILE] [--variant 3|4] (--json: the figures for
+// [--iters N] [--json FILE] [--variant 3|4|5] (--json: the figures for
 // bench/kernels/modelopt_column.py; --variant: the launch-layout generation, kernels.h
-// kernel_variant, so that one GPU session times v3 and v4 of the same build).
+// kernel_variant, so that one GPU session times v3, v4 and v5 of the same build).
 #include <ATen/ATen.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime.h>
@@ -287,7 +287,7 @@ int main(int argc, char** argv) {
       json = argv[++i];
     } else if (has_value && std::strcmp(argv[i], "--variant") == 0) {
       if (!qcfg::cuda::set_kernel_variant(std::atoi(argv[++i]))) {
-        std::fprintf(stderr, "bench_kernels: --variant takes 3 or 4, not %s\n", argv[i]);
+        std::fprintf(stderr, "bench_kernels: --variant takes 3, 4 or 5, not %s\n", argv[i]);
         return 2;
       }
     } else if (has_value && std::strcmp(argv[i], "--sizes") == 0) {
@@ -298,7 +298,7 @@ int main(int argc, char** argv) {
       std::fprintf(
           stderr,
           "usage: bench_kernels [--sizes 8192,16384] [--shape AxB[xC]]... [--extended] "
-          "[--iters N] [--json FILE] [--variant 3|4]\n  unknown or incomplete argument: %s\n",
+          "[--iters N] [--json FILE] [--variant 3|4|5]\n  unknown or incomplete argument: %s\n",
           argv[i]);
       return 2;
     }

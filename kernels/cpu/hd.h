@@ -84,4 +84,21 @@ QCFG_HD float clamp_keep_nan(float v, float lo, float hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
+// clamp_keep_nan for lo < 0 < hi (the signed integer ranges). No comparison then has two zeros
+// (the one case where IEEE minimum / maximum, -0 < +0, and the C comparisons differ), so on sm_80+
+// the NaN-propagating min.NaN / max.NaN (one instruction each, against a compare and a select
+// each) give the same value for every non-NaN v; a NaN comes out as a NaN (the canonical one:
+// sign and payload are not kept, which no caller observes: int_dequant's FMAs and division
+// already return the canonical NaN on the GPU). The host runs clamp_keep_nan itself.
+QCFG_HD float clamp_keep_nan_signed(float v, float lo, float hi) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  float r;
+  asm("min.NaN.f32 %0, %1, %2;" : "=f"(r) : "f"(v), "f"(hi));
+  asm("max.NaN.f32 %0, %0, %1;" : "+f"(r) : "f"(lo));
+  return r;
+#else
+  return clamp_keep_nan(v, lo, hi);
+#endif
+}
+
 }  // namespace qcfg::numerics

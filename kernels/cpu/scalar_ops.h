@@ -47,8 +47,8 @@ QCFG_HD float int_qdq(float x, float scale, IntRange r) {
 
 // The same division q / scale by a reciprocal prepared once per scale, for the integer-valued
 // q of int_qdq (|q| <= 256, +-0 or NaN): q0 = RN(q * r) with r = RN(1 / scale), the residual
-// e = q - q0 * scale (exact: one FMA), q1 = RN(q0 + e * r) (one FMA), and q's sign bit on the
-// result (q = -0 gives -0, as the division does). For 2^-100 <= scale <= 2^100 (no step
+// e = q - q0 * scale (exact: one FMA), q1 = RN(q0 + e * r) (one FMA), with q = -0 giving -0 as
+// the division does (rcp_fma_quotient). For 2^-100 <= scale <= 2^100 (no step
 // overflows or underflows) this equals the IEEE division on every such input: both scale
 // exactly with powers of two of q and of scale, so tests/kernels/exhaustive_test.cpp checks
 // every odd |q| < 256 against every scale of [1, 2). Other scales divide.
@@ -63,12 +63,19 @@ QCFG_HD IntDivisor int_divisor(float scale) {
   return IntDivisor{scale, fast ? 1.0f / scale : 0.0f, fast};
 }
 
-// x / d from rcp = 1 / d: the product, one FMA residual, one FMA correction, x's sign bit kept
-// (x = -0 gives -0). Exact only in the ranges int_dequant and narrow_div prove for it.
+// x / d from rcp = 1 / d: the product, one FMA residual, one FMA correction. Exact only in the
+// ranges int_dequant and narrow_div prove for it. The residual is taken negated, r = q0 d - x
+// (v5: three instructions instead of four, the negations being operand modifiers): r is exactly
+// -(x - q0 d) (round to nearest is symmetric), so fma(-r, rcp, q0) is the correction of the
+// residual x - q0 d for every nonzero x (an exact-zero residual gives q0 either way), and the
+// zeros come out with x's sign without the sign-bit OR the first form needed: x = -0 gives
+// q0 = -0, r = -0 + +0 = +0, -r * rcp + q0 = -0 + -0 = -0 (the first form's residual -q0 d + x
+// gave +0 there, and +0 for the quotient). The exhaustive tests compare it with the IEEE division
+// on every input they cover, signed zeros included.
 QCFG_HD float rcp_fma_quotient(float x, float d, float rcp) {
   const float q0 = x * rcp;
-  const float q1 = fma_f(fma_f(-q0, d, x), rcp, q0);
-  return bits_float(float_bits(q1) | (float_bits(x) & 0x80000000u));
+  const float r = fma_f(q0, d, -x);
+  return fma_f(-r, rcp, q0);
 }
 
 QCFG_HD float int_dequant(float q, const IntDivisor& d) {
@@ -79,6 +86,12 @@ QCFG_HD float int_dequant(float q, const IntDivisor& d) {
 // int_qdq with the divisor prepared: bit-identical.
 QCFG_HD float int_qdq(float x, const IntDivisor& d, IntRange r) {
   const float q = clamp_keep_nan(rint_f(x * d.scale), r.min_bound, r.max_bound);
+  return int_dequant(q, d);
+}
+// The same for a signed range (r.min_bound < 0 < r.max_bound), the clamp by min / max
+// (clamp_keep_nan_signed): the same values, NaN in gives NaN out.
+QCFG_HD float int_qdq_signed(float x, const IntDivisor& d, IntRange r) {
+  const float q = clamp_keep_nan_signed(rint_f(x * d.scale), r.min_bound, r.max_bound);
   return int_dequant(q, d);
 }
 
@@ -271,6 +284,27 @@ QCFG_HD int mx_fake_exponent(float block_max, MxElement e) {
   const uint32_t frac = b & 0x7fffffu;
   const bool floor_rule = frac == 0 || exp_field == 0xfe || (exp_field == 0 && frac <= 0x400000u);
   return floor_rule ? exp_field - 127 : exp_field - 126;
+}
+
+// mx_fake_exponent with the element format fixed at compile time, from the bits of block_max
+// alone (v5: no IEEE division; ~8 integer instructions per block instead of ~25). For a normal
+// r = RN(block_max / M), the rule gives k = ceil(log2 r) (the floor rule is the case r = 2^k), and
+// RN(q) <= 2^j iff q <= 2^j (1 + 2^-24) (a tie rounds to 2^j, whose significand is even), i.e.
+// block_max <= M 2^j (1 + 2^-24), i.e. block_max <= M 2^j, since M 2^j (1 + 2^-24) lies less than
+// one ulp above M 2^j: so k is the least j with block_max <= M 2^j, which is the exponent
+// difference of block_max and M plus one when block_max's mantissa field is the larger. Below,
+// r <= 2^-127 (subnormal, k = -127) iff block_max <= M 2^-127 (1 + 2^-23), whose round-down is
+// the float just above M 2^-127 (M 2^-127 is normal for every M >= 2). Zero, inf and NaN give 0,
+// as there. Equal to mx_fake_exponent on every sign-clear fp32 input
+// (tests/kernels/exhaustive_test.cpp, all 2^31 of them for each format).
+template <MxElement kE>
+QCFG_HD int mx_fake_exponent_fast(float block_max) {
+  const uint32_t m = float_bits(mx_element_max(kE));  // biased exponent >= 128 (M >= 3.5)
+  const uint32_t b = float_bits(block_max);
+  if (b == 0u || b >= 0x7f800000u) return 0;
+  if (b <= m - (127u << 23) + 1u) return -127;  // bits of M 2^-127, plus one ulp
+  const int above = (b & 0x7fffffu) > (m & 0x7fffffu) ? 1 : 0;
+  return static_cast<int>(b >> 23) - static_cast<int>(m >> 23) + above;
 }
 
 QCFG_HD int highest_set_bit(uint32_t v) {

@@ -9,17 +9,23 @@
 //    holds a NaN, which is the only case that recomputes it. The per-element arithmetic is the
 //    straight-line form of the reference's formula (scalar_ops.h: e2m1_qdq_plain,
 //    mx_qdq_fast): no data-dependent branch, the element format a template argument.
-//  * v4 (kernel_variant() >= 4, the default) runs full MX blocks in lane_block_kernel instead: a
-//    16-byte vector per lane, kBlock / kN lanes per block, the block max by warp shuffles
-//    (NVFP4 keeps the v3 layout, which measured faster: Nvfp4FullOp::kLaneLayout).
+//  * v4 (kernel_variant() >= 4) runs full MX blocks in lane_block_kernel instead: a 16-byte
+//    vector per lane, kBlock / kN lanes per block, the block max by warp shuffles (NVFP4 keeps
+//    the v3 layout, which measured faster: Nvfp4FullOp::kLaneLayout). v5 (the default) runs full
+//    MX blocks of 32 in mx_segment_quant.cu (two lanes per block, several vectors of it each).
 //  * Anything else (partial last block, unaligned rows): one block per iteration, row and column
 //    from a division (32-bit when the block count fits), scalar loads where a row is unaligned.
-#include "kernels/cuda/device_common.cuh"
+#include "kernels/cuda/block_ops.cuh"
 
 namespace qcfg::cuda {
 namespace {
 
 using namespace numerics;
+using detail::block_abs_max;
+using detail::full_block_max;
+using detail::group_max;
+using detail::MxFullOp;
+using detail::nan_skipping_max_bits;
 
 template <int kBlock>
 struct BlockTraits {
@@ -63,14 +69,6 @@ __device__ void store_block(T* row, int64_t begin, int len, bool vectorized,
   for (int i = 0; i < len; ++i) detail::store1(row + begin + i, v[i]);
 }
 
-template <int kBlock>
-__device__ float block_abs_max(const float (&v)[kBlock]) {
-  float m = 0.0f;
-#pragma unroll
-  for (int i = 0; i < kBlock; ++i) m = fmax_nan_skip(m, abs_f(v[i]));
-  return m;
-}
-
 struct Nvfp4BlockOp {
   const float* global_amax;
   template <int kBlock>
@@ -93,12 +91,6 @@ struct MxBlockOp {
 };
 
 // ---- full blocks ----------------------------------------------------------------------------
-
-// The block max from load_full_block's bits: the NaN-skipping float max when the block holds NaN.
-template <int kBlock>
-__device__ __forceinline__ float full_block_max(uint32_t max_bits, const float (&v)[kBlock]) {
-  return max_bits > 0x7f800000u ? block_abs_max(v) : bits_float(max_bits);
-}
 
 // NVFP4 dynamic on a full block; gs (the global scale) is computed once per thread.
 struct Nvfp4FullOp {
@@ -124,24 +116,6 @@ struct Nvfp4FullOp {
 #pragma unroll
       for (int i = 0; i < kN; ++i) v[i] = e2m1_qdq_div(v[i], d);
     }
-  }
-};
-
-// MX on a full block with the element format fixed at compile time.
-template <MxElement kElement>
-struct MxFullOp {
-  static constexpr bool kLaneLayout = true;  // v4: 0.70x -> 0.82x copy on the H200
-  __device__ int setup() const { return 0; }
-  template <int kBlock>
-  __device__ void operator()(float (&v)[kBlock], uint32_t max_bits, int state) const {
-    apply(v, full_block_max(max_bits, v), state);
-  }
-  template <int kN>
-  __device__ void apply(float (&v)[kN], float block_max, int) const {
-    const int k = mx_fake_exponent(block_max, kElement);
-    const float down = pow2f(-k), up = pow2f(k);
-#pragma unroll
-    for (int i = 0; i < kN; ++i) v[i] = mx_qdq_fast<kElement>(v[i], down, up);
   }
 };
 
@@ -188,26 +162,6 @@ __global__ void full_block_kernel(const T* __restrict__ x, T* __restrict__ y, In
 // contiguous, keep four independent 16-byte loads in flight per thread.
 constexpr int kLaneThreads = 256;
 constexpr int kLaneUnroll = 4;
-
-template <int kLanes>
-__device__ __forceinline__ uint32_t group_max(uint32_t m) {
-  static_assert(kLanes >= 1 && kLanes <= 32 && (kLanes & (kLanes - 1)) == 0);
-#pragma unroll
-  for (int o = 1; o < kLanes; o <<= 1) m = max(m, __shfl_xor_sync(0xffffffffu, m, o));
-  return m;
-}
-
-// The magnitude bits' max over the non-NaN elements (0 when there are none): block_abs_max's
-// bits for a lane's share, so the group max of these equals block_abs_max of the whole block.
-template <int kN>
-__device__ __forceinline__ uint32_t nan_skipping_max_bits(const float (&v)[kN]) {
-  uint32_t m = 0;
-#pragma unroll
-  for (int i = 0; i < kN; ++i) {
-    m = max(m, nan_skipping_magnitude_bits(v[i]));
-  }
-  return m;
-}
 
 // vecs: the tensor's 16-byte vectors (a multiple of kLanes); Index as full_block_kernel's. The
 // loop bounds depend on blockIdx only, so every lane of a warp reaches every shuffle; lanes past
@@ -300,6 +254,13 @@ cudaError_t launch_block(const void* x, void* y, int64_t rows, int64_t cols, DTy
                             (cols * static_cast<int64_t>(sizeof(T))) % 16 == 0;
     const int64_t blocks = rows * ((cols + kBlock - 1) / kBlock);
     constexpr int kN = detail::VecTraits<T>::kElems;
+    if constexpr (FullOp::kLaneLayout && kBlock == 32) {  // v5: MX blocks of 32
+      if (vectorized && cols % kBlock == 0 && kernel_variant() >= 5 &&
+          detail::launch_mx_segments<T, FullOp::kE>(static_cast<const T*>(x), static_cast<T*>(y),
+                                                    rows * cols / kN, stream)) {
+        return;
+      }
+    }
     if constexpr (FullOp::kLaneLayout) {  // not instantiated for NVFP4 (ptxas time)
       if (vectorized && cols % kBlock == 0 && kBlock % kN == 0 && kernel_variant() >= 4) {
         const int64_t vecs = rows * cols / kN;

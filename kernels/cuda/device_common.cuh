@@ -27,13 +27,30 @@ struct VecTraits {
 // N elements of T widened to fp32 bit for bit, NaN payloads and signs included (the software
 // conversions of storage.h): for kernels whose output depends on a NaN's sign (INT fake quant's
 // tiny-amax rule keeps the input's sign).
+// unpack_vec_exact widens a vector already loaded (v5 kernels keep the raw 16 bytes in flight and
+// widen only when they compute: half the registers of the widened floats).
+// bf16 (v5): a word's two halves widened by one instruction each (low << 16, high & 0xffff0000:
+// bf16_bits_to_float's bits) instead of extracting each 16-bit half and then shifting it (two).
+template <class T>
+__device__ __forceinline__ void unpack_vec_exact(const uint4& raw,
+                                                 float (&out)[VecTraits<T>::kElems]) {
+  if constexpr (std::is_same_v<T, BFloat16>) {
+    const uint32_t w[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      out[2 * j] = numerics::bits_float(w[j] << 16);
+      out[2 * j + 1] = numerics::bits_float(w[j] & 0xffff0000u);
+    }
+  } else {
+    T tmp[VecTraits<T>::kElems];
+    memcpy(tmp, &raw, sizeof raw);
+#pragma unroll
+    for (int i = 0; i < VecTraits<T>::kElems; ++i) out[i] = numerics::to_float(tmp[i]);
+  }
+}
 template <class T>
 __device__ __forceinline__ void load_vec_exact(const T* p, float (&out)[VecTraits<T>::kElems]) {
-  const uint4 raw = *reinterpret_cast<const uint4*>(p);
-  T tmp[VecTraits<T>::kElems];
-  memcpy(tmp, &raw, sizeof raw);
-#pragma unroll
-  for (int i = 0; i < VecTraits<T>::kElems; ++i) out[i] = numerics::to_float(tmp[i]);
+  unpack_vec_exact<T>(*reinterpret_cast<const uint4*>(p), out);
 }
 
 // The same with fp16 widened by the hardware (one instruction per element instead of six): the

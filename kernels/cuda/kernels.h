@@ -17,12 +17,15 @@ using numerics::TinyAmaxRule;
 
 enum class DType : uint8_t { f32, f16, bf16 };
 
-// Which generation of the fake-quant launch layouts runs (issue 14): 4 (the default: MX / NVFP4
-// with several lanes per block and warp-shuffle maxima, INT / FP8 in coalesced tiles with the
-// scale parameters cached per amax entry) or 3 (the v3 layouts, kept so that one GPU session can
-// time both: bench_kernels --variant 3, or QCFG_KERNELS_VARIANT=3 in the environment). Both give
-// identical bits (the same shared per-element and per-block functions; tests/kernels/gpu runs
-// both). set_kernel_variant accepts 3 or 4 and returns false for anything else.
+// Which generation of the fake-quant launch layouts runs (issue 14): 5 (the default: v4's
+// choices plus the v5 layouts, e.g. INT blocks with one parameter set per thread and block), 4
+// (each kernel's faster layout as measured on the H200 on 2026-12-03: MX with several lanes per
+// block and warp-shuffle maxima, per-channel INT / FP8 in coalesced tiles with the scale
+// parameters cached per amax entry, v3 for the rest) or 3 (the v3 layouts everywhere). The older
+// ones stay so that one GPU session can time all of them in one build: bench_kernels --variant
+// 3|4, or QCFG_KERNELS_VARIANT=3|4 in the environment. All give identical bits (the same shared
+// per-element and per-block functions; tests/kernels/gpu runs every one). set_kernel_variant
+// accepts 3, 4 or 5 and returns false for anything else.
 int kernel_variant();
 bool set_kernel_variant(int variant);
 

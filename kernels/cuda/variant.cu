@@ -12,7 +12,9 @@ namespace {
 std::atomic<int>& variant_slot() {
   static std::atomic<int> slot{[] {
     const char* env = std::getenv("QCFG_KERNELS_VARIANT");
-    return env != nullptr && std::strcmp(env, "3") == 0 ? 3 : 4;
+    if (env != nullptr && std::strcmp(env, "3") == 0) return 3;
+    if (env != nullptr && std::strcmp(env, "4") == 0) return 4;
+    return 5;
   }()};
   return slot;
 }
@@ -22,7 +24,7 @@ std::atomic<int>& variant_slot() {
 int kernel_variant() { return variant_slot().load(std::memory_order_relaxed); }
 
 bool set_kernel_variant(int variant) {
-  if (variant != 3 && variant != 4) return false;
+  if (variant < 3 || variant > 5) return false;
   variant_slot().store(variant, std::memory_order_relaxed);
   return true;
 }

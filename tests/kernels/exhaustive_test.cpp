@@ -73,6 +73,31 @@ TEST_CASE("exhaustive: MX E4M3 fast rounding") { CHECK(mx_mismatches<MxElement::
 TEST_CASE("exhaustive: MX E5M2 fast rounding") { CHECK(mx_mismatches<MxElement::e5m2>() == 0); }
 TEST_CASE("exhaustive: MX INT8 rounding") { CHECK(mx_mismatches<MxElement::int8>() == 0); }
 
+// The shared exponent from the bits (v5, scalar_ops.h) against the division form, every format.
+template <MxElement kE>
+uint64_t mx_exponent_mismatches() {
+  return count_over_magnitudes([](uint32_t b) {
+    const float v = bits_float(b);
+    return mx_fake_exponent_fast<kE>(v) != mx_fake_exponent(v, kE);
+  });
+}
+
+TEST_CASE("exhaustive: MX exponent E2M1, E3M2, E2M3") {
+  CHECK(mx_exponent_mismatches<MxElement::e2m1>() == 0);
+  CHECK(mx_exponent_mismatches<MxElement::e3m2>() == 0);
+  CHECK(mx_exponent_mismatches<MxElement::e2m3>() == 0);
+}
+TEST_CASE("exhaustive: MX exponent E1M2, E0M3, E3M0") {
+  CHECK(mx_exponent_mismatches<MxElement::e1m2>() == 0);
+  CHECK(mx_exponent_mismatches<MxElement::e0m3>() == 0);
+  CHECK(mx_exponent_mismatches<MxElement::e3m0>() == 0);
+}
+TEST_CASE("exhaustive: MX exponent E4M3, E5M2, INT8") {
+  CHECK(mx_exponent_mismatches<MxElement::e4m3>() == 0);
+  CHECK(mx_exponent_mismatches<MxElement::e5m2>() == 0);
+  CHECK(mx_exponent_mismatches<MxElement::int8>() == 0);
+}
+
 // How often divide(q, divisor_of(d)) differs from the IEEE q / d, over every odd q < q_end and
 // every divisor d of [1, 2) (all 2^23 mantissas).
 template <class MakeDivisor, class Divide>

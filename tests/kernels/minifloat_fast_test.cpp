@@ -139,6 +139,43 @@ TEST_CASE("MX fast element rounding (sampled)") {
   CHECK(mx_fast_mismatches_sampled<MxElement::int8>() == 0);
 }
 
+// mx_fake_exponent_fast (the v5 block exponent) against mx_fake_exponent: every bf16 pattern
+// with the sign bit clear, and the fp32 neighbours of M 2^j for every j (where the rule switches
+// between floor and ceil) and of the subnormal limit M 2^-127. The proof over all fp32 inputs is
+// the exhaustive suite's.
+template <MxElement kE>
+uint64_t mx_exponent_mismatches_sampled() {
+  uint64_t bad = 0;
+  const auto check = [&](uint32_t b) {
+    const float v = bits_float(b & 0x7fffffffu);
+    bad += mx_fake_exponent_fast<kE>(v) != mx_fake_exponent(v, kE) ? 1 : 0;
+  };
+  for (uint32_t h = 0; h < 0x8000u; ++h) check(h << 16);
+  const uint32_t m = float_bits(mx_element_max(kE));
+  for (int j = -127; j <= 127; ++j) {
+    const int64_t e = static_cast<int64_t>(m >> 23) + j;
+    if (e < 1 || e > 254) continue;
+    const uint32_t c = static_cast<uint32_t>(e << 23) | (m & 0x7fffffu);
+    for (uint32_t d = 0; d < 5; ++d) {
+      check(c + d);
+      check(c - d);
+    }
+  }
+  return bad;
+}
+
+TEST_CASE("MX shared exponent from the bits (sampled)") {
+  CHECK(mx_exponent_mismatches_sampled<MxElement::e2m1>() == 0);
+  CHECK(mx_exponent_mismatches_sampled<MxElement::e3m2>() == 0);
+  CHECK(mx_exponent_mismatches_sampled<MxElement::e2m3>() == 0);
+  CHECK(mx_exponent_mismatches_sampled<MxElement::e1m2>() == 0);
+  CHECK(mx_exponent_mismatches_sampled<MxElement::e0m3>() == 0);
+  CHECK(mx_exponent_mismatches_sampled<MxElement::e3m0>() == 0);
+  CHECK(mx_exponent_mismatches_sampled<MxElement::e4m3>() == 0);
+  CHECK(mx_exponent_mismatches_sampled<MxElement::e5m2>() == 0);
+  CHECK(mx_exponent_mismatches_sampled<MxElement::int8>() == 0);
+}
+
 // narrow_div (the packings' quotient for bf16 inputs) against the IEEE division: every bf16 value
 // of its range (both signs, zeros) over divisors at the ends and the middle of its fast range
 // (a sample of mantissas at each exponent). The proof over every divisor mantissa is

@@ -6,6 +6,7 @@
 #                test_tensor_ops (the LibTorch binding, fold_amax) -> tensor_ops_test.txt;
 #                bench_kernels (BENCH_ARGS, default bf16 8192 and 16384) -> bench.txt (bench.json with BENCH_JSON=1);
 #                BENCH_V3=1 also times the v3 layouts in the same run -> bench_v3.txt
+#                BENCH_V4=1 also times the v4 choices (main before v5) -> bench_v4.txt
 #   hooks        bench/python/calib_overhead.py --model llama and stack on the GPU, and llama at 8
 #                tokens per batch (dispatch-bound), with op counts -> hooks.txt
 #   ptq          bench/python/ptq_vs_modelopt.py (PTQ_ARGS) against ModelOpt -> ptq.json, ptq.txt
@@ -43,6 +44,10 @@ for s in ${STEPS:-kernels hooks ptq conformance}; do
       # tool brings back 8 files at most.
       step bench_kernels bench.txt "$GPU_BUILD/bench/kernels/bench_kernels" \
         ${BENCH_ARGS:---sizes 8192,16384} ${BENCH_JSON:+--json "$OUT/bench.json"} || rc=1
+      if [[ ${BENCH_V4:-0} == 1 ]]; then
+        step bench_kernels_v4 bench_v4.txt "$GPU_BUILD/bench/kernels/bench_kernels" --variant 4 \
+          ${BENCH_ARGS:---sizes 8192,16384} || rc=1
+      fi
       if [[ ${BENCH_V3:-0} == 1 ]]; then
         step bench_kernels_v3 bench_v3.txt "$GPU_BUILD/bench/kernels/bench_kernels" --variant 3 \
           ${BENCH_ARGS:---sizes 8192,16384} || rc=1

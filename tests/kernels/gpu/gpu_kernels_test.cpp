@@ -101,16 +101,16 @@ std::vector<float> cpu_ref(const std::vector<T>& x, Op op) {
 const int64_t kShapes[][2] = {{1, 16},   {3, 48},   {7, 160},   {5, 33},
                               {64, 256}, {2, 1000}, {37, 2048}, {3, 16400}};
 
-// Runs body once per launch-layout generation (kernels.h: kernel_variant), v3 and v4, which must
-// give the same bits.
+// Runs body once per launch-layout generation (kernels.h: kernel_variant), v3, v4 and v5, which
+// must give the same bits.
 template <class Body>
 void for_each_variant(Body body) {
-  for (int variant : {3, 4}) {
+  for (int variant : {3, 4, 5}) {
     CAPTURE(variant);
     REQUIRE(cuda::set_kernel_variant(variant));
     body();
   }
-  REQUIRE(cuda::set_kernel_variant(4));
+  REQUIRE(cuda::set_kernel_variant(5));
 }
 
 template <class T>
@@ -177,6 +177,67 @@ void run_elementwise() {
           numerics::int_fake_quant(in, out, {rows, cols}, {4}, numerics::PerBlock{16}, amax_blocks);
         }));
   }
+}
+
+// v5's segment layout (segment_quant.cu) on a tensor large enough for strips of several steps per
+// warp (more than 8448 warps' worth of segments), with rows of 19 1024-element segments, so that
+// strips cross rows and a thread's cached parameters must change inside its strip: INT8 and FP8
+// per channel, INT4 blocks of 128 signed (min / max clamp) and unsigned (compare-and-select).
+// check_bits with one assertion per call (10^7 elements: doctest's per-element CHECK would cost
+// seconds); the first mismatch is reported.
+void check_bits_bulk(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  size_t bad = 0, first = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!numerics::test::same_bits(got[i], want[i]) && bad++ == 0) first = i;
+  }
+  INFO("mismatches: ", bad, "; first at ", first, ": got ", numerics::test::describe(got[first]),
+       ", want ", numerics::test::describe(want[first]));
+  CHECK(bad == 0);
+}
+
+// Inputs and CPU references once; the kernels under every launch-layout generation.
+template <class T>
+void run_segments() {
+  std::mt19937 rng(14);
+  const int64_t rows = 520, cols = 19456, n = rows * cols;
+  const auto x = to_storage<T>(random_input(rng, n, true));
+  // Unsigned formats reject negative inputs (the CPU reference throws): non-negative ones there.
+  const auto x_pos = to_storage<T>(random_input(rng, n, true, true));
+  const auto amax_rows = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))),
+                                            {rows, cols}, numerics::PerAxis{0});
+  const auto amax_b128 = numerics::max_amax(widen(to_storage<T>(random_input(rng, n, false))),
+                                            {rows, cols}, numerics::PerBlock{128});
+  const auto want_int8 = cpu_ref(x, [&](auto& in, auto& out) {
+    numerics::int_fake_quant(in, out, {rows, cols}, {8}, numerics::PerAxis{0}, amax_rows);
+  });
+  const auto want_fp8 = cpu_ref(x, [&](auto& in, auto& out) {
+    numerics::fp8_fake_quant(in, out, {rows, cols}, numerics::PerAxis{0}, amax_rows);
+  });
+  const auto want_int4 = cpu_ref(x, [&](auto& in, auto& out) {
+    numerics::int_fake_quant(in, out, {rows, cols}, {4}, numerics::PerBlock{128}, amax_b128);
+  });
+  const auto want_uint4 = cpu_ref(x_pos, [&](auto& in, auto& out) {
+    numerics::int_fake_quant(in, out, {rows, cols}, {4, true}, numerics::PerBlock{128}, amax_b128);
+  });
+  DeviceBuffer<T> dx(x), dx_pos(x_pos), dy(n);
+  DeviceBuffer<float> damax(amax_rows), db128(amax_b128);
+  const auto axis = cuda::AmaxIndexing::per_axis(cols, rows);
+  const auto blocks = cuda::AmaxIndexing::per_block(cols, 128);
+  for_each_variant([&] {
+    CUDA_OK(cuda::int_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), damax.ptr, axis, {}, nullptr));
+    check_bits_bulk(widen(dy.download()), want_int8);
+    CUDA_OK(cuda::fp8_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), damax.ptr, axis, nullptr));
+    check_bits_bulk(widen(dy.download()), want_fp8);
+    cuda::IntQuantParams p4;
+    p4.num_bits = 4;
+    CUDA_OK(cuda::int_fake_quant(dx.ptr, dy.ptr, n, dtype_of<T>(), db128.ptr, blocks, p4, nullptr));
+    check_bits_bulk(widen(dy.download()), want_int4);
+    p4.is_unsigned = true;
+    CUDA_OK(
+        cuda::int_fake_quant(dx_pos.ptr, dy.ptr, n, dtype_of<T>(), db128.ptr, blocks, p4, nullptr));
+    check_bits_bulk(widen(dy.download()), want_uint4);
+  });
 }
 
 template <class T>
@@ -257,6 +318,9 @@ void run_hadamard() {
 
 TEST_CASE_TEMPLATE("CUDA INT / FP8 fake quant == CPU", T, float, Half, BFloat16) {
   for_each_variant([] { run_elementwise<T>(); });
+}
+TEST_CASE_TEMPLATE("CUDA INT / FP8 fake quant, long strips == CPU", T, float, Half, BFloat16) {
+  run_segments<T>();
 }
 TEST_CASE_TEMPLATE("CUDA NVFP4 / MX / amax == CPU", T, float, Half, BFloat16) {
   for_each_variant([] { run_blocks<T>(); });
