@@ -219,7 +219,8 @@ bool header_records_fast(std::string_view json, uint64_t data_size, const std::s
   simdjson::padded_string padded;
   const std::optional<dom::object> root = object_of(json, padded);
   if (!root) return false;
-  buffers.names = std::make_unique<char[]>(json.size());  // unescaped names are no longer
+  buffers.names =
+      std::make_unique_for_overwrite<char[]>(json.size());  // unescaped names are no longer
   char* names = buffers.names.get();
   std::vector<int64_t>& dims = buffers.dims;
   std::vector<size_t> dims_at;  // where each record's dims start: `dims` may still move

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "checkpoint/bounded_file.h"
+#include "checkpoint/name_hash.h"
 #include "checkpoint/safetensors_fast.h"
 
 namespace qcfg::checkpoint {
@@ -42,8 +43,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The index's tensor names, hashed once (open addressing on a power-of-two table): each header
-// name is looked up to find its shard, and whether it was met already. The hash reads 8 bytes at
-// a time; names of one model differ in a digit or two, which the multiply spreads.
+// name is looked up to find its shard, and whether it was met already.
 class IndexTable {
  public:
   explicit IndexTable(size_t n) : slots_(std::bit_ceil(2 * n + 2), 0), mask_(slots_.size() - 1) {
@@ -76,20 +76,7 @@ class IndexTable {
   size_t size() const { return names_.size(); }
 
  private:
-  static uint64_t hash(std::string_view s) {
-    constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
-    uint64_t h = s.size() * kMul;
-    size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      h = std::rotl((h ^ w) * kMul, 31);
-    }
-    uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * kMul;
-    return h ^ (h >> 29);
-  }
+  static uint64_t hash(std::string_view s) { return name_hash(s); }
 
   std::vector<uint32_t> slots_;  // entry + 1, 0 for empty
   size_t mask_;
@@ -129,12 +116,12 @@ bool read_indexed_records(const std::string& dir, RecordedTensors& out) {
   } catch (const LocatedError&) {
     return false;  // read again, and reported, by the reference path
   }
-  const auto index_names = std::make_unique<char[]>(text.size());
+  const auto index_names = std::make_unique_for_overwrite<char[]>(text.size());
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   if (!index_pairs_fast(text, index_names.get(), pairs)) return false;
 
   // Shards numbered in order of first mention; each distinct name checked as the reference does.
-  std::unordered_map<std::string_view, uint32_t> shard_of;
+  std::unordered_map<std::string_view, uint32_t, NameHash> shard_of;
   std::vector<size_t> listed;  // tensors the index gives each shard
   IndexTable table(pairs.size());
   std::string_view previous;
