@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace qcfg::checkpoint {
 
@@ -30,6 +32,47 @@ inline uint64_t name_hash(std::string_view s) {
 // For std::unordered_map<std::string_view, T, NameHash>.
 struct NameHash {
   size_t operator()(std::string_view s) const { return static_cast<size_t>(name_hash(s)); }
+};
+
+// string_view -> uint32_t by open addressing (linear probing, at most half full): no allocation
+// per key, where std::unordered_map allocated a node for each of DeepSeek-V3's 45k modules. The
+// keys' text must outlive the table.
+class NameIndex {
+ public:
+  explicit NameIndex(size_t expected = 8) : slots_(std::bit_ceil(2 * expected + 2)) {}
+
+  // The value of `key`, inserting `value` when it is not there; second: inserted.
+  std::pair<uint32_t, bool> try_emplace(std::string_view key, uint32_t value) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    Slot& s = slot_of(slots_, key);
+    if (s.used) return {s.value, false};
+    s = {key, value, true};
+    ++size_;
+    return {value, true};
+  }
+
+ private:
+  struct Slot {
+    std::string_view key;
+    uint32_t value = 0;
+    bool used = false;
+  };
+
+  static Slot& slot_of(std::vector<Slot>& slots, std::string_view key) {
+    const size_t mask = slots.size() - 1;
+    for (size_t at = name_hash(key) & mask;; at = (at + 1) & mask)
+      if (!slots[at].used || slots[at].key == key) return slots[at];
+  }
+
+  void grow() {
+    std::vector<Slot> bigger(2 * slots_.size());
+    for (const Slot& s : slots_)
+      if (s.used) slot_of(bigger, s.key) = s;
+    slots_.swap(bigger);
+  }
+
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
 };
 
 }  // namespace qcfg::checkpoint

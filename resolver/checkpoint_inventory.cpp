@@ -79,7 +79,7 @@ size_t common_prefix(std::string_view a, std::string_view b) {
 // Distinct segments are few (a few hundred on DeepSeek-V3's 720k): each is ranked once.
 CutNames cut_names(const std::vector<TensorRecord>& tensors) {
   CutNames c;
-  std::unordered_map<std::string_view, uint32_t, checkpoint::NameHash> id_of;
+  checkpoint::NameIndex id_of;
   c.at.reserve(tensors.size() + 1);
   c.size.reserve(tensors.size());
   c.ids.reserve(8 * tensors.size());
@@ -100,9 +100,9 @@ CutNames cut_names(const std::vector<TensorRecord>& tensors) {
         c.ids.push_back(c.ids[previous + k]);
         continue;
       }
-      auto [it, fresh] = id_of.try_emplace(seg, static_cast<uint32_t>(c.segments.size()));
+      const auto [id, fresh] = id_of.try_emplace(seg, static_cast<uint32_t>(c.segments.size()));
       if (fresh) c.segments.push_back({seg, checkpoint::registration_rank(seg), all_digits(seg)});
-      c.ids.push_back(it->second);
+      c.ids.push_back(id);
     }
     previous = start;
     previous_name = name;
@@ -217,10 +217,30 @@ std::vector<size_t> natural_order_of(const std::vector<TensorRecord>& tensors) {
   return natural_order(cut);
 }
 
+// A module's weights: one as a rule, kept inline (a vector each was 45k allocations on
+// DeepSeek-V3); a grouped module's further ones in `rest_`.
+class Weights {
+ public:
+  bool empty() const { return first_ == nullptr; }
+  size_t size() const { return empty() ? 0 : 1 + rest_.size(); }
+  const TensorRecord* operator[](size_t k) const { return k == 0 ? first_ : rest_[k - 1]; }
+  void push_back(const TensorRecord* t) {
+    if (first_ == nullptr) {
+      first_ = t;
+    } else {
+      rest_.push_back(t);
+    }
+  }
+
+ private:
+  const TensorRecord* first_ = nullptr;
+  std::vector<const TensorRecord*> rest_;
+};
+
 struct ModuleTensors {
   std::string_view name;  // a view of its tensors' names
   // `weight`, or `weight0..N` of a grouped module; taken into the weight quantizer (derive).
-  std::vector<const TensorRecord*> weights;
+  Weights weights;
   bool grouped = false;
   bool has_bias = false;
   bool has_running_stats = false;
@@ -246,8 +266,7 @@ std::vector<ModuleTensors> group_by_module(const std::vector<TensorRecord>& tens
                                            const std::vector<size_t>& order) {
   std::vector<ModuleTensors> modules;
   modules.reserve(order.size());  // at most one per tensor; pages are touched only as filled
-  std::unordered_map<std::string_view, size_t, checkpoint::NameHash> index;
-  index.reserve(tensors.size());
+  checkpoint::NameIndex index(tensors.size());
   std::string_view previous;
   size_t previous_at = 0;
   for (size_t k : order) {
@@ -256,13 +275,13 @@ std::vector<ModuleTensors> group_by_module(const std::vector<TensorRecord>& tens
     // A module's tensors mostly follow one another (`X.weight`, `X.weight_scale_inv`): the
     // previous tensor's module is compared before the hash is asked.
     if (modules.empty() || module != previous) {
-      auto [it, fresh] = index.emplace(module, modules.size());
+      const auto [at, fresh] = index.try_emplace(module, static_cast<uint32_t>(modules.size()));
       if (fresh) {
         modules.emplace_back();
         modules.back().name = module;
       }
       previous = module;
-      previous_at = it->second;
+      previous_at = at;
     }
     ModuleTensors& m = modules[previous_at];
     if (checkpoint::is_weight_param(param)) {
@@ -447,7 +466,7 @@ class Deriver {
     // Taken last: m.name views a tensor name that taking may move away (records_of).
     std::vector<TensorInfo>& weights = inv_.quantizers[weight_quantizer].tensors;
     weights.reserve(m.weights.size());
-    for (const TensorRecord* t : m.weights) weights.push_back(t->take());  // derived once
+    for (size_t k = 0; k < m.weights.size(); ++k) weights.push_back(m.weights[k]->take());
   }
 
   // Fused experts ([E, out, in] parameters on one module): ModelOpt's HF plugin adds a shared
