@@ -85,20 +85,34 @@ CutNames cut_names(const std::vector<TensorRecord>& tensors) {
   c.ids.reserve(8 * tensors.size());
   size_t previous = 0;  // where the previous name's ids start
   std::string_view previous_name;
+  std::vector<size_t> ends, previous_ends;  // where each segment of the name ends
   for (const TensorRecord& t : tensors) {
     const std::string_view name = t.name;
     const size_t start = c.ids.size(), previous_count = start - previous;
-    // Neighbours (sorted within a shard) share most segments: a segment that ends at a dot
+    // Neighbours (in order within a shard) share most segments: a segment that ends at a dot
     // inside the common prefix of the two names is the previous name's segment at the same
-    // place, whose id is taken without comparing or hashing its text.
+    // place (the dots before it are the same), whose id is taken without scanning, comparing or
+    // hashing its text; a later one equal to the previous name's at the same place, compared
+    // before it is hashed, as well (`experts.7.up_proj` after `experts.6.up_proj`).
     const size_t common = common_prefix(name, previous_name);
-    for (size_t i = 0, k = 0; i < name.size(); ++k) {
+    ends.clear();
+    size_t i = 0, k = 0;
+    for (; k < previous_count && previous_ends[k] < common; ++k) {
+      c.ids.push_back(c.ids[previous + k]);
+      ends.push_back(previous_ends[k]);
+      i = previous_ends[k] + 1;
+    }
+    for (; i < name.size(); ++k) {
       const size_t end = std::min(name.find('.', i), name.size());
       const std::string_view seg = name.substr(i, end - i);
+      ends.push_back(end);
       i = end + 1;
-      if (end < common && k < previous_count) {
-        c.ids.push_back(c.ids[previous + k]);
-        continue;
+      if (k < previous_count) {
+        const size_t from = k == 0 ? 0 : previous_ends[k - 1] + 1;
+        if (previous_name.substr(from, previous_ends[k] - from) == seg) {
+          c.ids.push_back(c.ids[previous + k]);
+          continue;
+        }
       }
       const auto [id, fresh] = id_of.try_emplace(seg, static_cast<uint32_t>(c.segments.size()));
       if (fresh) c.segments.push_back({seg, checkpoint::registration_rank(seg), all_digits(seg)});
@@ -106,6 +120,7 @@ CutNames cut_names(const std::vector<TensorRecord>& tensors) {
     }
     previous = start;
     previous_name = name;
+    previous_ends.swap(ends);
     c.at.push_back(c.ids.size());
     c.size.push_back(name.size());
   }
@@ -575,6 +590,11 @@ class Deriver {
       }
       previous_module = module;
       previous_k = kNone;
+      // Under an attention module, a name holds its leaf, which has `attn` or `attention` in it
+      // (note_attention): the other names (nearly all) are not hashed prefix by prefix.
+      if (name.find("attn") == std::string_view::npos &&
+          name.find("attention") == std::string_view::npos)
+        continue;
       uint64_t h = kFnvBasis;
       for (size_t c = 0; c < name.size(); ++c) {
         if (name[c] == '.') {
