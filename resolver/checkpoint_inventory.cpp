@@ -332,6 +332,7 @@ class Deriver {
     });
     if (fused_) collect_fused_experts(modules);
     inv_.quantizers.reserve(3 * modules.size());  // most modules are linears: 3 quantizers
+    inv_.modules.reserve(modules.size());
     for (const ModuleTensors& m : modules) derive(m);
     add_attention_quantizers();
   }
