@@ -75,10 +75,16 @@ bool fields_of(dom::element value, uint64_t data_size, std::string_view& dtype,
     total *= ud;
     dims.push_back(static_cast<int64_t>(ud));
   }
-  if (offsets.size() != 2) return false;
-  if (!unsigned_of(offsets.at(0).value_unsafe(), std::numeric_limits<uint64_t>::max(), begin) ||
-      !unsigned_of(offsets.at(1).value_unsafe(), std::numeric_limits<uint64_t>::max(), end))
-    return false;
+  // Walked, not indexed: dom::array::at walks from the start at each call.
+  uint64_t pair[2] = {0, 0};
+  size_t n = 0;
+  for (dom::element o : offsets) {
+    if (n == 2 || !unsigned_of(o, std::numeric_limits<uint64_t>::max(), pair[n])) return false;
+    ++n;
+  }
+  if (n != 2) return false;
+  begin = pair[0];
+  end = pair[1];
   if (begin > end || end > data_size) return false;
   return total % 8 == 0 && total / 8 == end - begin;
 }
@@ -214,11 +220,18 @@ bool index_pairs_fast(std::string_view json, char* names,
   return true;
 }
 
-bool header_records_fast(std::string_view json, uint64_t data_size, const std::string* file,
+bool header_records_fast(std::string& json, uint64_t data_size, const std::string* file,
                          RecordedTensors::Shard& buffers, std::vector<TensorRecord>& out) {
-  simdjson::padded_string padded;
-  const std::optional<dom::object> root = object_of(json, padded);
-  if (!root) return false;
+  // Parsed where it lies, the padding simdjson reads past the end zeroed in place, instead of
+  // copied into a padded string (a header is read into the same buffer shard after shard).
+  const size_t size = json.size();
+  json.resize(size + simdjson::SIMDJSON_PADDING);
+  dom::object root_object;
+  const bool parsed =
+      parser().parse(json.data(), size, false).get(root_object) == simdjson::SUCCESS;
+  json.resize(size);
+  if (!parsed) return false;
+  const std::optional<dom::object> root = root_object;
   buffers.names =
       std::make_unique_for_overwrite<char[]>(json.size());  // unescaped names are no longer
   char* names = buffers.names.get();
@@ -227,6 +240,7 @@ bool header_records_fast(std::string_view json, uint64_t data_size, const std::s
   const size_t first = out.size();
   out.reserve(first + root->size());
   dims_at.reserve(root->size());
+  dims.reserve(2 * root->size());  // most tensors are matrices
   for (dom::key_value_pair kv : *root) {
     if (kv.key == "__metadata__") continue;
     TensorRecord& r = out.emplace_back();

@@ -33,8 +33,9 @@ bool index_pairs_fast(std::string_view json, char* names,
 // The tensors of a header appended to `out` as records in header order, their names and shapes
 // in `buffers` (filled here), each validated as header_tensors_fast does except for repeated
 // names (the caller matches every name against the index). False where header_tensors_fast
-// would give nothing for another reason.
-bool header_records_fast(std::string_view json, uint64_t data_size, const std::string* file,
+// would give nothing for another reason. `json` is parsed in place: grown by simdjson's padding
+// for the parse and given back its size after.
+bool header_records_fast(std::string& json, uint64_t data_size, const std::string* file,
                          RecordedTensors::Shard& buffers, std::vector<TensorRecord>& out);
 
 }  // namespace qcfg::checkpoint

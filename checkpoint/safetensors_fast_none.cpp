@@ -16,7 +16,7 @@ bool index_pairs_fast(std::string_view, char*,
   return false;
 }
 
-bool header_records_fast(std::string_view, uint64_t, const std::string*, RecordedTensors::Shard&,
+bool header_records_fast(std::string&, uint64_t, const std::string*, RecordedTensors::Shard&,
                          std::vector<TensorRecord>&) {
   return false;
 }
