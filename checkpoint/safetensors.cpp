@@ -157,15 +157,24 @@ std::string text_location(const std::string& path, std::string_view text, size_t
 
 // A short table searched in order (every tensor of every header asks: a std::map of strings
 // cost a tenth of reading a header).
-int dtype_bits(const std::string& dtype) {
-  static constexpr std::pair<std::string_view, int> kBits[] = {
-      {"BF16", 16},   {"F8_E4M3", 8}, {"F32", 32}, {"F16", 16},    {"F8_E5M2", 8},
-      {"F8_E8M0", 8}, {"BOOL", 8},    {"U8", 8},   {"I8", 8},      {"I16", 16},
-      {"U16", 16},    {"I32", 32},    {"U32", 32}, {"F64", 64},    {"I64", 64},
-      {"U64", 64},    {"C64", 64},    {"F4", 4},   {"F6_E2M3", 6}, {"F6_E3M2", 6}};
-  for (const auto& [name, bits] : kBits)
+namespace {
+constexpr std::pair<std::string_view, int> kDtypeBits[] = {
+    {"BF16", 16},   {"F8_E4M3", 8}, {"F32", 32}, {"F16", 16},    {"F8_E5M2", 8},
+    {"F8_E8M0", 8}, {"BOOL", 8},    {"U8", 8},   {"I8", 8},      {"I16", 16},
+    {"U16", 16},    {"I32", 32},    {"U32", 32}, {"F64", 64},    {"I64", 64},
+    {"U64", 64},    {"C64", 64},    {"F4", 4},   {"F6_E2M3", 6}, {"F6_E3M2", 6}};
+}  // namespace
+
+int dtype_bits(std::string_view dtype) {
+  for (const auto& [name, bits] : kDtypeBits)
     if (name == dtype) return bits;
   return 0;
+}
+
+std::string_view dtype_name(std::string_view dtype) {
+  for (const auto& entry : kDtypeBits)
+    if (entry.first == dtype) return entry.first;
+  return {};
 }
 
 namespace {

@@ -88,7 +88,10 @@ bool plain_relative_path(const std::string& name);
 std::string text_location(const std::string& path, std::string_view text, size_t offset);
 
 // Bytes per element x 8 of a safetensors dtype (4 for F4, 6 for F6_*), or 0 if unknown.
-int dtype_bits(const std::string& dtype);
+int dtype_bits(std::string_view dtype);
+
+// The known dtype's name as a view of a static string (it outlives any header), or "".
+std::string_view dtype_name(std::string_view dtype);
 
 // The file names of a checkpoint directory (the Hugging Face layout).
 inline constexpr std::string_view kSingleFile = "model.safetensors";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace qcfg::checkpoint {
@@ -41,16 +42,18 @@ struct Entry {
   uint64_t begin = 0, end = 0;
 };
 
-// A tensor entry the reference accepts, or false (it then says what is wrong, located).
-bool entry_of(std::string_view name, dom::element value, uint64_t data_size, Entry& out) {
+// What a tensor entry holds, when the reference accepts it (else false: it then says what is
+// wrong, located). `dims` gets the shape appended; `dtype` is the table's static spelling.
+bool fields_of(dom::element value, uint64_t data_size, std::string_view& dtype,
+               std::vector<int64_t>& dims, uint64_t& begin, uint64_t& end) {
   dom::object obj;
   if (value.get_object().get(obj) != simdjson::SUCCESS) return false;
-  std::string_view dtype;
+  std::string_view text;
   dom::array shape, offsets;
   int seen = 0;
   for (dom::key_value_pair kv : obj) {
     if (kv.key == "dtype") {
-      if ((seen & 1) || kv.value.get_string().get(dtype) != simdjson::SUCCESS) return false;
+      if ((seen & 1) || kv.value.get_string().get(text) != simdjson::SUCCESS) return false;
       seen |= 1;
     } else if (kv.key == "shape") {
       if ((seen & 2) || kv.value.get_array().get(shape) != simdjson::SUCCESS) return false;
@@ -61,26 +64,38 @@ bool entry_of(std::string_view name, dom::element value, uint64_t data_size, Ent
     }
   }
   if (seen != 7) return false;
-  TensorInfo& t = out.tensor;
-  t.name = name;
-  t.dtype = dtype;
-  const int bits = dtype_bits(t.dtype);
+  dtype = dtype_name(text);
+  const int bits = dtype_bits(dtype);
   if (bits == 0) return false;
   uint64_t total = static_cast<uint64_t>(bits);
-  t.shape.reserve(shape.size());
   for (dom::element d : shape) {
     uint64_t ud = 0;
     if (!unsigned_of(d, uint64_t{INT64_MAX}, ud)) return false;
     if (ud != 0 && total > std::numeric_limits<uint64_t>::max() / ud) return false;
     total *= ud;
-    t.shape.push_back(static_cast<int64_t>(ud));
+    dims.push_back(static_cast<int64_t>(ud));
   }
-  if (offsets.size() != 2) return false;
-  if (!unsigned_of(offsets.at(0).value_unsafe(), std::numeric_limits<uint64_t>::max(), out.begin) ||
-      !unsigned_of(offsets.at(1).value_unsafe(), std::numeric_limits<uint64_t>::max(), out.end))
-    return false;
-  if (out.begin > out.end || out.end > data_size) return false;
-  if (total % 8 != 0 || total / 8 != out.end - out.begin) return false;
+  // Walked, not indexed: dom::array::at walks from the start at each call.
+  uint64_t pair[2] = {0, 0};
+  size_t n = 0;
+  for (dom::element o : offsets) {
+    if (n == 2 || !unsigned_of(o, std::numeric_limits<uint64_t>::max(), pair[n])) return false;
+    ++n;
+  }
+  if (n != 2) return false;
+  begin = pair[0];
+  end = pair[1];
+  if (begin > end || end > data_size) return false;
+  return total % 8 == 0 && total / 8 == end - begin;
+}
+
+// A tensor entry the reference accepts, or false.
+bool entry_of(std::string_view name, dom::element value, uint64_t data_size, Entry& out) {
+  TensorInfo& t = out.tensor;
+  std::string_view dtype;
+  if (!fields_of(value, data_size, dtype, t.shape, out.begin, out.end)) return false;
+  t.name = name;
+  t.dtype = dtype;
   t.nbytes = out.end - out.begin;
   t.data_offset = out.begin;
   return true;
@@ -171,6 +186,98 @@ std::optional<ShardMap> shard_map_fast(std::string_view json) {
     names->emplace_back(pairs[k].first);
   }
   return by_shard;
+}
+
+bool index_pairs_fast(std::string_view json, char* names,
+                      std::vector<std::pair<std::string_view, std::string_view>>& pairs) {
+  simdjson::padded_string padded;
+  const std::optional<dom::object> root = object_of(json, padded);
+  if (!root) return false;
+  dom::object map;
+  int maps = 0;
+  for (dom::key_value_pair kv : *root) {
+    if (kv.key != "weight_map") continue;
+    if (++maps > 1 || kv.value.get_object().get(map) != simdjson::SUCCESS) return false;
+  }
+  if (maps != 1) return false;
+  // The parser's strings are overwritten by the next parse on this thread (a header): copied.
+  const auto copy = [&](std::string_view s) {
+    std::memcpy(names, s.data(), s.size());
+    names += s.size();
+    return std::string_view(names - s.size(), s.size());
+  };
+  std::string_view shard_text, shard_copy;
+  pairs.reserve(map.size());
+  for (dom::key_value_pair kv : map) {
+    std::string_view shard;
+    if (kv.value.get_string().get(shard) != simdjson::SUCCESS) return false;
+    if (shard_copy.data() == nullptr || shard != shard_text) {  // shards repeat in runs
+      shard_text = shard;
+      shard_copy = copy(shard);
+    }
+    pairs.emplace_back(copy(kv.key), shard_copy);
+  }
+  return true;
+}
+
+bool header_records_fast(std::string& json, uint64_t data_size, const std::string* file,
+                         RecordedTensors::Shard& buffers, std::vector<TensorRecord>& out) {
+  // Parsed where it lies, the padding simdjson reads past the end zeroed in place, instead of
+  // copied into a padded string (a header is read into the same buffer shard after shard).
+  const size_t size = json.size();
+  json.resize(size + simdjson::SIMDJSON_PADDING);
+  dom::object root_object;
+  const bool parsed =
+      parser().parse(json.data(), size, false).get(root_object) == simdjson::SUCCESS;
+  json.resize(size);
+  if (!parsed) return false;
+  const std::optional<dom::object> root = root_object;
+  buffers.names =
+      std::make_unique_for_overwrite<char[]>(json.size());  // unescaped names are no longer
+  char* names = buffers.names.get();
+  std::vector<int64_t>& dims = buffers.dims;
+  std::vector<size_t> dims_at;  // where each record's dims start: `dims` may still move
+  const size_t first = out.size();
+  out.reserve(first + root->size());
+  dims_at.reserve(root->size());
+  dims.reserve(2 * root->size());  // most tensors are matrices
+  for (dom::key_value_pair kv : *root) {
+    if (kv.key == "__metadata__") continue;
+    TensorRecord& r = out.emplace_back();
+    uint64_t begin = 0, end = 0;
+    dims_at.push_back(dims.size());
+    if (!fields_of(kv.value, data_size, r.dtype, dims, begin, end)) return false;
+    std::memcpy(names, kv.key.data(), kv.key.size());
+    r.name = std::string_view(names, kv.key.size());
+    names += kv.key.size();
+    r.file = file;
+    r.rank = static_cast<uint32_t>(dims.size() - dims_at.back());
+    r.nbytes = end - begin;
+    r.data_offset = begin;
+  }
+  // The overlap rule, on the records' ranges (nbytes = end - begin); repeated names are left
+  // to the caller, which matches every name against the index.
+  const size_t n = out.size() - first;
+  std::vector<uint32_t> by_start(n);
+  for (size_t k = 0; k < n; ++k) {
+    TensorRecord& r = out[first + k];
+    r.shape_data = dims.data() + dims_at[k];
+    by_start[k] = static_cast<uint32_t>(k);
+  }
+  const auto begin_of = [&](uint32_t k) { return out[first + k].data_offset; };
+  const auto by_begin = [&](uint32_t a, uint32_t b) { return begin_of(a) < begin_of(b); };
+  if (!std::is_sorted(by_start.begin(), by_start.end(), by_begin))
+    std::sort(by_start.begin(), by_start.end(), by_begin);
+  // Two ranges starting at one offset (an empty tensor's) are left to the reference: which
+  // neighbours it compares then depends on the order the sort leaves them in.
+  for (size_t k = 1; k < n; ++k) {
+    const TensorRecord& prev = out[first + by_start[k - 1]];
+    const TensorRecord& cur = out[first + by_start[k]];
+    if (cur.data_offset == prev.data_offset) return false;
+    if (cur.data_offset < prev.data_offset + prev.nbytes && cur.nbytes != 0 && prev.nbytes != 0)
+      return false;
+  }
+  return true;
 }
 
 }  // namespace qcfg::checkpoint

@@ -11,4 +11,14 @@ std::optional<std::vector<TensorInfo>> header_tensors_fast(std::string_view, uin
 
 std::optional<ShardMap> shard_map_fast(std::string_view) { return std::nullopt; }
 
+bool index_pairs_fast(std::string_view, char*,
+                      std::vector<std::pair<std::string_view, std::string_view>>&) {
+  return false;
+}
+
+bool header_records_fast(std::string&, uint64_t, const std::string*, RecordedTensors::Shard&,
+                         std::vector<TensorRecord>&) {
+  return false;
+}
+
 }  // namespace qcfg::checkpoint

@@ -15,12 +15,15 @@
 #include <unordered_map>
 
 #include "checkpoint/hf_names.h"
+#include "checkpoint/name_hash.h"
+#include "checkpoint/tensor_records.h"
 
 namespace qcfg::resolver {
 namespace {
 
 using checkpoint::CheckpointConfig;
 using checkpoint::FusedExpertRule;
+using checkpoint::TensorRecord;
 
 // The last dotted segment of a module name, as split_last cuts it, without a copy.
 std::string_view leaf(std::string_view module) {
@@ -74,35 +77,50 @@ size_t common_prefix(std::string_view a, std::string_view b) {
 }
 
 // Distinct segments are few (a few hundred on DeepSeek-V3's 720k): each is ranked once.
-CutNames cut_names(const std::vector<TensorInfo>& tensors) {
+CutNames cut_names(const std::vector<TensorRecord>& tensors) {
   CutNames c;
-  std::unordered_map<std::string_view, uint32_t> id_of;
+  checkpoint::NameIndex id_of;
   c.at.reserve(tensors.size() + 1);
   c.size.reserve(tensors.size());
   c.ids.reserve(8 * tensors.size());
   size_t previous = 0;  // where the previous name's ids start
   std::string_view previous_name;
-  for (const TensorInfo& t : tensors) {
+  std::vector<size_t> ends, previous_ends;  // where each segment of the name ends
+  for (const TensorRecord& t : tensors) {
     const std::string_view name = t.name;
     const size_t start = c.ids.size(), previous_count = start - previous;
-    // Neighbours (sorted within a shard) share most segments: a segment that ends at a dot
+    // Neighbours (in order within a shard) share most segments: a segment that ends at a dot
     // inside the common prefix of the two names is the previous name's segment at the same
-    // place, whose id is taken without comparing or hashing its text.
+    // place (the dots before it are the same), whose id is taken without scanning, comparing or
+    // hashing its text; a later one equal to the previous name's at the same place, compared
+    // before it is hashed, as well (`experts.7.up_proj` after `experts.6.up_proj`).
     const size_t common = common_prefix(name, previous_name);
-    for (size_t i = 0, k = 0; i < name.size(); ++k) {
+    ends.clear();
+    size_t i = 0, k = 0;
+    for (; k < previous_count && previous_ends[k] < common; ++k) {
+      c.ids.push_back(c.ids[previous + k]);
+      ends.push_back(previous_ends[k]);
+      i = previous_ends[k] + 1;
+    }
+    for (; i < name.size(); ++k) {
       const size_t end = std::min(name.find('.', i), name.size());
       const std::string_view seg = name.substr(i, end - i);
+      ends.push_back(end);
       i = end + 1;
-      if (end < common && k < previous_count) {
-        c.ids.push_back(c.ids[previous + k]);
-        continue;
+      if (k < previous_count) {
+        const size_t from = k == 0 ? 0 : previous_ends[k - 1] + 1;
+        if (previous_name.substr(from, previous_ends[k] - from) == seg) {
+          c.ids.push_back(c.ids[previous + k]);
+          continue;
+        }
       }
-      auto [it, fresh] = id_of.try_emplace(seg, static_cast<uint32_t>(c.segments.size()));
+      const auto [id, fresh] = id_of.try_emplace(seg, static_cast<uint32_t>(c.segments.size()));
       if (fresh) c.segments.push_back({seg, checkpoint::registration_rank(seg), all_digits(seg)});
-      c.ids.push_back(it->second);
+      c.ids.push_back(id);
     }
     previous = start;
     previous_name = name;
+    previous_ends.swap(ends);
     c.at.push_back(c.ids.size());
     c.size.push_back(name.size());
   }
@@ -148,36 +166,39 @@ std::vector<uint32_t> segment_ordinals(const std::vector<Segment>& segments) {
   return ordinal;
 }
 
-// The same order (c.ids already ordinals) when every name has at most 8 segments and there are
-// fewer than 65535 distinct ones (every checkpoint seen): each name's ordinals + 1, 16 bits each,
-// packed first segment highest into two words, 0 where a shorter name has ended, so that the
-// words compare as the sequences do (a prefix first); then the length, as natural_less. Sorting
-// 24-byte keys took a fifth of the instructions of comparing sequences through indices.
+// The same order (c.ids already ordinals) when every name has at most 8 segments, there are
+// fewer than 65535 distinct ones and names are shorter than 64 KiB (every checkpoint seen): each
+// name's key is its ordinals + 1, 0 where a shorter name has ended (a prefix first), then its
+// length, as natural_less; the keys are sorted by stable counting passes from the last digit to
+// the first (LSD radix), each over at most 65536 buckets, a pass skipped where every name has
+// the same digit. Distinct names have distinct keys, so the order is the comparison sort's;
+// linear where comparing 24-byte keys took ~600 instructions a name on DeepSeek-V3.
 std::optional<std::vector<size_t>> packed_order(const CutNames& c, size_t distinct) {
-  constexpr size_t kSegments = 8;
+  constexpr size_t kSegments = 8, kDigits = kSegments + 1;  // the length last
   if (distinct >= 0xFFFF) return std::nullopt;
-  struct Key {
-    uint64_t hi, lo;
-    uint32_t size, index;
-  };
   const size_t n = c.size.size();
-  std::vector<Key> keys(n);
+  if (n > UINT32_MAX) return std::nullopt;
+  std::vector<uint16_t> digits(n * kDigits, 0);  // name x's digit k at x * kDigits + k
+  size_t buckets = distinct + 1;
   for (size_t x = 0; x < n; ++x) {
     const size_t count = c.at[x + 1] - c.at[x];
-    if (count > kSegments || c.size[x] > UINT32_MAX) return std::nullopt;
-    uint64_t word[2] = {0, 0};
-    for (size_t k = 0; k < count; ++k)
-      word[k / 4] |= uint64_t{c.ids[c.at[x] + k] + 1} << (48 - 16 * (k % 4));
-    keys[x] = {word[0], word[1], static_cast<uint32_t>(c.size[x]), static_cast<uint32_t>(x)};
+    if (count > kSegments || c.size[x] > 0xFFFF) return std::nullopt;
+    uint16_t* d = &digits[x * kDigits];
+    for (size_t k = 0; k < count; ++k) d[k] = static_cast<uint16_t>(c.ids[c.at[x] + k] + 1);
+    d[kSegments] = static_cast<uint16_t>(c.size[x]);
+    buckets = std::max(buckets, c.size[x] + 1);
   }
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    if (a.hi != b.hi) return a.hi < b.hi;
-    if (a.lo != b.lo) return a.lo < b.lo;
-    return a.size < b.size;
-  });
-  std::vector<size_t> order(n);
-  for (size_t k = 0; k < n; ++k) order[k] = keys[k].index;
-  return order;
+  std::vector<uint32_t> perm(n), next(n), start(buckets + 1);
+  for (size_t x = 0; x < n; ++x) perm[x] = static_cast<uint32_t>(x);
+  for (size_t k = kDigits; k-- > 0;) {
+    std::fill(start.begin(), start.end(), 0);
+    for (uint32_t x : perm) ++start[digits[x * kDigits + k] + 1];
+    if (std::find(start.begin(), start.end(), n) != start.end()) continue;  // one digit for all
+    for (size_t b = 1; b <= buckets; ++b) start[b] += start[b - 1];
+    for (uint32_t x : perm) next[start[digits[x * kDigits + k]]++] = x;
+    perm.swap(next);
+  }
+  return std::vector<size_t>(perm.begin(), perm.end());
 }
 
 // The order of the names: their segment ordinals compared as integer sequences (a prefix first:
@@ -206,25 +227,45 @@ std::vector<size_t> natural_order(CutNames& c) {
 
 // The tensors' natural order, as indices: the records (~150 bytes each) are read in that order
 // where they lie instead of being moved into a sorted copy.
-std::vector<size_t> natural_order_of(const std::vector<TensorInfo>& tensors) {
+std::vector<size_t> natural_order_of(const std::vector<TensorRecord>& tensors) {
   CutNames cut = cut_names(tensors);
   return natural_order(cut);
 }
 
+// A module's weights: one as a rule, kept inline (a vector each was 45k allocations on
+// DeepSeek-V3); a grouped module's further ones in `rest_`.
+class Weights {
+ public:
+  bool empty() const { return first_ == nullptr; }
+  size_t size() const { return empty() ? 0 : 1 + rest_.size(); }
+  const TensorRecord* operator[](size_t k) const { return k == 0 ? first_ : rest_[k - 1]; }
+  void push_back(const TensorRecord* t) {
+    if (first_ == nullptr) {
+      first_ = t;
+    } else {
+      rest_.push_back(t);
+    }
+  }
+
+ private:
+  const TensorRecord* first_ = nullptr;
+  std::vector<const TensorRecord*> rest_;
+};
+
 struct ModuleTensors {
-  std::string name;
-  // `weight`, or `weight0..N` of a grouped module; moved into the weight quantizer (derive).
-  std::vector<TensorInfo*> weights;
+  std::string_view name;  // a view of its tensors' names
+  // `weight`, or `weight0..N` of a grouped module; taken into the weight quantizer (derive).
+  Weights weights;
   bool grouped = false;
   bool has_bias = false;
   bool has_running_stats = false;
-  std::vector<const TensorInfo*> fused_experts;  // 3-D [E, ...] parameters of an experts module
+  std::vector<const TensorRecord*> fused_experts;  // 3-D [E, ...] parameters of an experts module
 };
 
-bool is_fused_expert_param(std::string_view module, std::string_view param, const TensorInfo& t) {
+bool is_fused_expert_param(std::string_view module, std::string_view param, const TensorRecord& t) {
   const size_t dot = module.rfind('.');
   const std::string_view leaf = dot == std::string_view::npos ? module : module.substr(dot + 1);
-  return leaf == "experts" && checkpoint::is_fused_expert_param(param) && t.shape.size() == 3;
+  return leaf == "experts" && checkpoint::is_fused_expert_param(param) && t.rank == 3;
 }
 
 // Module and parameter of a tensor name, as split_last cuts them, without copies.
@@ -236,27 +277,26 @@ std::pair<std::string_view, std::string_view> module_and_param(std::string_view 
 
 // The modules in order of first tensor (tensors taken in `order`); the index hashes views of the
 // tensor names (`tensors` is not resized while it is used), which are copied once per module.
-std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors,
+std::vector<ModuleTensors> group_by_module(const std::vector<TensorRecord>& tensors,
                                            const std::vector<size_t>& order) {
   std::vector<ModuleTensors> modules;
   modules.reserve(order.size());  // at most one per tensor; pages are touched only as filled
-  std::unordered_map<std::string_view, size_t> index;
-  index.reserve(tensors.size());
+  checkpoint::NameIndex index(tensors.size());
   std::string_view previous;
   size_t previous_at = 0;
   for (size_t k : order) {
-    TensorInfo& t = tensors[k];
+    const TensorRecord& t = tensors[k];
     auto [module, param] = module_and_param(t.name);
     // A module's tensors mostly follow one another (`X.weight`, `X.weight_scale_inv`): the
     // previous tensor's module is compared before the hash is asked.
     if (modules.empty() || module != previous) {
-      auto [it, fresh] = index.emplace(module, modules.size());
+      const auto [at, fresh] = index.try_emplace(module, static_cast<uint32_t>(modules.size()));
       if (fresh) {
         modules.emplace_back();
         modules.back().name = module;
       }
       previous = module;
-      previous_at = it->second;
+      previous_at = at;
     }
     ModuleTensors& m = modules[previous_at];
     if (checkpoint::is_weight_param(param)) {
@@ -275,7 +315,7 @@ std::vector<ModuleTensors> group_by_module(std::vector<TensorInfo>& tensors,
 
 // Per-expert checkpoint weights regrouped as transformers >= 5 fuses them (expert_layout.h):
 // experts module -> fused parameter -> expert -> row blocks (part, tensor).
-using FusedParts = std::map<int, const TensorInfo*>;
+using FusedParts = std::map<int, const TensorRecord*>;
 using FusedBlock = std::map<std::string, std::map<int64_t, FusedParts>>;
 
 class Deriver {
@@ -288,10 +328,11 @@ class Deriver {
 
   void run(const std::vector<ModuleTensors>& modules) {
     conv_model_ = std::any_of(modules.begin(), modules.end(), [](const ModuleTensors& m) {
-      return !m.weights.empty() && m.weights[0]->shape.size() == 4;
+      return !m.weights.empty() && m.weights[0]->rank == 4;
     });
     if (fused_) collect_fused_experts(modules);
     inv_.quantizers.reserve(3 * modules.size());  // most modules are linears: 3 quantizers
+    inv_.modules.reserve(modules.size());
     for (const ModuleTensors& m : modules) derive(m);
     add_attention_quantizers();
   }
@@ -326,7 +367,7 @@ class Deriver {
     if (contains(heads, l)) return "nn.Linear";
     if (contains(embeddings, l)) return "nn.Embedding";
     const bool vocab_rows =
-        config_ && config_->vocab_size > 0 && m.weights[0]->shape[0] == config_->vocab_size;
+        config_ && config_->vocab_size > 0 && m.weights[0]->shape_data[0] == config_->vocab_size;
     if (vocab_rows && l.find("embed") != std::string_view::npos) return "nn.Embedding";
     return "nn.Linear";
   }
@@ -338,7 +379,7 @@ class Deriver {
   // Registry key of a module, or "" when ModelOpt would not convert it.
   std::string classify(const ModuleTensors& m) const {
     if (m.grouped) return "te.pytorch.GroupedLinear";
-    const size_t rank = m.weights[0]->shape.size();
+    const size_t rank = m.weights[0]->rank;
     if (rank == 2) return classify_2d(m);
     if (rank == 4) return "nn.Conv2d";
     if (rank == 5) return "nn.Conv3d";
@@ -359,7 +400,7 @@ class Deriver {
 
   // A quantizer `<module>.<suffix>` (`<suffix>` at the root) of a converted module, built in
   // place with one allocation.
-  void add_under(const std::string& module, std::string_view suffix, const std::string& key,
+  void add_under(std::string_view module, std::string_view suffix, const std::string& key,
                  std::vector<TensorInfo> tensors = {}) {
     InventoryQuantizer& q = inv_.quantizers.emplace_back();
     q.name.reserve(module.size() + 1 + suffix.size());
@@ -370,25 +411,25 @@ class Deriver {
     q.tensors = std::move(tensors);
   }
 
-  void note_module(const std::string& name, const std::string& key) {
-    inv_.modules.push_back({name, key});
+  void note_module(std::string_view name, const std::string& key) {
+    inv_.modules.push_back({std::string(name), key});
     if (std::find(keys_.begin(), keys_.end(), key) == keys_.end()) keys_.push_back(key);
   }
 
   void collect_fused_experts(const std::vector<ModuleTensors>& modules) {
     for (const ModuleTensors& m : modules) {
-      if (m.weights.size() != 1 || m.grouped || m.weights[0]->shape.size() != 2) continue;
-      const auto slot = fused_expert_slot(*fused_, m.weights[0]->name);
+      if (m.weights.size() != 1 || m.grouped || m.weights[0]->rank != 2) continue;
+      const auto slot = fused_expert_slot(*fused_, std::string(m.weights[0]->name));
       if (!slot) continue;
       fused_blocks_[slot->experts_module][slot->param][slot->expert][slot->part] = m.weights[0];
-      fused_member_of_[m.name] = slot->experts_module;
+      fused_member_of_[std::string(m.name)] = slot->experts_module;
     }
   }
 
   // True when `m` is covered by the fused layout (emitted once, at the block's first module).
   bool derive_fused_member(const ModuleTensors& m) {
-    if (is_replaced_router(*fused_, m.name)) {
-      if (!m.grouped && !m.weights.empty()) inv_.replaced_routers.push_back(m.name);
+    if (is_replaced_router(*fused_, std::string(m.name))) {
+      if (!m.grouped && !m.weights.empty()) inv_.replaced_routers.emplace_back(m.name);
       return true;
     }
     auto it = fused_member_of_.find(m.name);
@@ -412,7 +453,7 @@ class Deriver {
       for (const auto& [expert, parts] : p->second) {
         std::vector<TensorInfo> tensors;
         for (const auto& [part, t] : parts) {
-          tensors.push_back(*t);
+          tensors.push_back(t->info());
           tensors.back().fused_part = part;
         }
         add(module + "." + param + "_weight_quantizers." + std::to_string(expert), std::nullopt,
@@ -433,13 +474,15 @@ class Deriver {
       add_under(m.name, "output_quantizer", key);
       return;
     }
-    std::vector<TensorInfo> weights;
-    weights.reserve(m.weights.size());
-    for (TensorInfo* t : m.weights) weights.push_back(std::move(*t));  // derived once
-    add_under(m.name, "weight_quantizer", key, std::move(weights));
+    const size_t weight_quantizer = inv_.quantizers.size();
+    add_under(m.name, "weight_quantizer", key);
     add_under(m.name, "input_quantizer", key);
     add_under(m.name, "output_quantizer", key);
     if (is_attention_projection(leaf(m.name))) note_attention(parent_of(m.name));
+    // Taken last: m.name views a tensor name that taking may move away (records_of).
+    std::vector<TensorInfo>& weights = inv_.quantizers[weight_quantizer].tensors;
+    weights.reserve(m.weights.size());
+    for (size_t k = 0; k < m.weights.size(); ++k) weights.push_back(m.weights[k]->take());
   }
 
   // Fused experts ([E, out, in] parameters on one module): ModelOpt's HF plugin adds a shared
@@ -447,15 +490,16 @@ class Deriver {
   void derive_fused_experts(const ModuleTensors& m) {
     const std::string key = "hf." + (prefix_.empty() ? std::string("") : prefix_) + "Experts";
     note_module(m.name, key);
-    for (const TensorInfo* t : m.fused_experts) {
+    const std::string module(m.name);
+    for (const TensorRecord* t : m.fused_experts) {
       const std::string param(leaf(t->name));
-      add(m.name + "." + param + "_input_quantizer", key);
-      const int64_t experts = t->shape[0];
+      add(module + "." + param + "_input_quantizer", key);
+      const int64_t experts = t->shape_data[0];
       for (int64_t e = 0; e < experts; ++e) {
-        TensorInfo slice = *t;
+        TensorInfo slice = t->info();
         slice.expert_slice = e;
         slice.nbytes = experts > 0 ? t->nbytes / static_cast<uint64_t>(experts) : 0;
-        add(m.name + "." + param + "_weight_quantizers." + std::to_string(e), std::nullopt,
+        add(module + "." + param + "_weight_quantizers." + std::to_string(e), std::nullopt,
             {slice});
       }
     }
@@ -547,6 +591,11 @@ class Deriver {
       }
       previous_module = module;
       previous_k = kNone;
+      // Under an attention module, a name holds its leaf, which has `attn` or `attention` in it
+      // (note_attention): the other names (nearly all) are not hashed prefix by prefix.
+      if (name.find("attn") == std::string_view::npos &&
+          name.find("attention") == std::string_view::npos)
+        continue;
       uint64_t h = kFnvBasis;
       for (size_t c = 0; c < name.size(); ++c) {
         if (name[c] == '.') {
@@ -590,7 +639,8 @@ class Deriver {
   Inventory& inv_;
   const FusedExpertRule* fused_;
   std::map<std::string, FusedBlock> fused_blocks_;
-  std::map<std::string, std::string> fused_member_of_;  // checkpoint module -> experts module
+  std::map<std::string, std::string, std::less<>>
+      fused_member_of_;  // checkpoint module -> experts module
   std::set<std::string> emitted_blocks_;
   std::string prefix_;
   bool conv_model_ = false;
@@ -618,6 +668,12 @@ class Deriver {
 Inventory inventory_from_tensors(std::vector<TensorInfo> tensors,
                                  const std::optional<CheckpointConfig>& config,
                                  const std::string& origin, ExpertLayout layout) {
+  return inventory_from_records(checkpoint::records_of(tensors), config, origin, layout);
+}
+
+Inventory inventory_from_records(const std::vector<TensorRecord>& tensors,
+                                 const std::optional<CheckpointConfig>& config,
+                                 const std::string& origin, ExpertLayout layout) {
   const std::vector<size_t> order = natural_order_of(tensors);
   Inventory inv;
   inv.origin = origin;
@@ -638,6 +694,12 @@ Inventory inventory_from_checkpoint(const std::string& path, ExpertLayout layout
                                   checkpoint::read_checkpoint_config(fs::path(path).parent_path()),
                                   path, layout);
   }
+  // The records when the checkpoint is as usual (the same tensors, no TensorInfo per tensor);
+  // else the reference path, which gives the same tensors or the located error.
+  checkpoint::RecordedTensors records;
+  if (checkpoint::read_indexed_records(path, records))
+    return inventory_from_records(records.tensors, checkpoint::read_checkpoint_config(path), path,
+                                  layout);
   std::vector<TensorInfo> tensors =
       checkpoint::indexed_tensors(checkpoint::read_checkpoint_files(path));
   return inventory_from_tensors(std::move(tensors), checkpoint::read_checkpoint_config(path), path,

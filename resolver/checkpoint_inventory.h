@@ -9,6 +9,7 @@
 #include "checkpoint/config.h"
 #include "checkpoint/expert_layout.h"
 #include "checkpoint/safetensors.h"
+#include "checkpoint/tensor_records.h"
 #include "resolver/inventory.h"
 
 namespace qcfg::resolver {
@@ -21,6 +22,13 @@ Inventory inventory_from_checkpoint(const std::string& path,
 
 // The derivation alone (tensors of all shards, in any order).
 Inventory inventory_from_tensors(std::vector<TensorInfo> tensors,
+                                 const std::optional<checkpoint::CheckpointConfig>& config,
+                                 const std::string& origin,
+                                 ExpertLayout layout = ExpertLayout::automatic);
+
+// The same on records (checkpoint/tensor_records.h); the weights quantizers read are taken from
+// them (TensorRecord::take).
+Inventory inventory_from_records(const std::vector<checkpoint::TensorRecord>& tensors,
                                  const std::optional<checkpoint::CheckpointConfig>& config,
                                  const std::string& origin,
                                  ExpertLayout layout = ExpertLayout::automatic);
