@@ -17,7 +17,9 @@ if [[ ${QCFG_SANITIZE:-0} == 1 ]]; then
   label="sanitizer tests"
   # The exhaustive rounding proofs are pure arithmetic over 2^31 inputs: the plain build already
   # runs them, and under the sanitizers they would take a large part of CI's time.
-  set -- --no-suite exhaustive "$@"
+  # Instrumented code runs several times slower than the plain build the tests' timeouts were
+  # set for (test_kernels took over its 30 s on a loaded machine).
+  set -- --no-suite exhaustive --timeout-multiplier 4 "$@"
 fi
 tools/build.sh "${setup_args[@]}"
 build_dir=${QCFG_BUILD_DIR:-build}
