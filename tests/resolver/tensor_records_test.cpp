@@ -43,6 +43,15 @@ Inventory reference(const std::string& dir) {
                                 read_checkpoint_config(dir), dir);
 }
 
+// The tensors of moe_checkpoint's first shard (464 bytes of data), to which a case adds one.
+std::string first_shard_entries() {
+  return entry("model.layers.10.self_attn.k_proj.weight", "2,8", 32, 64) +
+         entry("model.layers.10.self_attn.v_proj.weight", "2,8", 0, 32) +
+         entry("model.embed_tokens.weight", "16,8", 64, 320) +
+         entry("model.norm.weight", "8", 320, 336) +
+         entry("lm_head.weight", "16,8", 336, 464, "F8_E4M3");
+}
+
 // A two-shard MoE checkpoint, headers and index out of byte order, with scales, a fused experts
 // parameter, grouped weights and an attention module (config names the architecture).
 std::string moe_checkpoint(const std::string& tag) {
@@ -54,13 +63,7 @@ std::string moe_checkpoint(const std::string& tag) {
                        entry("model.layers.2.mlp.grouped.weight1", "2,2", 194, 202) +
                        entry("model.layers.2.mlp.grouped.weight0", "2,2", 202, 210),
                    210));
-  write_file(dir + "/a-1.safetensors",
-             shard(entry("model.layers.10.self_attn.k_proj.weight", "2,8", 32, 64) +
-                       entry("model.layers.10.self_attn.v_proj.weight", "2,8", 0, 32) +
-                       entry("model.embed_tokens.weight", "16,8", 64, 320) +
-                       entry("model.norm.weight", "8", 320, 336) +
-                       entry("lm_head.weight", "16,8", 336, 464, "F8_E4M3"),
-                   464 + 128));
+  write_file(dir + "/a-1.safetensors", shard(first_shard_entries(), 464 + 128));
   nlohmann::json index = {{"metadata", {{"total_size", 0}}},
                           {"weight_map", nlohmann::json::object()}};
   for (const char* n : {"model.layers.10.self_attn.q_proj.weight",
@@ -109,13 +112,7 @@ TEST_CASE("records decline what the reference must judge; the result is the refe
 
   SUBCASE("a header tensor the index does not list") {
     write_file(dir + "/a-1.safetensors",
-               shard(entry("model.layers.10.self_attn.k_proj.weight", "2,8", 32, 64) +
-                         entry("model.layers.10.self_attn.v_proj.weight", "2,8", 0, 32) +
-                         entry("model.embed_tokens.weight", "16,8", 64, 320) +
-                         entry("model.norm.weight", "8", 320, 336) +
-                         entry("lm_head.weight", "16,8", 336, 464, "F8_E4M3") +
-                         entry("unlisted.weight", "4,4", 464, 496),
-                     496));
+               shard(first_shard_entries() + entry("unlisted.weight", "4,4", 464, 496), 496));
     CHECK_FALSE(read_indexed_records(dir, records));
     const Inventory inv = load_inventory(dir);
     CHECK(as_text(inv) == as_text(reference(dir)));
@@ -139,13 +136,7 @@ TEST_CASE("records decline what the reference must judge; the result is the refe
   }
   SUBCASE("a header naming a tensor twice") {
     write_file(dir + "/a-1.safetensors",
-               shard(entry("model.layers.10.self_attn.k_proj.weight", "2,8", 32, 64) +
-                         entry("model.layers.10.self_attn.v_proj.weight", "2,8", 0, 32) +
-                         entry("model.embed_tokens.weight", "16,8", 64, 320) +
-                         entry("model.norm.weight", "8", 320, 336) +
-                         entry("lm_head.weight", "16,8", 336, 464, "F8_E4M3") +
-                         entry("model.norm.weight", "8", 464, 480),
-                     480));
+               shard(first_shard_entries() + entry("model.norm.weight", "8", 464, 480), 480));
     CHECK_FALSE(read_indexed_records(dir, records));
     CHECK(as_text(load_inventory(dir)) == as_text(reference(dir)));
   }
