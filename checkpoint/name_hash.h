@@ -24,7 +24,8 @@ inline uint64_t name_hash(std::string_view s) {
     h = std::rotl((h ^ w) * kMul, 31);
   }
   uint64_t w = 0;
-  std::memcpy(&w, s.data() + i, s.size() - i);
+  // Not for an empty tail: memcpy from a null pointer (an empty view's data) is undefined.
+  if (i < s.size()) std::memcpy(&w, s.data() + i, s.size() - i);
   h = (h ^ w) * kMul;
   return h ^ (h >> 29);
 }
