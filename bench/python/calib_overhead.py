@@ -269,6 +269,8 @@ def breakdown(x, device, n=2000):
              "observe_amax_ op": lambda: [op(acc, 1, x) for _ in range(n)],
              "observe_amax_ op, 1 element (host cost)": lambda: [op(acc, 1, one)
                                                                  for _ in range(n)],
+             "observe_amax_.default, 1 element": lambda: [op.default(acc, 1, one)
+                                                          for _ in range(n)],
              "aten add (reference)": lambda: [torch.add(x, 1) for _ in range(n)]}
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     for name, fn in cases.items():
