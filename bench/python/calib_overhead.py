@@ -7,7 +7,11 @@ test (the issue's target: at most 1.1x a plain forward).
 
 --model stack: --layers x Linear(dim) with ReLU; --model llama: --layers Llama-shaped decoder
 layers (q/k/v/o, attention through scaled_dot_product_attention, gate/up/down of 4 x dim), so
-q/k/v and gate/up share their input and the KV quantizers observe keys and values.
+q/k/v and gate/up share their input and the KV quantizers observe keys and values;
+--model hf: transformers' LlamaForCausalLM of that shape (random weights, the ptq bench's
+config: heads of 128, 4 query heads per key/value head, vocab 32000), fed token ids.
+--profile adds the GPU's kernel time per forward loop (torch.profiler), plain and calibrating,
+by kernel name: where a calibrating loop's extra time goes on the device.
 
   PYTHONPATH=python QCFG_TORCH_OPS=build/python/libqcfg_torch_ops.so \\
   QCFG_EXECUTABLE=build/tools/qcfg/qcfg python3 bench/python/calib_overhead.py \\
@@ -138,7 +142,7 @@ def timed(fn, device, repeat):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--model", choices=("stack", "llama"), default="stack")
+    ap.add_argument("--model", choices=("stack", "llama", "hf"), default="stack")
     ap.add_argument("--seq-len", type=int, default=512, help="llama: tokens per sequence")
     ap.add_argument("--layers", type=int, default=8)
     ap.add_argument("--dim", type=int, default=1024)
@@ -152,6 +156,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: as is)")
     ap.add_argument("--count-ops", action="store_true",
                     help="also count the dispatcher's ops of one forward, plain and calibrating")
+    ap.add_argument("--profile", action="store_true",
+                    help="also sum the GPU's kernel time of one loop, plain and calibrating")
     ap.add_argument("--breakdown", action="store_true",
                     help="also time one observation's parts on a batch-shaped tensor")
     args = ap.parse_args()
@@ -161,18 +167,25 @@ def main():
         torch.set_num_threads(args.threads)
     dtype = torch.bfloat16 if args.device == "cuda" else torch.float32
     g = torch.Generator().manual_seed(0)
-    if args.model == "llama":
-        model = Llama(args.layers, args.dim, dtype)
-        shape = (max(1, args.tokens // args.seq_len), args.seq_len, args.dim)
+    if args.model == "hf":
+        model = transformers_llama(args.layers, args.dim, dtype, args.device)
+        shape = (max(1, args.tokens // args.seq_len), args.seq_len)
+        data = [torch.randint(0, model.config.vocab_size, shape, generator=g).to(args.device)
+                for _ in range(args.batches)]
     else:
-        model = Stack(args.layers, args.dim, dtype)
-        shape = (args.tokens, args.dim)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "layernorm" not in name:
-                p.copy_(torch.randn(p.shape, generator=g) * p.shape[-1] ** -0.5)
-    model = model.to(args.device).eval()
-    data = [torch.randn(shape, generator=g).to(args.device, dtype) for _ in range(args.batches)]
+        if args.model == "llama":
+            model = Llama(args.layers, args.dim, dtype)
+            shape = (max(1, args.tokens // args.seq_len), args.seq_len, args.dim)
+        else:
+            model = Stack(args.layers, args.dim, dtype)
+            shape = (args.tokens, args.dim)
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if "layernorm" not in name:
+                    p.copy_(torch.randn(p.shape, generator=g) * p.shape[-1] ** -0.5)
+        model = model.to(args.device).eval()
+        data = [torch.randn(shape, generator=g).to(args.device, dtype)
+                for _ in range(args.batches)]
 
     def loop(m):
         with torch.no_grad():
@@ -212,8 +225,10 @@ def main():
     differ = [(q.name, amax[q.name], q.stages[0].amax) for q in states if q.needs_calibration
               and not same_bits(amax[q.name], q.stages[0].amax)]
     nonfinite = [name for name, a in amax.items() if not bool(torch.isfinite(a).all())]
-    what = (f"{args.layers} x Linear({args.dim})" if args.model == "stack" else
-            f"{args.layers} Llama-shaped layers (hidden {args.dim})")
+    what = {"stack": f"{args.layers} x Linear({args.dim})",
+            "llama": f"{args.layers} Llama-shaped layers (hidden {args.dim})",
+            "hf": f"transformers LlamaForCausalLM, {args.layers} layers (hidden {args.dim})"}[
+        args.model]
     print(f"device {args.device} ({args.clock} clock), {what}, {args.batches} batches of "
           f"{args.tokens} tokens, "
           f"{len(amax)} calibrated quantizers: plain {plain * 1e3:.1f} ms, calibration "
@@ -228,9 +243,64 @@ def main():
         print(f"  differs: {name}: calibration {a.tolist()} per-call path {b.tolist()}")
     if args.count_ops:
         count_ops(model, states, loop, data)
+    if args.profile and args.device == "cuda":
+        gpu_profile(model, states, loop)
     if args.breakdown:
-        breakdown(data[0], args.device)
+        x = data[0] if data[0].is_floating_point() else torch.randn(
+            *data[0].shape, args.dim, generator=g).to(args.device, dtype)
+        breakdown(x, args.device)
     return 0 if not differ else 1
+
+
+def transformers_llama(layers, dim, dtype, device):
+    """The ptq bench's model (bench/python/ptq_vs_modelopt.py), built in memory."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(hidden_size=dim, intermediate_size=4 * dim, num_hidden_layers=layers,
+                         num_attention_heads=dim // 128, num_key_value_heads=dim // 512,
+                         vocab_size=32000, max_position_embeddings=4096)
+    torch.manual_seed(0)
+    with torch.device(device):
+        return LlamaForCausalLM(config).to(dtype).eval()
+
+
+def gpu_profile(model, states, loop, top=6):
+    """GPU kernel time of one whole loop, plain and under calibration, summed by kernel name,
+    with the host's wall time of each loop beside it (the loop is GPU-bound when the two are
+    close)."""
+    from collections import Counter
+
+    from torch.profiler import ProfilerActivity, profile
+
+    def kernels(fn):
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            t = time.perf_counter()
+            fn()
+            torch.cuda.synchronize()
+            wall = time.perf_counter() - t
+        us, n = Counter(), Counter()
+        for e in prof.events():
+            if e.device_type == torch.autograd.DeviceType.CUDA:
+                us[e.name] += e.device_time if hasattr(e, "device_time") else e.cuda_time
+                n[e.name] += 1
+        return us, n, wall
+    p_us, p_n, p_wall = kernels(lambda: loop(model))
+    for q in states:
+        for s in q.stages:
+            s.amax = None
+    c_us, c_n, c_wall = kernels(lambda: calibration.calibrate(states, model, loop))
+    print(f"  GPU kernels, one loop: plain {sum(p_us.values()) / 1e3:.1f} ms in "
+          f"{sum(p_n.values())} kernels (wall {p_wall * 1e3:.1f} ms); calibrating "
+          f"{sum(c_us.values()) / 1e3:.1f} ms in {sum(c_n.values())} kernels (wall "
+          f"{c_wall * 1e3:.1f} ms)")
+    diff = Counter({k: c_us[k] - p_us.get(k, 0) for k in c_us})
+    for name, d in diff.most_common(top):
+        print(f"    +{d / 1e3:.2f} ms  {c_n[name] - p_n.get(name, 0):+d} calls  {name[:90]}")
+    slower = Counter({k: p_us[k] - c_us.get(k, 0) for k in p_us})
+    for name, d in slower.most_common(2):
+        if d > 0:
+            print(f"    -{d / 1e3:.2f} ms  {name[:90]}")
 
 
 def breakdown(x, device, n=2000):
