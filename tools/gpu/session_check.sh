@@ -11,7 +11,7 @@
 #                tokens per batch (dispatch-bound), with op counts -> hooks.txt
 #   hooks_hf     calib_overhead.py --model hf (transformers' LlamaForCausalLM, the ptq bench's
 #                shape) with FP8 and NVFP4 W4A4, op counts and the GPU kernel time by name
-#                (--profile) -> hooks_hf.txt
+#                (--profile), and FP8 at 8 tokens a batch (the host's cost alone) -> hooks_hf.txt
 #   ptq          bench/python/ptq_vs_modelopt.py (PTQ_ARGS) against ModelOpt -> ptq.json, ptq.txt
 #   conformance  tools/gpu/python/compare_modelopt.py --no-live (recorded ModelOpt goldens)
 #                -> python_vs_modelopt.json, conformance.txt
@@ -65,7 +65,8 @@ for s in ${STEPS:-kernels hooks ptq conformance}; do
       step hooks_hf hooks_hf.txt bash -c 'for r in fp8 nvfp4_w4a4; do python3 \
         bench/python/calib_overhead.py --device cuda --model hf --recipe recipes/ptq/$r.yaml \
         --layers 28 --dim 2048 --tokens 2048 --seq-len 512 --batches 8 --repeat 5 --count-ops \
-        --profile; done' || rc=1 ;;
+        --profile; done; python3 bench/python/calib_overhead.py --device cuda --model hf \
+        --layers 28 --dim 2048 --tokens 8 --seq-len 8 --batches 8 --repeat 5' || rc=1 ;;
     ptq)
       step ptq ptq.txt python3 bench/python/ptq_vs_modelopt.py --out "$OUT/ptq.json" \
         ${PTQ_ARGS:---qcfg-jobs 2} || rc=1 ;;
