@@ -342,6 +342,14 @@ def breakdown(x, device, n=2000):
              "observe_amax_.default, 1 element": lambda: [op.default(acc, 1, one)
                                                           for _ in range(n)],
              "aten add (reference)": lambda: [torch.add(x, 1) for _ in range(n)]}
+    raw, stream, codes = calibration._raw_launch()
+    if x.dtype in codes:
+        def raw_path(t):
+            ptr, numel, code, dev = t.data_ptr(), t.numel(), codes[t.dtype], t.get_device()
+            return lambda: [raw(ptr, numel, code, acc.data_ptr() + 4, dev, stream(dev))
+                            for _ in range(n)]
+        cases["fold through the C entry"] = raw_path(x)
+        cases["fold through the C entry, 1 element (host cost)"] = raw_path(one)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     for name, fn in cases.items():
         issue = total = float("inf")

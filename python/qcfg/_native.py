@@ -51,13 +51,17 @@ def run_qcfg(args, quiet=False):
     return done
 
 
+def _ops_path():
+    return os.environ.get("QCFG_TORCH_OPS") or os.path.join(os.path.dirname(__file__), _OPS_NAME)
+
+
 def load_ops():
     """Loads torch.ops.qcfg (once) and returns it."""
     global _ops_loaded
     import torch
 
     if not _ops_loaded:
-        path = os.environ.get("QCFG_TORCH_OPS") or os.path.join(os.path.dirname(__file__), _OPS_NAME)
+        path = _ops_path()
         if not os.path.exists(path):
             raise QcfgError(
                 f"the qcfg op library is not at {path}: the package was built without LibTorch "
@@ -65,6 +69,26 @@ def load_ops():
         torch.ops.load_library(path)
         _ops_loaded = True
     return torch.ops.qcfg
+
+
+_raw_fold = []
+
+
+def raw_fold_amax():
+    """The op library's C entry of the per-tensor amax fold on CUDA (ops/fold_amax_raw.cpp) as a
+    ctypes function f(x_ptr, numel, dtype_code, acc_ptr, device, stream) -> cudaError_t, or None
+    where the library was built without the CUDA kernels."""
+    if not _raw_fold:
+        import ctypes
+
+        load_ops()
+        fn = getattr(ctypes.CDLL(_ops_path()), "qcfg_fold_amax_raw", None)
+        if fn is not None:
+            fn.restype = ctypes.c_int
+            fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_void_p,
+                           ctypes.c_int, ctypes.c_void_p]
+        _raw_fold.append(fn)
+    return _raw_fold[0]
 
 
 class _Completed:

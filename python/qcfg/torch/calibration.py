@@ -21,7 +21,7 @@ import weakref
 import torch
 import torch.nn.functional as F
 
-from qcfg._native import load_ops
+from qcfg._native import load_ops, raw_fold_amax
 from qcfg.torch import attention
 
 
@@ -310,16 +310,17 @@ class _Log:
 
     def reset(self):
         self.chunks = []  # (device, fp32 tensor)
-        self.cursor = {}  # device -> (chunk number, next free entry)
+        self.cursor = {}  # x.get_device() -> (chunk number, next free entry)
 
-    def entry(self, device):
-        """(chunk tensor, entry, global id) of a fresh entry on `device`."""
-        c = self.cursor.get(device)
+    def entry(self, x):
+        """(chunk tensor, entry, global id) of a fresh entry on x's device."""
+        key = x.get_device()  # an int (-1: the CPU), cheaper to hash than x.device
+        c = self.cursor.get(key)
         if c is None or c[1] == self.size:
             c = (len(self.chunks), 1)  # entry 0 stays zero: flush() pads with it
-            self.chunks.append((device, torch.zeros(self.size, dtype=torch.float32,
-                                                    device=device)))
-        self.cursor[device] = (c[0], c[1] + 1)
+            self.chunks.append((x.device, torch.zeros(self.size, dtype=torch.float32,
+                                                      device=x.device)))
+        self.cursor[key] = (c[0], c[1] + 1)
         return self.chunks[c[0]][1], c[1], c[0] * self.size + c[1]
 
 
@@ -342,12 +343,26 @@ def _segment_max(values, segments, device, width=16):
         segments = next_segments
 
 
+def _raw_launch():
+    """(fold, stream, dtype codes) for the observers' CUDA fast path: the op library's C entry
+    of observe_amax_'s fold (ops/fold_amax_raw.cpp), the current raw stream of a device index,
+    and the dtypes it takes; codes is empty (no fast path) without that entry."""
+    raw = raw_fold_amax() if torch.cuda.is_available() else None
+    stream = getattr(torch._C, "_cuda_getCurrentRawStream", None)
+    if stream is None:
+        def stream(index):
+            return torch.cuda.current_stream(index).cuda_stream
+    codes = {torch.float32: 0, torch.float16: 1, torch.bfloat16: 2} if raw is not None else {}
+    return raw, stream, codes
+
+
 class Observers:
     """Max calibration in the forward loop with one op per distinct observed tensor
     (docs/python.md, "Calibration overhead"). A quantizer whose calibrating stages are all per
     tensor gets a slot; each tensor it sees either opens a log entry with one call of
     torch.ops.qcfg.observe_amax_(chunk, entry, x) (on a GPU one kernel launch on x's device, no
-    temporary, no host sync; on the CPU one pass over x's storage), or, when it is the very tensor
+    temporary, no host sync, made through the op library's C entry for contiguous tensors, which
+    skips the dispatcher; on the CPU one pass over x's storage), or, when it is the very tensor
     the previous observation saw, unchanged since (same object, same version counter: q/k/v_proj
     or gate/up_proj reading one input), only records that entry for its slot, with no op at all
     (a tensor written through an alias the version counter does not see, such as `.data`, between
@@ -380,6 +395,7 @@ class Observers:
         self.entries.append(seen)
         last, entry = self.last, self.log.entry
         observe = load_ops().observe_amax_
+        raw, stream, codes = _raw_launch()
 
         def per_tensor(x):
             if x.numel():  # an empty tensor is not an observation (no amax from it alone)
@@ -389,8 +405,13 @@ class Observers:
                         prev[1] == version:
                     seen.append(prev[2])
                     return x
-                chunk, i, gid = entry(x.device)
-                observe(chunk, i, x)  # calibrate() runs the loop under no_grad
+                chunk, i, gid = entry(x)
+                code = codes.get(x.dtype) if x.is_cuda and x.is_contiguous() else None
+                # The op's fold through its C entry (the same kernel, no dispatcher); the op
+                # itself for the rest, and to report a failed launch with its message.
+                if code is None or raw(x.data_ptr(), x.numel(), code, chunk.data_ptr() + 4 * i,
+                                       x.get_device(), stream(x.get_device())) != 0:
+                    observe(chunk, i, x)  # calibrate() runs the loop under no_grad
                 # A weak reference: the activation is freed when the model drops it (holding it
                 # kept the last layer's input alive through the lm_head, a peak-memory cost).
                 last[0] = (weakref.ref(x), version, gid)
