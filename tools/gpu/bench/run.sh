@@ -9,8 +9,9 @@
 # ModelOpt comes from the wheels tools/gpu/modelopt/fetch_wheels.sh downloads (carried as .whl);
 # its MX / FP8 CUDA extensions compile on first use (a few minutes, not timed).
 # BENCH_ARGS (default --extended) go to bench_kernels; SKIP_TESTS=1 skips the equality tests;
-# BENCH_V3=1 also runs bench_kernels --variant 3 (the v3 launch layouts of the same build, kernels.h
-# kernel_variant) into bench_v3.json / bench_v3.txt, right after the default (v4) run;
+# BENCH_ALSO="5 4" also runs bench_kernels --variant 5, then 4 (older launch layouts of the same
+# build, kernels.h kernel_variant) into bench_vN.json / bench_vN.txt, right after the default run
+# (BENCH_V3=1: the same for 3);
 # BUILD_ONLY=1 stops after the build (a cold build plus everything may not fit one 600 s call:
 # /tmp/bg persists while the machine stays warm, so a second call only runs).
 set -uo pipefail
@@ -48,11 +49,13 @@ fi
 echo "== bench_kernels ($(( $(date +%s) - t0 ))s)"
 /tmp/bg/bench/kernels/bench_kernels ${BENCH_ARGS:---extended} --json "$OUT/bench.json" |
   tee "$OUT/bench.txt" || status=1
-if [[ ${BENCH_V3:-0} == 1 ]]; then
-  echo "== bench_kernels --variant 3 ($(( $(date +%s) - t0 ))s)"
-  /tmp/bg/bench/kernels/bench_kernels ${BENCH_ARGS:---extended} --variant 3 \
-    --json "$OUT/bench_v3.json" | tee "$OUT/bench_v3.txt" || status=1
-fi
+also=${BENCH_ALSO:-}
+[[ ${BENCH_V3:-0} == 1 ]] && also="$also 3"
+for v in $also; do
+  echo "== bench_kernels --variant $v ($(( $(date +%s) - t0 ))s)"
+  /tmp/bg/bench/kernels/bench_kernels ${BENCH_ARGS:---extended} --variant "$v" \
+    --json "$OUT/bench_v$v.json" | tee "$OUT/bench_v$v.txt" || status=1
+done
 echo "== ModelOpt column ($(( $(date +%s) - t0 ))s)"
 python3 bench/kernels/modelopt_column.py --json "$OUT/bench.json" --out "$OUT/table.md" || status=1
 echo "total $(( $(date +%s) - t0 ))s status=$status"
